@@ -1,0 +1,41 @@
+// createApp(deps): the whole HTTP application, with every dependency injected (no I/O at import time).
+// Mounts the route groups, the request context, and the single error handler.
+import { Hono } from 'hono';
+import type { Logger } from 'pino';
+import type { AppEnv } from './http/env.js';
+import { notFound, onError } from './http/error-handler.js';
+import { requestContext, type Authenticate } from './http/request-context.js';
+import { discoveryRoutes } from './http/routes/discovery.js';
+import { downloadRoutes } from './http/routes/downloads.js';
+import { healthRoutes } from './http/routes/health.js';
+import { mirrorRoutes } from './http/routes/mirror.js';
+import { providersV1Routes } from './http/routes/providers-v1.js';
+import type { Services } from './registry/services.js';
+
+export interface AppDeps {
+  services: Services;
+  logger: Logger;
+  /** External base URL, ending with "/". */
+  publicUrl: URL;
+  /** Network mirror base path, starting and ending with "/". */
+  mirrorBasePath: string;
+  /** Who is calling; defaults to the server's own identity (store credentials). */
+  authenticate?: Authenticate;
+}
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const downloadBase = new URL('download/', deps.publicUrl).href;
+  const authenticate: Authenticate = deps.authenticate ?? (() => ({ principal: 'service' }));
+
+  app.onError(onError);
+  app.notFound(notFound);
+  app.use('*', requestContext(deps.logger, authenticate));
+
+  app.route('/', healthRoutes(deps.services));
+  app.route('/', discoveryRoutes());
+  app.route('/', providersV1Routes(deps.services, downloadBase));
+  app.route('/', mirrorRoutes(deps.services, deps.mirrorBasePath, downloadBase));
+  app.route('/', downloadRoutes(deps.services));
+  return app;
+}

@@ -1,0 +1,49 @@
+// GET/HEAD /download/<ticket>/<filename>: streams one blob named by a sealed ticket. HEAD answers from
+// the ticket without an upstream request. Under @hono/node-server the upstream Node stream is piped
+// straight into the socket (no web-stream conversion: oci-registry-notes §10 measured the difference);
+// elsewhere (app.request in tests) it is wrapped as a web stream.
+import { Readable } from 'node:stream';
+import { Hono } from 'hono';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import type { Services } from '../../registry/services.js';
+import type { AppEnv } from '../env.js';
+
+export function downloadRoutes(services: Services): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get('/download/:token/:filename', async (c) => {
+    const token = c.req.param('token');
+    const filename = c.req.param('filename');
+    const disposition = `attachment; filename="${filename.replace(/["\\\r\n]/g, '_')}"`;
+    if (c.req.method === 'HEAD') {
+      const h = services.headDownload(token);
+      return new Response(null, {
+        status: 200,
+        headers: { 'Content-Type': h.contentType, 'Content-Length': String(h.size), ETag: h.etag, 'Content-Disposition': disposition },
+      });
+    }
+    const d = await services.openDownload(token, c.req.raw.signal);
+    const headers = {
+      'Content-Type': d.contentType,
+      'Content-Length': String(d.size),
+      ETag: d.etag,
+      'Content-Disposition': disposition,
+      'Cache-Control': 'private, max-age=300',
+      'X-Request-Id': c.get('requestId'),
+    };
+    const outgoing = c.env?.outgoing;
+    if (outgoing && 'writeHead' in outgoing) {
+      outgoing.writeHead(200, headers);
+      d.body.on('error', (err) => {
+        c.get('log').warn({ err }, 'upstream blob stream failed mid-download');
+        outgoing.destroy(err);
+      });
+      outgoing.on('close', () => d.body.destroy());
+      d.body.pipe(outgoing);
+      return RESPONSE_ALREADY_SENT;
+    }
+    return new Response(Readable.toWeb(d.body) as ReadableStream, { status: 200, headers });
+  });
+
+  return app;
+}

@@ -1,0 +1,105 @@
+// Composition root and CLI: `tf-oci-registry serve [--config FILE]`. The only module that reads
+// process.env and argv or exits the process; it loads the config, builds the dependencies and serves.
+import { readFileSync, existsSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { serve } from '@hono/node-server';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config/load.js';
+import { createLogger, createServerDeps, createStore } from './server/build-deps.js';
+import { ensureDevTls } from './server/dev-tls.js';
+import { startupBanner } from './server/banner.js';
+
+const USAGE = `Usage: tf-oci-registry serve [--config FILE]
+
+Serves the Terraform/OpenTofu provider registry (providers.v1), the provider network
+mirror and downloads from an OCI registry or a local OCI image-layout directory.
+
+Configuration: a TOML file (--config, or $TF_OCI_REGISTRY_CONFIG, or ./tf-oci-registry.toml
+when present), every key overridable by TF_OCI_REGISTRY_<SECTION>_<KEY> environment
+variables. See config.example.toml.`;
+
+export async function runCli(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  if (command !== 'serve') {
+    console.error(`unknown command "${command}"\n\n${USAGE}`);
+    process.exit(2);
+  }
+  let configPath: string | undefined = process.env.TF_OCI_REGISTRY_CONFIG;
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    if (a === '--config' || a === '-c') configPath = rest[++i];
+    else if (a.startsWith('--config=')) configPath = a.slice('--config='.length);
+    else {
+      console.error(`unknown option "${a}"\n\n${USAGE}`);
+      process.exit(2);
+    }
+  }
+  if (configPath === undefined && existsSync('tf-oci-registry.toml')) configPath = 'tf-oci-registry.toml';
+
+  let config: Config;
+  try {
+    const env = { ...process.env };
+    delete env.TF_OCI_REGISTRY_CONFIG;
+    config = loadConfig({
+      ...(configPath !== undefined ? { fileText: readFileSync(configPath, 'utf8'), fileName: configPath } : {}),
+      env,
+      readFile: (p) => readFileSync(p, 'utf8'),
+      randomSecret: () => randomBytes(32).toString('base64url'),
+    });
+  } catch (err) {
+    console.error(err instanceof ConfigError ? `configuration error: ${err.message}` : `cannot read configuration: ${(err as Error).message}`);
+    process.exit(2);
+  }
+  await serveConfig(config);
+}
+
+async function serveConfig(config: Config): Promise<void> {
+  const logger = createLogger(config.log.level);
+  if (config.server.secretsGenerated) {
+    logger.warn('no server.secrets configured: using a random secret; download URLs will not survive a restart or work across replicas');
+  }
+  const store = createStore(config, logger);
+  const { services } = createServerDeps(config, logger, store);
+  const app = createApp({ services, logger, publicUrl: config.server.publicUrl, mirrorBasePath: config.mirror.basePath });
+
+  let caFile: string | undefined;
+  let tls: { cert: Buffer; key: Buffer } | undefined;
+  if (config.server.tls.cert && config.server.tls.key) {
+    tls = { cert: readFileSync(config.server.tls.cert), key: readFileSync(config.server.tls.key) };
+  } else if (config.server.tls.selfSigned) {
+    const dev = ensureDevTls(join(config.storage.path, 'tls'), [config.server.publicUrl.hostname]);
+    tls = { cert: readFileSync(dev.certFile), key: readFileSync(dev.keyFile) };
+    caFile = dev.caFile;
+  }
+
+  const server = serve(
+    {
+      fetch: app.fetch,
+      hostname: config.server.listen.host,
+      port: config.server.listen.port,
+      ...(tls ? { createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key } } : {}),
+    },
+    (info) => {
+      logger.info({ address: info.address, port: info.port, store: store.describe, publicUrl: config.server.publicUrl.href }, 'listening');
+      process.stdout.write(startupBanner(config, caFile));
+    },
+  );
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    server.close(() => process.exit(0));
+    setTimeout(() => process.exit(0), 10_000).unref();
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  await runCli(process.argv.slice(2));
+}

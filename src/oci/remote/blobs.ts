@@ -1,0 +1,123 @@
+// Blob reads and deletes of the registry store. A blob GET streams: the undici body (a Node Readable)
+// flows through a DigestCounter that checks size and sha256 as the bytes pass and fails the stream on
+// a mismatch or a dropped connection (as an OciError). Same-origin redirects keep credentials;
+// cross-origin ones (object storage) are followed without them, or reported by blobRedirect().
+// Reference: https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#pulling-blobs
+import type { Readable } from 'node:stream';
+import { OciError } from '../errors.js';
+import type { BlobRedirect, CallOptions, FetchedBlob } from '../store.js';
+import { DigestCounter, validateDigest, validateRepository } from '../store-support.js';
+import type { Digest } from '../types.js';
+import { callCredential, failure, v2Url, withSignal, type RegistryContext } from './context.js';
+import { isRedirect, sendFollowingRedirects, type FollowOptions } from './redirects.js';
+import { destroyBody, discard } from './response.js';
+import { ACTION_DELETE, ACTION_PULL, repositoryScope } from './scope.js';
+import { header, redactUrl, transportError, type HttpResponse } from './transport.js';
+
+function blobRequest(
+  ctx: RegistryContext,
+  method: 'GET' | 'HEAD',
+  repository: string,
+  digest: Digest,
+  opts: CallOptions | undefined,
+  follow: FollowOptions,
+  scopes: readonly string[] = [repositoryScope(repository, ACTION_PULL)],
+) {
+  return sendFollowingRedirects(ctx.auth, ctx.transport, {
+    method,
+    url: v2Url(ctx, `${repository}/blobs/${digest}`),
+    scopes,
+    credential: callCredential(ctx, opts),
+    timeout: method === 'GET' ? 'idle' : 'total',
+    ...withSignal(opts),
+  }, follow);
+}
+
+/** HEAD a blob with the given scopes (uploads ask with pull+push to reuse one token). */
+export async function headBlob(
+  ctx: RegistryContext,
+  repository: string,
+  digest: Digest,
+  opts?: CallOptions,
+  scopes?: readonly string[],
+): Promise<{ size: number } | null> {
+  validateRepository(repository);
+  validateDigest(digest);
+  const res = await blobRequest(ctx, 'HEAD', repository, digest, opts, { crossOrigin: 'follow' }, scopes);
+  await discard(res);
+  if (res.status === 404) return null;
+  if (res.status !== 200) throw await failure(res, callCredential(ctx, opts), `stat blob ${repository}@${digest}`);
+  const size = Number(header(res.headers, 'content-length'));
+  if (!Number.isSafeInteger(size) || size < 0) {
+    throw new OciError('PROTOCOL', `stat blob ${repository}@${digest}: no Content-Length`, { method: 'HEAD', url: redactUrl(res.url) });
+  }
+  return { size };
+}
+
+/** Pipes a blob response through a verifying counter; transport failures surface as OciErrors. */
+function verifiedBody(res: HttpResponse, digest: Digest, size: number, signal?: AbortSignal): Readable {
+  const counter = new DigestCounter({ size, digest });
+  res.body.on('error', (err: unknown) => {
+    const mapped = transportError(err, res.method, res.url, signal);
+    counter.destroy(mapped instanceof Error ? mapped : new Error(String(mapped)));
+  });
+  counter.on('close', () => {
+    if (!res.body.destroyed) destroyBody(res.body);
+  });
+  res.body.pipe(counter);
+  return counter;
+}
+
+/** GET a blob as a verified stream. */
+export async function fetchBlob(ctx: RegistryContext, repository: string, digest: Digest, opts?: CallOptions): Promise<FetchedBlob> {
+  validateRepository(repository);
+  validateDigest(digest);
+  const res = await blobRequest(ctx, 'GET', repository, digest, opts, { crossOrigin: 'follow' });
+  if (res.status !== 200) throw await failure(res, callCredential(ctx, opts), `fetch blob ${repository}@${digest}`);
+  const size = Number(header(res.headers, 'content-length'));
+  if (!Number.isSafeInteger(size) || size < 0) {
+    destroyBody(res.body);
+    throw new OciError('PROTOCOL', `fetch blob ${repository}@${digest}: no Content-Length`, { method: 'GET', url: redactUrl(res.url) });
+  }
+  const claimed = header(res.headers, 'docker-content-digest');
+  if (claimed !== undefined && claimed.startsWith('sha256:') && claimed !== digest) {
+    destroyBody(res.body);
+    throw new OciError('DIGEST_MISMATCH', `fetch blob ${repository}@${digest}: registry sent ${claimed}`);
+  }
+  return { size, digest, body: verifiedBody(res, digest, size, opts?.signal) };
+}
+
+/** Where the registry redirects a blob GET to another origin, or null when it serves the bytes itself. */
+export async function blobRedirect(ctx: RegistryContext, repository: string, digest: Digest, opts?: CallOptions): Promise<BlobRedirect | null> {
+  validateRepository(repository);
+  validateDigest(digest);
+  const res = await blobRequest(ctx, 'GET', repository, digest, opts, { crossOrigin: 'return' });
+  if (isRedirect(res)) {
+    const location = new URL(header(res.headers, 'location') ?? '', res.url);
+    await discard(res);
+    return { location: location.href };
+  }
+  if (res.status === 200) {
+    destroyBody(res.body); // we only wanted to know where the bytes live
+    return null;
+  }
+  throw await failure(res, callCredential(ctx, opts), `locate blob ${repository}@${digest}`);
+}
+
+/** DELETE a blob link from a repository. */
+export async function deleteBlob(ctx: RegistryContext, repository: string, digest: Digest, opts?: CallOptions): Promise<void> {
+  validateRepository(repository);
+  validateDigest(digest);
+  const credential = callCredential(ctx, opts);
+  const res = await ctx.auth.send({
+    method: 'DELETE',
+    url: v2Url(ctx, `${repository}/blobs/${digest}`),
+    scopes: [repositoryScope(repository, ACTION_DELETE)],
+    credential,
+    ...withSignal(opts),
+  });
+  if (res.status !== 202 && res.status !== 200 && res.status !== 204) {
+    throw await failure(res, credential, `delete blob ${repository}@${digest}`);
+  }
+  await discard(res);
+}

@@ -1,0 +1,103 @@
+// The remote registry store: an OciStore over a Distribution-compatible registry (CNCF Distribution,
+// GHCR, ECR, Harbor, …). Composes the layers oras-go style: transport (undici, retries, timeouts)
+// -> auth (challenges, token cache) -> the manifest / blob / upload / tag modules. The store holds no
+// global state: the undici dispatcher and the token cache are injected (or created per store).
+import { Agent, type Dispatcher } from 'undici';
+import { isOciError } from '../errors.js';
+import type { CallOptions, Credential, OciStore } from '../store.js';
+import { createAuthClient } from './auth.js';
+import { deleteBlob, fetchBlob, blobRedirect, headBlob } from './blobs.js';
+import { callCredential, failure, v2Url, withSignal, type RegistryContext } from './context.js';
+import { deleteManifest, fetchManifest, pushManifest, resolveManifest } from './manifests.js';
+import { discard } from './response.js';
+import { listTags } from './tags.js';
+import { TokenCache } from './token-cache.js';
+import { createTransport, type DebugLogger } from './transport.js';
+import { mountBlob, pushBlob } from './upload.js';
+
+export interface RegistryStoreOptions {
+  /** Registry base URL, e.g. `https://ghcr.io` or `http://127.0.0.1:5000` (origin only, no path). */
+  url: string;
+  /** Allow an `http://` URL (and an http token realm). Default false. */
+  plainHttp?: boolean;
+  /** The store's own credential; a call's `opts.credential` overrides it (delegated auth). */
+  credential?: Credential;
+  /** Keep-alive undici dispatcher, owned by the caller. Default: a new Agent for this store. */
+  dispatcher?: Dispatcher;
+  /** Per-request timeout in ms (metadata: whole exchange; blobs: longest silence). Default 30 000. */
+  timeoutMs?: number;
+  /** Extra attempts for replayable requests. Default 2 (3 attempts in all). */
+  retries?: number;
+  userAgent?: string;
+  /** Token cache, shared between stores if wanted (it is keyed by credential identity). */
+  tokenCache?: TokenCache;
+  logger?: DebugLogger;
+  /** First retry backoff in ms (tests shorten it). Default 200. */
+  backoffMs?: number;
+}
+
+/** Parses and checks the registry URL: http(s) origin only, http only with plainHttp, no userinfo. */
+export function parseRegistryUrl(url: string, plainHttp = false): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TypeError(`invalid registry URL ${JSON.stringify(url)}`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new TypeError(`registry URL must be http(s): ${parsed.protocol}`);
+  }
+  if (parsed.protocol === 'http:' && !plainHttp) {
+    throw new TypeError(`refusing plain-http registry ${parsed.origin}: set plainHttp to allow it`);
+  }
+  if (parsed.username !== '' || parsed.password !== '') throw new TypeError('registry URL must not contain credentials');
+  if ((parsed.pathname !== '/' && parsed.pathname !== '') || parsed.search !== '' || parsed.hash !== '') {
+    throw new TypeError(`registry URL must be an origin without path: ${parsed.origin}${parsed.pathname}`);
+  }
+  return new URL(`${parsed.origin}/`);
+}
+
+/** Creates an OciStore backed by a remote registry. */
+export function createRegistryStore(opts: RegistryStoreOptions): OciStore {
+  const base = parseRegistryUrl(opts.url, opts.plainHttp);
+  const transport = createTransport({
+    dispatcher: opts.dispatcher ?? new Agent({ keepAliveTimeout: 30_000 }),
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    ...(opts.retries !== undefined ? { retries: opts.retries } : {}),
+    ...(opts.userAgent !== undefined ? { userAgent: opts.userAgent } : {}),
+    ...(opts.logger !== undefined ? { logger: opts.logger } : {}),
+    ...(opts.backoffMs !== undefined ? { backoffMs: opts.backoffMs } : {}),
+  });
+  const auth = createAuthClient({ transport, registry: base, tokenCache: opts.tokenCache ?? new TokenCache() });
+  const ctx: RegistryContext = { base, auth, transport, credential: opts.credential };
+
+  async function ping(callOpts?: CallOptions): Promise<void> {
+    const credential = callCredential(ctx, callOpts);
+    let res;
+    try {
+      res = await auth.send({ method: 'GET', url: v2Url(ctx, ''), scopes: [], credential, ...withSignal(callOpts) });
+    } catch (err) {
+      // A refusal (even from the token server) still proves the registry answers.
+      if (isOciError(err, 'UNAUTHORIZED') || isOciError(err, 'DENIED')) return;
+      throw err;
+    }
+    if (res.status >= 500) throw await failure(res, credential, 'ping');
+    await discard(res);
+  }
+
+  return {
+    describe: base.origin,
+    ping,
+    listTags: (repository, o) => listTags(ctx, repository, o),
+    resolveManifest: (repository, reference, o) => resolveManifest(ctx, repository, reference, o),
+    fetchManifest: (repository, reference, o) => fetchManifest(ctx, repository, reference, o),
+    pushManifest: (repository, reference, bytes, mediaType, o) => pushManifest(ctx, repository, reference, bytes, mediaType, o),
+    deleteManifest: (repository, digest, o) => deleteManifest(ctx, repository, digest, o),
+    statBlob: (repository, digest, o) => headBlob(ctx, repository, digest, o),
+    fetchBlob: (repository, digest, o) => fetchBlob(ctx, repository, digest, o),
+    blobRedirect: (repository, digest, o) => blobRedirect(ctx, repository, digest, o),
+    pushBlob: (repository, source, o) => pushBlob(ctx, repository, source, o),
+    mountBlob: (repository, digest, from, o) => mountBlob(ctx, repository, digest, from, o),
+    deleteBlob: (repository, digest, o) => deleteBlob(ctx, repository, digest, o),
+  };
+}

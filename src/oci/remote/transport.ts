@@ -1,0 +1,190 @@
+// The lowest layer of the registry client: one HTTP exchange through undici `request()` (which streams
+// request bodies without buffering, unlike fetch) on an injected keep-alive Dispatcher. Adds timeouts
+// combined with the caller's AbortSignal, and retries with exponential backoff + jitter, honouring
+// Retry-After, but ONLY for idempotent requests whose body can be replayed (no body or a Buffer): a
+// streamed body is sent exactly once (oras-go retry.Transport does the same with GetBody).
+// Redirects are never followed here; the layers above decide (see redirects.ts).
+import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { request, type Dispatcher } from 'undici';
+import { OciError } from '../errors.js';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** Response headers as undici gives them (lower-case names). */
+export type HttpHeaders = Record<string, string | string[] | undefined>;
+
+export interface HttpRequest {
+  method: HttpMethod;
+  url: URL;
+  headers?: Record<string, string>;
+  body?: Buffer | Readable;
+  signal?: AbortSignal;
+  /**
+   * 'total' (default): the exchange, including reading the response body, must finish within the
+   * timeout. 'idle': only silences longer than the timeout fail (blob bodies of any size).
+   */
+  timeout?: 'total' | 'idle';
+}
+
+export interface HttpResponse {
+  method: HttpMethod;
+  url: URL;
+  status: number;
+  headers: HttpHeaders;
+  /** The response body; the receiver must consume or destroy it. */
+  body: Readable;
+}
+
+/** Sends one request (with retries where safe). Never throws for an HTTP status. */
+export interface Transport {
+  send(req: HttpRequest): Promise<HttpResponse>;
+}
+
+/** Structured debug logger (pino-compatible subset). */
+export interface DebugLogger {
+  debug(obj: object, msg: string): void;
+}
+
+export interface TransportOptions {
+  dispatcher: Dispatcher;
+  /** Per-attempt timeout in ms. Default 30 000. */
+  timeoutMs?: number;
+  /** Extra attempts after the first, for replayable requests. Default 2 (3 attempts in all). */
+  retries?: number;
+  userAgent?: string;
+  logger?: DebugLogger;
+  /** First backoff delay in ms (doubled each attempt, ±20 % jitter, at most 5 s). Default 200. */
+  backoffMs?: number;
+  /** Longest Retry-After honoured, in ms. Default 10 000. */
+  maxRetryAfterMs?: number;
+}
+
+/** The first value of a response header. */
+export function header(headers: HttpHeaders, name: string): string | undefined {
+  const v = headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** A URL without its query (which may carry upload state or presigned signatures) for logs and errors. */
+export function redactUrl(url: URL): string {
+  return `${url.origin}${url.pathname}`;
+}
+
+const RETRYABLE_METHODS = new Set<HttpMethod>(['GET', 'HEAD', 'PUT', 'DELETE']);
+const RETRYABLE_NETWORK_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
+  'UND_ERR_SOCKET', 'UND_ERR_CLOSED',
+]);
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+
+function errorCode(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') return code;
+  const cause = (err as { cause?: unknown }).cause;
+  return cause === undefined ? undefined : errorCode(cause);
+}
+
+function errorName(err: unknown): string | undefined {
+  return err instanceof Error ? err.name : undefined;
+}
+
+/**
+ * Maps an error thrown by undici (while sending, or later while the body streams) to an OciError:
+ * TIMEOUT for timeouts, UNAVAILABLE for every other network failure. OciErrors and the caller's own
+ * abort reason pass through unchanged.
+ */
+export function transportError(err: unknown, method: string, url: URL, callerSignal?: AbortSignal): unknown {
+  if (err instanceof OciError) return err;
+  if (callerSignal?.aborted && (err === callerSignal.reason || errorName(err) === 'AbortError')) return err;
+  const code = errorCode(err);
+  const where = `${method} ${redactUrl(url)}`;
+  const message = err instanceof Error ? err.message : String(err);
+  if (errorName(err) === 'TimeoutError' || (code !== undefined && TIMEOUT_CODES.has(code))) {
+    return new OciError('TIMEOUT', `${where}: no answer in time (${message})`, { method, url: redactUrl(url), cause: err });
+  }
+  return new OciError('UNAVAILABLE', `${where}: ${message}${code ? ` (${code})` : ''}`, {
+    method,
+    url: redactUrl(url),
+    cause: err,
+  });
+}
+
+function isReplayable(req: HttpRequest): boolean {
+  return RETRYABLE_METHODS.has(req.method) && (req.body === undefined || Buffer.isBuffer(req.body));
+}
+
+function isRetryableStatus(status: number): boolean {
+  return status === 429 || status === 408 || status === 502 || status === 503 || status === 504 || status === 500;
+}
+
+/** Retry-After as delay in ms: delta-seconds or an HTTP-date (RFC 9110 section 10.2.3). */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** Creates the transport. The dispatcher (a keep-alive undici Agent) is owned by the caller. */
+export function createTransport(opts: TransportOptions): Transport {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const retries = opts.retries ?? 2;
+  const backoffMs = opts.backoffMs ?? 200;
+  const maxRetryAfterMs = opts.maxRetryAfterMs ?? 10_000;
+  const userAgent = opts.userAgent ?? 'tf-oci-registry';
+
+  function backoff(attempt: number): number {
+    const base = Math.min(5_000, backoffMs * 2 ** (attempt - 1));
+    return Math.round(base * (0.8 + Math.random() * 0.4));
+  }
+
+  async function send(req: HttpRequest): Promise<HttpResponse> {
+    const attempts = isReplayable(req) ? retries + 1 : 1;
+    for (let attempt = 1; ; attempt++) {
+      const timer = req.timeout === 'idle' ? undefined : AbortSignal.timeout(timeoutMs);
+      const signals = [req.signal, timer].filter((s): s is AbortSignal => s !== undefined);
+      const signal = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+      const started = Date.now();
+      try {
+        const res = await request(req.url, {
+          dispatcher: opts.dispatcher,
+          method: req.method,
+          headers: { 'user-agent': userAgent, ...req.headers },
+          body: req.body ?? null,
+          signal: signal ?? null,
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+        });
+        opts.logger?.debug(
+          { method: req.method, url: redactUrl(req.url), status: res.statusCode, ms: Date.now() - started, attempt },
+          'oci request',
+        );
+        if (attempt < attempts && isRetryableStatus(res.statusCode)) {
+          const hinted = parseRetryAfter(header(res.headers, 'retry-after'));
+          await res.body.dump({ limit: 8192 }).catch(() => undefined);
+          await sleep(hinted === undefined ? backoff(attempt) : Math.min(hinted, maxRetryAfterMs), undefined, { signal: req.signal });
+          continue;
+        }
+        return { method: req.method, url: req.url, status: res.statusCode, headers: res.headers, body: res.body };
+      } catch (err) {
+        const mapped = transportError(err, req.method, req.url, req.signal);
+        opts.logger?.debug(
+          { method: req.method, url: redactUrl(req.url), err: String(err), ms: Date.now() - started, attempt },
+          'oci request failed',
+        );
+        const code = errorCode(err);
+        const retryable = mapped instanceof OciError && mapped.code === 'UNAVAILABLE' && code !== undefined && RETRYABLE_NETWORK_CODES.has(code);
+        if (attempt < attempts && retryable) {
+          await sleep(backoff(attempt), undefined, { signal: req.signal });
+          continue;
+        }
+        throw mapped;
+      }
+    }
+  }
+
+  return { send };
+}

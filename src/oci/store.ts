@@ -1,0 +1,92 @@
+// The storage port every OCI store implements: a remote Distribution registry (remote/) or a local OCI
+// image-layout directory (layout-store.ts). Generic OCI operations only; nothing here knows Terraform.
+// Modelled on oras-go's one-method interfaces (Fetcher, Pusher, Resolver, TagLister) folded into one port.
+import type { Readable } from 'node:stream';
+import type { Descriptor, Digest } from './types.js';
+
+/** Credentials for one call, in oras-go's shape. An empty object means anonymous. */
+export interface Credential {
+  username?: string;
+  password?: string;
+  /** Used directly as `Authorization: Bearer` (no token exchange). */
+  accessToken?: string;
+  /** Exchanged at the token realm with the OAuth2 refresh_token grant (POST). */
+  refreshToken?: string;
+}
+
+/** Per-call options: cancellation and the caller's credential (falls back to the store's own). */
+export interface CallOptions {
+  signal?: AbortSignal;
+  credential?: Credential;
+}
+
+/** A manifest read: its exact bytes (verified against digest and size) and its descriptor. */
+export interface FetchedManifest {
+  descriptor: Descriptor;
+  bytes: Buffer;
+}
+
+/** A blob read: a Node stream of exactly `size` bytes. The consumer must read or destroy it. */
+export interface FetchedBlob {
+  size: number;
+  digest: Digest;
+  body: Readable;
+}
+
+/** Where a blob can be fetched from directly, when the registry hands out redirects (S3, GCS, Azure). */
+export interface BlobRedirect {
+  location: string;
+}
+
+export interface BlobPushOptions extends CallOptions {
+  /** Known digest: the upload is skipped when the blob exists, and the registry checks it. */
+  digest?: Digest;
+  /** Known size: checked against the bytes streamed. */
+  size?: number;
+  /** Largest accepted size when `size` is unknown; the stream is aborted past it. */
+  maxSize?: number;
+}
+
+export interface OciStore {
+  /** A short, credential-free description for logs and /readyz (e.g. `http://127.0.0.1:5000`). */
+  readonly describe: string;
+
+  /** Checks the store is reachable (GET /v2/ for a registry). Resolves when it answers at all. */
+  ping(opts?: CallOptions): Promise<void>;
+
+  /** Every tag of a repository, following pagination. NOT_FOUND when the repository is unknown. */
+  listTags(repository: string, opts?: CallOptions): Promise<string[]>;
+
+  /** HEAD a manifest by tag or digest. NOT_FOUND when absent. */
+  resolveManifest(repository: string, reference: string, opts?: CallOptions): Promise<Descriptor>;
+
+  /** GET a manifest by tag or digest, verified (digest, size, 4 MiB cap). */
+  fetchManifest(repository: string, reference: string, opts?: CallOptions): Promise<FetchedManifest>;
+
+  /** PUT a manifest under a tag or its digest; returns its descriptor. */
+  pushManifest(repository: string, reference: string, bytes: Buffer, mediaType: string, opts?: CallOptions): Promise<Descriptor>;
+
+  /** DELETE a manifest by digest (registries drop every tag pointing at it). */
+  deleteManifest(repository: string, digest: Digest, opts?: CallOptions): Promise<void>;
+
+  /** HEAD a blob: its size, or null when absent. */
+  statBlob(repository: string, digest: Digest, opts?: CallOptions): Promise<{ size: number } | null>;
+
+  /** GET a blob as a stream. NOT_FOUND when absent. */
+  fetchBlob(repository: string, digest: Digest, opts?: CallOptions): Promise<FetchedBlob>;
+
+  /**
+   * Where the registry would redirect a GET of this blob (object storage), or null when it serves the
+   * bytes itself. Never returns a location that embeds our credentials.
+   */
+  blobRedirect(repository: string, digest: Digest, opts?: CallOptions): Promise<BlobRedirect | null>;
+
+  /** Uploads a blob from a stream or bytes; digest computed while streaming. */
+  pushBlob(repository: string, source: Readable | Buffer, opts?: BlobPushOptions): Promise<Descriptor>;
+
+  /** Cross-repository mount; false when the registry fell back to a plain upload session. */
+  mountBlob(repository: string, digest: Digest, fromRepository: string, opts?: CallOptions): Promise<boolean>;
+
+  /** DELETE a blob link from a repository. */
+  deleteBlob(repository: string, digest: Digest, opts?: CallOptions): Promise<void>;
+}

@@ -1,0 +1,150 @@
+// Use cases of the provider registry protocol (providers.v1): list a provider's versions, and describe
+// one platform's package with signed download URLs. Reference: protocols.md §4; Terraform
+// internal/getproviders/registry_client.go (fields read), OpenTofu likewise.
+import semver from 'semver';
+import { AppError } from '../errors.js';
+import { canonicalVersion as layoutCanonicalVersion, providerRepository, versionToTag } from '../layout/names.js';
+import { defaultProviderFilename, shasumsFilename } from '../layout/provider-index.js';
+import { readPublicKey } from '../verify/gpg.js';
+import type { Caller, RegistryDeps } from './context.js';
+import { sealDownload } from './download-tickets.js';
+import { listVersionTags, readMetadata, readPlatformLayer, readProviderIndex, readProviderIndexes, readSmallBlob } from './provider-reader.js';
+import { toAppError } from './upstream-errors.js';
+import { parseProviderAddress, type ProviderAddress } from './addresses.js';
+
+/** Plugin protocol recorded when a release says nothing (as the seed registry does). */
+export const DEFAULT_PROTOCOLS = ['5.0'];
+
+export interface ProviderVersionSummary {
+  version: string;
+  protocols: string[];
+  platforms: Array<{ os: string; arch: string }>;
+}
+
+export interface ProviderVersionList {
+  versions: ProviderVersionSummary[];
+  warnings: string[];
+}
+
+/** GET :namespace/:type/versions — every version servable on providers.v1, oldest first. */
+export async function listProviderVersions(deps: RegistryDeps, namespace: string, type: string, caller: Caller): Promise<ProviderVersionList> {
+  const addr = parseProviderAddress(deps.publicHostname, namespace, type);
+  const repository = providerRepository(deps.prefix, addr.hostname, addr.namespace, addr.type);
+  const notFound: [ 'PROVIDER_NOT_FOUND', string ] = ['PROVIDER_NOT_FOUND', `provider ${addr.display} does not exist`];
+  try {
+    const tags = await listVersionTags(deps, repository, caller);
+    const read = await readProviderIndexes(deps, repository, tags, caller);
+    const versions: ProviderVersionSummary[] = [];
+    const unsigned: string[] = [];
+    const broken: string[] = [];
+    for (const r of read) {
+      if (!r.index) {
+        broken.push(`${r.version} (${r.error})`);
+        continue;
+      }
+      if (!r.index.metadata) {
+        unsigned.push(r.version);
+        continue;
+      }
+      versions.push({
+        version: r.version,
+        protocols: r.index.protocols ?? DEFAULT_PROTOCOLS,
+        platforms: r.index.platforms.map((p) => ({ os: p.os, arch: p.arch })),
+      });
+    }
+    versions.sort((a, b) => semver.compare(a.version, b.version));
+    const warnings: string[] = [];
+    if (unsigned.length > 0) {
+      warnings.push(
+        `${addr.display}: version(s) ${unsigned.join(', ')} are stored without a signed SHA256SUMS and are only served through the network mirror`,
+      );
+    }
+    if (broken.length > 0) warnings.push(`${addr.display}: version(s) ${broken.join('; ')} could not be read and are hidden`);
+    return { versions, warnings };
+  } catch (err) {
+    throw toAppError(err, notFound, deps.store.describe);
+  }
+}
+
+export interface ProviderPackage {
+  protocols: string[];
+  os: string;
+  arch: string;
+  filename: string;
+  /** sha256 hex of the zip (= OCI layer digest = zh: hash). */
+  shasum: string;
+  size: number;
+  /** Path tail (`<ticket>/<filename>`) of each download, to be put under the server's download route. */
+  downloads: { zip: string; shasums: string; signature: string };
+  key: { keyId: string; asciiArmor: string };
+}
+
+/** GET :namespace/:type/:version/download/:os/:arch. */
+export async function findProviderPackage(
+  deps: RegistryDeps,
+  input: { namespace: string; type: string; version: string; os: string; arch: string },
+  caller: Caller,
+): Promise<ProviderPackage> {
+  const addr = parseProviderAddress(deps.publicHostname, input.namespace, input.type);
+  const version = canonicalVersion(input.version);
+  const repository = providerRepository(deps.prefix, addr.hostname, addr.namespace, addr.type);
+  const where = `${addr.display} ${version}`;
+  try {
+    const { index } = await readProviderIndex(deps, repository, versionToTag(version), caller).catch((err: unknown) => {
+      throw toAppError(err, ['VERSION_NOT_FOUND', `provider ${addr.display} has no version ${version}`], deps.store.describe);
+    });
+    const entry = index.platforms.find((p) => p.os === input.os && p.arch === input.arch);
+    if (!entry) {
+      const available = index.platforms.map((p) => `${p.os}_${p.arch}`).join(', ') || 'none';
+      throw new AppError('PLATFORM_NOT_FOUND', `provider ${where} is not available for ${input.os}_${input.arch} (available: ${available})`);
+    }
+    if (!index.metadata) {
+      throw new AppError(
+        'VERSION_NOT_FOUND',
+        `provider ${where} has no signed SHA256SUMS; install it through the network mirror or tofu's oci_mirror`,
+      );
+    }
+    const [layer, meta] = await Promise.all([
+      readPlatformLayer(deps, repository, entry, caller),
+      readMetadata(deps, repository, index.metadata, caller),
+    ]);
+    const armored = (await readSmallBlob(deps, repository, meta.publicKey, caller)).toString('utf8');
+    const keyId = index.keyId ?? (await keyIdOf(deps, meta.publicKey.digest, armored));
+    const filename = layer.filename ?? entry.filename ?? defaultProviderFilename(addr.type, version, input.os, input.arch);
+    const sumsName = meta.shasumsFilename ?? shasumsFilename(addr.type, version);
+    return {
+      protocols: index.protocols ?? DEFAULT_PROTOCOLS,
+      os: input.os,
+      arch: input.arch,
+      filename,
+      shasum: layer.shasumHex,
+      size: layer.layer.size,
+      downloads: {
+        zip: sealDownload(deps, caller, repository, layer.layer, filename, 'application/zip'),
+        shasums: sealDownload(deps, caller, repository, meta.shasums, sumsName, 'text/plain; charset=utf-8'),
+        signature: sealDownload(deps, caller, repository, meta.signature, `${sumsName}.sig`, 'application/pgp-signature'),
+      },
+      key: { keyId, asciiArmor: armored },
+    };
+  } catch (err) {
+    throw toAppError(err, ['VERSION_NOT_FOUND', `provider ${where} not found`], deps.store.describe);
+  }
+}
+
+async function keyIdOf(deps: RegistryDeps, digest: string, armored: string): Promise<string> {
+  const ckey = `key-id|${digest}`;
+  const cached = deps.content.get<string>(ckey);
+  if (cached) return cached;
+  const info = await readPublicKey(armored);
+  deps.content.set(ckey, info.keyId, 64);
+  return info.keyId;
+}
+
+/** Parses a version from a URL: canonical semver only (a `+build` part stays as is). */
+export function canonicalVersion(raw: string): string {
+  const v = layoutCanonicalVersion(raw);
+  if (v === null) throw new AppError('VERSION_NOT_FOUND', `"${raw}" is not a canonical semantic version (e.g. 1.2.3)`);
+  return v;
+}
+
+export type { ProviderAddress };

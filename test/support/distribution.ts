@@ -1,0 +1,175 @@
+// Starts the REAL CNCF Distribution registry (Debian package docker-registry, /usr/bin/docker-registry)
+// for integration tests: a free 127.0.0.1 port, a temp storage directory, deletes enabled, and one of
+// three auth modes (none, htpasswd with bcrypt users, token auth against test/support/token-server.ts).
+// `kill()`/`restart()` simulate the registry going down. When the binary is missing, `requireTool`
+// skips the tests loudly, or fails them when CI is set.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const DOCKER_REGISTRY_BIN = '/usr/bin/docker-registry';
+
+export type DistributionAuth =
+  | { kind: 'none' }
+  | { kind: 'htpasswd'; users: Record<string, string> }
+  | { kind: 'token'; realm: string; service: string; issuer: string; rootCertBundle: string };
+
+export interface Distribution {
+  /** e.g. http://127.0.0.1:41234 */
+  readonly url: string;
+  readonly port: number;
+  /** Temp directory holding config, storage and the registry log. */
+  readonly dir: string;
+  /** SIGKILLs the registry (storage is kept): the registry "goes down". */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and storage, waiting until /v2/ answers. */
+  restart(): Promise<void>;
+  /** Kills it and removes the temp directory. */
+  stop(): Promise<void>;
+}
+
+function which(name: string): boolean {
+  if (name.includes('/')) return existsSync(name);
+  return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Test options that skip (loudly) when a tool is missing, or throw when process.env.CI is set, so that
+ * CI cannot silently pass without the real registry. Use as `describe('…', requireTool('x'), …)`.
+ */
+export function requireTool(...names: string[]): { skip?: string } {
+  const missing = names.filter((n) => !which(n));
+  if (missing.length === 0) return {};
+  const message = `MISSING TOOL(S) ${missing.join(', ')}: integration tests against the real registry are SKIPPED`;
+  if (process.env['CI']) throw new Error(`${message} — refusing to skip in CI`);
+  process.stderr.write(`\n!!!!!!!! ${message} (install: apt-get install docker-registry apache2-utils openssl)\n\n`);
+  return { skip: message };
+}
+
+/** A free TCP port on 127.0.0.1 (bound then released; the race is acceptable for tests). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  await once(server, 'close');
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+function authYaml(dir: string, auth: DistributionAuth): string {
+  switch (auth.kind) {
+    case 'none':
+      return '';
+    case 'htpasswd': {
+      const lines = Object.entries(auth.users).map(([user, password]) => {
+        const r = spawnSync('htpasswd', ['-Bbn', user, password], { encoding: 'utf8' });
+        if (r.status !== 0) throw new Error(`htpasswd failed: ${r.stderr}`);
+        return r.stdout.trim();
+      });
+      const file = join(dir, 'htpasswd');
+      writeFileSync(file, `${lines.join('\n')}\n`);
+      return `auth:\n  htpasswd:\n    realm: basic-realm\n    path: ${file}\n`;
+    }
+    case 'token':
+      return [
+        'auth:',
+        '  token:',
+        `    realm: ${auth.realm}`,
+        `    service: ${auth.service}`,
+        `    issuer: ${auth.issuer}`,
+        `    rootcertbundle: ${auth.rootCertBundle}`,
+        '',
+      ].join('\n');
+  }
+}
+
+async function waitUntilUp(url: string, child: ChildProcess, logFile: string): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`docker-registry exited with ${child.exitCode}; see ${logFile}`);
+    try {
+      const res = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(1000) });
+      await res.arrayBuffer();
+      if (res.status === 200 || res.status === 401) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(50);
+  }
+  throw new Error(`docker-registry did not answer on ${url} within 15 s; see ${logFile}`);
+}
+
+/** Starts a registry. Call `stop()` in an `after` hook. */
+export async function startDistribution(opts: { auth?: DistributionAuth; relativeUrls?: boolean } = {}): Promise<Distribution> {
+  const dir = mkdtempSync(join(tmpdir(), 'tf-oci-distribution-'));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const configFile = join(dir, 'config.yml');
+  const logFile = join(dir, 'registry.log');
+  writeFileSync(
+    configFile,
+    [
+      'version: 0.1',
+      'log:',
+      '  level: warn',
+      '  accesslog:',
+      '    disabled: true',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${join(dir, 'data')}`,
+      '  delete:',
+      '    enabled: true',
+      '  maintenance:',
+      '    uploadpurging:',
+      '      enabled: false',
+      'http:',
+      `  addr: 127.0.0.1:${port}`,
+      '  secret: test-only-upload-state-secret',
+      `  relativeurls: ${opts.relativeUrls ? 'true' : 'false'}`,
+      authYaml(dir, opts.auth ?? { kind: 'none' }),
+    ].join('\n'),
+  );
+
+  let child: ChildProcess | undefined;
+  async function start(): Promise<void> {
+    const fd = openSync(logFile, 'a');
+    child = spawn(DOCKER_REGISTRY_BIN, ['serve', configFile], { stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    await waitUntilUp(url, child, logFile);
+  }
+  async function kill(): Promise<void> {
+    const c = child;
+    child = undefined;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    const exited = once(c, 'exit');
+    c.kill('SIGKILL');
+    await exited;
+  }
+
+  try {
+    await start();
+  } catch (err) {
+    await kill();
+    throw err;
+  }
+  return {
+    url,
+    port,
+    dir,
+    kill,
+    restart: async () => {
+      await kill();
+      await start();
+    },
+    stop: async () => {
+      await kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
