@@ -30,8 +30,10 @@ build() {
     log "reusing $gobin/terraform"
     return 0
   fi
-  if [ -e "$marker" ]; then
-    log "v$version already failed to build with $(go env GOVERSION) (remove $marker to retry)"
+  # A failure is remembered for a day, so a fallback run does not retry the broken build each time
+  # while a transient failure (e.g. a module download) does not stick forever.
+  if [ -n "$(find "$marker" -mmin -1440 2>/dev/null)" ]; then
+    log "v$version failed to build with $(go env GOVERSION) in the last day (remove $marker to retry)"
     return 1
   fi
   mkdir -p "$gobin"

@@ -1,4 +1,5 @@
 // The text printed at start: where the server listens and how to point terraform and tofu at it.
+import { resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 
 export function startupBanner(config: Config, caFile?: string): string {
@@ -16,7 +17,7 @@ export function startupBanner(config: Config, caFile?: string): string {
     '  Network mirror — in ~/.terraformrc or ~/.tofurc:',
     `    provider_installation { network_mirror { url = "${mirror}" } }`,
   ];
-  if (caFile) lines.push('', `  Trust the development CA: export SSL_CERT_FILE=${caFile}`);
+  if (caFile) lines.push('', `  Trust the development CA: export SSL_CERT_FILE=${resolve(caFile)}`);
   if (!https) {
     lines.push('', '  Note: terraform and tofu require HTTPS for discovery and mirrors. Set server.tls.cert/key,',
       '  or TF_OCI_REGISTRY_SERVER_TLS_SELF_SIGNED=true for a local development certificate.');
