@@ -2,6 +2,9 @@
 // CONFIG_SCHEMA. Pure given its inputs (file text, environment, a file reader), so it is unit-tested
 // without touching the process. Every error names the key (or variable) and what is wrong with it.
 import { parse as parseToml } from 'smol-toml';
+import { buildAuthConfig, type AuthConfig } from '../auth/config.js';
+import type { AuthMode } from '../auth/access-control.js';
+import type { DelegateTokenAs } from '../auth/delegated-credential.js';
 import { CONFIG_SCHEMA, envName, type FieldSpec } from './schema.js';
 
 export interface Config {
@@ -13,6 +16,8 @@ export interface Config {
     secretsGenerated: boolean;
     downloadUrlTtl: number;
     requestTimeout: number;
+    /** "proxy" streams blobs; "redirect" hands out the registry's object-storage redirects (307). */
+    downloadMode: 'proxy' | 'redirect';
     tls: { cert?: string; key?: string; selfSigned: boolean };
   };
   storage: {
@@ -24,6 +29,7 @@ export interface Config {
     username?: string;
     password?: string;
   };
+  auth: AuthConfig;
   mirror: { basePath: string };
   cache: { maxBytes: number; tagsTtl: number };
   log: { level: string };
@@ -174,7 +180,32 @@ function typed(section: string, key: string, value: unknown, where: string): unk
       if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) throw new ConfigError(`${label} must be a list of strings`);
       return list;
     }
+    case 'table-list':
+      return tableList(key, fromText ? text! : value, label);
   }
+}
+
+/** A list of tables: a TOML array of tables, or text holding JSON ([…] or {"<key>": […]}) or TOML ([[<key>]]). */
+function tableList(key: string, value: unknown, label: string): unknown[] {
+  let list = value;
+  if (typeof value === 'string') {
+    const text = value.trim();
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      try {
+        doc = parseToml(text);
+      } catch (err) {
+        throw new ConfigError(`${label}: neither JSON nor TOML: ${(err as Error).message}`);
+      }
+    }
+    list = Array.isArray(doc) ? doc : (doc as Record<string, unknown> | null)?.[key];
+  }
+  if (!Array.isArray(list) || !list.every((t) => typeof t === 'object' && t !== null && !Array.isArray(t))) {
+    throw new ConfigError(`${label} must be a list of tables ([[…]] in TOML, a JSON array elsewhere)`);
+  }
+  return list;
 }
 
 function build(v: (section: string, key: string) => unknown, randomSecret: () => string): Config {
@@ -226,6 +257,21 @@ function build(v: (section: string, key: string) => unknown, randomSecret: () =>
   }
   const username = v('storage', 'username') as string | undefined;
   const password = v('storage', 'password') as string | undefined;
+  let auth: AuthConfig;
+  try {
+    auth = buildAuthConfig({
+      mode: v('auth', 'mode') as AuthMode | undefined,
+      anonymousRead: v('auth', 'anonymous_read') as boolean,
+      tokens: v('auth', 'tokens') as unknown[] | undefined,
+      tokenAs: v('auth', 'delegate_token_as') as DelegateTokenAs,
+      username: v('auth', 'delegate_username') as string | undefined,
+      userPassword: v('auth', 'delegate_userpass') as boolean,
+      storageKind: kind,
+      storageHasCredential: username !== undefined || password !== undefined,
+    });
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
   return {
     server: {
       listen,
@@ -234,6 +280,7 @@ function build(v: (section: string, key: string) => unknown, randomSecret: () =>
       secretsGenerated,
       downloadUrlTtl: v('server', 'download_url_ttl') as number,
       requestTimeout: v('server', 'request_timeout') as number,
+      downloadMode: v('server', 'download_mode') as 'proxy' | 'redirect',
       tls,
     },
     storage: {
@@ -245,6 +292,7 @@ function build(v: (section: string, key: string) => unknown, randomSecret: () =>
       ...(username !== undefined ? { username } : {}),
       ...(password !== undefined ? { password } : {}),
     },
+    auth,
     mirror: { basePath },
     cache: { maxBytes: v('cache', 'max_bytes') as number, tagsTtl: v('cache', 'tags_ttl') as number },
     log: { level: v('log', 'level') as string },

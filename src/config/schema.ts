@@ -2,7 +2,11 @@
 // table for the TOML file and for the environment overrides (TF_OCI_REGISTRY_<SECTION>_<KEY>), so a key
 // exists in both places or in neither, and an unknown key is an error naming it.
 
-export type FieldType = 'string' | 'integer' | 'boolean' | 'string-list' | 'enum';
+/**
+ * `table-list`: a list of tables. In TOML an array of tables (`[[auth.tokens]]`); in the environment or a
+ * `<key>_file`: JSON (an array, or an object holding the key) or a TOML document with `[[<key>]]` tables.
+ */
+export type FieldType = 'string' | 'integer' | 'boolean' | 'string-list' | 'enum' | 'table-list';
 
 export interface FieldSpec {
   type: FieldType;
@@ -30,6 +34,12 @@ export const CONFIG_SCHEMA = {
     },
     download_url_ttl: { type: 'integer', default: 300, min: 10, max: 86400, doc: 'lifetime of signed download URLs, seconds' },
     request_timeout: { type: 'integer', default: 30, min: 1, max: 3600, doc: 'upstream metadata request timeout, seconds' },
+    download_mode: {
+      type: 'enum',
+      values: ['proxy', 'redirect'],
+      default: 'proxy',
+      doc: 'proxy: stream blobs through the server; redirect: answer 307 with the object-storage location when the registry redirects blob GETs (S3, GCS, Azure backends), else stream',
+    },
   },
   'server.tls': {
     cert: { type: 'string', doc: 'PEM certificate chain file' },
@@ -48,6 +58,31 @@ export const CONFIG_SCHEMA = {
     plain_http: { type: 'boolean', default: false, doc: 'allow an http:// registry URL (e.g. on loopback)' },
     username: { type: 'string', doc: 'service credential user name for the registry' },
     password: { type: 'string', secret: true, doc: 'service credential password or token for the registry' },
+  },
+  auth: {
+    mode: {
+      type: 'enum',
+      values: ['delegate', 'service', 'none'],
+      doc: 'delegate: each caller\'s token is used upstream and the registry decides; service: the server\'s own API tokens and permissions over the storage credential; none: no checks. Default: delegate with storage.kind = "registry", none with "layout" (docs/auth.md)',
+    },
+    anonymous_read: { type: 'boolean', default: false, doc: 'service mode: callers without a token may read (providers:read, modules:read)' },
+    tokens: {
+      type: 'table-list',
+      secret: true,
+      doc: 'service mode: API tokens, each {name, sha256, permissions}; TOML [[auth.tokens]], or JSON / TOML text in the environment or auth.tokens_file',
+    },
+    delegate_token_as: {
+      type: 'enum',
+      values: ['access_token', 'password', 'refresh_token'],
+      default: 'access_token',
+      doc: 'delegate mode: the caller\'s token is the registry bearer token itself, the password of delegate_username (token exchange / Basic), or an OAuth2 refresh token',
+    },
+    delegate_username: { type: 'string', doc: 'delegate mode: user name sent with the caller\'s token when delegate_token_as = "password"' },
+    delegate_userpass: {
+      type: 'boolean',
+      default: true,
+      doc: 'delegate mode: a token of the form user:password (plain or base64), or an Authorization: Basic header, is used as that user name and password',
+    },
   },
   mirror: {
     base_path: { type: 'string', default: '/mirror/', doc: 'path of the provider network mirror' },

@@ -16,7 +16,7 @@ import { emptyIndex, ensureLayout, findEntry, readIndex, removeDigest, setManife
 import { blobPath, blobsDir, repositoryDir } from './layout-store/paths.js';
 import type { BlobPushOptions, CallOptions, FetchedBlob, FetchedManifest, OciStore } from './store.js';
 import { DigestCounter, checkBuffer, manifestReferences, sha256Digest, validateDigest, validateReference } from './store-support.js';
-import { MAX_MANIFEST_BYTES, isDigest, type Descriptor, type Digest } from './types.js';
+import { MAX_MANIFEST_BYTES, isDigest, type Descriptor } from './types.js';
 
 export interface LayoutStoreOptions {
   /** Root directory; created on first write. */
@@ -99,8 +99,9 @@ export function createLayoutStore(opts: LayoutStoreOptions): OciStore {
     }
     const desc: Descriptor = { mediaType, digest, size: bytes.length };
     await ensureLayout(dir);
-    if ((await blobSize(blobPath(dir, digest))) === null) await writeFileAtomic(blobPath(dir, digest), bytes);
+    // Under the lock, so that a concurrent delete of the same manifest cannot unlink the blob in between.
     await lock.run(dir, async () => {
+      if ((await blobSize(blobPath(dir, digest))) === null) await writeFileAtomic(blobPath(dir, digest), bytes);
       const index = (await readIndex(dir)) ?? emptyIndex();
       for (const d of refs.manifests) {
         if (!findEntry(index, d)) throw new OciError('INVALID', `index references unknown manifest ${d}`);

@@ -2,7 +2,8 @@
 // like Distribution where tests can observe it (NOT_FOUND codes, referenced blobs must exist before a
 // manifest is pushed, deleting a manifest drops its tags, mounts) and counts calls per method so tests
 // can assert how many upstream requests a use case makes.
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { OciError } from './errors.js';
 import type { BlobPushOptions, CallOptions, FetchedBlob, FetchedManifest, OciStore } from './store.js';
 import { DigestCounter, checkBuffer, manifestReferences, sha256Digest, validateDigest, validateReference, validateRepository } from './store-support.js';
@@ -81,8 +82,17 @@ export function createMemoryStore(opts: { describe?: string } = {}): MemoryStore
     }
     const counter = new DigestCounter(o);
     const chunks: Buffer[] = [];
-    source.on('error', (err) => counter.destroy(err));
-    for await (const chunk of source.pipe(counter) as AsyncIterable<Buffer>) chunks.push(chunk);
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        chunks.push(chunk);
+        callback();
+      },
+    });
+    try {
+      await pipeline(source, counter, sink, ...(o.signal ? [{ signal: o.signal }] : []));
+    } catch (err) {
+      throw counter.failure ?? err;
+    }
     const digest = counter.digest as Digest;
     r.blobs.set(digest, Buffer.concat(chunks));
     return { mediaType: 'application/octet-stream', digest, size: counter.size };

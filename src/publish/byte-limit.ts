@@ -1,17 +1,24 @@
 // A counting pass-through that fails the stream the moment more than `max` bytes went through it. Placed
 // before gunzip (compressed size) and after it (expanded size), so a gzip bomb is cut off after `max`
 // bytes instead of being expanded into memory or onto disk. Counts only: no hashing on this hot path.
-import { Transform, type TransformCallback } from 'node:stream';
+import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
 
 /** A publish limit was passed: the upload is refused (413), not verified further. */
 export class LimitExceededError extends Error {
   override readonly name = 'LimitExceededError';
 }
 
+/** The client stopped sending before the body ended. */
+export class UploadInterruptedError extends Error {
+  override readonly name = 'UploadInterruptedError';
+}
+
 export class ByteLimit extends Transform {
   readonly #max: number;
   readonly #what: string;
   #count = 0;
+  /** Set (synchronously) when the limit was passed: tells a limit from the errors it causes downstream. */
+  exceeded: LimitExceededError | undefined;
 
   /** `what` completes the message "<what> is larger than the limit of N bytes". */
   constructor(max: number, what: string) {
@@ -27,9 +34,37 @@ export class ByteLimit extends Transform {
   override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
     this.#count += chunk.length;
     if (this.#count > this.#max) {
-      callback(new LimitExceededError(`${this.#what} is larger than the limit of ${this.#max} bytes`));
+      this.exceeded = new LimitExceededError(`${this.#what} is larger than the limit of ${this.#max} bytes`);
+      callback(this.exceeded);
       return;
     }
     callback(null, chunk);
   }
+}
+
+/**
+ * Reads a request body through a shield: consumers may destroy the shield (a failed pipeline does), never
+ * the request itself, so the client still receives its error response. An aborted request fails the
+ * shield with UploadInterruptedError. Call `release()` when done: an unread rest of the body is drained.
+ */
+export function shieldBody(body: Readable): { stream: PassThrough; release(): void } {
+  const shield = new PassThrough({ highWaterMark: 1 << 20 });
+  const interrupted = (err?: Error): void => {
+    if (!body.readableEnded) shield.destroy(new UploadInterruptedError(err?.message ?? 'the client closed the connection'));
+  };
+  body.once('error', interrupted);
+  body.once('close', interrupted);
+  body.pipe(shield);
+  return {
+    stream: shield,
+    release() {
+      body.off('error', interrupted);
+      body.off('close', interrupted);
+      if (!body.readableEnded && !body.destroyed) {
+        body.unpipe(shield);
+        body.resume();
+      }
+      shield.destroy();
+    },
+  };
 }

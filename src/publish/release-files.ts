@@ -48,6 +48,8 @@ export interface CollectedRelease {
   hashes: Map<string, string>;
   /** Failed per-file checks, each naming the file. */
   problems: string[];
+  /** Set when the archive itself could not be read to its end (not gzip, not tar, truncated). */
+  unreadable?: string;
 }
 
 export function emptyRelease(): CollectedRelease {
@@ -67,12 +69,12 @@ export function classifyReleasePath(path: string, type: string, version: string,
   if (path === REGISTRY_MANIFEST) return { role: 'manifest' };
   if (path.startsWith('docs/')) {
     if (allowDocs && DOC_RE.test(path)) return { role: 'extra' };
-    return `${path}: unsupported file: only docs/*.md files may sit under docs/${allowDocs ? '' : ' (and not in drafts)'}`;
+    return `${path}: unsupported file: only docs/*.md files may sit under docs/${allowDocs ? '' : ' (and not in drafts)'} (file name check)`;
   }
-  if (path.includes('/')) return `${path}: unsupported file: release files sit at the root of the tarball`;
+  if (path.includes('/')) return `${path}: unsupported file: release files sit at the root of the tarball (file name check)`;
   if (!path.startsWith('terraform-provider-')) {
     return `${path}: unsupported file: a release holds only terraform-provider-${type}_${version}_<os>_<arch>.zip files, ` +
-      `_SHA256SUMS, _SHA256SUMS.sig, an optional manifest (${REGISTRY_MANIFEST} or _manifest.json), README.md, CHANGELOG.md and docs/*.md`;
+      `_SHA256SUMS, _SHA256SUMS.sig, an optional manifest (${REGISTRY_MANIFEST} or _manifest.json), README.md, CHANGELOG.md and docs/*.md (file name check)`;
   }
   try {
     const f = parseReleaseFilename(path, type, version);

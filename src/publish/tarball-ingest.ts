@@ -10,17 +10,17 @@
 // are collected and the rest of the tarball is still read, so the publisher sees every failed check.
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { isVerifyError } from '../verify/errors.js';
-import { ByteLimit, LimitExceededError } from './byte-limit.js';
+import { ByteLimit, LimitExceededError, UploadInterruptedError, shieldBody } from './byte-limit.js';
 import { classifyReleasePath, emptyRelease, type CollectedRelease } from './release-files.js';
 import type { PublishLimits } from './types.js';
 import { ZipSpool, type SpoolTarget } from './zip-spool.js';
 
-type Entry = tar.Entry;
+/** A tar-stream entry (a streamx Readable carrying its header). */
+type Entry = ReturnType<typeof tar.extract> extends AsyncIterable<infer S> ? S : never;
 
 export interface TarballInput {
   body: Readable;
@@ -72,7 +72,7 @@ const SPECIAL_TYPES = new Set(['character-device', 'block-device', 'fifo']);
  * store failures as they come; format errors (not gzip, not tar, truncated) become problems.
  */
 export async function ingestTarball(input: TarballInput): Promise<CollectedRelease> {
-  const { body, target, limits } = input;
+  const { target, limits } = input;
   if (input.contentLength !== undefined && input.contentLength > limits.maxCompressedBytes) {
     throw new LimitExceededError(`the upload is ${input.contentLength} bytes, over the limit of ${limits.maxCompressedBytes} bytes`);
   }
@@ -82,23 +82,17 @@ export async function ingestTarball(input: TarballInput): Promise<CollectedRelea
   const seen = new Set<string>();
   let entries = 0;
 
-  // The request body is piped into a shield: on failure the pipeline destroys the shield, not the
-  // request, so the client still gets its error response (the rest of its body is discarded).
-  const shield = new PassThrough({ highWaterMark: 1 << 20 });
-  body.pipe(shield);
+  const body = shieldBody(input.body);
+  const shield = body.stream;
+  const compressed = new ByteLimit(limits.maxCompressedBytes, 'the upload');
+  const expanded = new ByteLimit(limits.maxUncompressedBytes, 'the unpacked tarball');
   const gunzip = createGunzip({ chunkSize: 256 * 1024 });
   const extract = tar.extract();
-  let origin: 'body' | 'gunzip' | 'tar' | undefined;
-  body.once('error', () => (origin ??= 'body'));
+  // Registered before pipeline() adds its own listeners: tells which stage failed first.
+  let origin: 'gunzip' | 'tar' | undefined;
   gunzip.once('error', () => (origin ??= 'gunzip'));
   extract.once('error', () => (origin ??= 'tar'));
-  const flow = pipeline(
-    shield,
-    new ByteLimit(limits.maxCompressedBytes, 'the upload'),
-    gunzip,
-    new ByteLimit(limits.maxUncompressedBytes, 'the unpacked tarball'),
-    extract,
-  );
+  const flow = pipeline(shield, compressed, gunzip, expanded, extract);
   flow.catch(() => undefined); // awaited below; avoids an unhandled rejection while entries are read
 
   async function onEntry(entry: Entry): Promise<void> {
@@ -111,28 +105,28 @@ export async function ingestTarball(input: TarballInput): Promise<CollectedRelea
       release.problems.push(message);
       await drain(entry);
     };
-    if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) return refuse(`${raw}: absolute paths are not allowed in the tarball`);
-    if (raw.split('/').includes('..')) return refuse(`${raw}: ".." is not allowed in tarball paths`);
+    if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) return refuse(`${raw}: absolute paths are not allowed in the tarball (tarball check)`);
+    if (raw.split('/').includes('..')) return refuse(`${raw}: ".." is not allowed in tarball paths (tarball check)`);
     const path = root.relative(raw);
-    if (path === null) return refuse(`${raw}: outside the tarball's top-level directory ${root.name}`);
+    if (path === null) return refuse(`${raw}: outside the tarball's top-level directory ${root.name} (tarball check)`);
     const type = h.type ?? 'file';
     if (type === 'directory') {
       const dir = path.replace(/\/+$/, '');
       if (dir === '' || dir === 'docs' || dir.startsWith('docs/')) return void (await drain(entry));
-      return refuse(`${raw}: directory not allowed: release files sit at the root of the tarball (only docs/ may hold files)`);
+      return refuse(`${raw}: directory not allowed: release files sit at the root of the tarball (only docs/ may hold files) (tarball check)`);
     }
-    if (LINK_TYPES.has(type)) return refuse(`${raw}: ${type === 'link' ? 'hard link' : 'symbolic link'} not allowed: only regular files may be in the tarball`);
-    if (SPECIAL_TYPES.has(type)) return refuse(`${raw}: ${type} entry not allowed: only regular files may be in the tarball`);
-    if (type !== 'file' && type !== 'contiguous-file') return refuse(`${raw}: unsupported tar entry type "${type}"`);
-    if (path === '') return refuse(`${raw}: empty file name`);
-    if (seen.has(path)) return refuse(`${path}: appears more than once in the tarball`);
+    if (LINK_TYPES.has(type)) return refuse(`${raw}: ${type === 'link' ? 'hard link' : 'symbolic link'} not allowed: only regular files may be in the tarball (tarball check)`);
+    if (SPECIAL_TYPES.has(type)) return refuse(`${raw}: ${type} entry not allowed: only regular files may be in the tarball (tarball check)`);
+    if (type !== 'file' && type !== 'contiguous-file') return refuse(`${raw}: unsupported tar entry type "${type}" (tarball check)`);
+    if (path === '') return refuse(`${raw}: empty file name (tarball check)`);
+    if (seen.has(path)) return refuse(`${path}: appears more than once in the tarball (tarball check)`);
     seen.add(path);
 
     const role = classifyReleasePath(path, target.type, target.version, true);
     if (typeof role === 'string') return refuse(role);
     if (role.role === 'zip') {
       try {
-        await spool.add(entry, { filename: path, os: role.os, arch: role.arch });
+        await spool.add(entry as unknown as AsyncIterable<Uint8Array>, { filename: path, os: role.os, arch: role.arch });
       } catch (err) {
         if (isVerifyError(err, 'TOO_LARGE')) throw new LimitExceededError(err.message);
         throw err;
@@ -144,7 +138,7 @@ export async function ingestTarball(input: TarballInput): Promise<CollectedRelea
       return;
     }
     if (size > limits.maxSmallFileBytes) {
-      return refuse(`${path}: ${size} bytes, over the limit of ${limits.maxSmallFileBytes} bytes for this file`);
+      return refuse(`${path}: ${size} bytes, over the limit of ${limits.maxSmallFileBytes} bytes for this file (size limit check)`);
     }
     const bytes = await readSmall(entry);
     release.hashes.set(path, createHash('sha256').update(bytes).digest('hex'));
@@ -159,11 +153,15 @@ export async function ingestTarball(input: TarballInput): Promise<CollectedRelea
       for await (const entry of extract) await onEntry(entry);
       await flow;
     } catch (err) {
-      if (err instanceof LimitExceededError) throw err;
+      // Root cause first: a passed limit or a dropped client makes every later stage fail too.
+      const limit = compressed.exceeded ?? expanded.exceeded;
+      if (limit) throw limit;
+      if (shield.errored instanceof UploadInterruptedError) throw shield.errored;
+      if (err instanceof LimitExceededError || err instanceof UploadInterruptedError) throw err;
       if (origin === 'gunzip') {
-        release.problems.push(`the upload is not a complete gzip stream (expected a .tar.gz): ${(err as Error).message}`);
+        release.unreadable = `the upload is not a complete gzip stream (expected a .tar.gz): ${(err as Error).message} (tarball check)`;
       } else if (origin === 'tar') {
-        release.problems.push(`the upload is not a valid tar archive: ${(err as Error).message}`);
+        release.unreadable = `the upload is not a valid tar archive: ${(err as Error).message} (tarball check)`;
       } else {
         throw err;
       }
@@ -174,11 +172,7 @@ export async function ingestTarball(input: TarballInput): Promise<CollectedRelea
     release.problems.push(...spooled.problems);
     return release;
   } finally {
-    if (!body.readableEnded) {
-      body.unpipe(shield);
-      body.resume();
-    }
-    shield.destroy();
+    body.release();
     await spool.dispose();
   }
 }

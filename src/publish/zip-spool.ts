@@ -61,7 +61,7 @@ export class ZipSpool {
    * Streams one zip to disk (throws VerifyError TOO_LARGE past maxEntryBytes, and the source's own
    * errors), then schedules its push and inspection. Resolves once the bytes are on disk.
    */
-  async add(source: Readable, name: ZipName): Promise<void> {
+  async add(source: Readable | AsyncIterable<Uint8Array>, name: ZipName): Promise<void> {
     while (this.#jobs.size >= MAX_IN_FLIGHT) await Promise.race(this.#jobs);
     this.#throwStoreError();
     this.#dirReady ??= mkdir(this.#t.tmpDir, { recursive: true });

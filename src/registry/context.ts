@@ -21,6 +21,8 @@ export interface RegistryDeps {
   tokens: SealedTokens;
   /** Lifetime of download tickets, seconds. */
   downloadTtl: number;
+  /** "redirect": hand out the registry's object-storage redirects for blobs (auth, issue 5). Default "proxy". */
+  downloadMode?: 'proxy' | 'redirect';
   /** Directory for temporary files (hash computations over zips). */
   tmpDir: string;
   logger: Logger;

@@ -1,8 +1,11 @@
 // Use case behind every download URL: open the sealed ticket, then either stream the blob from the store
-// with the ticket's credential, or (HEAD) answer from the ticket alone without opening a stream.
+// with the ticket's credential, or (HEAD) answer from the ticket alone without opening a stream. In
+// redirect mode (deps.downloadMode), a registry redirect to object storage is handed to the client
+// instead of streaming, when download-redirect.ts finds it safe to pass on.
 import type { Readable } from 'node:stream';
 import { callOpts, type RegistryDeps } from './context.js';
-import { openTicket } from './download-tickets.js';
+import { openTicket, type OpenedTicket } from './download-tickets.js';
+import { registryOriginOf, unsafeRedirectReason } from './download-redirect.js';
 import { toAppError } from './upstream-errors.js';
 
 export interface DownloadHead {
@@ -12,9 +15,8 @@ export interface DownloadHead {
   etag: string;
 }
 
-export interface DownloadBody extends DownloadHead {
-  body: Readable;
-}
+/** A download: the blob as a stream, or (redirect mode) where the client may fetch it itself. */
+export type DownloadBody = DownloadHead & ({ body: Readable; redirect?: undefined } | { redirect: string; body?: undefined });
 
 /** HEAD of a download: no upstream request (the ticket says what the blob is). */
 export function headDownload(deps: RegistryDeps, token: string): DownloadHead {
@@ -22,13 +24,28 @@ export function headDownload(deps: RegistryDeps, token: string): DownloadHead {
   return { size: t.size, contentType: t.contentType, etag: `"${t.digest}"` };
 }
 
-/** GET of a download: the blob as a stream of exactly `size` bytes. */
+/** GET of a download: a stream of exactly `size` bytes, or in redirect mode possibly a location. */
 export async function openDownload(deps: RegistryDeps, token: string, signal?: AbortSignal): Promise<DownloadBody> {
   const t = openTicket(deps, token, signal);
+  const head = { size: t.size, contentType: t.contentType, etag: `"${t.digest}"` };
   try {
+    if (deps.downloadMode === 'redirect') {
+      const location = await safeRedirect(deps, t);
+      if (location !== undefined) return { ...head, redirect: location };
+    }
     const blob = await deps.store.fetchBlob(t.repository, t.digest, callOpts(t.caller));
-    return { size: blob.size, contentType: t.contentType, etag: `"${t.digest}"`, body: blob.body };
+    return { ...head, size: blob.size, body: blob.body };
   } catch (err) {
     throw toAppError(err, ['NOT_FOUND', `the blob behind this URL no longer exists (${t.digest})`], deps.store.describe);
   }
+}
+
+/** The registry's redirect for the ticket's blob when it may be passed on, else undefined (stream). */
+async function safeRedirect(deps: RegistryDeps, t: OpenedTicket): Promise<string | undefined> {
+  const found = await deps.store.blobRedirect(t.repository, t.digest, callOpts(t.caller));
+  if (found === null) return undefined;
+  const reason = unsafeRedirectReason(found.location, registryOriginOf(deps.store.describe), t.caller.credential);
+  if (reason === null) return found.location;
+  deps.logger.debug({ digest: t.digest, reason }, 'blob redirect not passed on; streaming instead');
+  return undefined;
 }

@@ -6,9 +6,10 @@ import { Readable } from 'node:stream';
 import { after, afterEach, describe, it } from 'node:test';
 import { Agent } from 'undici';
 import { createRegistryStore, type RegistryStoreOptions } from '../../src/oci/remote/registry-store.js';
+import { createTransport, parseRetryAfter } from '../../src/oci/remote/transport.js';
 import { sha256Digest } from '../../src/oci/store-support.js';
 import { MEDIA_TYPE_IMAGE_MANIFEST } from '../../src/oci/types.js';
-import { startFake, json, type FakeHandler, type FakeServer } from '../support/fake-http.js';
+import { startFake, json, type FakeHandler, type FakeServer } from './fake-http.js';
 import { collect, expectCode } from './contract-fixtures.js';
 
 const dispatcher = new Agent({ keepAliveTimeout: 1_000 });
@@ -33,7 +34,11 @@ const manifestHeaders = { 'content-type': MEDIA_TYPE_IMAGE_MANIFEST, 'docker-con
 describe('retries', () => {
   it('retries a GET after 503s and succeeds on the third attempt', async () => {
     let n = 0;
-    const s = await fake((_req, res) => (++n < 3 ? json(res, 503, { errors: [] }) : (res.writeHead(200, manifestHeaders), res.end(manifest))));
+    const s = await fake((_req, res) => {
+      if (++n < 3) return json(res, 503, { errors: [] });
+      res.writeHead(200, manifestHeaders);
+      res.end(manifest);
+    });
     const m = await storeFor(s).fetchManifest('a/b', 'v1');
     assert.ok(m.bytes.equals(manifest));
     assert.equal(s.requests.length, 3);
@@ -57,6 +62,15 @@ describe('retries', () => {
     assert.ok(Date.now() - t0 >= 950, `waited only ${Date.now() - t0} ms`);
   });
 
+  it('parses Retry-After as seconds or an HTTP date', () => {
+    const now = Date.parse('Sun, 22 Nov 2026 03:00:00 GMT');
+    assert.equal(parseRetryAfter('7', now), 7000);
+    assert.equal(parseRetryAfter('Sun, 22 Nov 2026 03:00:05 GMT', now), 5000);
+    assert.equal(parseRetryAfter('Sun, 22 Nov 2026 02:00:00 GMT', now), 0);
+    assert.equal(parseRetryAfter('soon', now), undefined);
+    assert.equal(parseRetryAfter(undefined, now), undefined);
+  });
+
   it('never retries a streamed PATCH, and cancels the upload session', async () => {
     const s = await fake((req, res) => {
       if (req.method === 'HEAD') return json(res, 404, {});
@@ -64,10 +78,25 @@ describe('retries', () => {
       if (req.method === 'PATCH') return json(res, 503, { errors: [{ code: 'UNAVAILABLE' }] });
       return json(res, 204, {});
     });
-    await expectCode(storeFor(s).pushBlob('a/b', Readable.from([Buffer.alloc(1000, 1)])), 'UNAVAILABLE');
+    const source = Readable.from((function* () {
+      for (let i = 0; i < 50; i++) yield Buffer.alloc(100_000, i);
+    })());
+    await expectCode(storeFor(s).pushBlob('a/b', source), 'UNAVAILABLE');
     assert.deepEqual(s.requests.map((r) => r.method), ['POST', 'PATCH', 'DELETE']);
+    assert.equal(s.requests[1]?.bodyLength, 5_000_000);
     assert.equal(s.requests[1]?.headers['content-type'], 'application/octet-stream');
     assert.equal(s.requests[1]?.headers['transfer-encoding'], 'chunked');
+  });
+
+  it('transport: a PUT is retried with a Buffer body but sent once with a stream body', async () => {
+    const s = await fake((_req, res) => json(res, 503, {}));
+    const transport = createTransport({ dispatcher, backoffMs: 5 });
+    const url = new URL(`${s.url}/v2/a/b/manifests/v1`);
+    assert.equal((await transport.send({ method: 'PUT', url, body: Buffer.from('{}') })).status, 503);
+    assert.equal(s.requests.length, 3);
+    const res = await transport.send({ method: 'PUT', url, body: Readable.from([Buffer.from('{}')]) });
+    assert.equal(res.status, 503);
+    assert.equal(s.requests.length, 4);
   });
 
   it('maps a refused connection to UNAVAILABLE after retries', async () => {
@@ -122,6 +151,7 @@ describe('timeouts and aborts', () => {
 });
 
 describe('error bodies', () => {
+  const cred = { credential: { accessToken: 't' } };
   const cases: Array<[number, unknown, string]> = [
     [400, { errors: [{ code: 'DIGEST_INVALID', message: 'provided digest did not match' }] }, 'DIGEST_MISMATCH'],
     [400, { errors: [{ code: 'MANIFEST_INVALID', message: 'manifest invalid' }] }, 'INVALID'],
@@ -133,13 +163,19 @@ describe('error bodies', () => {
   for (const [status, body, code] of cases) {
     it(`${status} ${JSON.stringify(body).slice(0, 40)} -> ${code}`, async () => {
       const s = await fake((_req, res) => json(res, status, body));
-      const err = await storeFor(s).pushManifest('a/b', 'v1', manifest, MEDIA_TYPE_IMAGE_MANIFEST).catch((e: unknown) => e);
+      const err = await storeFor(s).pushManifest('a/b', 'v1', manifest, MEDIA_TYPE_IMAGE_MANIFEST, cred).catch((e: unknown) => e);
       assert.equal((err as { code?: string }).code, code);
       if (typeof body === 'object' && body !== null && 'errors' in body) {
         assert.deepEqual((err as { wire?: unknown }).wire, (body as { errors: unknown }).errors);
       }
     });
   }
+
+  it('an anonymous caller that is refused gets UNAUTHORIZED (log in), not DENIED', async () => {
+    const s = await fake((_req, res) => json(res, 403, { errors: [{ code: 'DENIED' }] }));
+    await expectCode(storeFor(s).listTags('a/b'), 'UNAUTHORIZED');
+    await expectCode(storeFor(s).listTags('a/b', cred), 'DENIED');
+  });
 
   it('reads at most 8 KiB of a huge error body', async () => {
     const s = await fake((_req, res) => {

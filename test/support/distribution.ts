@@ -137,6 +137,9 @@ export async function startDistribution(opts: { auth?: DistributionAuth; relativ
   );
 
   let child: ChildProcess | undefined;
+  // Never leave a registry behind if the test process dies without running its `after` hooks.
+  const killOnExit = (): void => void child?.kill('SIGKILL');
+  process.on('exit', killOnExit);
   async function start(): Promise<void> {
     const fd = openSync(logFile, 'a');
     child = spawn(DOCKER_REGISTRY_BIN, ['serve', configFile], { stdio: ['ignore', fd, fd] });
@@ -169,6 +172,7 @@ export async function startDistribution(opts: { auth?: DistributionAuth; relativ
     },
     stop: async () => {
       await kill();
+      process.off('exit', killOnExit);
       rmSync(dir, { recursive: true, force: true });
     },
   };

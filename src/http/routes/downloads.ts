@@ -1,5 +1,6 @@
-// GET/HEAD /download/<ticket>/<filename>: streams one blob named by a sealed ticket. HEAD answers from
-// the ticket without an upstream request. Under @hono/node-server the upstream Node stream is piped
+// GET/HEAD /download/<ticket>/<filename>: streams one blob named by a sealed ticket, or in redirect
+// mode answers 307 to the registry's object-storage location. HEAD answers from the ticket without an
+// upstream request. Under @hono/node-server the upstream Node stream is piped
 // straight into the socket (no web-stream conversion: oci-registry-notes §10 measured the difference);
 // elsewhere (app.request in tests) it is wrapped as a web stream.
 import { Readable } from 'node:stream';
@@ -23,6 +24,13 @@ export function downloadRoutes(services: Services): Hono<AppEnv> {
       });
     }
     const d = await services.openDownload(token, c.req.raw.signal);
+    if (d.redirect !== undefined) {
+      // Redirect mode: the registry's short-lived object-storage URL, checked safe to pass on.
+      return new Response(null, {
+        status: 307,
+        headers: { Location: d.redirect, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Request-Id': c.get('requestId') },
+      });
+    }
     const headers = {
       'Content-Type': d.contentType,
       'Content-Length': String(d.size),

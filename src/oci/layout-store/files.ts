@@ -3,8 +3,7 @@
 // one. Blobs are hashed and counted while they stream into the temp file and only renamed to their
 // digest once verified. Also a per-key promise chain that serializes index.json updates in-process.
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -31,8 +30,10 @@ export async function writeBlobStream(dir: string, source: Readable, limits: Con
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `.tmp-${randomUUID()}`);
   const counter = new DigestCounter(limits);
+  // Open before streaming: a lazily opened write stream could create the file after the cleanup below.
+  const handle = await open(tmp, 'wx');
   try {
-    const sink = createWriteStream(tmp, { flags: 'wx' });
+    const sink = handle.createWriteStream();
     if (signal) await pipeline(source, counter, sink, { signal });
     else await pipeline(source, counter, sink);
     const digest = counter.digest as Digest;

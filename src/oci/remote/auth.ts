@@ -75,6 +75,20 @@ function isReplayable(req: HttpRequest): boolean {
   return req.body === undefined || Buffer.isBuffer(req.body);
 }
 
+/** Waits for `p`, but rejects with the signal's reason as soon as it aborts (`p` itself goes on). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+      (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e)),
+    );
+  });
+}
+
 /** Parses a token response body: `access_token` preferred over `token` (both are allowed by the spec). */
 export function parseTokenResponse(bytes: Buffer): IssuedToken {
   let parsed: unknown;
@@ -96,7 +110,7 @@ export function createAuthClient(opts: AuthClientOptions): AuthClient {
   const clientId = opts.clientId ?? 'tf-oci-registry';
   const host = registry.host;
 
-  async function fetchToken(challenge: Challenge, scopes: string[], cred: Credential | undefined, signal?: AbortSignal): Promise<IssuedToken> {
+  async function fetchToken(challenge: Challenge, scopes: string[], cred: Credential | undefined): Promise<IssuedToken> {
     const realm = validateRealm(challenge.params['realm'], registry);
     const service = challenge.params['service'];
     let res: HttpResponse;
@@ -109,7 +123,6 @@ export function createAuthClient(opts: AuthClientOptions): AuthClient {
         url: realm,
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body: Buffer.from(form.toString()),
-        ...(signal ? { signal } : {}),
       });
     } else {
       const url = new URL(realm);
@@ -117,12 +130,12 @@ export function createAuthClient(opts: AuthClientOptions): AuthClient {
       for (const s of scopes) url.searchParams.append('scope', s);
       const headers: Record<string, string> = { accept: 'application/json' };
       if (hasPassword(cred)) headers['authorization'] = basicHeader(cred);
-      res = await transport.send({ method: 'GET', url, headers, ...(signal ? { signal } : {}) });
+      res = await transport.send({ method: 'GET', url, headers });
     }
     if (res.status !== 200) {
       throw await responseError(res, { what: 'token request', anonymous: !hasPassword(cred) && !cred?.refreshToken });
     }
-    return parseTokenResponse(await readCapped(res, MAX_TOKEN_BYTES, 'token response', signal));
+    return parseTokenResponse(await readCapped(res, MAX_TOKEN_BYTES, 'token response'));
   }
 
   /** The Authorization to send before any challenge, from what this identity was asked for last time. */
@@ -176,7 +189,9 @@ export function createAuthClient(opts: AuthClientOptions): AuthClient {
         // The token we sent was refused: drop it (unless someone already replaced it) and ask again once.
         if (sent?.startsWith('Bearer ')) tokenCache.invalidate(key, sent.slice('Bearer '.length));
         await discard(first); // free the connection while the token server is asked
-        next = `Bearer ${await tokenCache.get(key, () => fetchToken(challenge, scopes, cred, req.signal))}`;
+        // No caller signal here: concurrent callers share this fetch (single-flight), and one caller
+        // going away must not fail the others. The transport timeout bounds it.
+        next = `Bearer ${await untilAborted(tokenCache.get(key, () => fetchToken(challenge, scopes, cred)), req.signal)}`;
       }
       tokenCache.setScheme(identity, host, 'bearer');
     }

@@ -149,8 +149,20 @@ async function patchStream(ctx: RegistryContext, session: UploadSession, source:
   return { mediaType: OCTET_STREAM, digest, size: counter.size };
 }
 
-/** Uploads a blob from a stream or bytes (see the file comment for the protocol). */
+/**
+ * Uploads a blob from a stream or bytes (see the file comment for the protocol). A stream source is
+ * consumed, and destroyed if the upload fails or turns out to be unnecessary.
+ */
 export async function pushBlob(ctx: RegistryContext, repository: string, source: Readable | Buffer, opts: BlobPushOptions = {}): Promise<Descriptor> {
+  try {
+    return await upload(ctx, repository, source, opts);
+  } catch (err) {
+    if (!Buffer.isBuffer(source)) source.destroy();
+    throw err;
+  }
+}
+
+async function upload(ctx: RegistryContext, repository: string, source: Readable | Buffer, opts: BlobPushOptions): Promise<Descriptor> {
   validateRepository(repository);
   if (opts.digest !== undefined && !isDigest(opts.digest)) throw new OciError('INVALID', `invalid digest ${JSON.stringify(opts.digest)}`);
   const scopes = [repositoryScope(repository, ACTION_PULL, ACTION_PUSH)];

@@ -1,0 +1,84 @@
+// The tf-oci-registry server under test, run exactly as in production: a separate process,
+// `node --import tsx src/main.ts serve`, configured through TF_OCI_REGISTRY_* environment variables,
+// plain HTTP on 127.0.0.1, storage = the bench registry. Its RSS is polled for the whole suite and its
+// VmHWM (peak RSS) read at the end. With `cpuProfileDir` it runs under `node --cpu-prof`; the profile
+// is written when it exits (SIGTERM -> graceful shutdown -> process.exit).
+import { closeSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { normalizeHostname } from '../../src/layout/names.js';
+import { freePort, procStatusKiB, sampleRss, spawnTracked, stopChild, waitForHttp, type RssSampler } from './processes.js';
+
+export interface ServerProcess {
+  /** http://127.0.0.1:<port> (no trailing slash). */
+  readonly url: string;
+  /** Normalized public hostname, e.g. `127.0.0.1:41234`: the providers.v1 hostname of its repositories. */
+  readonly publicHostname: string;
+  readonly pid: number;
+  /** The environment it was started with (also what an in-process copy loads its Config from). */
+  readonly env: Record<string, string>;
+  /** VmRSS right after startup (idle), KiB. */
+  readonly idleRssKiB: number;
+  /** Polls VmRSS every 100 ms for the whole suite. */
+  readonly rss: RssSampler;
+  /** Peak RSS so far (VmHWM), KiB. */
+  hwmKiB(): number;
+  /** Stops it; returns the peak RSS (VmHWM) read just before. */
+  stop(): Promise<number>;
+}
+
+export interface ServerOptions {
+  root: string;
+  registryUrl: string;
+  logDir: string;
+  cpuProfileDir?: string;
+  /** Extra TF_OCI_REGISTRY_* settings. */
+  env?: Record<string, string>;
+}
+
+/** The server's configuration as environment variables (see README "Configuration"). */
+export function serverEnv(port: number, registryUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    TF_OCI_REGISTRY_STORAGE_KIND: 'registry',
+    TF_OCI_REGISTRY_STORAGE_URL: registryUrl,
+    TF_OCI_REGISTRY_STORAGE_PLAIN_HTTP: 'true',
+    TF_OCI_REGISTRY_SERVER_LISTEN: `127.0.0.1:${port}`,
+    TF_OCI_REGISTRY_SERVER_PUBLIC_URL: `http://127.0.0.1:${port}/`,
+    TF_OCI_REGISTRY_SERVER_SECRETS: 'bench-download-url-secret-0123456789abcdef',
+    // Tickets must outlive a full run (download URLs are fetched once, then reused).
+    TF_OCI_REGISTRY_SERVER_DOWNLOAD_URL_TTL: '3600',
+    TF_OCI_REGISTRY_LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
+
+export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
+  const port = await freePort();
+  const env = serverEnv(port, opts.registryUrl, opts.env);
+  const childEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production', ...env };
+  const nodeArgs = ['--import', 'tsx'];
+  if (opts.cpuProfileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`);
+  const logFile = join(opts.logDir, 'server.log');
+  const fd = openSync(logFile, 'a');
+  const child = spawnTracked(process.execPath, [...nodeArgs, 'src/main.ts', 'serve'], { cwd: opts.root, env: childEnv, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/healthz`, child, `tf-oci-registry (log: ${logFile})`, 30_000);
+  const pid = child.pid!;
+  const idleRssKiB = procStatusKiB(pid, 'VmRSS');
+  const rss = sampleRss(pid, 100);
+  return {
+    url,
+    publicHostname: normalizeHostname(`127.0.0.1:${port}`),
+    pid,
+    env,
+    idleRssKiB,
+    rss,
+    hwmKiB: () => procStatusKiB(pid, 'VmHWM'),
+    async stop() {
+      const hwm = procStatusKiB(pid, 'VmHWM');
+      rss.stop();
+      await stopChild(child, 15_000);
+      return hwm;
+    },
+  };
+}

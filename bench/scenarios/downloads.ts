@@ -1,0 +1,113 @@
+// Scenario 3 — downloads: a 100 MB provider zip (random bytes, generated per run, never committed)
+// fetched with curl through tf-oci-registry (proxy mode: the download_url of the providers.v1 download
+// JSON) and straight from the registry's blob URL, 1 client (several runs, median) and 8 concurrent
+// clients (aggregate, several rounds, median). The server's RSS is polled every 20 ms during the
+// 8-client rounds: it must stay flat (streams, no buffering).
+import { join } from 'node:path';
+import { providerRepository } from '../../src/layout/names.js';
+import type { BenchContext, Scenario, ScenarioResult, TargetCheck } from '../scenario.js';
+import { pushProviderVersions, pushZipFile, writeRandomZip } from '../lib/fixtures.js';
+import { curlConcurrent, curlDownload } from '../lib/curl.js';
+import { procStatusKiB, sampleRss } from '../lib/processes.js';
+import { fmtCount } from '../lib/registry.js';
+import { fmtKiB, fmtMBps, median, ratio, spread } from '../lib/stats.js';
+
+const NAMESPACE = 'acme';
+const TYPE = 'bigzip';
+const VERSION = '1.0.0';
+const CLIENTS = 8;
+
+export const downloadsScenario: Scenario = {
+  id: 'downloads',
+  title: '3. Downloads: proxy through tf-oci-registry vs the registry blob URL',
+  quick: true,
+  async run(ctx: BenchContext): Promise<ScenarioResult> {
+    const sizeMB = ctx.quick ? 16 : 100;
+    const repository = providerRepository('', ctx.server.publicHostname, NAMESPACE, TYPE);
+    const platform = { os: 'linux', arch: 'amd64' };
+    const zipPath = join(ctx.tmp, `terraform-provider-${TYPE}_${VERSION}_linux_amd64.zip`);
+    ctx.log(`downloads: generating a ${sizeMB} MB random provider zip and pushing it`);
+    const { h1 } = await writeRandomZip(zipPath, `terraform-provider-${TYPE}_v${VERSION}`, sizeMB * 1_000_000);
+    const zip = await pushZipFile(ctx.pushStore, repository, zipPath, h1);
+    await pushProviderVersions(ctx.pushStore, ctx.signer, {
+      repository, type: TYPE, versions: [VERSION], platforms: [platform], zips: new Map([['linux_amd64', zip]]),
+    });
+
+    const meta = await fetch(`${ctx.server.url}/v1/providers/${NAMESPACE}/${TYPE}/${VERSION}/download/linux/amd64`);
+    if (meta.status !== 200) throw new Error(`download JSON: ${meta.status} ${await meta.text()}`);
+    const proxyUrl = ((await meta.json()) as { download_url: string }).download_url;
+    const directUrl = `${ctx.registry.url}/v2/${repository}/blobs/${zip.desc.digest}`;
+    const size = zip.desc.size;
+
+    // Warm-up (page cache, connection pool, JIT) and one upstream count per proxied download.
+    await curlDownload(directUrl, size);
+    const mark = ctx.registry.mark();
+    await curlDownload(proxyUrl, size);
+    const perDownload = fmtCount(ctx.registry.countSince(mark, 'tf-oci-registry'));
+
+    const singleRuns = ctx.quick ? 2 : 7;
+    const direct1: number[] = [];
+    const proxy1: number[] = [];
+    for (let i = 0; i < singleRuns; i++) {
+      direct1.push((await curlDownload(directUrl, size)).speed);
+      proxy1.push((await curlDownload(proxyUrl, size)).speed);
+    }
+
+    const rounds = ctx.quick ? 1 : 3;
+    const directN: number[] = [];
+    const proxyN: number[] = [];
+    const rssBefore: number[] = [];
+    const rssPeak: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      directN.push((await curlConcurrent(directUrl, size, CLIENTS)).aggregate);
+      rssBefore.push(procStatusKiB(ctx.server.pid, 'VmRSS'));
+      const sampler = sampleRss(ctx.server.pid, 20);
+      proxyN.push((await curlConcurrent(proxyUrl, size, CLIENTS)).aggregate);
+      rssPeak.push(sampler.stop().maxKiB);
+    }
+    const growth = Math.max(...rssPeak.map((p, i) => p - rssBefore[i]!));
+    ctx.log(`downloads: 1 client direct ${fmtMBps(median(direct1))} vs proxy ${fmtMBps(median(proxy1))}; ${CLIENTS} clients direct ${fmtMBps(median(directN))} vs proxy ${fmtMBps(median(proxyN))}; RSS +${fmtKiB(growth)}`);
+
+    const targets: TargetCheck[] = [
+      {
+        target: 'proxy >= 80 % of direct throughput, 1 client',
+        measured: ratio(median(proxy1), median(direct1)),
+        met: ctx.quick ? null : median(proxy1) >= 0.8 * median(direct1),
+      },
+      {
+        target: `proxy >= 80 % of direct throughput, ${CLIENTS} clients`,
+        measured: ratio(median(proxyN), median(directN)),
+        met: ctx.quick ? null : median(proxyN) >= 0.8 * median(directN),
+      },
+      {
+        target: `server RSS flat during ${CLIENTS} concurrent downloads (growth < 64 MB; buffering would be ${CLIENTS} × ${sizeMB} MB)`,
+        measured: `+${fmtKiB(growth)} (peak ${fmtKiB(Math.max(...rssPeak))})`,
+        met: growth < 64 * 1024,
+      },
+    ];
+    return {
+      tables: [
+        {
+          title: `Throughput of a ${sizeMB} MB zip (${size} bytes), curl -o /dev/null, medians (min–max)`,
+          columns: ['clients', 'direct (registry blob URL)', 'proxy (tf-oci-registry download_url)', 'ratio proxy/direct', 'runs'],
+          rows: [
+            ['1', spread(direct1, fmtMBps), spread(proxy1, fmtMBps), ratio(median(proxy1), median(direct1)), String(singleRuns)],
+            [`${CLIENTS} (aggregate)`, spread(directN, fmtMBps), spread(proxyN, fmtMBps), ratio(median(proxyN), median(directN)), `${rounds} rounds`],
+          ],
+        },
+        {
+          title: `Server memory during ${CLIENTS} concurrent proxied downloads (VmRSS polled every 20 ms)`,
+          columns: ['round', 'RSS before', 'peak RSS during', 'growth'],
+          rows: rssPeak.map((p, i) => [String(i + 1), fmtKiB(rssBefore[i]!), fmtKiB(p), `+${fmtKiB(p - rssBefore[i]!)}`]),
+        },
+      ],
+      targets,
+      notes: [
+        `Upstream requests per proxied download: ${perDownload}.`,
+        'CPU: not pinned: curl, the registry and (for the proxy) the Node server share 2 cores. Direct = registry -> curl (one loopback copy); proxy = registry -> node -> curl (two loopback copies, plus sha256 verification of every byte in the server).',
+        'The aggregate for 8 clients is total bytes / the longest curl time_total (all 8 start together).',
+        'Content is page-cached by the registry after the warm-up, so disks are not in the path.',
+      ],
+    };
+  },
+};

@@ -1,0 +1,205 @@
+// Scenario 2 — scale with the number of versions: providers with 10, 100 and 1,000 versions (3
+// platforms each) in the real registry; cold and warm `versions` latency and the upstream requests
+// each costs.
+//  - In-process (production wiring, counting store, app.request): several cold runs (fresh caches each),
+//    a warm series, then one request after the tags TTL and one after the tag -> digest TTL (clock
+//    stepped forward), with the store calls each cost.
+//  - Over HTTP against the server process: the first (cold) request, then wrk -c1 (warm), with the
+//    upstream requests counted in the registry access log.
+import { providerRepository } from '../../src/layout/names.js';
+import type { BenchContext, Scenario, ScenarioResult, Table, TargetCheck } from '../scenario.js';
+import { pushProviderVersions, pushSharedTinyZips, THREE_PLATFORMS, versionList } from '../lib/fixtures.js';
+import { createInProcessApp, installOffsetClock, type InProcessApp } from '../lib/in-process.js';
+import { fmtCount } from '../lib/registry.js';
+import { fmtMs, fmtRate, median, percentile, spread } from '../lib/stats.js';
+import { runWrk } from '../lib/wrk.js';
+
+const NAMESPACE = 'acme';
+
+interface Measured {
+  n: number;
+  pushSeconds: number;
+  pushRequests: number;
+  coldMs: number[];
+  coldCalls: string;
+  coldTotal: number;
+  warmP50: number;
+  warmP99: number;
+  warmCalls: number;
+  warmCount: number;
+  afterTagsTtl: { ms: number; calls: string; total: number };
+  afterDigestTtl: { ms: number; calls: string; total: number };
+  bodyBytes: number;
+  cacheBytes: number;
+  httpColdMs: number;
+  httpColdUpstream: string;
+  httpWarm: { rps: number; p50: number; p99: number; upstream: string; upstreamTotal: number; seconds: number };
+}
+
+function callsOf(a: InProcessApp): string {
+  const parts = Object.entries(a.store.counts).filter(([, v]) => v > 0).sort().map(([k, v]) => `${k} ${v}`);
+  return parts.length === 0 ? '0' : `${a.store.total()} (${parts.join(', ')})`;
+}
+
+async function timedRequest(a: InProcessApp, path: string, expectVersions: number): Promise<{ ms: number; bytes: number }> {
+  const t0 = performance.now();
+  const res = await a.app.request(path);
+  const text = await res.text();
+  const ms = performance.now() - t0;
+  if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${text.slice(0, 300)}`);
+  const n = (JSON.parse(text) as { versions: unknown[] }).versions.length;
+  if (n !== expectVersions) throw new Error(`GET ${path}: ${n} versions, expected ${expectVersions}`);
+  return { ms, bytes: Buffer.byteLength(text) };
+}
+
+export const scaleScenario: Scenario = {
+  id: 'scale',
+  title: '2. Scale with the number of versions (versions listing)',
+  quick: true,
+  async run(ctx: BenchContext): Promise<ScenarioResult> {
+    const sizes = ctx.quick ? [10, 100] : [10, 100, 1000];
+    const tagsTtlMs = Number(ctx.server.env.TF_OCI_REGISTRY_CACHE_TAGS_TTL ?? '10') * 1000;
+    const results: Measured[] = [];
+
+    for (const n of sizes) {
+      const type = `scale${n}`;
+      const repository = providerRepository('', ctx.server.publicHostname, NAMESPACE, type);
+      const path = `/v1/providers/${NAMESPACE}/${type}/versions`;
+      ctx.log(`scale: pushing ${n} versions × ${THREE_PLATFORMS.length} platforms`);
+      const pushMark = ctx.registry.mark();
+      const t0 = performance.now();
+      const zips = await pushSharedTinyZips(ctx.pushStore, repository, type, THREE_PLATFORMS);
+      await pushProviderVersions(ctx.pushStore, ctx.signer, { repository, type, versions: versionList(n), platforms: THREE_PLATFORMS, zips });
+      const pushSeconds = (performance.now() - t0) / 1000;
+      const pushRequests = ctx.registry.countSince(pushMark, 'tf-oci-bench').total;
+
+      // In-process: cold runs, each with fresh caches.
+      const coldRuns = ctx.quick ? 2 : n >= 1000 ? 3 : 5;
+      const coldMs: number[] = [];
+      let coldCalls = '';
+      let coldTotal = 0;
+      let bodyBytes = 0;
+      const clock = installOffsetClock();
+      let last: InProcessApp | undefined;
+      try {
+        for (let i = 0; i < coldRuns; i++) {
+          last = createInProcessApp(ctx.server.env);
+          const r = await timedRequest(last, path, n);
+          coldMs.push(r.ms);
+          bodyBytes = r.bytes;
+          coldCalls = callsOf(last);
+          coldTotal = last.store.total();
+        }
+        const a = last!;
+        // Warm series on the last instance.
+        a.store.reset();
+        const warmCount = ctx.quick ? 30 : 200;
+        const warm: number[] = [];
+        for (let i = 0; i < warmCount; i++) warm.push((await timedRequest(a, path, n)).ms);
+        const warmCalls = a.store.total();
+        // Step over the tags TTL, then over the tag -> digest TTL (30 × tags TTL in createServerDeps).
+        a.store.reset();
+        clock.advance(tagsTtlMs + 1000);
+        const t1 = await timedRequest(a, path, n);
+        const afterTagsTtl = { ms: t1.ms, calls: callsOf(a), total: a.store.total() };
+        a.store.reset();
+        clock.advance(tagsTtlMs * 30);
+        const t2 = await timedRequest(a, path, n);
+        const afterDigestTtl = { ms: t2.ms, calls: callsOf(a), total: a.store.total() };
+        const cacheBytes = a.deps.content.usedBytes;
+
+        // Over HTTP, against the server process: first request cold, then wrk -c1 warm.
+        const m0 = ctx.registry.mark();
+        const h0 = performance.now();
+        const res = await fetch(ctx.server.url + path);
+        await res.arrayBuffer();
+        const httpColdMs = performance.now() - h0;
+        if (res.status !== 200) throw new Error(`GET ${path} (server process): ${res.status}`);
+        const httpColdUpstream = fmtCount(ctx.registry.countSince(m0, 'tf-oci-registry'));
+        const seconds = ctx.quick ? 2 : 12;
+        const m1 = ctx.registry.mark();
+        const w = await runWrk({ url: ctx.server.url + path, connections: 1, threads: 1, durationS: seconds });
+        const up = ctx.registry.countSince(m1, 'tf-oci-registry');
+        results.push({
+          n, pushSeconds, pushRequests, coldMs, coldCalls, coldTotal,
+          warmP50: median(warm), warmP99: percentile(warm, 99), warmCalls, warmCount,
+          afterTagsTtl, afterDigestTtl, bodyBytes, cacheBytes,
+          httpColdMs, httpColdUpstream,
+          httpWarm: { rps: w.rps, p50: w.p50, p99: w.p99, upstream: fmtCount(up), upstreamTotal: up.total, seconds },
+        });
+        ctx.log(`scale ${n}: cold ${fmtMs(median(coldMs))} (${coldCalls}); warm p50 ${fmtMs(median(warm))}; HTTP cold ${fmtMs(httpColdMs)}, warm ${fmtRate(w.rps)}/s p99 ${fmtMs(w.p99)}`);
+      } finally {
+        clock.restore();
+      }
+    }
+
+    const ttlS = tagsTtlMs / 1000;
+    const inproc: Table = {
+      title: 'In-process (production wiring + counting store, app.request): latency and store calls per `versions` request',
+      columns: ['versions', 'cold (median, min–max)', 'cold store calls', 'warm p50', 'warm p99', 'warm store calls', `after tags TTL (${ttlS} s)`, `after tag→digest TTL (${ttlS * 30} s)`, 'body', 'content cache'],
+      rows: results.map((r) => [
+        String(r.n),
+        `${spread(r.coldMs, fmtMs)} (${r.coldMs.length} runs)`,
+        r.coldCalls,
+        fmtMs(r.warmP50),
+        fmtMs(r.warmP99),
+        `${r.warmCalls} in ${r.warmCount} reqs`,
+        `${fmtMs(r.afterTagsTtl.ms)}, ${r.afterTagsTtl.calls}`,
+        `${fmtMs(r.afterDigestTtl.ms)}, ${r.afterDigestTtl.calls}`,
+        `${(r.bodyBytes / 1024).toFixed(1)} KiB`,
+        `${(r.cacheBytes / 1024).toFixed(0)} KiB`,
+      ]),
+    };
+    const http: Table = {
+      title: 'Over HTTP against the server process (registry access log counts)',
+      columns: ['versions', 'cold (first request)', 'cold upstream', 'warm req/s (wrk -c1)', 'warm p50', 'warm p99', 'warm upstream'],
+      rows: results.map((r) => [
+        String(r.n),
+        fmtMs(r.httpColdMs),
+        r.httpColdUpstream,
+        fmtRate(r.httpWarm.rps),
+        fmtMs(r.httpWarm.p50),
+        fmtMs(r.httpWarm.p99),
+        `${r.httpWarm.upstream} in ${r.httpWarm.seconds} s`,
+      ]),
+    };
+    const push: Table = {
+      title: 'Fixture push (parallel, 16 versions in flight)',
+      columns: ['versions', 'push time', 'registry requests'],
+      rows: results.map((r) => [String(r.n), `${r.pushSeconds.toFixed(1)} s`, String(r.pushRequests)]),
+    };
+
+    const targets: TargetCheck[] = [];
+    for (const r of results) {
+      const allowed = Math.ceil(r.httpWarm.seconds / ttlS) + 1;
+      targets.push({
+        target: `${r.n} versions: warm costs <= 1 upstream request per tags TTL (${ttlS} s)`,
+        measured: `in-process warm ${r.warmCalls}, after tags TTL ${r.afterTagsTtl.total}; HTTP ${r.httpWarm.upstreamTotal} in ${r.httpWarm.seconds} s`,
+        met: r.warmCalls === 0 && r.afterTagsTtl.total <= 1 && r.httpWarm.upstreamTotal <= allowed,
+      });
+      targets.push({
+        target: `${r.n} versions: … also once the tag→digest cache expires (${ttlS * 30} s)`,
+        measured: `${r.afterDigestTtl.total} upstream requests in that one listing`,
+        met: r.afterDigestTtl.total <= 1,
+      });
+    }
+    const big = results.find((r) => r.n === 1000);
+    if (big) {
+      targets.push({
+        target: 'cold `versions` of 1,000 versions < 2 s',
+        measured: `in-process median ${fmtMs(median(big.coldMs))}; HTTP first request ${fmtMs(big.httpColdMs)}`,
+        met: ctx.quick ? null : median(big.coldMs) < 2000 && big.httpColdMs < 2000,
+      });
+    }
+    return {
+      tables: [inproc, http, push],
+      targets,
+      notes: [
+        'Each version is a real index with its own platform manifests and metadata manifest and its own signed SHA256SUMS; the zips (tiny) are shared by all versions of a provider (a listing never reads them).',
+        'Cold = a fresh application (new caches, new connection pool): 1 tags/list + 1 manifest GET per version (16 in flight). In-process runs share the 2 cores with the registry only; the HTTP numbers also pay the server process\'s socket and JSON serialization.',
+        `"after tags TTL" / "after tag→digest TTL": the clock is stepped forward by ${ttlS + 1} s, then by another ${ttlS * 30} s, and one request is made (createServerDeps keeps tag→digest for 30 × tags_ttl).`,
+        'The anchor for a cold listing is the registry itself: its cost is one manifest GET per version, so cold time is bound by registry round trips (about 16 in flight).',
+      ],
+    };
+  },
+};

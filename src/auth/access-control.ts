@@ -1,0 +1,133 @@
+// Access control, issue 5: who is calling (identify/authenticate) and what they may do (the permission
+// middleware over route-table.ts). Three modes:
+//   delegate - the server holds no user database: each caller's token becomes their registry credential
+//              (delegated-credential.ts) and the REGISTRY decides (pull/push/delete); a caller without a
+//              token is anonymous upstream, never the service credential;
+//   service  - the server holds the registry credential and checks its own API tokens (api-tokens.ts)
+//              against the permission table; anonymous callers get read only with anonymous_read;
+//   none     - no checks at all (the default with a local layout store, for development).
+// `authenticate` is the request-context hook (src/http/request-context.ts) giving the use cases their
+// Caller; `authorize` is the ONE permission middleware. Both share one identification per Request.
+import type { MiddlewareHandler } from 'hono';
+import { AppError } from '../errors.js';
+import type { AppEnv } from '../http/env.js';
+import type { Authenticate } from '../http/request-context.js';
+import type { Caller } from '../registry/context.js';
+import { findToken, type ApiTokenEntry } from './api-tokens.js';
+import { delegatedCredential, delegatedPrincipal, readAuthorization, type DelegateOptions } from './delegated-credential.js';
+import { ANONYMOUS_READ, type Permission } from './permissions.js';
+import { findRule, permissionTable, type RouteRule } from './route-table.js';
+
+export type AuthMode = 'delegate' | 'service' | 'none';
+
+export interface AccessControlOptions {
+  mode: AuthMode;
+  /** Service mode: the API tokens. */
+  tokens: readonly ApiTokenEntry[];
+  /** Service mode: anonymous callers get providers:read and modules:read. */
+  anonymousRead: boolean;
+  /** Delegate mode: how a presented token becomes the registry credential. */
+  delegate: DelegateOptions;
+  /** The network mirror base path, for the permission table. */
+  mirrorBasePath: string;
+}
+
+/** Who is calling, as far as this server can tell. */
+export type Identity =
+  | { kind: 'anonymous' }
+  | { kind: 'invalid'; reason: string }
+  | { kind: 'token'; name: string; permissions: ReadonlySet<Permission> }
+  | { kind: 'delegated' }
+  | { kind: 'unchecked' };
+
+export interface AccessControl {
+  readonly mode: AuthMode;
+  readonly table: readonly RouteRule[];
+  identify(req: Request): { identity: Identity; caller: Caller };
+  authenticate: Authenticate;
+  authorize: MiddlewareHandler<AppEnv>;
+}
+
+/** RFC 6750 challenge; terraform only needs the scheme, the realm names this server. */
+export const REALM_CHALLENGE = 'Bearer realm="tf-oci-registry"';
+
+const SERVICE: Caller = { principal: 'service' };
+const ANONYMOUS_UPSTREAM: Caller = { principal: 'anonymous', credential: {} };
+
+export function createAccessControl(opts: AccessControlOptions): AccessControl {
+  const table = permissionTable(opts.mirrorBasePath);
+  const anonymous: ReadonlySet<Permission> = new Set(opts.anonymousRead ? ANONYMOUS_READ : []);
+  const seen = new WeakMap<Request, { identity: Identity; caller: Caller }>();
+
+  function resolve(req: Request): { identity: Identity; caller: Caller } {
+    if (opts.mode === 'none') return { identity: { kind: 'unchecked' }, caller: SERVICE };
+    const presented = readAuthorization(req.headers.get('authorization'));
+    if (opts.mode === 'service') {
+      if (presented.scheme === 'none') return { identity: { kind: 'anonymous' }, caller: SERVICE };
+      if (presented.scheme !== 'bearer') {
+        return { identity: { kind: 'invalid', reason: presented.scheme === 'invalid' ? presented.reason : 'use a Bearer token' }, caller: SERVICE };
+      }
+      const entry = findToken(opts.tokens, presented.token);
+      if (!entry) return { identity: { kind: 'invalid', reason: 'unknown API token' }, caller: SERVICE };
+      return { identity: { kind: 'token', name: entry.name, permissions: entry.permissions }, caller: SERVICE };
+    }
+    // delegate
+    if (presented.scheme === 'none') return { identity: { kind: 'anonymous' }, caller: ANONYMOUS_UPSTREAM };
+    const credential = presented.scheme === 'invalid' ? undefined : delegatedCredential(presented, opts.delegate);
+    if (!credential) {
+      const reason = presented.scheme === 'invalid' ? presented.reason : 'Basic credentials are disabled (auth.delegate_userpass = false)';
+      return { identity: { kind: 'invalid', reason }, caller: ANONYMOUS_UPSTREAM };
+    }
+    return { identity: { kind: 'delegated' }, caller: { principal: delegatedPrincipal(credential), credential } };
+  }
+
+  function identify(req: Request): { identity: Identity; caller: Caller } {
+    let r = seen.get(req);
+    if (!r) {
+      r = resolve(req);
+      seen.set(req, r);
+    }
+    return r;
+  }
+
+  const authorize: MiddlewareHandler<AppEnv> = async (c, next) => {
+    if (opts.mode === 'none') return next();
+    const rule = findRule(table, c.req.method, c.req.path);
+    if (rule?.access === 'open') return next();
+    const { identity } = identify(c.req.raw);
+    if (identity.kind === 'invalid') {
+      throw new AppError('UNAUTHORIZED', `authentication failed: ${identity.reason}`, {
+        headers: { 'WWW-Authenticate': `${REALM_CHALLENGE}, error="invalid_token"` },
+      });
+    }
+    if (!rule) {
+      if (opts.mode === 'service' && identity.kind === 'anonymous') throw unauthorized();
+      throw new AppError('FORBIDDEN', `${c.req.method} ${c.req.path} is not covered by the permission table`);
+    }
+    // Delegated: the registry decides, with the caller's own credential.
+    if (opts.mode === 'delegate') return next();
+    const granted = identity.kind === 'token' ? identity.permissions : anonymous;
+    if (granted.has(rule.access)) {
+      if (identity.kind === 'token') c.set('log', c.get('log').child({ apiToken: identity.name }));
+      return next();
+    }
+    if (identity.kind !== 'token') throw unauthorized();
+    throw new AppError('FORBIDDEN', `API token "${identity.name}" lacks the permission ${rule.access}`, {
+      headers: { 'WWW-Authenticate': `${REALM_CHALLENGE}, error="insufficient_scope", scope="${rule.access}"` },
+    });
+  };
+
+  return {
+    mode: opts.mode,
+    table,
+    identify,
+    authenticate: (req) => identify(req).caller,
+    authorize,
+  };
+}
+
+function unauthorized(): AppError {
+  return new AppError('UNAUTHORIZED', 'authentication required: send an API token (Authorization: Bearer <token>)', {
+    headers: { 'WWW-Authenticate': REALM_CHALLENGE },
+  });
+}

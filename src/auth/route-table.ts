@@ -1,0 +1,84 @@
+// The permission table: which permission each HTTP action needs (method + route pattern), as the seed's
+// permission table (/work/shared/seeds/000 "Permissions") and issue 5 list them. ONE table drives the
+// permission middleware; the first matching rule wins, and a request no rule matches is DENIED (fail
+// closed), so a route mounted later without a rule here is refused rather than left open.
+//
+// Patterns are slash-separated segments: a literal, `*` (exactly one non-empty segment) or a trailing
+// `**` (zero or more segments). Matching is on the path the router sees (Hono's c.req.path), case
+// sensitive, like the routes themselves. HEAD is checked as GET (Hono answers HEAD with GET routes).
+import type { Permission } from './permissions.js';
+
+/** `open`: no permission needed (the route authorizes itself, e.g. by a sealed ticket, or is public). */
+export type Access = Permission | 'open';
+
+export interface RouteRule {
+  methods: readonly string[];
+  pattern: string;
+  access: Access;
+  /** Why the rule is open (documentation; shown nowhere). */
+  note?: string;
+}
+
+const READ = ['GET'] as const;
+
+/**
+ * The table. `mirrorBasePath` is the configured network mirror path ("/mirror/"). Upload URLs
+ * (PUT /api/v1/uploads/<sealed token>, src/publish/upload-tokens.ts) carry their own sealed authority,
+ * like download tickets, so they are open here.
+ */
+export function permissionTable(mirrorBasePath: string): RouteRule[] {
+  const mirror = `${mirrorBasePath.replace(/\/+$/, '')}/**`;
+  return [
+    // Public: discovery (terraform sends its token here too, but needs no permission), health.
+    { methods: READ, pattern: '/.well-known/terraform.json', access: 'open' },
+    { methods: READ, pattern: '/healthz', access: 'open' },
+    { methods: READ, pattern: '/readyz', access: 'open' },
+    // Authorized by the sealed ticket in the URL (terraform sends no token to download URLs, §4.4).
+    { methods: READ, pattern: '/download/**', access: 'open', note: 'sealed download ticket' },
+    { methods: ['PUT'], pattern: '/api/v1/uploads/*', access: 'open', note: 'sealed single-use upload token' },
+
+    // Consumer protocols.
+    { methods: READ, pattern: '/v1/providers/**', access: 'providers:read' },
+    { methods: READ, pattern: mirror, access: 'providers:read' },
+    { methods: READ, pattern: '/v1/modules/**', access: 'modules:read' },
+
+    // Publishing API (seed 000 permission table).
+    { methods: READ, pattern: '/api/v1/gpg-keys/**', access: 'gpg-keys:read' },
+    { methods: ['POST'], pattern: '/api/v1/gpg-keys/**', access: 'gpg-keys:create' },
+    { methods: ['PATCH'], pattern: '/api/v1/gpg-keys/**', access: 'gpg-keys:update' },
+    { methods: ['DELETE'], pattern: '/api/v1/gpg-keys/**', access: 'gpg-keys:delete' },
+
+    { methods: READ, pattern: '/api/v1/providers/**', access: 'providers:read' },
+    { methods: ['POST'], pattern: '/api/v1/providers/**', access: 'providers:create' },
+    { methods: ['PATCH'], pattern: '/api/v1/providers/**', access: 'providers:update' },
+    { methods: ['DELETE'], pattern: '/api/v1/providers/**', access: 'providers:delete' },
+
+    { methods: READ, pattern: '/api/v1/provider-versions/**', access: 'providers:read' },
+    { methods: ['POST', 'PUT'], pattern: '/api/v1/provider-versions/**', access: 'provider-versions:create' },
+    { methods: ['DELETE'], pattern: '/api/v1/provider-versions/**', access: 'provider-versions:delete' },
+
+    { methods: READ, pattern: '/api/v1/modules/**', access: 'modules:read' },
+    { methods: ['POST', 'PUT'], pattern: '/api/v1/modules/**', access: 'modules:create' },
+    { methods: ['DELETE'], pattern: '/api/v1/modules/**', access: 'modules:delete' },
+  ];
+}
+
+/** True when `path` matches `pattern` (see the file comment for the pattern language). */
+export function matchPattern(pattern: string, path: string): boolean {
+  const want = pattern.split('/');
+  const got = path.split('/');
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i]!;
+    if (w === '**' && i === want.length - 1) return true;
+    const g = got[i];
+    if (g === undefined) return false;
+    if (w === '*' ? g === '' : w !== g) return false;
+  }
+  return got.length === want.length;
+}
+
+/** The first rule covering this request, or undefined (deny). */
+export function findRule(table: readonly RouteRule[], method: string, path: string): RouteRule | undefined {
+  const m = method.toUpperCase() === 'HEAD' ? 'GET' : method.toUpperCase();
+  return table.find((r) => r.methods.includes(m) && matchPattern(r.pattern, path));
+}

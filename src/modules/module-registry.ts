@@ -1,0 +1,79 @@
+// Use cases of the module registry protocol (modules.v1, protocols.md §6): list a module's versions, and
+// find one version's package as a signed download URL. Versions are the semver tags of the module's OCI
+// repository that hold an OpenTofu module package (protocols.md §2), whoever pushed them.
+import semver from 'semver';
+import { AppError } from '../errors.js';
+import { isLayoutError } from '../layout/errors.js';
+import type { Caller, RegistryDeps } from '../registry/context.js';
+import { sealDownload } from '../registry/download-tickets.js';
+import { listVersionTags } from '../registry/provider-reader.js';
+import { toAppError } from '../registry/upstream-errors.js';
+import { parseModuleAddress, parseModuleVersion } from './addresses.js';
+import { readModuleVersion, readModuleVersions } from './module-reader.js';
+import type { ModuleKey } from './types.js';
+
+export interface ModuleVersionList {
+  /** `hostname/namespace/name/system`. */
+  source: string;
+  /** Oldest first. */
+  versions: string[];
+}
+
+/**
+ * GET :namespace/:name/:system/versions. Tags that do not hold a module package (a container image, a
+ * broken push) are left out and logged: the CLIs would pick them and then fail to download.
+ */
+export async function listModuleVersions(deps: RegistryDeps, key: ModuleKey, caller: Caller): Promise<ModuleVersionList> {
+  const addr = parseModuleAddress(deps, key);
+  try {
+    const tags = await listVersionTags(deps, addr.repository, caller);
+    const read = await readModuleVersions(deps, addr.repository, tags, caller);
+    const broken = read.filter((r) => !r.read).map((r) => `${r.version} (${r.error})`);
+    if (broken.length > 0) deps.logger.warn({ module: addr.display, broken }, 'module versions hidden: not OpenTofu module packages');
+    const versions = read.filter((r) => r.read).map((r) => r.version).sort(semver.compare);
+    return { source: addr.display, versions };
+  } catch (err) {
+    throw toAppError(err, ['MODULE_NOT_FOUND', `module ${addr.display} does not exist`], deps.store.describe);
+  }
+}
+
+export interface ModuleDownload {
+  version: string;
+  /** File name of the zip (the layer title, or `<name>-<system>-<version>.zip`). */
+  filename: string;
+  /** sha256 hex of the zip (the layer digest): go-getter's `checksum=` verifies it. */
+  shasum: string;
+  size: number;
+  /** Path tail `<ticket>/<filename>` to put under the server's download route. */
+  download: string;
+}
+
+/** GET :namespace/:name/:system/:version/download: the version's zip as a sealed download URL tail. */
+export async function findModuleDownload(deps: RegistryDeps, key: ModuleKey & { version: string }, caller: Caller): Promise<ModuleDownload> {
+  const addr = parseModuleAddress(deps, key);
+  const { version, tag } = parseModuleVersion(key.version);
+  let pkg;
+  try {
+    pkg = (await readModuleVersion(deps, addr.repository, tag, caller)).pkg;
+  } catch (err) {
+    if (isLayoutError(err)) {
+      // A tag that holds something else (the listing hides it): for this protocol, no such version.
+      throw new AppError('VERSION_NOT_FOUND', `module ${addr.display} ${version} is not an OpenTofu module package: ${err.message}`, { cause: err });
+    }
+    throw toAppError(err, ['VERSION_NOT_FOUND', `module ${addr.display} has no version ${version}`], deps.store.describe);
+  }
+  const filename = safeFilename(pkg.filename) ?? `${addr.name}-${addr.system}-${tag}.zip`;
+  return {
+    version,
+    filename,
+    shasum: pkg.shasumHex,
+    size: pkg.layer.size,
+    download: sealDownload(deps, caller, addr.repository, pkg.layer, filename, 'application/zip'),
+  };
+}
+
+/** A layer title usable as the last URL segment, or null (titles come from any tool that pushed). */
+function safeFilename(title: string | undefined): string | null {
+  if (title === undefined || !/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/.test(title)) return null;
+  return title;
+}

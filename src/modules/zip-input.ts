@@ -1,0 +1,76 @@
+// Reads an uploaded module .zip (already spooled to disk: yauzl needs random access) into a PackageTree.
+// Only the central directory is read here; file contents are opened later, one at a time, by the zip
+// writer. yauzl's validateEntrySizes fails a stream whose data does not match the declared size, so the
+// declared sizes the limits were checked against cannot be exceeded (a zip bomb is refused up front).
+import type { Readable } from 'node:stream';
+import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import { LimitExceededError } from '../publish/byte-limit.js';
+import type { EntryKind, PackageTree } from './package-tree.js';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+const S_IFMT = 0o170000;
+/** "Made by" Unix or OS X: the high 16 bits of the external attributes hold a Unix mode. */
+const UNIX_HOSTS = new Set([3, 19]);
+
+function kindOf(entry: Entry, name: string): EntryKind {
+  const unixMode = UNIX_HOSTS.has(entry.versionMadeBy >> 8) ? entry.externalFileAttributes >>> 16 : 0;
+  switch (unixMode & S_IFMT) {
+    case 0o120000: return 'symlink';
+    case 0o020000:
+    case 0o060000: return 'device';
+    case 0o010000: return 'fifo';
+    case 0o140000: return 'other';
+    case 0o040000: return 'directory';
+    default:
+      return name.endsWith('/') || (entry.externalFileAttributes & 0x10) !== 0 ? 'directory' : 'file';
+  }
+}
+
+function executable(entry: Entry): boolean {
+  return UNIX_HOSTS.has(entry.versionMadeBy >> 8) && ((entry.externalFileAttributes >>> 16) & 0o111) !== 0;
+}
+
+/**
+ * Admits every entry of the zip at `path` into `tree`. Returns the open zip (its files' `open()` read from
+ * it): close it when done. A file that is not a readable zip becomes a problem, not an exception.
+ */
+export async function readZipUpload(path: string, tree: PackageTree): Promise<ZipFile | null> {
+  let zip: ZipFile;
+  try {
+    zip = await yauzl.openPromise(path, { decodeStrings: false, validateEntrySizes: true, strictFileNames: false, autoClose: false });
+  } catch (err) {
+    if (typeof (err as NodeJS.ErrnoException).code === 'string') throw err;
+    tree.problem(`the upload is not a readable zip archive: ${(err as Error).message}`);
+    return null;
+  }
+  try {
+    for await (const entry of zip.eachEntry()) admitEntry(zip, entry, tree);
+    return zip;
+  } catch (err) {
+    zip.close();
+    if (err instanceof LimitExceededError || typeof (err as NodeJS.ErrnoException).code === 'string') throw err;
+    tree.problem(`the zip archive is damaged: ${(err as Error).message}`);
+    return null;
+  }
+}
+
+function admitEntry(zip: ZipFile, entry: Entry, tree: PackageTree): void {
+  let name: string;
+  try {
+    name = utf8.decode(entry.fileNameRaw);
+  } catch {
+    tree.problem(`${JSON.stringify(entry.fileNameRaw.toString('latin1'))}: the entry name is not UTF-8`);
+    return;
+  }
+  const kind = kindOf(entry, name);
+  const path = tree.admit(name, kind, entry.uncompressedSize);
+  if (path === null) return;
+  if (entry.isEncrypted()) return tree.problem(`${path}: encrypted entries are not allowed`);
+  if (!entry.canDecodeFileData()) return tree.problem(`${path}: unsupported compression method ${entry.compressionMethod} (use deflate or store)`);
+  tree.add({
+    path,
+    size: entry.uncompressedSize,
+    executable: executable(entry),
+    open: (): Promise<Readable> => zip.openReadStreamPromise(entry),
+  });
+}
