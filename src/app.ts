@@ -1,6 +1,6 @@
 // createApp(deps): the whole HTTP application, with every dependency injected (no I/O at import time).
 // Mounts the route groups, the request context, and the single error handler.
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import type { AppEnv } from './http/env.js';
 import { notFound, onError } from './http/error-handler.js';
@@ -10,10 +10,15 @@ import { downloadRoutes } from './http/routes/downloads.js';
 import { healthRoutes } from './http/routes/health.js';
 import { mirrorRoutes } from './http/routes/mirror.js';
 import { providersV1Routes } from './http/routes/providers-v1.js';
+import { modulesApiRoutes } from './http/routes/modules-api.js';
+import { modulesV1Routes } from './http/routes/modules-v1.js';
+import type { ModuleServices } from './modules/services.js';
 import type { Services } from './registry/services.js';
 
 export interface AppDeps {
   services: Services;
+  /** Module registry protocol and module publishing; absent = modules not served. */
+  moduleServices?: ModuleServices;
   logger: Logger;
   /** External base URL, ending with "/". */
   publicUrl: URL;
@@ -21,6 +26,10 @@ export interface AppDeps {
   mirrorBasePath: string;
   /** Who is calling; defaults to the server's own identity (store credentials). */
   authenticate?: Authenticate;
+  // --- access control (issue 5, src/auth/) ---
+  /** The permission middleware (src/auth/access-control.ts); absent = no checks. Runs before every route. */
+  authorize?: MiddlewareHandler<AppEnv>;
+  // --- end access control ---
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -31,10 +40,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.onError(onError);
   app.notFound(notFound);
   app.use('*', requestContext(deps.logger, authenticate));
+  if (deps.authorize) app.use('*', deps.authorize); // access control (issue 5): one table-driven check
 
   app.route('/', healthRoutes(deps.services));
-  app.route('/', discoveryRoutes());
+  app.route('/', discoveryRoutes(deps.moduleServices ? { 'modules.v1': '/v1/modules/' } : {}));
   app.route('/', providersV1Routes(deps.services, downloadBase));
+  if (deps.moduleServices) {
+    app.route('/', modulesV1Routes(deps.moduleServices, downloadBase));
+    app.route('/api/v1', modulesApiRoutes(deps.moduleServices, deps.publicUrl));
+  }
   app.route('/', mirrorRoutes(deps.services, deps.mirrorBasePath, downloadBase));
   app.route('/', downloadRoutes(deps.services));
   return app;

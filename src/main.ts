@@ -6,9 +6,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
-import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config/load.js';
-import { createLogger, createServerDeps, createStore } from './server/build-deps.js';
+import { createLogger, createServerApp, createStore } from './server/build-deps.js';
 import { ensureDevTls } from './server/dev-tls.js';
 import { startupBanner } from './server/banner.js';
 
@@ -19,7 +18,8 @@ mirror and downloads from an OCI registry or a local OCI image-layout directory.
 
 Configuration: a TOML file (--config, or $TF_OCI_REGISTRY_CONFIG, or ./tf-oci-registry.toml
 when present), every key overridable by TF_OCI_REGISTRY_<SECTION>_<KEY> environment
-variables. See config.example.toml.`;
+variables. See config.example.toml; access control (auth.mode = delegate | service | none):
+docs/auth.md.`;
 
 export async function runCli(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
@@ -65,9 +65,9 @@ async function serveConfig(config: Config): Promise<void> {
   if (config.server.secretsGenerated) {
     logger.warn('no server.secrets configured: using a random secret; download URLs will not survive a restart or work across replicas');
   }
+  warnAboutAuth(config, logger);
   const store = createStore(config, logger);
-  const { services } = createServerDeps(config, logger, store);
-  const app = createApp({ services, logger, publicUrl: config.server.publicUrl, mirrorBasePath: config.mirror.basePath });
+  const { app } = createServerApp(config, logger, store);
 
   let caFile: string | undefined;
   let tls: { cert: Buffer; key: Buffer } | undefined;
@@ -98,6 +98,20 @@ async function serveConfig(config: Config): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** Start-up notes on the access-control mode (docs/auth.md); never prints a credential. */
+function warnAboutAuth(config: Config, logger: ReturnType<typeof createLogger>): void {
+  const { mode } = config.auth;
+  if (mode === 'none' && config.storage.kind === 'registry') {
+    logger.warn('auth.mode = "none": every caller reads AND publishes with the storage credential; use "delegate" or "service" beyond a trusted network');
+  } else if (mode === 'none') {
+    logger.info('auth.mode = "none": no access control (local layout store); set auth.mode = "service" to require API tokens');
+  } else if (mode === 'service') {
+    logger.info({ tokens: config.auth.tokens.map((t) => t.name), anonymousRead: config.auth.anonymousRead }, 'auth.mode = "service": API tokens checked against the permission table');
+  } else {
+    logger.info({ tokenAs: config.auth.delegate.tokenAs }, 'auth.mode = "delegate": callers\' tokens are used upstream; the registry decides');
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

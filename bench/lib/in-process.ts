@@ -1,5 +1,5 @@
 // The application in-process, wired EXACTLY as src/main.ts wires it (loadConfig from the same
-// environment as the server process -> createStore -> createServerDeps -> createApp), except that the
+// environment as the server process -> createStore -> createServerApp), except that the
 // store is wrapped by test/support/counting-store.ts so every upstream call is counted, and requests go
 // through `app.request` (no socket). A fresh instance has cold caches. An adjustable clock (a forward
 // offset on Date.now, installed before the caches are built, which capture Date.now) lets a scenario
@@ -7,11 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import type { Hono } from 'hono';
-import { createApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { AppEnv } from '../../src/http/env.js';
 import type { RegistryDeps } from '../../src/registry/context.js';
-import { createLogger, createServerDeps, createStore } from '../../src/server/build-deps.js';
+import { createLogger, createServerApp, createStore } from '../../src/server/build-deps.js';
 import { countingStore, type CountingStore } from '../../test/support/counting-store.js';
 
 export interface InProcessApp {
@@ -25,8 +24,7 @@ export function createInProcessApp(env: Record<string, string>): InProcessApp {
   const sink = new Writable({ write: (_chunk, _enc, cb) => cb() });
   const logger = createLogger(config.log.level, sink);
   const store = countingStore(createStore(config, logger));
-  const { services, registry } = createServerDeps(config, logger, store);
-  const app = createApp({ services, logger, publicUrl: config.server.publicUrl, mirrorBasePath: config.mirror.basePath });
+  const { app, registry } = createServerApp(config, logger, store);
   return { app, store, deps: registry };
 }
 

@@ -47,6 +47,9 @@ http {
   tcp_nodelay on;
   keepalive_timeout 65;
   keepalive_requests 10000000;
+  # Cache open file descriptors: without it every request pays open/fstat/close.
+  open_file_cache max=1000 inactive=600s;
+  open_file_cache_valid 3600s;
   client_body_temp_path ${join(dir, 'client_body')};
   proxy_temp_path ${join(dir, 'proxy')};
   fastcgi_temp_path ${join(dir, 'fastcgi')};

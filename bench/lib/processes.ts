@@ -89,6 +89,22 @@ export function procStatusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   }
 }
 
+const CLOCK_TICKS_PER_S = 100; // getconf CLK_TCK on Linux (USER_HZ)
+
+/** CPU time (user + system, all threads) a process has used so far, ms; NaN when it is gone. */
+export function procCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name (which may hold spaces): state is field 3.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    return ((utime + stime) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 export interface RssSampler {
   /** Largest VmRSS seen so far, KiB. */
   readonly maxKiB: number;

@@ -29,10 +29,10 @@ export function machineInfo(): MachineInfo {
     kernel: firstLine('uname', ['-sr']),
     date: new Date().toISOString(),
     tools: {
-      'docker-registry': firstLine('/usr/bin/docker-registry', ['--version']),
-      nginx: firstLine('/usr/sbin/nginx', ['-v']),
-      wrk: firstLine('/usr/bin/wrk', ['-v']),
-      curl: firstLine('/usr/bin/curl', ['--version']),
+      'docker-registry': firstLine('/usr/bin/docker-registry', ['--version']).split(' ').pop() ?? '',
+      nginx: firstLine('/usr/sbin/nginx', ['-v']).replace('nginx version: ', ''),
+      wrk: firstLine('/usr/bin/wrk', ['-v']).split(' ').slice(0, 2).join(' '),
+      curl: firstLine('/usr/bin/curl', ['--version']).split(' ').slice(0, 2).join(' '),
     },
   };
 }
@@ -57,6 +57,8 @@ export interface ReportSection {
   error?: string;
   skipped?: string;
   seconds: number;
+  /** 1-minute load average at the start and at the end (other work on the machine shows here). */
+  load?: [number, number];
 }
 
 export function renderReport(opts: { machine: MachineInfo; command: string; quick: boolean; pinned: boolean; sections: ReportSection[]; preface: string[] }): string {
@@ -77,9 +79,9 @@ export function renderReport(opts: { machine: MachineInfo; command: string; quic
   const summary: string[][] = [];
   for (const s of opts.sections) {
     const status = s.error ? 'ERROR' : s.skipped ? `skipped: ${s.skipped}` : 'ok';
-    summary.push([s.id, s.title, status, `${s.seconds.toFixed(0)} s`]);
+    summary.push([s.id, s.title, status, `${s.seconds.toFixed(0)} s`, s.load ? `${s.load[0].toFixed(1)} → ${s.load[1].toFixed(1)}` : '']);
   }
-  out.push(renderTable({ title: 'Scenarios', columns: ['id', 'scenario', 'status', 'time'], rows: summary }));
+  out.push(renderTable({ title: `Scenarios (load average: 1-minute, at start → end; above ~${m.nproc} other work was competing for the CPUs)`, columns: ['id', 'scenario', 'status', 'time', 'load average'], rows: summary }));
   out.push('');
   for (const s of opts.sections) {
     out.push(`## ${s.title}`);

@@ -46,6 +46,7 @@ export function serverEnv(port: number, registryUrl: string, extra: Record<strin
     TF_OCI_REGISTRY_SERVER_SECRETS: 'bench-download-url-secret-0123456789abcdef',
     // Tickets must outlive a full run (download URLs are fetched once, then reused).
     TF_OCI_REGISTRY_SERVER_DOWNLOAD_URL_TTL: '3600',
+    TF_OCI_REGISTRY_SERVER_DOWNLOAD_MODE: 'proxy',
     TF_OCI_REGISTRY_LOG_LEVEL: 'warn',
     ...extra,
   };
@@ -68,7 +69,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
   const rss = sampleRss(pid, 100);
   return {
     url,
-    publicHostname: normalizeHostname(`127.0.0.1:${port}`),
+    publicHostname: normalizeHostname(new URL(env.TF_OCI_REGISTRY_SERVER_PUBLIC_URL!).host),
     pid,
     env,
     idleRssKiB,

@@ -1,7 +1,7 @@
 // Runs wrk (HTTP/1.1 keep-alive load generator) with --latency and parses its report: requests/s, the
 // latency distribution (50/75/90/99 %), errors and non-2xx responses. A run with errors or non-2xx
 // answers throws: a benchmark of error pages would be meaningless.
-import { pinned, runCommand } from './processes.js';
+import { pinned, procCpuMs, runCommand } from './processes.js';
 
 export const WRK_BIN = '/usr/bin/wrk';
 
@@ -15,6 +15,8 @@ export interface WrkResult {
   p99: number;
   non2xx: number;
   socketErrors: number;
+  /** CPU time the server process (`serverPid`) used per request, µs (NaN when no pid was given). */
+  cpuUsPerRequest: number;
 }
 
 /** "1.23ms" / "456.00us" / "1.10s" / "2.00m" -> ms. */
@@ -55,6 +57,7 @@ export function parseWrk(output: string): WrkResult {
     p99: pct('99'),
     non2xx: non2xx ? Number(non2xx[1]) : 0,
     socketErrors: sock ? Number(sock[1]) + Number(sock[2]) + Number(sock[3]) + Number(sock[4]) : 0,
+    cpuUsPerRequest: Number.NaN,
   };
 }
 
@@ -65,14 +68,22 @@ export interface WrkOptions {
   durationS: number;
   /** CPUs for wrk (taskset -c), e.g. "1". */
   cpus?: string;
+  /**
+   * The server's pid: its CPU time (/proc/<pid>/stat) is read around the run. CPU per request does not
+   * depend on how much CPU other work on a shared machine left to the server, unlike requests/s.
+   */
+  serverPid?: number;
 }
 
 export async function runWrk(o: WrkOptions): Promise<WrkResult> {
   const args = ['-t', String(o.threads), '-c', String(o.connections), '-d', `${o.durationS}s`, '--timeout', '10s', '--latency', o.url];
   const [cmd, argv] = pinned(o.cpus, WRK_BIN, args);
+  const cpu0 = o.serverPid === undefined ? Number.NaN : procCpuMs(o.serverPid);
   const r = await runCommand(cmd, argv, { timeoutMs: (o.durationS + 30) * 1000 });
+  const cpu1 = o.serverPid === undefined ? Number.NaN : procCpuMs(o.serverPid);
   if (r.code !== 0) throw new Error(`wrk exited with ${r.code}: ${r.stderr}${r.stdout}`);
   const res = parseWrk(r.stdout);
+  res.cpuUsPerRequest = ((cpu1 - cpu0) * 1000) / res.requests;
   if (res.non2xx > 0) throw new Error(`wrk got ${res.non2xx} non-2xx answers from ${o.url}`);
   // A few connection resets at the very end of a run are normal; more means the server struggled.
   if (res.socketErrors > Math.max(5, res.requests / 1000)) throw new Error(`wrk: ${res.socketErrors} socket errors against ${o.url}\n${r.stdout}`);

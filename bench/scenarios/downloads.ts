@@ -3,6 +3,7 @@
 // JSON) and straight from the registry's blob URL, 1 client (several runs, median) and 8 concurrent
 // clients (aggregate, several rounds, median). The server's RSS is polled every 20 ms during the
 // 8-client rounds: it must stay flat (streams, no buffering).
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { providerRepository } from '../../src/layout/names.js';
 import type { BenchContext, Scenario, ScenarioResult, TargetCheck } from '../scenario.js';
@@ -17,27 +18,34 @@ const TYPE = 'bigzip';
 const VERSION = '1.0.0';
 const CLIENTS = 8;
 
+/** Pushes a provider version whose one zip holds `sizeMB` MB of random bytes; returns both URLs of it. */
+export async function setupBigZip(
+  ctx: Pick<BenchContext, 'pushStore' | 'signer' | 'server' | 'registry' | 'tmp'>,
+  sizeMB: number,
+): Promise<{ proxyUrl: string; directUrl: string; size: number }> {
+  const repository = providerRepository('', ctx.server.publicHostname, NAMESPACE, TYPE);
+  const platform = { os: 'linux', arch: 'amd64' };
+  const zipPath = join(ctx.tmp, `terraform-provider-${TYPE}_${VERSION}_linux_amd64.zip`);
+  const { h1 } = await writeRandomZip(zipPath, `terraform-provider-${TYPE}_v${VERSION}`, sizeMB * 1_000_000);
+  const zip = await pushZipFile(ctx.pushStore, repository, zipPath, h1);
+  await rm(zipPath, { force: true });
+  await pushProviderVersions(ctx.pushStore, ctx.signer, {
+    repository, type: TYPE, versions: [VERSION], platforms: [platform], zips: new Map([['linux_amd64', zip]]),
+  });
+  const meta = await fetch(`${ctx.server.url}/v1/providers/${NAMESPACE}/${TYPE}/${VERSION}/download/linux/amd64`);
+  if (meta.status !== 200) throw new Error(`download JSON: ${meta.status} ${await meta.text()}`);
+  const proxyUrl = ((await meta.json()) as { download_url: string }).download_url;
+  return { proxyUrl, directUrl: `${ctx.registry.url}/v2/${repository}/blobs/${zip.desc.digest}`, size: zip.desc.size };
+}
+
 export const downloadsScenario: Scenario = {
   id: 'downloads',
   title: '3. Downloads: proxy through tf-oci-registry vs the registry blob URL',
   quick: true,
   async run(ctx: BenchContext): Promise<ScenarioResult> {
     const sizeMB = ctx.quick ? 16 : 100;
-    const repository = providerRepository('', ctx.server.publicHostname, NAMESPACE, TYPE);
-    const platform = { os: 'linux', arch: 'amd64' };
-    const zipPath = join(ctx.tmp, `terraform-provider-${TYPE}_${VERSION}_linux_amd64.zip`);
     ctx.log(`downloads: generating a ${sizeMB} MB random provider zip and pushing it`);
-    const { h1 } = await writeRandomZip(zipPath, `terraform-provider-${TYPE}_v${VERSION}`, sizeMB * 1_000_000);
-    const zip = await pushZipFile(ctx.pushStore, repository, zipPath, h1);
-    await pushProviderVersions(ctx.pushStore, ctx.signer, {
-      repository, type: TYPE, versions: [VERSION], platforms: [platform], zips: new Map([['linux_amd64', zip]]),
-    });
-
-    const meta = await fetch(`${ctx.server.url}/v1/providers/${NAMESPACE}/${TYPE}/${VERSION}/download/linux/amd64`);
-    if (meta.status !== 200) throw new Error(`download JSON: ${meta.status} ${await meta.text()}`);
-    const proxyUrl = ((await meta.json()) as { download_url: string }).download_url;
-    const directUrl = `${ctx.registry.url}/v2/${repository}/blobs/${zip.desc.digest}`;
-    const size = zip.desc.size;
+    const { proxyUrl, directUrl, size } = await setupBigZip(ctx, sizeMB);
 
     // Warm-up (page cache, connection pool, JIT) and one upstream count per proxied download.
     await curlDownload(directUrl, size);

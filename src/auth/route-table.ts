@@ -58,7 +58,9 @@ export function permissionTable(mirrorBasePath: string): RouteRule[] {
     { methods: ['DELETE'], pattern: '/api/v1/provider-versions/**', access: 'provider-versions:delete' },
 
     { methods: READ, pattern: '/api/v1/modules/**', access: 'modules:read' },
-    { methods: ['POST', 'PUT'], pattern: '/api/v1/modules/**', access: 'modules:create' },
+    // The modules permission set has no "update" (issue 5): editing a module's description (PATCH
+    // /api/v1/modules/:id, src/http/routes/modules-api.ts) needs the same right as creating it.
+    { methods: ['POST', 'PUT', 'PATCH'], pattern: '/api/v1/modules/**', access: 'modules:create' },
     { methods: ['DELETE'], pattern: '/api/v1/modules/**', access: 'modules:delete' },
   ];
 }

@@ -2,7 +2,11 @@
 // that name the offending key.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { loadConfig, ConfigError, type LoadInput } from './load.js';
+
+const sha = (t: string) => createHash('sha256').update(t).digest('hex');
+const REGISTRY = '[storage]\nkind = "registry"\nurl = "https://registry.internal.test"\n';
 
 function load(fileText?: string, env: Record<string, string> = {}, files: Record<string, string> = {}) {
   const input: LoadInput = {
@@ -111,5 +115,73 @@ base_path = "providers-mirror"
     assertConfigError(() => load('[mirror]\nbase_path = "/v1/"\n'), /collides/);
     assertConfigError(() => load('this is not toml'), /invalid TOML/);
     assertConfigError(() => load('[storage]\npassword_file = "/missing"\n'), /"storage.password_file": cannot read \/missing/);
+  });
+
+  it('defaults auth to delegate with a registry and to none with a layout; downloads are proxied', () => {
+    const r = load(REGISTRY);
+    assert.equal(r.auth.mode, 'delegate');
+    assert.deepEqual(r.auth.delegate, { tokenAs: 'access_token', userPassword: true });
+    assert.equal(r.server.downloadMode, 'proxy');
+    assert.equal(load().auth.mode, 'none');
+  });
+
+  it('reads service-mode API tokens from [[auth.tokens]] in TOML', () => {
+    const c = load(`${REGISTRY}username = "svc"\npassword = "pw"\n[auth]\nmode = "service"\nanonymous_read = true
+[[auth.tokens]]
+name = "ci"
+sha256 = "${sha('tok-ci')}"
+permissions = ["provider-versions:create", "providers:read"]
+[[auth.tokens]]
+name = "admin"
+sha256 = "${sha('tok-admin')}"
+permissions = ["*"]
+`);
+    assert.equal(c.auth.mode, 'service');
+    assert.equal(c.auth.anonymousRead, true);
+    assert.deepEqual(c.auth.tokens.map((t) => t.name), ['ci', 'admin']);
+    assert.deepEqual([...c.auth.tokens[0]!.permissions].sort(), ['provider-versions:create', 'providers:read']);
+    assert.equal(c.storage.username, 'svc');
+  });
+
+  it('reads API tokens from the environment (JSON) and from a tokens file (TOML or JSON)', () => {
+    const json = JSON.stringify([{ name: 'env', sha256: sha('t1'), permissions: ['providers:read'] }]);
+    const fromEnv = load(undefined, { TF_OCI_REGISTRY_AUTH_MODE: 'service', TF_OCI_REGISTRY_AUTH_TOKENS: json });
+    assert.deepEqual(fromEnv.auth.tokens.map((t) => t.name), ['env']);
+
+    const tomlFile = `[[tokens]]\nname = "file"\nsha256 = "${sha('t2')}"\npermissions = ["modules:*"]\n`;
+    const fromTomlFile = load('[auth]\nmode = "service"\ntokens_file = "/etc/tokens.toml"\n', {}, { '/etc/tokens.toml': tomlFile });
+    assert.deepEqual(fromTomlFile.auth.tokens.map((t) => [t.name, [...t.permissions].sort()]), [['file', ['modules:create', 'modules:delete', 'modules:read']]]);
+
+    const jsonFile = JSON.stringify({ tokens: [{ name: 'j', sha256: sha('t3'), permissions: ['gpg-keys:read'] }] });
+    const fromJsonFile = load(undefined, { TF_OCI_REGISTRY_AUTH_MODE: 'service', TF_OCI_REGISTRY_AUTH_TOKENS_FILE: '/t.json' }, { '/t.json': jsonFile });
+    assert.deepEqual(fromJsonFile.auth.tokens.map((t) => t.name), ['j']);
+  });
+
+  it('lets the environment set every auth and download key', () => {
+    const c = load(REGISTRY, {
+      TF_OCI_REGISTRY_AUTH_DELEGATE_TOKEN_AS: 'password',
+      TF_OCI_REGISTRY_AUTH_DELEGATE_USERNAME: 'gitlab-ci-token',
+      TF_OCI_REGISTRY_AUTH_DELEGATE_USERPASS: 'false',
+      TF_OCI_REGISTRY_SERVER_DOWNLOAD_MODE: 'redirect',
+    });
+    assert.deepEqual(c.auth.delegate, { tokenAs: 'password', username: 'gitlab-ci-token', userPassword: false });
+    assert.equal(c.server.downloadMode, 'redirect');
+    const s = load(undefined, { TF_OCI_REGISTRY_AUTH_MODE: 'service', TF_OCI_REGISTRY_AUTH_ANONYMOUS_READ: 'yes' });
+    assert.equal(s.auth.anonymousRead, true);
+  });
+
+  it('refuses auth settings that cannot work, naming the keys', () => {
+    const tokens = `[[auth.tokens]]\nname = "a"\nsha256 = "${sha('a')}"\npermissions = ["*"]\n`;
+    assertConfigError(() => load('[auth]\nmode = "delegate"\n'), /"delegate" needs storage.kind = "registry"/);
+    assertConfigError(() => load(`${REGISTRY}username = "svc"\n`), /"storage.username"\/"storage.password" are not used with auth.mode = "delegate"/);
+    assertConfigError(() => load(`${REGISTRY}[auth]\nanonymous_read = true\n`), /"auth.anonymous_read" is only used with auth.mode = "service"; in delegate mode the registry decides/);
+    assertConfigError(() => load(`${REGISTRY}${tokens}`), /"auth.tokens" are only used with auth.mode = "service"/);
+    assertConfigError(() => load('[auth]\nmode = "service"\n'), /needs API tokens/);
+    assertConfigError(() => load(`${REGISTRY}[auth]\ndelegate_token_as = "password"\n`), /"auth.delegate_username" is required/);
+    assertConfigError(() => load('[auth]\nmode = "service"\n[[auth.tokens]]\nname = "a"\nsha256 = "short"\npermissions = ["*"]\n'), /"auth.tokens": token "a": "sha256" must be/);
+    assertConfigError(() => load('[auth]\nmode = "service"\ntokens = ["x"]\n'), /"auth.tokens" must be a list of tables/);
+    assertConfigError(() => load(undefined, { TF_OCI_REGISTRY_AUTH_MODE: 'service', TF_OCI_REGISTRY_AUTH_TOKENS: 'not json = [' }), /TF_OCI_REGISTRY_AUTH_TOKENS \(auth.tokens\): neither JSON nor TOML/);
+    assertConfigError(() => load('[auth]\nmode = "open"\n'), /"auth.mode" must be one of "delegate", "service", "none"/);
+    assertConfigError(() => load('[server]\ndownload_mode = "s3"\n'), /"server.download_mode" must be one of "proxy", "redirect"/);
   });
 });

@@ -32,6 +32,7 @@ export interface Config {
   auth: AuthConfig;
   mirror: { basePath: string };
   cache: { maxBytes: number; tagsTtl: number };
+  modules: { maxUploadBytes: number; maxUnpackedBytes: number; maxFileBytes: number; maxEntries: number };
   log: { level: string };
 }
 
@@ -295,6 +296,12 @@ function build(v: (section: string, key: string) => unknown, randomSecret: () =>
     auth,
     mirror: { basePath },
     cache: { maxBytes: v('cache', 'max_bytes') as number, tagsTtl: v('cache', 'tags_ttl') as number },
+    modules: {
+      maxUploadBytes: v('modules', 'max_upload_bytes') as number,
+      maxUnpackedBytes: v('modules', 'max_unpacked_bytes') as number,
+      maxFileBytes: v('modules', 'max_file_bytes') as number,
+      maxEntries: v('modules', 'max_entries') as number,
+    },
     log: { level: v('log', 'level') as string },
   };
 }

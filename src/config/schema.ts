@@ -91,6 +91,12 @@ export const CONFIG_SCHEMA = {
     max_bytes: { type: 'integer', default: 64 * 1024 * 1024, min: 0, doc: 'memory for immutable, digest-addressed content (manifests, small blobs, computed hashes)' },
     tags_ttl: { type: 'integer', default: 10, min: 0, max: 3600, doc: 'seconds a tag listing is reused before the registry is asked again' },
   },
+  modules: {
+    max_upload_bytes: { type: 'integer', default: 100 * 1024 * 1024, min: 1, doc: 'largest module upload (.zip or .tar.gz), bytes' },
+    max_unpacked_bytes: { type: 'integer', default: 500 * 1024 * 1024, min: 1, doc: 'largest unpacked module, bytes (zip/gzip bombs stop here)' },
+    max_file_bytes: { type: 'integer', default: 100 * 1024 * 1024, min: 1, doc: 'largest single file in a module, bytes' },
+    max_entries: { type: 'integer', default: 10_000, min: 1, doc: 'most files and directories in a module' },
+  },
   log: {
     level: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', doc: 'log level' },
   },

@@ -7,7 +7,11 @@ import type { Logger } from 'pino';
 import type { Caller } from '../registry/context.js';
 import type { AppEnv } from './env.js';
 
-/** Decides who is calling from the request (auth modes plug in here). */
+/**
+ * Decides who is calling from the request: the Caller the use cases act as (src/auth/access-control.ts
+ * implements it per auth mode: delegated credential, service identity, or anonymous). Must not throw
+ * for bad credentials; the permission middleware refuses those on the routes that need a caller.
+ */
 export type Authenticate = (req: Request) => Caller | Promise<Caller>;
 
 /** Redacts sealed tickets from download paths: /download/<ticket>/<file> -> /download/…/<file>. */
@@ -29,7 +33,8 @@ export function requestContext(logger: Logger, authenticate: Authenticate): Midd
       c.set('caller', { ...caller, signal: c.req.raw.signal });
       await next();
     } finally {
-      log.info(
+      // The current logger: the permission middleware may have added the API token's name (audit).
+      c.get('log').info(
         { method: c.req.method, path: redactPath(c.req.path), status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10 },
         'request',
       );

@@ -2,7 +2,7 @@
 // registry/provider-reader.ts): tag listings per principal (short TTL, `listVersionTags`), tag -> manifest
 // digest per principal, and parsed manifests by digest (immutable, shared). A warm listing costs at most
 // one tags/list per tags TTL; a cold one adds one manifest GET per version, in parallel with a bound.
-import { isLayoutError } from '../layout/errors.js';
+import { isLayoutError, type LayoutError } from '../layout/errors.js';
 import { parseModuleManifest } from '../layout/module-manifest.js';
 import type { ModulePackage } from '../layout/types.js';
 import { isOciError } from '../oci/errors.js';
@@ -26,8 +26,8 @@ export async function readModuleVersion(deps: RegistryDeps, repository: string, 
   const key = `${repository}|${tag}|${caller.principal}`;
   const known = deps.tagDigests.get(key);
   if (known) {
-    const cached = deps.content.get<ModulePackage>(`module-manifest|${known.digest}`);
-    if (cached) return { descriptor: known, pkg: cached };
+    const cached = deps.content.get<Parsed>(`module-manifest|${known.digest}`);
+    if (cached) return unwrap(known, cached);
     try {
       return await fetchModule(deps, repository, known.digest, caller, key);
     } catch (err) {
@@ -39,17 +39,32 @@ export async function readModuleVersion(deps: RegistryDeps, repository: string, 
   return fetchModule(deps, repository, tag, caller, key);
 }
 
+/** A parsed manifest, or why it is not a module package: both cached by digest (manifests are immutable). */
+type Parsed = { pkg: ModulePackage } | { invalid: LayoutError };
+
+function unwrap(descriptor: Descriptor, parsed: Parsed): ReadModule {
+  if ('invalid' in parsed) throw parsed.invalid;
+  return { descriptor, pkg: parsed.pkg };
+}
+
 async function fetchModule(deps: RegistryDeps, repository: string, reference: string, caller: Caller, tagKey: string): Promise<ReadModule> {
-  return deps.flight.do(`module|${tagKey}|${reference}`, async () => {
+  const { descriptor, parsed } = await deps.flight.do(`module|${tagKey}|${reference}`, async () => {
     const { descriptor, bytes } = await deps.store.fetchManifest(repository, reference, callOpts(caller));
-    let pkg = deps.content.get<ModulePackage>(`module-manifest|${descriptor.digest}`);
-    if (!pkg) {
-      pkg = parseModuleManifest(bytes, descriptor.mediaType);
-      deps.content.set(`module-manifest|${descriptor.digest}`, pkg, bytes.length * 2 + 256);
+    const ckey = `module-manifest|${descriptor.digest}`;
+    let parsed = deps.content.get<Parsed>(ckey);
+    if (!parsed) {
+      try {
+        parsed = { pkg: parseModuleManifest(bytes, descriptor.mediaType) };
+      } catch (err) {
+        if (!isLayoutError(err)) throw err;
+        parsed = { invalid: err };
+      }
+      deps.content.set(ckey, parsed, bytes.length * 2 + 256);
     }
     deps.tagDigests.set(tagKey, descriptor);
-    return { descriptor, pkg };
+    return { descriptor, parsed };
   });
+  return unwrap(descriptor, parsed);
 }
 
 /** Many version tags at once (cold listing): tags that vanished or hold no module package carry `error`. */

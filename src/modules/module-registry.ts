@@ -30,7 +30,7 @@ export async function listModuleVersions(deps: RegistryDeps, key: ModuleKey, cal
     const read = await readModuleVersions(deps, addr.repository, tags, caller);
     const broken = read.filter((r) => !r.read).map((r) => `${r.version} (${r.error})`);
     if (broken.length > 0) deps.logger.warn({ module: addr.display, broken }, 'module versions hidden: not OpenTofu module packages');
-    const versions = read.filter((r) => r.read).map((r) => r.version).sort(semver.compare);
+    const versions = read.filter((r) => r.read).map((r) => r.version).sort(semver.compareBuild);
     return { source: addr.display, versions };
   } catch (err) {
     throw toAppError(err, ['MODULE_NOT_FOUND', `module ${addr.display} does not exist`], deps.store.describe);

@@ -39,6 +39,8 @@ export class PackageTree {
   readonly #problems: string[] = [];
   #entries = 0;
   #bytes = 0;
+  /** The archive itself could not be read to its end: judging its contents would only add noise. */
+  #unreadable = false;
 
   constructor(limits: ModuleLimits) {
     this.#limits = limits;
@@ -78,8 +80,14 @@ export class PackageTree {
     this.#files.set(file.path, file);
   }
 
-  /** Records a problem that is not about one entry's name (a damaged archive, an unreadable entry). */
+  /** Records a problem that is not about one entry's name (an encrypted entry, a compression method). */
   problem(message: string): void {
+    this.#problems.push(message);
+  }
+
+  /** Records that the archive could not be read to its end (not a zip, a truncated gzip, a damaged tar). */
+  unreadable(message: string): void {
+    this.#unreadable = true;
     this.#problems.push(message);
   }
 
@@ -99,7 +107,7 @@ export class PackageTree {
       }
     }
     files = unwrap(files);
-    if (!files.some((f) => !f.path.includes('/') && CONFIG_FILE_RE.test(f.path))) {
+    if (!this.#unreadable && !files.some((f) => !f.path.includes('/') && CONFIG_FILE_RE.test(f.path))) {
       problems.push(noRootConfig(files));
     }
     files.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));

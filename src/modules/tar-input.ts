@@ -11,9 +11,10 @@ import { ByteLimit, LimitExceededError } from '../publish/byte-limit.js';
 import type { EntryKind, PackageTree } from './package-tree.js';
 import type { ModuleLimits } from './types.js';
 
-type TarType = NonNullable<tar.Headers['type']>;
+/** tar-stream's entry types (its typings list fewer than its headers.js can decode). */
+type TarType = string;
 
-const KINDS: Partial<Record<TarType, EntryKind>> = {
+const KINDS: Readonly<Record<TarType, EntryKind>> = {
   file: 'file',
   'contiguous-file': 'file',
   directory: 'directory',
@@ -56,7 +57,7 @@ export async function readTarGzUpload(path: string, workDir: string, tree: Packa
   try {
     for await (const entry of extract) {
       const h = entry.header;
-      const type: TarType = h.type ?? 'file';
+      const type: TarType = (h.type as TarType | null | undefined) ?? 'file';
       if (META.has(type)) {
         await drain(entry);
         continue;
@@ -76,8 +77,8 @@ export async function readTarGzUpload(path: string, workDir: string, tree: Packa
     // Root cause first: a passed limit makes every later stage fail too.
     if (limit) throw limit;
     if (err instanceof LimitExceededError) throw err;
-    if (origin === 'gunzip') tree.problem(`the upload is not a complete gzip stream (expected a .tar.gz): ${(err as Error).message}`);
-    else if (origin === 'tar') tree.problem(`the upload is not a valid tar archive inside its gzip compression: ${(err as Error).message}`);
+    if (origin === 'gunzip') tree.unreadable(`the upload is not a complete gzip stream (expected a .tar.gz): ${(err as Error).message}`);
+    else if (origin === 'tar') tree.unreadable(`the upload is not a valid tar archive inside its gzip compression: ${(err as Error).message}`);
     else throw err;
   } finally {
     extract.destroy();

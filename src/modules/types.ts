@@ -87,6 +87,8 @@ export interface ModuleVersionView extends ModuleKey {
   readme: string | null;
   inputs: string[] | null;
   outputs: string[] | null;
+  /** `oci://<registry host>/<repository>?tag=<tag>` when the store is a remote registry. */
+  ociAddress: string | null;
 }
 
 /** A module as the API shows it. */

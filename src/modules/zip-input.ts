@@ -2,7 +2,8 @@
 // Only the central directory is read here; file contents are opened later, one at a time, by the zip
 // writer. yauzl's validateEntrySizes fails a stream whose data does not match the declared size, so the
 // declared sizes the limits were checked against cannot be exceeded (a zip bomb is refused up front).
-import type { Readable } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { crc32 } from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { LimitExceededError } from '../publish/byte-limit.js';
 import type { EntryKind, PackageTree } from './package-tree.js';
@@ -26,6 +27,30 @@ function kindOf(entry: Entry, name: string): EntryKind {
   }
 }
 
+/** Checks an entry's CRC-32 at its end, as Go's zip reader does (yauzl only checks sizes). */
+class Crc32Check extends Transform {
+  #crc = 0;
+  constructor(private readonly expected: number) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
+    this.#crc = crc32(chunk, this.#crc);
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    callback(this.#crc >>> 0 === this.expected >>> 0 ? null : new Error('CRC-32 mismatch: the entry\'s data is damaged'));
+  }
+}
+
+async function openChecked(zip: ZipFile, entry: Entry): Promise<Readable> {
+  const raw = await zip.openReadStreamPromise(entry);
+  const check = new Crc32Check(entry.crc32);
+  raw.on('error', (err) => check.destroy(err));
+  return raw.pipe(check);
+}
+
 function executable(entry: Entry): boolean {
   return UNIX_HOSTS.has(entry.versionMadeBy >> 8) && ((entry.externalFileAttributes >>> 16) & 0o111) !== 0;
 }
@@ -40,7 +65,7 @@ export async function readZipUpload(path: string, tree: PackageTree): Promise<Zi
     zip = await yauzl.openPromise(path, { decodeStrings: false, validateEntrySizes: true, strictFileNames: false, autoClose: false });
   } catch (err) {
     if (typeof (err as NodeJS.ErrnoException).code === 'string') throw err;
-    tree.problem(`the upload is not a readable zip archive: ${(err as Error).message}`);
+    tree.unreadable(`the upload is not a readable zip archive: ${(err as Error).message}`);
     return null;
   }
   try {
@@ -49,7 +74,7 @@ export async function readZipUpload(path: string, tree: PackageTree): Promise<Zi
   } catch (err) {
     zip.close();
     if (err instanceof LimitExceededError || typeof (err as NodeJS.ErrnoException).code === 'string') throw err;
-    tree.problem(`the zip archive is damaged: ${(err as Error).message}`);
+    tree.unreadable(`the zip archive is damaged: ${(err as Error).message}`);
     return null;
   }
 }
@@ -71,6 +96,6 @@ function admitEntry(zip: ZipFile, entry: Entry, tree: PackageTree): void {
     path,
     size: entry.uncompressedSize,
     executable: executable(entry),
-    open: (): Promise<Readable> => zip.openReadStreamPromise(entry),
+    open: () => openChecked(zip, entry),
   });
 }

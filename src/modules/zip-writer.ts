@@ -3,6 +3,7 @@
 // and tofu create parent directories), deflate. The zip goes to a temp file while its sha256 is computed,
 // so it is pushed with a known digest and size. Same input files -> same bytes (given the zlib version).
 import { createWriteStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { ByteLimit } from '../publish/byte-limit.js';
@@ -15,10 +16,19 @@ import type { TreeFile } from './package-tree.js';
  */
 const FIXED_MTIME = new Date(1980, 0, 1, 0, 0, 0);
 
+/** Reading one of the module's files failed (a damaged or lying upload, or a temp-file I/O error). */
+export class EntryReadError extends Error {
+  override readonly name = 'EntryReadError';
+  constructor(readonly path: string, cause: unknown) {
+    super(`${path}: ${(cause as Error).message}`, { cause });
+  }
+}
+
 /** Writes `files` (already sorted) as a zip to `outPath`; returns its digest and size. */
 export async function writeModuleZip(files: readonly TreeFile[], outPath: string): Promise<Sha256Result> {
   const zip = new yazl.ZipFile();
-  const out = zip.outputStream;
+  // yazl types it as NodeJS.ReadableStream; it is a PassThrough.
+  const out = zip.outputStream as Readable;
   zip.on('error', (err: Error) => out.destroy(err));
   for (const file of files) {
     zip.addReadStreamLazy(file.path, {
@@ -28,13 +38,14 @@ export async function writeModuleZip(files: readonly TreeFile[], outPath: string
       size: file.size,
       compress: true,
     }, (cb) => {
+      const fail = (err: unknown): void => void zip.emit('error', new EntryReadError(file.path, err));
       file.open().then((stream) => {
         // Errors of the source (a CRC or size mismatch in an uploaded zip) fail the whole zip.
-        stream.on('error', (err) => zip.emit('error', err));
-        const limited = stream.pipe(new ByteLimit(file.size, file.path));
-        limited.on('error', (err) => zip.emit('error', err));
+        stream.on('error', fail);
+        const limited = stream.pipe(new ByteLimit(file.size, `${file.path} (declared ${file.size} bytes)`));
+        limited.on('error', fail);
         cb(null, limited);
-      }, (err: unknown) => zip.emit('error', err));
+      }, fail);
     });
   }
   zip.end();

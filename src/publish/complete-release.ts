@@ -4,7 +4,7 @@
 // failed"). The HTTP answer is derived from the record: see {@link outcomeError}.
 import { AppError } from '../errors.js';
 import type { Caller } from '../registry/context.js';
-import type { PublishContext } from './context.js';
+import { byCodeUnit, type PublishContext } from './context.js';
 import { loadGpgKey } from './gpg-keys.js';
 import { pushRelease } from './push-release.js';
 import type { Stored } from './record-store.js';
@@ -39,7 +39,7 @@ export async function completeRelease(ctx: PublishContext, stored: Stored<Versio
     protocols: release.protocols,
     platforms: release.zips
       .map((z) => ({ os: z.os, arch: z.arch, filename: z.filename, shasum: z.blob.digest.slice('sha256:'.length), h1: z.h1, size: z.blob.size }))
-      .sort((a, b) => a.filename.localeCompare(b.filename)),
+      .sort((a, b) => byCodeUnit(a.filename, b.filename)),
     shasums: release.shasums.bytes.toString('utf8'),
     shasumsFilename: release.shasums.filename,
     publishedAt: ctx.deps.now().toISOString(),

@@ -55,6 +55,11 @@ export function normalized(member: string, fn: () => string): string {
   }
 }
 
+/** Locale-independent string order (file names, ids): by UTF-16 code unit. */
+export function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 export function nowIso(ctx: PublishContext): string {
   return ctx.deps.now().toISOString();
 }

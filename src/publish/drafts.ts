@@ -22,7 +22,7 @@ import { readSmallBlob } from '../registry/provider-reader.js';
 import { isVerifyError } from '../verify/errors.js';
 import { LimitExceededError, UploadInterruptedError, shieldBody } from './byte-limit.js';
 import { completeRelease, outcomeError } from './complete-release.js';
-import type { PublishContext } from './context.js';
+import { byCodeUnit, type PublishContext } from './context.js';
 import { draftTag } from './ids.js';
 import { classifyReleasePath, emptyRelease, type CollectedRelease, type FileRole } from './release-files.js';
 import { storeError } from './store-errors.js';
@@ -150,7 +150,7 @@ export async function putDraftFile(
     assertOpen(v);
     const draft = await readDraft(ctx, v, caller);
     const layers = draft.layers.filter((l) => l.annotations?.[ANNOTATION_TITLE] !== filename).concat(layer)
-      .sort((a, b) => (a.annotations?.[ANNOTATION_TITLE] ?? '').localeCompare(b.annotations?.[ANNOTATION_TITLE] ?? ''));
+      .sort((a, b) => byCodeUnit(a.annotations?.[ANNOTATION_TITLE] ?? '', b.annotations?.[ANNOTATION_TITLE] ?? ''));
     await writeDraft(ctx, v, layers, caller);
     return fileOf(layer, role.role);
   });

@@ -2,11 +2,12 @@
 // "Add a version ... Choose a provider protocol version"): create a pending version bound to a provider
 // and a GPG key of the same namespace and hand back a single-use upload URL; read and list with status,
 // platforms, SHA256SUMS and protocols; delete everywhere; issue a fresh upload URL for a retry.
+import semver from 'semver';
 import { AppError } from '../errors.js';
 import { canonicalVersion, providerRepository, versionToTag } from '../layout/names.js';
 import { isOciError } from '../oci/errors.js';
 import { callOpts, type Caller } from '../registry/context.js';
-import { invalid, nowIso, onlyAttributes, requiredString, type Attributes, type PublishContext } from './context.js';
+import { byCodeUnit, invalid, nowIso, onlyAttributes, requiredString, type Attributes, type PublishContext } from './context.js';
 import { loadGpgKey } from './gpg-keys.js';
 import { parseProviderId, parseVersionId, versionId, versionTag } from './ids.js';
 import { loadProvider } from './providers.js';
@@ -129,7 +130,8 @@ export async function listVersions(ctx: PublishContext, filter: { provider?: str
     where = { namespace: filter.namespace.toLowerCase() };
   }
   const all = await listVersionRecords(ctx, caller, where);
-  return all.map((s) => ({ version: s.data })).sort((a, b) => a.version.id.localeCompare(b.version.id));
+  return all.map((s) => ({ version: s.data })).sort(({ version: a }, { version: b }) =>
+    byCodeUnit(a.namespace, b.namespace) || byCodeUnit(a.type, b.type) || semver.compare(a.version, b.version));
 }
 
 /** DELETE /provider-versions/:id: gone from every protocol, records and caches. */

@@ -1,11 +1,11 @@
 // Use case behind every download URL: open the sealed ticket, then either stream the blob from the store
 // with the ticket's credential, or (HEAD) answer from the ticket alone without opening a stream. In
 // redirect mode (deps.downloadMode), a registry redirect to object storage is handed to the client
-// instead of streaming, when download-redirect.ts finds it safe to pass on.
+// instead of streaming, when src/auth/redirect-guard.ts finds it safe to pass on.
 import type { Readable } from 'node:stream';
 import { callOpts, type RegistryDeps } from './context.js';
 import { openTicket, type OpenedTicket } from './download-tickets.js';
-import { registryOriginOf, unsafeRedirectReason } from './download-redirect.js';
+import { registryOriginOf, unsafeRedirectReason } from '../auth/redirect-guard.js';
 import { toAppError } from './upstream-errors.js';
 
 export interface DownloadHead {

@@ -1,9 +1,14 @@
-// Builds the server's dependencies from a Config: logger, store, caches, token sealer, services.
-// The only place concrete implementations are chosen; everything below receives them injected.
+// Builds the server's dependencies from a Config: logger, store, caches, token sealer, services, access
+// control, and the app over them. The only place concrete implementations are chosen; everything below
+// receives them injected.
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Agent } from 'undici';
 import pino, { type Logger } from 'pino';
+import type { Hono } from 'hono';
+import { createApp } from '../app.js';
+import { createAccessControl, type AccessControl } from '../auth/access-control.js';
+import type { AppEnv } from '../http/env.js';
 import type { Config } from '../config/load.js';
 import { createLayoutStore } from '../oci/layout-store.js';
 import { createRegistryStore } from '../oci/remote/registry-store.js';
@@ -12,6 +17,8 @@ import { normalizeHostname } from '../layout/names.js';
 import { ContentCache, SingleFlight, TtlCache } from '../registry/lru-cache.js';
 import type { RegistryDeps } from '../registry/context.js';
 import { createServices, type Services } from '../registry/services.js';
+import { createModuleServices, type ModuleServices } from '../modules/services.js';
+import { KeyedLock } from '../publish/keyed-lock.js';
 import { createSealedTokens } from '../signing/sealed-token.js';
 import type { Descriptor } from '../oci/types.js';
 
@@ -20,7 +27,13 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
     {
       level,
       base: undefined,
-      redact: { paths: ['*.authorization', '*.Authorization', '*.password', '*.token', '*.credential', 'headers.authorization'], censor: '[redacted]' },
+      redact: {
+        paths: [
+          '*.authorization', '*.Authorization', '*.password', '*.token', '*.credential', 'headers.authorization',
+          '*.accessToken', '*.refreshToken', '*.credentials', 'credential', 'authorization',
+        ],
+        censor: '[redacted]',
+      },
     },
     destination as pino.DestinationStream | undefined,
   );
@@ -28,8 +41,10 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
 
 export function createStore(config: Config, logger: Logger): OciStore {
   if (config.storage.kind === 'layout') return createLayoutStore({ path: config.storage.path });
+  // Delegate mode: the store has NO credential of its own, so any call made without the caller's
+  // credential is anonymous upstream, never privileged (the config refuses storage.username there too).
   const credential =
-    config.storage.username !== undefined || config.storage.password !== undefined
+    config.auth.mode !== 'delegate' && (config.storage.username !== undefined || config.storage.password !== undefined)
       ? { username: config.storage.username ?? '', password: config.storage.password ?? '' }
       : undefined;
   return createRegistryStore({
@@ -46,9 +61,15 @@ export function createStore(config: Config, logger: Logger): OciStore {
 export interface ServerDeps {
   registry: RegistryDeps;
   services: Services;
+  moduleServices: ModuleServices;
 }
 
-export function createServerDeps(config: Config, logger: Logger, store: OciStore): ServerDeps {
+export interface ServerDepsOptions {
+  /** Clock in ms for download tickets (tests). */
+  now?: () => number;
+}
+
+export function createServerDeps(config: Config, logger: Logger, store: OciStore, opts: ServerDepsOptions = {}): ServerDeps {
   const ttlMs = config.cache.tagsTtl * 1000;
   const registry: RegistryDeps = {
     store,
@@ -59,10 +80,50 @@ export function createServerDeps(config: Config, logger: Logger, store: OciStore
     // Version tags are not moved by this server; a tag's index is re-resolved after 30 tag TTLs.
     tagDigests: new TtlCache<Descriptor>(ttlMs * 30, 200_000),
     flight: new SingleFlight(),
-    tokens: createSealedTokens(config.server.secrets),
+    tokens: createSealedTokens(config.server.secrets, opts.now),
     downloadTtl: config.server.downloadUrlTtl,
+    downloadMode: config.server.downloadMode,
     tmpDir: join(tmpdir(), 'tf-oci-registry'),
     logger,
   };
-  return { registry, services: createServices(registry) };
+  const locks = new KeyedLock();
+  const moduleServices = createModuleServices({
+    ...registry,
+    limits: { ...config.modules },
+    locks,
+    now: () => new Date(opts.now ? opts.now() : Date.now()),
+  });
+  return { registry, services: createServices(registry), moduleServices };
+}
+
+/** Access control (src/auth/) for the configured auth mode. */
+export function createAccess(config: Config): AccessControl {
+  return createAccessControl({
+    mode: config.auth.mode,
+    tokens: config.auth.tokens,
+    anonymousRead: config.auth.anonymousRead,
+    delegate: config.auth.delegate,
+    mirrorBasePath: config.mirror.basePath,
+  });
+}
+
+export interface ServerApp extends ServerDeps {
+  app: Hono<AppEnv>;
+  access: AccessControl;
+}
+
+/** The whole application for a config over a store: what `serve` runs and what tests exercise. */
+export function createServerApp(config: Config, logger: Logger, store: OciStore, opts: ServerDepsOptions = {}): ServerApp {
+  const deps = createServerDeps(config, logger, store, opts);
+  const access = createAccess(config);
+  const app = createApp({
+    services: deps.services,
+    moduleServices: deps.moduleServices,
+    logger,
+    publicUrl: config.server.publicUrl,
+    mirrorBasePath: config.mirror.basePath,
+    authenticate: access.authenticate,
+    ...(access.mode === 'none' ? {} : { authorize: access.authorize }),
+  });
+  return { ...deps, app, access };
 }

@@ -28,10 +28,15 @@ export function streamedBody(c: Context<AppEnv>): { stream: Readable; contentLen
   }
   const length = c.req.header('content-length');
   const contentLength = length !== undefined && /^[0-9]+$/.test(length) ? Number(length) : undefined;
+  // Touching c.req.raw.body would make @hono/node-server start reading the IncomingMessage into a web
+  // stream: take the IncomingMessage itself when there is one, and only then fall back.
   const incoming = c.env?.incoming;
-  const raw = c.req.raw.body;
-  const stream = incoming ?? (raw ? Readable.fromWeb(raw as import('node:stream/web').ReadableStream<Uint8Array>) : Readable.from([]));
+  const stream = incoming ?? webBody(c.req.raw.body);
   return { stream, ...(contentLength !== undefined ? { contentLength } : {}) };
+}
+
+function webBody(body: ReadableStream<Uint8Array> | null): Readable {
+  return body ? Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>) : Readable.from([]);
 }
 
 export function versionRoutes(services: PublishServices, links: ApiLinks): Hono<AppEnv> {

@@ -1,0 +1,135 @@
+// Profiles the server under ONE load, so that a CPU profile is about one thing:
+//   node --import tsx bench/profile.ts <target> [--seconds=15] [--connections=64] [--no-pin] [--no-prof] [--repeat=1]
+// targets: versions | download | index | version   (the warm metadata endpoints of scenario 1, wrk)
+//          scale1000                                 (warm `versions` of a 1,000-version provider, wrk -c1)
+//          blob                                      (8 concurrent curl downloads of a 100 MB zip, repeated)
+//          idle                                      (nothing: the baseline of an idle server)
+// Starts its own registry and a server under `node --cpu-prof`, applies the load, stops the server
+// (which writes the profile), and prints a summary (self time by area, top functions). The profile and
+// the summary are kept under .tmp/ (bench-profile-<target>.cpuprofile / .md).
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent } from 'undici';
+import { providerRepository } from '../src/layout/names.js';
+import { createRegistryStore } from '../src/oci/remote/registry-store.js';
+import { summarizeProfile } from './lib/cpuprofile.js';
+import { curlConcurrent } from './lib/curl.js';
+import { createBenchSigner, pushProviderVersions, pushSharedTinyZips, THREE_PLATFORMS, versionList } from './lib/fixtures.js';
+import { canPin, pinProcess, stopAll } from './lib/processes.js';
+import { fmtCount, startBenchRegistry } from './lib/registry.js';
+import { renderTable } from './lib/report.js';
+import { startServer } from './lib/server.js';
+import { fmtMs, fmtRate } from './lib/stats.js';
+import { runWrk } from './lib/wrk.js';
+import { setupWidget } from './scenarios/metadata.js';
+import { setupBigZip } from './scenarios/downloads.js';
+
+const TARGETS = ['versions', 'download', 'index', 'version', 'scale1000', 'blob', 'idle'] as const;
+type Target = (typeof TARGETS)[number];
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const target = argv.find((a) => !a.startsWith('--')) as Target | undefined;
+  if (!target || !TARGETS.includes(target)) {
+    console.error(`usage: node --import tsx bench/profile.ts <${TARGETS.join('|')}> [--seconds=15] [--connections=64] [--no-pin]`);
+    process.exit(2);
+  }
+  const opt = (name: string, def: number) => Number(argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? def);
+  const seconds = opt('seconds', 15);
+  const connections = opt('connections', target === 'scale1000' ? 1 : 64);
+  const pin = !argv.includes('--no-pin') && canPin() && cpus().length >= 2;
+  // --no-prof: the same load without the profiler (to see what profiling costs, or to repeat a load).
+  const prof = !argv.includes('--no-prof');
+  const repeat = opt('repeat', 1);
+
+  const tmp = mkdtempSync(join(tmpdir(), 'tf-oci-profile-'));
+  const profDir = join(tmp, 'prof');
+  mkdirSync(profDir);
+  const log = (m: string) => process.stderr.write(`[profile] ${m}\n`);
+  try {
+    const registry = await startBenchRegistry(join(tmp, 'registry'));
+    const server = await startServer({ root, registryUrl: registry.url, logDir: tmp, ...(prof ? { cpuProfileDir: profDir } : {}) });
+    const pushStore = createRegistryStore({ url: registry.url, plainHttp: true, userAgent: 'tf-oci-bench-push', dispatcher: new Agent({ connections: 32 }) });
+    const signer = await createBenchSigner();
+    const ctx = { pushStore, signer, server, registry, tmp };
+    let load: () => Promise<string>;
+    if (target === 'blob') {
+      const { proxyUrl, size } = await setupBigZip(ctx, 100);
+      load = async () => {
+        const until = performance.now() + seconds * 1000;
+        const speeds: number[] = [];
+        while (performance.now() < until) speeds.push((await curlConcurrent(proxyUrl, size, 8)).aggregate);
+        return `${speeds.length} rounds of 8 × 100 MB, aggregate ${speeds.map((s) => `${(s / 1e6).toFixed(0)}`).join(', ')} MB/s`;
+      };
+    } else if (target === 'idle') {
+      load = async () => {
+        await sleep(seconds * 1000);
+        return `idle ${seconds} s`;
+      };
+    } else {
+      let path: string;
+      if (target === 'scale1000') {
+        const repository = providerRepository('', server.publicHostname, 'acme', 'scale1000');
+        const zips = await pushSharedTinyZips(pushStore, repository, 'scale1000', THREE_PLATFORMS);
+        log('pushing 1,000 versions');
+        await pushProviderVersions(pushStore, signer, { repository, type: 'scale1000', versions: versionList(1000), platforms: THREE_PLATFORMS, zips });
+        path = '/v1/providers/acme/scale1000/versions';
+      } else {
+        const endpoints = await setupWidget(ctx);
+        path = endpoints.find((e) => e.id === target)!.path;
+      }
+      const res = await fetch(server.url + path);
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`GET ${path}: ${res.status}`);
+      load = async () => {
+        if (pin) pinProcess(server.pid, '0');
+        const mark = registry.mark();
+        const r = await runWrk({ url: server.url + path, connections, threads: 1, durationS: seconds, ...(pin ? { cpus: '1' } : {}) });
+        return `wrk -t1 -c${connections} ${seconds} s on ${path}: ${fmtRate(r.rps)} req/s, p50 ${fmtMs(r.p50)}, p99 ${fmtMs(r.p99)}; upstream ${fmtCount(registry.countSince(mark, 'tf-oci-registry'))}${pin ? '; server on CPU 0, wrk on CPU 1' : ''}`;
+      };
+    }
+    log(`load: ${target}`);
+    let what = '';
+    for (let i = 0; i < repeat; i++) {
+      what = await load();
+      log(what);
+    }
+    await server.stop();
+    await registry.stop();
+    if (!prof) return;
+    const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) throw new Error('the server wrote no .cpuprofile');
+    mkdirSync(join(root, '.tmp'), { recursive: true });
+    const kept = join(root, '.tmp', `bench-profile-${target}.cpuprofile`);
+    copyFileSync(join(profDir, file), kept);
+    const sum = summarizeProfile(kept);
+    const text = [
+      `# CPU profile: ${target}`,
+      '',
+      `Load: ${what}`,
+      '',
+      `Profile: \`${kept}\`. Samples cover the whole server life (start-up and fixture set-up included): ${sum.totalMs.toFixed(0)} ms, busy ${sum.busyMs.toFixed(0)} ms.`,
+      '',
+      ...sum.tables.flatMap((t) => [renderTable(t), '']),
+    ].join('\n');
+    writeFileSync(join(root, '.tmp', `bench-profile-${target}.md`), text);
+    process.stdout.write(`${text}\n`);
+  } finally {
+    await stopAll();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  async (err: unknown) => {
+    console.error(err);
+    await stopAll();
+    process.exit(1);
+  },
+);

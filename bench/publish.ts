@@ -1,0 +1,212 @@
+// Publish benchmark (issue 3): a ~1 GB GoReleaser-named release (14 platforms, random incompressible
+// stored zips, SHA256SUMS, signature, _manifest.json, `tar | gzip -1`) published through the HTTP API
+// (create key, provider, version; one streamed PUT of the .tar.gz) to the real Distribution registry,
+// timed, with the peak RSS (VmHWM) of the server process; and, in the same run, the same blobs pushed
+// straight to the registry with pushBlob (no verification): the anchor. Targets: peak RSS < 200 MB,
+// throughput >= 80 % of the raw push.
+//
+// Runs as the `publish` scenario of `npm run bench` (bench/run.ts) or alone:
+//   node --import tsx bench/publish.ts [--quick] [--mb=1024]
+// The server is a dedicated child process (bench/publish-server.ts), so its VmHWM is the publish's own.
+import { randomUUID } from 'node:crypto';
+import { createReadStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { closeSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Agent, request } from 'undici';
+import { createRegistryStore } from '../src/oci/remote/registry-store.js';
+import type { OciStore } from '../src/oci/store.js';
+import { sha256File } from '../src/verify/sha256-stream.js';
+import { createBenchSigner, writeRandomZip, type BenchSigner } from './lib/fixtures.js';
+import { freePort, procStatusKiB, runCommand, sampleRss, spawnTracked, stopAll, stopChild, waitForHttp } from './lib/processes.js';
+import { startBenchRegistry } from './lib/registry.js';
+import { serverEnv } from './lib/server.js';
+import { fmtKiB } from './lib/stats.js';
+import type { BenchContext, Scenario, ScenarioResult } from './scenario.js';
+
+const TYPE = 'bench';
+const VERSION = '1.0.0';
+export const PLATFORMS = [
+  ['linux', 'amd64'], ['linux', '386'], ['linux', 'arm'], ['linux', 'arm64'], ['darwin', 'amd64'], ['darwin', 'arm64'],
+  ['windows', 'amd64'], ['windows', '386'], ['windows', 'arm64'], ['freebsd', 'amd64'], ['freebsd', '386'], ['freebsd', 'arm'],
+  ['openbsd', 'amd64'], ['solaris', 'amd64'],
+] as const;
+
+export interface Release {
+  dir: string;
+  files: string[];
+  /** Sum of the release files' sizes: what both the publish and the raw push move. */
+  bytes: number;
+  tarball: string;
+  tarballBytes: number;
+}
+
+/** Writes the release files and the tarball (gzip -1: GoReleaser users gzip; random data does not shrink). */
+export async function makeRelease(dir: string, totalMb: number, signer: BenchSigner): Promise<Release> {
+  mkdirSync(dir, { recursive: true });
+  const prefix = `terraform-provider-${TYPE}_${VERSION}`;
+  const perZip = Math.floor((totalMb * 1024 * 1024) / PLATFORMS.length);
+  const files: string[] = [];
+  for (const [os, arch] of PLATFORMS) {
+    const name = `${prefix}_${os}_${arch}.zip`;
+    await writeRandomZip(join(dir, name), `terraform-provider-${TYPE}_v${VERSION}${os === 'windows' ? '.exe' : ''}`, perZip);
+    files.push(name);
+  }
+  const manifest = `${prefix}_manifest.json`;
+  writeFileSync(join(dir, manifest), JSON.stringify({ version: 1, metadata: { protocol_versions: ['6.0'] } }));
+  files.push(manifest);
+  const lines: string[] = [];
+  for (const f of files) lines.push(`${(await sha256File(join(dir, f))).hex}  ${f}\n`);
+  const sums = `${prefix}_SHA256SUMS`;
+  writeFileSync(join(dir, sums), lines.sort((a, b) => (a.slice(66) < b.slice(66) ? -1 : 1)).join(''));
+  writeFileSync(join(dir, `${sums}.sig`), await signer.sign(await readFile(join(dir, sums))));
+  files.push(sums, `${sums}.sig`);
+  const tarball = join(dir, 'release.tar.gz');
+  const r = await runCommand('sh', ['-c', `tar -C '${dir}' -cf - ${files.map((f) => `'${f}'`).join(' ')} | gzip -1 > '${tarball}'`], { timeoutMs: 600_000 });
+  if (r.code !== 0) throw new Error(`tar | gzip failed: ${r.stderr}`);
+  const bytes = files.reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+  return { dir, files, bytes, tarball, tarballBytes: statSync(tarball).size };
+}
+
+/** The anchor: every release file pushed straight to the registry, streamed, one after the other. */
+async function rawPush(store: OciStore, release: Release): Promise<number> {
+  const repository = `bench/raw-${randomUUID().slice(0, 8)}`;
+  const started = performance.now();
+  for (const f of release.files) await store.pushBlob(repository, createReadStream(join(release.dir, f)));
+  return performance.now() - started;
+}
+
+async function api(base: string, method: string, path: string, body?: unknown): Promise<any> {
+  const res = await request(`${base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/vnd.api+json' },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.body.text();
+  if (res.statusCode >= 300) throw new Error(`${method} ${path} -> ${res.statusCode}: ${text}`);
+  return JSON.parse(text);
+}
+
+interface PublishRun {
+  ms: number;
+  idleKiB: number;
+  hwmKiB: number;
+  polledMaxKiB: number;
+  status: string;
+}
+
+/** Starts a dedicated server, creates key/provider/version, streams the tarball to the upload URL. */
+export async function publishViaApi(root: string, logDir: string, registryUrl: string, signer: BenchSigner, release: Release, nodeArgs: string[] = []): Promise<PublishRun> {
+  const port = await freePort();
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production', ...serverEnv(port, registryUrl) };
+  const fd = openSync(join(logDir, 'publish-server.log'), 'a');
+  const child = spawnTracked(process.execPath, [...nodeArgs, '--import', 'tsx', 'bench/publish-server.ts'], { cwd: root, env, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHttp(`${base}/healthz`, child, 'publish bench server', 30_000);
+    const pid = child.pid!;
+    const ns = `b${randomUUID().slice(0, 8)}`;
+    const key = await api(base, 'POST', '/api/v1/gpg-keys', { data: { type: 'gpg-keys', attributes: { namespace: ns, name: 'bench', 'ascii-armor': signer.publicKeyArmored } } });
+    const provider = await api(base, 'POST', '/api/v1/providers', { data: { type: 'providers', attributes: { namespace: ns, name: TYPE } } });
+    const version = await api(base, 'POST', '/api/v1/provider-versions', {
+      data: { type: 'provider-versions', attributes: { version: VERSION },
+        relationships: { provider: { data: { type: 'providers', id: provider.data.id } }, 'gpg-key': { data: { type: 'gpg-keys', id: key.data.id } } } },
+    });
+    const idleKiB = procStatusKiB(pid, 'VmRSS');
+    const rss = sampleRss(pid, 50);
+    const upload = new URL(version.data.links.upload as string);
+    const started = performance.now();
+    const res = await request(`${base}${upload.pathname}`, {
+      method: 'PUT',
+      body: createReadStream(release.tarball),
+      headers: { 'content-length': String(release.tarballBytes) },
+      dispatcher: new Agent({ bodyTimeout: 0, headersTimeout: 0 }),
+    });
+    const text = await res.body.text();
+    const ms = performance.now() - started;
+    const polled = rss.stop();
+    if (res.statusCode !== 200) throw new Error(`upload -> ${res.statusCode}: ${text}`);
+    const listed = await request(`${base}/v1/providers/${ns}/${TYPE}/versions`);
+    const versions = (await listed.body.json()) as { versions: Array<{ platforms: unknown[] }> };
+    if (versions.versions[0]?.platforms.length !== PLATFORMS.length) throw new Error(`published version not served: ${JSON.stringify(versions)}`);
+    return { ms, idleKiB, hwmKiB: procStatusKiB(pid, 'VmHWM'), polledMaxKiB: polled.maxKiB, status: JSON.parse(text).data.attributes.status };
+  } finally {
+    await stopChild(child, 10_000);
+  }
+}
+
+const mbps = (bytes: number, ms: number): number => bytes / 1024 / 1024 / (ms / 1000);
+
+async function runPublishBench(opts: { quick: boolean; totalMb?: number; root: string; tmp: string; registryUrl: string; signer: BenchSigner; pushStore: OciStore; log(m: string): void }): Promise<ScenarioResult> {
+  const totalMb = opts.totalMb ?? (opts.quick ? 28 : 1024);
+  opts.log(`publish: generating a ${totalMb} MB release (${PLATFORMS.length} platforms)`);
+  const release = await makeRelease(join(opts.tmp, 'publish-release'), totalMb, opts.signer);
+  opts.log('publish: raw pushBlob of the same files');
+  const rawMs = await rawPush(opts.pushStore, release);
+  opts.log('publish: through the HTTP API');
+  const run = await publishViaApi(opts.root, opts.tmp, opts.registryUrl, opts.signer, release);
+  const raw = mbps(release.bytes, rawMs);
+  const ours = mbps(release.bytes, run.ms);
+  const ratio = ours / raw;
+  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
+  return {
+    tables: [{
+      title: `Publishing a ${mb(release.bytes)} release (${PLATFORMS.length} zips; tarball ${mb(release.tarballBytes)} after gzip -1)`,
+      columns: ['', 'time', 'throughput', 'server peak RSS (VmHWM)', 'server RSS before upload'],
+      rows: [
+        ['raw pushBlob of the files (anchor, no verification)', `${(rawMs / 1000).toFixed(2)} s`, `${raw.toFixed(1)} MB/s`, 'n/a', 'n/a'],
+        ['PUT .tar.gz to the upload URL (stream, verify, publish)', `${(run.ms / 1000).toFixed(2)} s`, `${ours.toFixed(1)} MB/s`, fmtKiB(run.hwmKiB), fmtKiB(run.idleKiB)],
+        ['ratio ours / anchor', '', `${(ratio * 100).toFixed(0)} %`, '', ''],
+      ],
+    }],
+    targets: [
+      { target: 'server peak RSS during the publish < 200 MB', measured: fmtKiB(run.hwmKiB), met: run.hwmKiB < 200 * 1024 },
+      { target: 'publish throughput >= 80 % of the raw push', measured: `${(ratio * 100).toFixed(0)} %`, met: opts.quick ? null : ratio >= 0.8 },
+    ],
+    notes: [
+      `Final status ${run.status}; the published version is then listed on providers.v1 with all ${PLATFORMS.length} platforms (checked).`,
+      'The publish does strictly more work than the anchor: gunzip, tar parsing, sha256 of every zip, a temp-file copy for zip inspection, the h1 hash (reads every zip again), signature verification, manifests; the anchor only streams the same bytes to the registry.',
+      `Max polled VmRSS (50 ms) during the upload: ${fmtKiB(run.polledMaxKiB)}. VmHWM includes start-up (tsx loads TypeScript at start).`,
+      'Server: a dedicated child process (bench/publish-server.ts = createServerApp + the publishing API), so its peak RSS is the publish\'s alone.',
+    ],
+  };
+}
+
+export const scenario: Scenario = {
+  id: 'publish',
+  title: 'Publish: a GoReleaser release through the HTTP API vs. raw blob pushes',
+  quick: true,
+  run: (ctx: BenchContext) => runPublishBench({
+    quick: ctx.quick, root: ctx.root, tmp: ctx.tmp, registryUrl: ctx.registry.url, signer: ctx.signer, pushStore: ctx.pushStore, log: (m) => ctx.log(m),
+  }),
+};
+
+async function standalone(): Promise<void> {
+  const quick = process.argv.includes('--quick');
+  const mbArg = process.argv.find((a) => a.startsWith('--mb='));
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const tmp = mkdtempSync(join(tmpdir(), 'tfoci-bench-publish-'));
+  try {
+    const registry = await startBenchRegistry(join(tmp, 'registry'));
+    const pushStore = createRegistryStore({ url: registry.url, plainHttp: true, userAgent: 'bench-push', dispatcher: new Agent({ keepAliveTimeout: 10_000 }) });
+    const result = await runPublishBench({
+      quick, ...(mbArg ? { totalMb: Number(mbArg.slice(5)) } : {}), root, tmp, registryUrl: registry.url,
+      signer: await createBenchSigner(), pushStore, log: (m) => process.stderr.write(`${m}\n`),
+    });
+    for (const t of result.tables) {
+      console.log(`\n### ${t.title}\n\n| ${t.columns.join(' | ')} |\n|${t.columns.map(() => '---').join('|')}|`);
+      for (const r of t.rows) console.log(`| ${r.join(' | ')} |`);
+    }
+    console.log('');
+    for (const t of result.targets) console.log(`- ${t.met === null ? 'n/a' : t.met ? 'MET' : 'MISSED'}: ${t.target} (measured ${t.measured})`);
+    for (const n of result.notes) console.log(`- ${n}`);
+  } finally {
+    await stopAll();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await standalone();

@@ -1,0 +1,35 @@
+// The module registry protocol (modules.v1) under /v1/modules/ (protocols.md §6): the versions of a module,
+// and where to download one version. The download answer is `204 No Content` + `X-Terraform-Get`, the one
+// form both CLIs accept (Terraform reads only the header; OpenTofu reads the header on 204). The location is
+// an absolute signed URL of the zip, since neither CLI sends credentials to it: `?archive=zip` tells
+// go-getter the format and `checksum=sha256:<hex>` makes it verify the bytes; go-getter strips both before
+// the request, and the download route ignores any query anyway.
+import { Hono } from 'hono';
+import type { ModuleServices } from '../../modules/services.js';
+import type { AppEnv } from '../env.js';
+import { jsonResponse } from '../json.js';
+
+/** `downloadBase` is the absolute URL of the download route, ending with "/" (e.g. https://host/download/). */
+export function modulesV1Routes(services: ModuleServices, downloadBase: string): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.get('/v1/modules/:namespace/:name/:system/versions', async (c) => {
+    const list = await services.listModuleVersions(
+      { namespace: c.req.param('namespace'), name: c.req.param('name'), system: c.req.param('system') },
+      c.get('caller'),
+    );
+    return jsonResponse(c, { modules: [{ source: list.source, versions: list.versions.map((version) => ({ version })) }] });
+  });
+
+  app.get('/v1/modules/:namespace/:name/:system/:version/download', async (c) => {
+    const d = await services.findModuleDownload(
+      { namespace: c.req.param('namespace'), name: c.req.param('name'), system: c.req.param('system'), version: c.req.param('version') },
+      c.get('caller'),
+    );
+    c.header('X-Terraform-Get', `${downloadBase}${d.download}?archive=zip&checksum=sha256:${d.shasum}`);
+    c.header('Cache-Control', 'no-store');
+    return c.body(null, 204);
+  });
+
+  return app;
+}
