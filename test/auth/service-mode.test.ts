@@ -137,7 +137,7 @@ describe('service mode: the permission table through HTTP', tools, () => {
       if (rule.access === 'open') continue;
       for (const method of rule.methods) {
         const res = await anon.app.request(pathFor(rule), { method });
-        const what = `${method} ${rule.pattern} (${rule.access})`;
+        const what: string = `${method} ${rule.pattern} (${rule.access})`;
         if (rule.access === 'providers:read' || rule.access === 'modules:read') assertAllowed(res, what);
         else assert.equal(res.status, 401, what);
       }
