@@ -41,6 +41,14 @@ const OPTIONAL_SCENARIOS: Array<{ id: string; title: string; file: string }> = [
 ];
 // ---------------------------------------------------------------------------------------------------
 
+/** Tools every built-in scenario needs; missing ones fail the run at once with the package to install. */
+const TOOLS: Array<[path: string, apt: string]> = [
+  ['/usr/bin/docker-registry', 'docker-registry'],
+  ['/usr/sbin/nginx', 'nginx-light (or nginx)'],
+  ['/usr/bin/wrk', 'wrk'],
+  ['/usr/bin/curl', 'curl'],
+];
+
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -104,6 +112,10 @@ async function main(): Promise<number> {
     });
   }
 
+  const missing = TOOLS.filter(([path]) => !existsSync(path));
+  if (missing.length > 0) {
+    throw new Error(`missing tool(s): ${missing.map(([p]) => p).join(', ')}; install with apt-get install ${missing.map(([, apt]) => apt).join(' ')}`);
+  }
   const optional = await loadOptional();
   const all: Array<Scenario | { id: string; title: string; missing: string }> = [...BUILT_IN, ...optional, ...LAST];
   const selected = all.filter((s) => (args.only ? args.only.includes(s.id) : true)).filter((s) => !args.quick || !('run' in s) || s.quick);

@@ -10,13 +10,17 @@ import { downloadRoutes } from './http/routes/downloads.js';
 import { healthRoutes } from './http/routes/health.js';
 import { mirrorRoutes } from './http/routes/mirror.js';
 import { providersV1Routes } from './http/routes/providers-v1.js';
+import { apiRoutes } from './http/routes/api/index.js';
 import { modulesApiRoutes } from './http/routes/modules-api.js';
 import { modulesV1Routes } from './http/routes/modules-v1.js';
 import type { ModuleServices } from './modules/services.js';
+import type { PublishServices } from './publish/services.js';
 import type { Services } from './registry/services.js';
 
 export interface AppDeps {
   services: Services;
+  /** The provider publishing API under /api/v1; absent = read-only server. */
+  publishServices?: PublishServices;
   /** Module registry protocol and module publishing; absent = modules not served. */
   moduleServices?: ModuleServices;
   logger: Logger;
@@ -45,6 +49,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', healthRoutes(deps.services));
   app.route('/', discoveryRoutes(deps.moduleServices ? { 'modules.v1': '/v1/modules/' } : {}));
   app.route('/', providersV1Routes(deps.services, downloadBase));
+  if (deps.publishServices) app.route('/api/v1', apiRoutes(deps.publishServices, deps.publicUrl));
   if (deps.moduleServices) {
     app.route('/', modulesV1Routes(deps.moduleServices, downloadBase));
     app.route('/api/v1', modulesApiRoutes(deps.moduleServices, deps.publicUrl));

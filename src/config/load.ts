@@ -11,6 +11,8 @@ export interface Config {
   server: {
     listen: { host: string; port: number };
     publicUrl: URL;
+    /** Hostname of provider/module addresses (normalized later by the layout rules). */
+    registryHostname: string;
     secrets: string[];
     /** True when no secret was configured and a random one was made (single-replica use only). */
     secretsGenerated: boolean;
@@ -32,6 +34,14 @@ export interface Config {
   auth: AuthConfig;
   mirror: { basePath: string };
   cache: { maxBytes: number; tagsTtl: number };
+  publish: {
+    maxCompressedBytes: number;
+    maxUncompressedBytes: number;
+    maxEntryBytes: number;
+    maxEntries: number;
+    maxSmallFileBytes: number;
+    uploadUrlTtl: number;
+  };
   modules: { maxUploadBytes: number; maxUnpackedBytes: number; maxFileBytes: number; maxEntries: number };
   log: { level: string };
 }
@@ -277,6 +287,7 @@ function build(v: (section: string, key: string) => unknown, randomSecret: () =>
     server: {
       listen,
       publicUrl,
+      registryHostname: (v('server', 'registry_hostname') as string | undefined) ?? publicUrl.host,
       secrets,
       secretsGenerated,
       downloadUrlTtl: v('server', 'download_url_ttl') as number,
@@ -296,6 +307,14 @@ function build(v: (section: string, key: string) => unknown, randomSecret: () =>
     auth,
     mirror: { basePath },
     cache: { maxBytes: v('cache', 'max_bytes') as number, tagsTtl: v('cache', 'tags_ttl') as number },
+    publish: {
+      maxCompressedBytes: v('publish', 'max_upload_bytes') as number,
+      maxUncompressedBytes: v('publish', 'max_unpacked_bytes') as number,
+      maxEntryBytes: v('publish', 'max_entry_bytes') as number,
+      maxEntries: v('publish', 'max_entries') as number,
+      maxSmallFileBytes: v('publish', 'max_small_file_bytes') as number,
+      uploadUrlTtl: v('publish', 'upload_url_ttl') as number,
+    },
     modules: {
       maxUploadBytes: v('modules', 'max_upload_bytes') as number,
       maxUnpackedBytes: v('modules', 'max_unpacked_bytes') as number,

@@ -27,6 +27,10 @@ export const CONFIG_SCHEMA = {
       type: 'string',
       doc: 'external base URL (https://host[:port]); its hostname is the registry hostname in provider addresses. Default: derived from listen',
     },
+    registry_hostname: {
+      type: 'string',
+      doc: 'the hostname (with a non-default :port) of provider and module addresses served on providers.v1 / modules.v1, when it differs from the host of public_url (e.g. a registry name reached through a CLI host block). Default: the host of public_url',
+    },
     secrets: {
       type: 'string-list',
       secret: true,
@@ -90,6 +94,14 @@ export const CONFIG_SCHEMA = {
   cache: {
     max_bytes: { type: 'integer', default: 64 * 1024 * 1024, min: 0, doc: 'memory for immutable, digest-addressed content (manifests, small blobs, computed hashes)' },
     tags_ttl: { type: 'integer', default: 10, min: 0, max: 3600, doc: 'seconds a tag listing is reused before the registry is asked again' },
+  },
+  publish: {
+    max_upload_bytes: { type: 'integer', default: 2 * 1024 ** 3, min: 1, doc: 'largest release tarball (.tar.gz) or draft file as sent, bytes' },
+    max_unpacked_bytes: { type: 'integer', default: 4 * 1024 ** 3, min: 1, doc: 'most bytes a tarball may gunzip to (gzip bombs stop here)' },
+    max_entry_bytes: { type: 'integer', default: 1024 ** 3, min: 1, doc: 'largest single entry (one zip, and one zip\'s content), bytes' },
+    max_entries: { type: 'integer', default: 256, min: 1, doc: 'most entries in one tarball' },
+    max_small_file_bytes: { type: 'integer', default: 1024 ** 2, min: 1, doc: 'SHA256SUMS, .sig, manifest, README, CHANGELOG: most bytes each' },
+    upload_url_ttl: { type: 'integer', default: 3600, min: 60, max: 7 * 86400, doc: 'lifetime of a version\'s single-use upload URL, seconds' },
   },
   modules: {
     max_upload_bytes: { type: 'integer', default: 100 * 1024 * 1024, min: 1, doc: 'largest module upload (.zip or .tar.gz), bytes' },

@@ -1,7 +1,7 @@
 // A counting pass-through that fails the stream the moment more than `max` bytes went through it. Placed
 // before gunzip (compressed size) and after it (expanded size), so a gzip bomb is cut off after `max`
 // bytes instead of being expanded into memory or onto disk. Counts only: no hashing on this hot path.
-import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 
 /** A publish limit was passed: the upload is refused (413), not verified further. */
 export class LimitExceededError extends Error {
@@ -22,7 +22,7 @@ export class ByteLimit extends Transform {
 
   /** `what` completes the message "<what> is larger than the limit of N bytes". */
   constructor(max: number, what: string) {
-    super();
+    super({ highWaterMark: 1 << 20 });
     this.#max = max;
     this.#what = what;
   }
@@ -43,12 +43,16 @@ export class ByteLimit extends Transform {
 }
 
 /**
- * Reads a request body through a shield: consumers may destroy the shield (a failed pipeline does), never
- * the request itself, so the client still receives its error response. An aborted request fails the
- * shield with UploadInterruptedError. Call `release()` when done: an unread rest of the body is drained.
+ * Reads a request body through a shield that also caps its size (`max` bytes, "<what> is larger than…"):
+ * consumers may destroy the shield (a failed pipeline does), never the request itself, so the client
+ * still receives its error response. An aborted request fails the shield with UploadInterruptedError.
+ * Call `release()` when done: an unread rest of the body is drained.
  */
-export function shieldBody(body: Readable): { stream: PassThrough; release(): void } {
-  const shield = new PassThrough({ highWaterMark: 1 << 20 });
+export function shieldBody(body: Readable, max: number, what: string): { stream: ByteLimit; release(): void } {
+  const shield = new ByteLimit(max, what);
+  // The shield may fail before its consumer attaches (the body flows meanwhile): the consumer sees the
+  // error through the stream's state when it pipes or reads; this keeps it from being an uncaught one.
+  shield.on('error', () => undefined);
   const interrupted = (err?: Error): void => {
     if (!body.readableEnded) shield.destroy(new UploadInterruptedError(err?.message ?? 'the client closed the connection'));
   };

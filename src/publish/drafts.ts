@@ -19,7 +19,6 @@ import { EMPTY_CONFIG_BYTES, EMPTY_CONFIG_DIGEST, MEDIA_TYPE_IMAGE_MANIFEST, typ
 import { sha256Digest } from '../oci/store-support.js';
 import { callOpts, type Caller } from '../registry/context.js';
 import { readSmallBlob } from '../registry/provider-reader.js';
-import { isVerifyError } from '../verify/errors.js';
 import { LimitExceededError, UploadInterruptedError, shieldBody } from './byte-limit.js';
 import { completeRelease, outcomeError } from './complete-release.js';
 import { byCodeUnit, type PublishContext } from './context.js';
@@ -74,16 +73,10 @@ function assertOpen(v: VersionRecord): void {
   if (v.status === 'uploaded') throw new AppError('CONFLICT', `version ${v.version} of ${v.namespace}/${v.type} is already published; delete it to publish it again`);
 }
 
-async function readCapped(stream: Readable, max: number, filename: string): Promise<Buffer> {
+/** Reads a (size-capped, see putDraftFile) body into memory. */
+async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    size += (chunk as Buffer).length;
-    if (size > max) {
-      throw new LimitExceededError(`${filename} is larger than the limit of ${max} bytes for this file`);
-    }
-    chunks.push(chunk as Buffer);
-  }
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
 }
 
@@ -93,7 +86,7 @@ async function storeFile(ctx: PublishContext, v: VersionRecord, filename: string
   const repository = repositoryOf(ctx, v);
   const annotations: Record<string, string> = { [ANNOTATION_TITLE]: filename };
   if (role.role !== 'zip') {
-    const bytes = await readCapped(body, limits.maxSmallFileBytes, filename);
+    const bytes = await readAll(body);
     const d = await store.pushBlob(repository, bytes, { ...callOpts(caller), digest: sha256Digest(bytes), size: bytes.length }).catch((e: unknown) => {
       throw storeError(e, ctx.deps);
     });
@@ -112,7 +105,6 @@ async function storeFile(ctx: PublishContext, v: VersionRecord, filename: string
     }
     return { mediaType: MEDIA_TYPE_DRAFT_FILE, digest: zip.blob.digest, size: zip.blob.size, annotations: { ...annotations, [ANNOTATION_H1]: zip.h1 } };
   } catch (err) {
-    if (isVerifyError(err, 'TOO_LARGE')) throw new LimitExceededError(err.message);
     if (err instanceof AppError || err instanceof LimitExceededError) throw err;
     throw storeError(err, ctx.deps);
   } finally {
@@ -133,7 +125,7 @@ export async function putDraftFile(
     if (body.contentLength !== undefined && body.contentLength > max) {
       throw new LimitExceededError(`${filename} is ${body.contentLength} bytes, over the limit of ${max} bytes for this file`);
     }
-    const shielded = shieldBody(body.stream);
+    const shielded = shieldBody(body.stream, max, filename);
     try {
       layer = await storeFile(ctx, first, filename, role, shielded.stream, caller);
     } finally {

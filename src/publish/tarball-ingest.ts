@@ -1,5 +1,5 @@
 // Streams an uploaded release .tar.gz (seed 000 "Bundle and Upload") into a CollectedRelease, never
-// buffering it: request body -> byte limit (compressed) -> gunzip -> byte limit (expanded) -> tar-stream;
+// buffering it: request body -> shield + byte limit (compressed) -> gunzip -> byte limit (expanded) -> tar-stream;
 // zips go to the ZipSpool (temp file + background push and inspection), small files are read into memory
 // under their own cap, docs are hashed and dropped. Limits are checked while streaming, so a gzip bomb
 // is cut off at the expanded-size limit (LimitExceededError -> 413).
@@ -13,7 +13,6 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
-import { isVerifyError } from '../verify/errors.js';
 import { ByteLimit, LimitExceededError, UploadInterruptedError, shieldBody } from './byte-limit.js';
 import { classifyReleasePath, emptyRelease, type CollectedRelease } from './release-files.js';
 import type { PublishLimits } from './types.js';
@@ -82,9 +81,8 @@ export async function ingestTarball(input: TarballInput): Promise<CollectedRelea
   const seen = new Set<string>();
   let entries = 0;
 
-  const body = shieldBody(input.body);
+  const body = shieldBody(input.body, limits.maxCompressedBytes, 'the upload');
   const shield = body.stream;
-  const compressed = new ByteLimit(limits.maxCompressedBytes, 'the upload');
   const expanded = new ByteLimit(limits.maxUncompressedBytes, 'the unpacked tarball');
   const gunzip = createGunzip({ chunkSize: 256 * 1024 });
   const extract = tar.extract();
@@ -92,7 +90,7 @@ export async function ingestTarball(input: TarballInput): Promise<CollectedRelea
   let origin: 'gunzip' | 'tar' | undefined;
   gunzip.once('error', () => (origin ??= 'gunzip'));
   extract.once('error', () => (origin ??= 'tar'));
-  const flow = pipeline(shield, compressed, gunzip, expanded, extract);
+  const flow = pipeline(shield, gunzip, expanded, extract);
   flow.catch(() => undefined); // awaited below; avoids an unhandled rejection while entries are read
 
   async function onEntry(entry: Entry): Promise<void> {
@@ -125,12 +123,7 @@ export async function ingestTarball(input: TarballInput): Promise<CollectedRelea
     const role = classifyReleasePath(path, target.type, target.version, true);
     if (typeof role === 'string') return refuse(role);
     if (role.role === 'zip') {
-      try {
-        await spool.add(entry as unknown as AsyncIterable<Uint8Array>, { filename: path, os: role.os, arch: role.arch });
-      } catch (err) {
-        if (isVerifyError(err, 'TOO_LARGE')) throw new LimitExceededError(err.message);
-        throw err;
-      }
+      await spool.add(entry as unknown as AsyncIterable<Uint8Array>, { filename: path, os: role.os, arch: role.arch });
       return;
     }
     if (role.role === 'extra' && path.startsWith('docs/')) {
@@ -154,7 +147,7 @@ export async function ingestTarball(input: TarballInput): Promise<CollectedRelea
       await flow;
     } catch (err) {
       // Root cause first: a passed limit or a dropped client makes every later stage fail too.
-      const limit = compressed.exceeded ?? expanded.exceeded;
+      const limit = shield.exceeded ?? expanded.exceeded;
       if (limit) throw limit;
       if (shield.errored instanceof UploadInterruptedError) throw shield.errored;
       if (err instanceof LimitExceededError || err instanceof UploadInterruptedError) throw err;

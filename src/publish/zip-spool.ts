@@ -16,7 +16,6 @@ import type { CallOptions, OciStore } from '../oci/store.js';
 import type { Descriptor } from '../oci/types.js';
 import { isVerifyError } from '../verify/errors.js';
 import { checkProviderZipContents, inspectZip } from '../verify/zip-inspect.js';
-import { ByteLimit } from './byte-limit.js';
 import type { CollectedZip } from './release-files.js';
 import { Tee } from './tee.js';
 /** Zips inspected in the background while the next one streams in. */
@@ -58,8 +57,9 @@ export class ZipSpool {
   }
 
   /**
-   * Streams one zip to the store and to disk at once (LimitExceededError past maxEntryBytes; the source's
-   * and the store's errors as they come), then schedules its inspection. Resolves once the blob is
+   * Streams one zip to the store and to disk at once (the caller bounds the source: tar headers give each
+   * entry's size, draft bodies are capped; the store refuses more than maxEntryBytes too), then schedules
+   * its inspection. Resolves once the blob is
    * stored and the bytes are on disk.
    */
   async add(source: Readable | AsyncIterable<Uint8Array>, name: ZipName): Promise<void> {
@@ -74,7 +74,7 @@ export class ZipSpool {
     push.catch(() => undefined); // awaited below
     let blob: Descriptor;
     try {
-      await pipeline(source, new ByteLimit(maxEntryBytes, name.filename), new Tee(upload, createWriteStream(file)));
+      await pipeline(source, new Tee(upload, createWriteStream(file)));
       blob = await push;
     } catch (err) {
       upload.destroy();

@@ -4,7 +4,7 @@ import type { Config } from '../config/load.js';
 
 export function startupBanner(config: Config, caFile?: string): string {
   const url = config.server.publicUrl;
-  const host = url.host;
+  const host = config.server.registryHostname;
   const mirror = new URL(config.mirror.basePath.replace(/^\//, ''), url).href;
   const https = url.protocol === 'https:';
   const lines = [

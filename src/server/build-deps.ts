@@ -19,6 +19,7 @@ import type { RegistryDeps } from '../registry/context.js';
 import { createServices, type Services } from '../registry/services.js';
 import { createModuleServices, type ModuleServices } from '../modules/services.js';
 import { KeyedLock } from '../publish/keyed-lock.js';
+import { createPublishServices, type PublishServices } from '../publish/services.js';
 import { createSealedTokens } from '../signing/sealed-token.js';
 import type { Descriptor } from '../oci/types.js';
 
@@ -62,6 +63,7 @@ export interface ServerDeps {
   registry: RegistryDeps;
   services: Services;
   moduleServices: ModuleServices;
+  publishServices: PublishServices;
 }
 
 export interface ServerDepsOptions {
@@ -74,7 +76,7 @@ export function createServerDeps(config: Config, logger: Logger, store: OciStore
   const registry: RegistryDeps = {
     store,
     prefix: config.storage.prefix,
-    publicHostname: normalizeHostname(config.server.publicUrl.host),
+    publicHostname: normalizeHostname(config.server.registryHostname),
     content: new ContentCache(config.cache.maxBytes),
     tags: new TtlCache<string[]>(ttlMs, 10_000),
     // Version tags are not moved by this server; a tag's index is re-resolved after 30 tag TTLs.
@@ -93,7 +95,15 @@ export function createServerDeps(config: Config, logger: Logger, store: OciStore
     locks,
     now: () => new Date(opts.now ? opts.now() : Date.now()),
   });
-  return { registry, services: createServices(registry), moduleServices };
+  const { uploadUrlTtl, ...limits } = config.publish;
+  const publishServices = createPublishServices({
+    ...registry,
+    publicUrl: config.server.publicUrl,
+    limits,
+    uploadTtl: uploadUrlTtl,
+    now: () => new Date(opts.now ? opts.now() : Date.now()),
+  });
+  return { registry, services: createServices(registry), moduleServices, publishServices };
 }
 
 /** Access control (src/auth/) for the configured auth mode. */
@@ -119,6 +129,7 @@ export function createServerApp(config: Config, logger: Logger, store: OciStore,
   const app = createApp({
     services: deps.services,
     moduleServices: deps.moduleServices,
+    publishServices: deps.publishServices,
     logger,
     publicUrl: config.server.publicUrl,
     mirrorBasePath: config.mirror.basePath,

@@ -1,0 +1,82 @@
+// Shared pieces of the terraform end-to-end scenarios: the provider releases (built from the Go source
+// under test/fixtures/provider, zipped and signed like GoReleaser output), the configurations and the
+// CLI-config blocks a user writes.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildTestProvider, type ProviderRelease } from '../support/provider-build.js';
+import { createTestSigner, type TestSigner } from '../support/gpg-signer.js';
+
+export const NAMESPACE = 'acme';
+export const TYPE = 'tfocitest';
+export const PLATFORMS = [
+  { os: 'linux', arch: 'amd64' },
+  { os: 'darwin', arch: 'arm64' },
+  { os: 'windows', arch: 'amd64' },
+];
+
+export interface Releases {
+  signer: TestSigner;
+  byVersion: Record<string, ProviderRelease>;
+}
+
+/** Builds and signs the given versions (cached builds make repeated runs fast). */
+export async function buildReleases(versions: string[]): Promise<Releases> {
+  const signer = await createTestSigner();
+  const byVersion: Record<string, ProviderRelease> = {};
+  for (const version of versions) {
+    const outDir = await mkdtemp(join(tmpdir(), `tfoci-release-${version}-`));
+    byVersion[version] = await buildTestProvider({ version, platforms: PLATFORMS, outDir, sign: (p) => signer.sign(p), tarball: true });
+  }
+  return { signer, byVersion };
+}
+
+/** A configuration that installs the provider from `source`, runs it, and outputs what it ran. */
+export function mainTf(source: string, constraint: string): Record<string, string> {
+  return {
+    'main.tf': `
+terraform {
+  required_providers {
+    tfocitest = {
+      source  = "${source}"
+      version = "${constraint}"
+    }
+  }
+}
+
+resource "tfocitest_echo" "greeting" {
+  value = "hello from tf-oci-registry"
+}
+
+data "tfocitest_info" "build" {}
+
+output "result" {
+  value = tfocitest_echo.greeting.result
+}
+
+output "provider_version" {
+  value = data.tfocitest_info.build.version
+}
+`,
+  };
+}
+
+/** CLI config mapping the registry hostname to the server without DNS (a `host` block). */
+export function hostBlock(hostname: string, serverUrl: string, extra = ''): string {
+  return `host "${hostname}" {
+  services = {
+    "providers.v1" = "${serverUrl}/v1/providers/"
+  }
+}
+${extra}`;
+}
+
+/** CLI config installing every provider through the network mirror. */
+export function mirrorBlock(serverUrl: string, extra = ''): string {
+  return `provider_installation {
+  network_mirror {
+    url = "${serverUrl}/mirror/"
+  }
+}
+${extra}`;
+}
