@@ -4,11 +4,14 @@
 // and the network mirror; a restart between create and upload; concurrent uploads; drafts; deletes;
 // and every refused upload of test/publish/bad-releases.ts.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { serve, type ServerType } from '@hono/node-server';
 import { Agent, request } from 'undici';
@@ -22,7 +25,8 @@ import { BAD_RELEASES, runBadCase, type Signers } from './bad-releases.js';
 import { assertDetail, details, publishHarness, type Harness } from './harness.js';
 import { buildRelease, entriesOf, sha256Hex, tarGz } from './release-fixture.js';
 
-const tools = requireTool('docker-registry', 'gpg', 'zip', 'go');
+const tools = requireTool('docker-registry', 'gpg', 'zip', 'go', 'curl');
+const run = promisify(execFile);
 const HOST = 'registry.example.test';
 
 function registryStore(url: string): OciStore {
@@ -192,6 +196,31 @@ describe('publishing API on the real Distribution registry', { skip: tools.skip 
     } finally {
       await server.close();
     }
+  });
+
+  it('refuses an over-limit upload through the real server; curl reads the 413 (Content-Length and chunked)', async () => {
+    const h = publishHarness(registryStore(reg.url), { publicUrl: `https://${HOST}/`, limits: { maxCompressedBytes: 1024 * 1024 } });
+    const keyId = await h.api.createKey('limits', 'k', await gpg.exportPublicKey(rsa));
+    const providerId = await h.api.createProvider('limits', 'widget');
+    const zipName = 'terraform-provider-widget_1.0.0_linux_amd64.zip';
+    const path = join(work, 'big.tar.gz');
+    await writeFile(path, await tarGz([{ name: zipName, content: randomBytes(8 * 1024 * 1024) }]));
+    const server = await listen(h);
+    try {
+      for (const [version, extra] of [['1.0.0', []], ['1.0.1', ['-H', 'Transfer-Encoding: chunked']]] as const) {
+        const created = await h.api.createVersion(providerId, keyId, version);
+        const url = `${server.origin}${new URL(created.body.data.links.upload).pathname}`;
+        const { stdout } = await run('curl', ['-sS', '-o', '-', '-w', '\n%{http_code}', '-T', path, ...extra, url]);
+        const [body, code] = [stdout.slice(0, stdout.lastIndexOf('\n')), stdout.slice(stdout.lastIndexOf('\n') + 1)];
+        assert.equal(code, '413', stdout);
+        assert.match(JSON.parse(body).errors[0].detail, /the upload (is \d+ bytes, over|is larger than) the limit of 1048576 bytes \(size limit check\)/);
+        const v = await h.api.get(`/api/v1/provider-versions/${created.body.data.id}`);
+        assert.equal(v.body.data.attributes.status, 'errored');
+      }
+    } finally {
+      await server.close();
+    }
+    assert.deepEqual(await h.deps.store.listTags(providerRepository('tf', HOST, 'limits', 'widget')).catch(() => []), []);
   });
 
   it('publishes a draft uploaded file by file, invisible until published', async () => {
