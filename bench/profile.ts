@@ -102,7 +102,8 @@ async function main(): Promise<void> {
     await server.stop();
     await registry.stop();
     if (!prof) return;
-    const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+    // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread (not tsx's loader worker).
+    const file = readdirSync(profDir).find((f) => /\.0\.\d+\.cpuprofile$/.test(f));
     if (!file) throw new Error('the server wrote no .cpuprofile');
     mkdirSync(join(root, '.tmp'), { recursive: true });
     const kept = join(root, '.tmp', `bench-profile-${target}.cpuprofile`);

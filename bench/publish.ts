@@ -7,11 +7,10 @@
 //
 // Runs as the `publish` scenario of `npm run bench` (bench/run.ts) or alone:
 //   node --import tsx bench/publish.ts [--quick] [--mb=1024]
-// The server is a dedicated child process (bench/publish-server.ts), so its VmHWM is the publish's own.
+// The server is a dedicated `src/main.ts serve` child process, so its VmHWM is the publish's own.
 import { randomUUID } from 'node:crypto';
 import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { closeSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -20,9 +19,9 @@ import { createRegistryStore } from '../src/oci/remote/registry-store.js';
 import type { OciStore } from '../src/oci/store.js';
 import { sha256File } from '../src/verify/sha256-stream.js';
 import { createBenchSigner, writeRandomZip, type BenchSigner } from './lib/fixtures.js';
-import { freePort, procStatusKiB, runCommand, sampleRss, spawnTracked, stopAll, stopChild, waitForHttp } from './lib/processes.js';
+import { procStatusKiB, runCommand, sampleRss, stopAll } from './lib/processes.js';
 import { startBenchRegistry } from './lib/registry.js';
-import { serverEnv } from './lib/server.js';
+import { startServer } from './lib/server.js';
 import { fmtKiB } from './lib/stats.js';
 import type { BenchContext, Scenario, ScenarioResult } from './scenario.js';
 
@@ -96,16 +95,12 @@ interface Upload {
   status: string;
 }
 
-/** A dedicated publish server (bench/publish-server.ts) in a child process, its pid for /proc. */
-async function startPublishServer(root: string, logDir: string, registryUrl: string, nodeArgs: string[]) {
-  const port = await freePort();
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production', ...serverEnv(port, registryUrl) };
-  const fd = openSync(join(logDir, 'publish-server.log'), 'a');
-  const child = spawnTracked(process.execPath, [...nodeArgs, '--import', 'tsx', 'bench/publish-server.ts'], { cwd: root, env, stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  const base = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${base}/healthz`, child, 'publish bench server', 30_000);
-  return { base, pid: child.pid!, stop: () => stopChild(child, 10_000) };
+/** A dedicated server process (`src/main.ts serve`, as in production) for the publish alone. */
+async function startPublishServer(root: string, logDir: string, registryUrl: string, cpuProfileDir?: string) {
+  const dir = join(logDir, `publish-server-${randomUUID().slice(0, 8)}`);
+  mkdirSync(dir, { recursive: true });
+  const server = await startServer({ root, registryUrl, logDir: dir, ...(cpuProfileDir ? { cpuProfileDir } : {}) });
+  return { base: server.url, pid: server.pid, stop: () => server.stop() };
 }
 
 /** Creates key, provider and version in a fresh namespace, streams the tarball to the upload URL, checks it is served. */
@@ -154,8 +149,8 @@ export interface PublishBenchOptions {
   registryUrl: string;
   signer: BenchSigner;
   pushStore: OciStore;
-  /** Extra node options for the server (e.g. --cpu-prof). */
-  nodeArgs?: string[];
+  /** Run the server under --cpu-prof, writing the profile here. */
+  cpuProfileDir?: string;
   log(m: string): void;
 }
 
@@ -168,7 +163,7 @@ export async function runPublishBench(opts: PublishBenchOptions): Promise<Scenar
   const rounds = opts.rounds ?? (opts.quick ? 1 : 3);
   opts.log(`publish: generating a ${totalMb} MB release (${PLATFORMS.length} platforms)`);
   const release = await makeRelease(join(opts.tmp, 'publish-release'), totalMb, opts.signer);
-  const server = await startPublishServer(opts.root, opts.tmp, opts.registryUrl, opts.nodeArgs ?? []);
+  const server = await startPublishServer(opts.root, opts.tmp, opts.registryUrl, opts.cpuProfileDir);
   const idleKiB = procStatusKiB(server.pid, 'VmRSS');
   const rss = sampleRss(server.pid, 50);
   const raws: number[] = [];
@@ -213,7 +208,7 @@ export async function runPublishBench(opts: PublishBenchOptions): Promise<Scenar
       'The publish does strictly more work than the anchor: receive the upload, gunzip, tar parsing, a second copy of every zip to a temp file, zip inspection and the h1 hash (reads every zip again), signature verification, manifests. The anchor only streams the same bytes to the registry.',
       `Server RSS idle ${fmtKiB(idleKiB)}; peak ${fmtKiB(hwmKiB)} (VmHWM, includes start-up: tsx compiles TypeScript at load); max polled VmRSS (50 ms) ${fmtKiB(rss.maxKiB)}.`,
       `Server CPU time per upload (median): ${(cpuMs / 1000).toFixed(1)} s for ${(ms / 1000).toFixed(1)} s of wall time; 2 cores are shared by the client, the server and the registry.`,
-      'Server: a dedicated child process (bench/publish-server.ts = createServerApp + the publishing API), so its peak RSS is the publish\'s alone.',
+      'Server: a dedicated `src/main.ts serve` process (the production entry point, configured by environment), so its peak RSS is the publish\'s alone.',
     ],
   };
 }

@@ -180,7 +180,9 @@ async function main(): Promise<number> {
     await server.stop();
     await registry.stop();
     if (profileDir) {
-      for (const f of readdirSync(profileDir).filter((n) => n.endsWith('.cpuprofile'))) {
+      // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread (the others are
+      // tsx's loader worker).
+      for (const f of readdirSync(profileDir).filter((n) => /\.0\.\d+\.cpuprofile$/.test(n))) {
         const kept = join(root, '.tmp', `bench-${f}`);
         mkdirSync(join(root, '.tmp'), { recursive: true });
         copyFileSync(join(profileDir, f), kept);

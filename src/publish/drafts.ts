@@ -105,7 +105,7 @@ async function storeFile(ctx: PublishContext, v: VersionRecord, filename: string
     }
     return { mediaType: MEDIA_TYPE_DRAFT_FILE, digest: zip.blob.digest, size: zip.blob.size, annotations: { ...annotations, [ANNOTATION_H1]: zip.h1 } };
   } catch (err) {
-    if (err instanceof AppError || err instanceof LimitExceededError) throw err;
+    if (err instanceof AppError || err instanceof LimitExceededError || err instanceof UploadInterruptedError) throw err;
     throw storeError(err, ctx.deps);
   } finally {
     await spool.dispose();

@@ -21,7 +21,8 @@ import { AppError } from '../errors.js';
 import { normalizeProviderNamespace, normalizeProviderType, tagToVersion, versionToTag } from '../layout/names.js';
 import { TAG_RE } from '../oci/types.js';
 
-export type RecordKind = 'gpg-key' | 'provider' | 'version';
+/** Kinds of records in `<prefix>/records`; 'module' and 'module-version' belong to src/modules/. */
+export type RecordKind = 'gpg-key' | 'provider' | 'version' | 'module' | 'module-version';
 
 export interface ProviderKey {
   namespace: string;
@@ -99,7 +100,7 @@ export function parseVersionId(id: string): VersionKey {
 }
 
 /** A tag from dot-joined parts, shortened when over the OCI limit (see the header). */
-function recordTag(kind: RecordKind, namespace: string, rest: string): string {
+export function recordTag(kind: RecordKind, namespace: string, rest: string): string {
   const full = `${kind}.${namespace}.${rest}`;
   if (TAG_RE.test(full)) return full;
   const hash = createHash('sha256').update(full).digest('hex').slice(0, 40);

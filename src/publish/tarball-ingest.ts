@@ -62,7 +62,7 @@ class ReleaseRoot {
   }
 }
 
-/** Human name of a tar entry type for messages. */
+/** Tar entry types refused with a message of their own. */
 const LINK_TYPES = new Set(['link', 'symlink']);
 const SPECIAL_TYPES = new Set(['character-device', 'block-device', 'fifo']);
 

@@ -5,11 +5,19 @@ import { Writable, finished } from 'node:stream';
 
 export class Tee extends Writable {
   readonly #outs: [Writable, Writable];
+  /** Set once both destinations were told to end: closing is then expected (finished() reports errors). */
+  #ending = false;
 
   constructor(a: Writable, b: Writable) {
     super({ highWaterMark: 1 << 20 });
     this.#outs = [a, b];
-    for (const out of this.#outs) out.once('error', (err) => this.destroy(err));
+    for (const out of this.#outs) {
+      out.once('error', (err) => this.destroy(err));
+      // A destination destroyed without an error would leave a write waiting for 'drain' forever.
+      out.once('close', () => {
+        if (!this.#ending) this.destroy(out.errored ?? new Error('a destination of the copy closed early'));
+      });
+    }
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, callback: (err?: Error | null) => void): void {
@@ -24,6 +32,7 @@ export class Tee extends Writable {
   }
 
   override _final(callback: (err?: Error | null) => void): void {
+    this.#ending = true;
     let pending = this.#outs.length;
     let failed = false;
     for (const out of this.#outs) {

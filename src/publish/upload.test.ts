@@ -3,7 +3,9 @@
 // expires, and cannot be forged.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { OciError } from '../oci/errors.js';
 import { createMemoryStore } from '../oci/memory-store.js';
+import type { OciStore } from '../oci/store.js';
 import { assertDetail, publishHarness } from '../../test/publish/harness.js';
 import { generatePgpKey, type PgpKey } from '../../test/publish/pgp.js';
 import { buildRelease, entriesOf, sha256Hex, tarGz } from '../../test/publish/release-fixture.js';
@@ -145,6 +147,35 @@ describe('publish by tarball (memory store)', () => {
     const ticket = h.deps.tokens.seal({ r: 'tf/x', d: 'sha256:00', s: 1, t: 'x', p: 'service' }, 60);
     const r = await h.api.put(`/api/v1/uploads/${ticket}`, Buffer.from('x'));
     assert.equal(r.status, 403);
+  });
+
+  it('answers 502 when the registry fails mid-upload, records it, and frees the version for a retry', async () => {
+    const store = createMemoryStore();
+    let failing = false;
+    const flaky: OciStore = Object.create(store) as OciStore;
+    flaky.pushBlob = (repo, source, opts) => {
+      if (failing && repo.includes('/providers/')) {
+        if (!Buffer.isBuffer(source)) source.destroy();
+        return Promise.reject(new OciError('UNAVAILABLE', 'connection refused'));
+      }
+      return store.pushBlob(repo, source, opts);
+    };
+    const h = publishHarness(flaky);
+    const keyId = await h.api.createKey('acme', 'k', key.armoredPublic);
+    const providerId = await h.api.createProvider('acme', 'widget');
+    const created = await h.api.createVersion(providerId, keyId, '1.0.0');
+    const release = await buildRelease({ type: 'widget', version: '1.0.0', platforms: PLATFORMS.slice(0, 1), sign: (d) => key.sign(d) });
+    failing = true;
+    const up = await h.api.put(created.body.data.links.upload, await tarGz(entriesOf(release)));
+    assert.equal(up.status, 502, JSON.stringify(up.body));
+    assertDetail(up, /unavailable: connection refused/);
+    const v = await h.api.get(`/api/v1/provider-versions/${created.body.data.id}`);
+    assert.equal(v.body.data.attributes.status, 'errored');
+    assert.match(v.body.data.attributes['error-messages'][0], /the upload failed: connection refused/);
+    failing = false;
+    const renewed = await h.api.request('POST', `/api/v1/provider-versions/${created.body.data.id}/upload-url`);
+    const ok = await h.api.put(renewed.body.data.links.upload, await tarGz(entriesOf(release)));
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
   });
 
   it('survives a restart between create and upload (all state is in the store)', async () => {

@@ -12,6 +12,7 @@ import type { PublishContext } from './context.js';
 import type { CollectedRelease } from './release-files.js';
 import { ingestTarball } from './tarball-ingest.js';
 import type { VersionRecord } from './types.js';
+import { storeError } from './store-errors.js';
 import { openUploadToken } from './upload-tokens.js';
 import { loadVersion, saveVersion } from './version-records.js';
 import { repositoryOf } from './version-removal.js';
@@ -63,7 +64,7 @@ export async function uploadRelease(ctx: PublishContext, token: string, body: Up
       const message = err instanceof UploadInterruptedError ? `the upload was interrupted: ${err.message}` : `the upload failed: ${(err as Error).message}`;
       await failVersion(ctx, consumed.data, [message], caller).catch(() => undefined);
       if (err instanceof UploadInterruptedError) throw new AppError('BAD_REQUEST', message, { cause: err });
-      throw err;
+      throw storeError(err, ctx.deps);
     }
     const record = await completeRelease(ctx, consumed, collected, caller);
     const refused = outcomeError(record);

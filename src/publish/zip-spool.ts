@@ -16,6 +16,7 @@ import type { CallOptions, OciStore } from '../oci/store.js';
 import type { Descriptor } from '../oci/types.js';
 import { isVerifyError } from '../verify/errors.js';
 import { checkProviderZipContents, inspectZip } from '../verify/zip-inspect.js';
+import { LimitExceededError, UploadInterruptedError } from './byte-limit.js';
 import type { CollectedZip } from './release-files.js';
 import { Tee } from './tee.js';
 /** Zips inspected in the background while the next one streams in. */
@@ -71,16 +72,18 @@ export class ZipSpool {
     this.#files.add(file);
     const upload = new PassThrough({ highWaterMark: 1 << 20 });
     const push = store.pushBlob(repository, upload, { ...opts, maxSize: maxEntryBytes });
-    push.catch(() => undefined); // awaited below
+    const tee = new Tee(upload, createWriteStream(file));
+    push.catch((err: unknown) => tee.destroy(err as Error)); // a refused upload stops the copy at once
     let blob: Descriptor;
     try {
-      await pipeline(source, new Tee(upload, createWriteStream(file)));
+      await pipeline(source, tee);
       blob = await push;
     } catch (err) {
       upload.destroy();
-      await push.catch(() => undefined);
+      const pushError: unknown = await push.then(() => undefined, (e: unknown) => e);
       await this.#remove(file);
-      throw err;
+      // The source's own failure (a limit, a dropped client) is the cause; otherwise the store's is.
+      throw err instanceof LimitExceededError || err instanceof UploadInterruptedError || pushError === undefined ? err : pushError;
     }
     this.#result.hashes.set(name.filename, blob.digest.slice('sha256:'.length));
     const job = this.#inspect(file, name, blob).finally(() => this.#jobs.delete(job));
