@@ -41,6 +41,7 @@ describe('publish by tarball (memory store)', () => {
     assert.equal(attrs.shasums, release.files.get(release.shasumsName)?.toString());
     assert.deepEqual(attrs.platforms.map((p: { os: string; arch: string }) => `${p.os}_${p.arch}`).sort(), ['darwin_arm64', 'linux_amd64', 'windows_386']);
     assert.equal(attrs['key-id'], key.keyId);
+    assert.deepEqual(await h.leftovers(), [], 'temp copies of the zips are removed');
 
     const versions = await h.app.request('/v1/providers/acme/widget/versions');
     assert.deepEqual(await versions.json(), {
@@ -172,6 +173,7 @@ describe('publish by tarball (memory store)', () => {
     const v = await h.api.get(`/api/v1/provider-versions/${created.body.data.id}`);
     assert.equal(v.body.data.attributes.status, 'errored');
     assert.match(v.body.data.attributes['error-messages'][0], /the upload failed: connection refused/);
+    assert.deepEqual(await h.leftovers(), []);
     failing = false;
     const renewed = await h.api.request('POST', `/api/v1/provider-versions/${created.body.data.id}/upload-url`);
     const ok = await h.api.put(renewed.body.data.links.upload, await tarGz(entriesOf(release)));

@@ -2,11 +2,13 @@
 // each zip is teed, as it streams, to the store (one streaming blob upload that computes the digest) and
 // to a temp file; then, in the background while the next entry streams, the file is inspected (yauzl
 // needs random access: zip format, unsafe entries, "only the provider binary" policy, the h1 hash).
-// Memory stays flat; disk holds at most MAX_IN_FLIGHT + 1 zips. Measured against the alternative
-// (write the file while hashing, then push from the file): the tee saves one sha256 pass and one read
-// of every zip (bench/publish.ts). A zip pushed but then refused stays as an unreferenced blob:
-// harmless, and garbage-collected by the registry.
+// Memory stays flat; disk holds at most MAX_IN_FLIGHT + 1 zips. Compared with writing the file while
+// hashing and pushing it from disk afterwards, the tee costs one sha256 pass and one read of every zip
+// less for the same throughput (bench/publish.ts); the price is that a zip the registry already has is
+// sent again (its digest is known only at the end). A zip pushed but then refused stays as an
+// unreferenced blob: harmless, and garbage-collected by the registry.
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,6 +21,7 @@ import { checkProviderZipContents, inspectZip } from '../verify/zip-inspect.js';
 import { LimitExceededError, UploadInterruptedError } from './byte-limit.js';
 import type { CollectedZip } from './release-files.js';
 import { Tee } from './tee.js';
+
 /** Zips inspected in the background while the next one streams in. */
 const MAX_IN_FLIGHT = 2;
 
@@ -60,8 +63,7 @@ export class ZipSpool {
   /**
    * Streams one zip to the store and to disk at once (the caller bounds the source: tar headers give each
    * entry's size, draft bodies are capped; the store refuses more than maxEntryBytes too), then schedules
-   * its inspection. Resolves once the blob is
-   * stored and the bytes are on disk.
+   * its inspection. Resolves once the blob is stored and the bytes are on disk.
    */
   async add(source: Readable | AsyncIterable<Uint8Array>, name: ZipName): Promise<void> {
     while (this.#jobs.size >= MAX_IN_FLIGHT) await Promise.race(this.#jobs);
@@ -72,7 +74,8 @@ export class ZipSpool {
     this.#files.add(file);
     const upload = new PassThrough({ highWaterMark: 1 << 20 });
     const push = store.pushBlob(repository, upload, { ...opts, maxSize: maxEntryBytes });
-    const tee = new Tee(upload, createWriteStream(file));
+    const disk = createWriteStream(file);
+    const tee = new Tee(upload, disk);
     push.catch((err: unknown) => tee.destroy(err as Error)); // a refused upload stops the copy at once
     let blob: Descriptor;
     try {
@@ -80,6 +83,9 @@ export class ZipSpool {
       blob = await push;
     } catch (err) {
       upload.destroy();
+      disk.destroy();
+      // The file is opened asynchronously: removing it before the stream closed could let it reappear.
+      if (!disk.closed) await once(disk, 'close');
       const pushError: unknown = await push.then(() => undefined, (e: unknown) => e);
       await this.#remove(file);
       // The source's own failure (a limit, a dropped client) is the cause; otherwise the store's is.

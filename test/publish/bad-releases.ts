@@ -264,6 +264,7 @@ export async function runBadCase(h: Harness, c: BadCase, signers: Signers, armor
   const repository = providerRepository(h.deps.prefix, h.deps.publicHostname, namespace, TYPE);
   const tags = await h.deps.store.listTags(repository).catch(() => [] as string[]);
   assert.ok(!tags.includes(VERSION), `tag ${VERSION} must not exist after a refused upload (tags: ${tags.join(', ')})`);
+  assert.deepEqual(await h.leftovers(), [], 'no temp file is left behind');
   const versions = await h.app.request(`/v1/providers/${namespace}/${TYPE}/versions`);
   if (versions.status === 200) assert.deepEqual((await versions.json() as { versions: unknown[] }).versions, []);
   else assert.equal(versions.status, 404);

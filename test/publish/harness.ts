@@ -3,6 +3,10 @@
 // apiRoutes itself the way src/app.ts is meant to (see the publish report), so the tests exercise the
 // same request context and error handler users meet.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { OciStore } from '../../src/oci/store.js';
 import { createPublishServices } from '../../src/publish/services.js';
 import type { PublishLimits } from '../../src/publish/types.js';
@@ -26,8 +30,11 @@ export interface ApiResult {
 
 export function publishHarness(store: OciStore, opts: HarnessOptions = {}) {
   const t = buildTestApp(store, opts);
+  // Its own temp directory, so a test can check that refused and failed uploads leave nothing behind.
+  const tmpDir = join(tmpdir(), 'tf-oci-registry-test', `publish-${randomUUID()}`);
   const publish = createPublishServices({
     ...t.deps,
+    tmpDir,
     publicUrl: t.publicUrl,
     ...(opts.limits ? { limits: opts.limits } : {}),
     ...(opts.uploadTtl !== undefined ? { uploadTtl: opts.uploadTtl } : {}),
@@ -84,7 +91,11 @@ export function publishHarness(store: OciStore, opts: HarnessOptions = {}) {
       });
     },
   };
-  return { ...t, publish, api };
+  /** Files the publish path left in its temp directory (should be none once a request is answered). */
+  async function leftovers(): Promise<string[]> {
+    return readdir(tmpDir).catch(() => []);
+  }
+  return { ...t, publish, api, tmpDir, leftovers };
 }
 
 export type Harness = ReturnType<typeof publishHarness>;
