@@ -1,0 +1,46 @@
+// The validated configuration the server runs with (what loadConfig returns), and the error every
+// configuration problem is reported as. Types only, plus the error class.
+import type { AuthConfig } from '../auth/config.js';
+
+export interface Config {
+  server: {
+    listen: { host: string; port: number };
+    publicUrl: URL;
+    /** Hostname of provider/module addresses (normalized later by the layout rules). */
+    registryHostname: string;
+    secrets: string[];
+    /** True when no secret was configured and a random one was made (single-replica use only). */
+    secretsGenerated: boolean;
+    downloadUrlTtl: number;
+    requestTimeout: number;
+    /** "proxy" streams blobs; "redirect" hands out the registry's object-storage redirects (307). */
+    downloadMode: 'proxy' | 'redirect';
+    tls: { cert?: string; key?: string; selfSigned: boolean };
+  };
+  storage: {
+    kind: 'layout' | 'registry';
+    url?: string;
+    prefix: string;
+    path: string;
+    plainHttp: boolean;
+    username?: string;
+    password?: string;
+  };
+  auth: AuthConfig;
+  mirror: { basePath: string };
+  cache: { maxBytes: number; tagsTtl: number };
+  publish: {
+    maxCompressedBytes: number;
+    maxUncompressedBytes: number;
+    maxEntryBytes: number;
+    maxEntries: number;
+    maxSmallFileBytes: number;
+    uploadUrlTtl: number;
+  };
+  modules: { maxUploadBytes: number; maxUnpackedBytes: number; maxFileBytes: number; maxEntries: number };
+  log: { level: string };
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
