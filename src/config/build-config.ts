@@ -4,6 +4,7 @@
 import { buildAuthConfig, type AuthConfig } from '../auth/config.js';
 import type { AuthMode } from '../auth/access-control.js';
 import type { DelegateTokenAs } from '../auth/delegated-credential.js';
+import { normalizeHostname } from '../layout/names.js';
 import { ConfigError, type Config } from './config.js';
 
 /** Reads a typed value (default applied) of `section.key`. */
@@ -77,7 +78,7 @@ export function buildConfig(v: ValueOf, randomSecret: () => string): Config {
     server: {
       listen,
       publicUrl,
-      registryHostname: (v('server', 'registry_hostname') as string | undefined) ?? publicUrl.host,
+      registryHostname: registryHostname((v('server', 'registry_hostname') as string | undefined) ?? publicUrl.host),
       secrets,
       secretsGenerated,
       downloadUrlTtl: v('server', 'download_url_ttl') as number,
@@ -140,4 +141,13 @@ function isWildcard(host: string): boolean {
 }
 function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
+}
+
+/** The registry hostname as provider addresses spell it (lowercase, punycode, no default port). */
+function registryHostname(value: string): string {
+  try {
+    return normalizeHostname(value);
+  } catch (err) {
+    throw new ConfigError(`"server.registry_hostname": ${(err as Error).message}`);
+  }
 }

@@ -114,6 +114,7 @@ base_path = "providers-mirror"
     assertConfigError(() => load('[server.tls]\ncert = "/c.pem"\n'), /must be given together/);
     assertConfigError(() => load('[mirror]\nbase_path = "/v1/"\n'), /collides/);
     assertConfigError(() => load('this is not toml'), /invalid TOML/);
+    assertConfigError(() => load('[server]\nregistry_hostname = "bad host/x"\n'), /"server.registry_hostname": invalid hostname/);
     assertConfigError(() => load('[storage]\npassword_file = "/missing"\n'), /"storage.password_file": cannot read \/missing/);
   });
 
