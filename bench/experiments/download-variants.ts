@@ -4,6 +4,8 @@
 //   direct     the registry blob URL (the anchor)
 //   pipe       undici.request(blob) piped into the Node response: the floor of any Node proxy
 //   pipe+sha   the same with a sha256 Transform in between (what DigestCounter does)
+//   pipe+count the same with a byte-counting Transform with a 256 KiB buffer (SizeCounter, verify 'size')
+//   pipe+hwm   the bare pipe with a 1 MiB undici body buffer (fewer pause/resume cycles)
 //   server     tf-oci-registry itself (the providers.v1 download_url)
 // Run: node --import tsx bench/experiments/download-variants.ts [--runs=5] [--size=100]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,12 +33,16 @@ import { Agent, request } from 'undici';
 const [upstream, port, hash] = process.argv.slice(2);
 const dispatcher = new Agent({ keepAliveTimeout: 30000, connections: 64 });
 createServer(async (req, res) => {
-  const up = await request(upstream, { dispatcher });
+  const up = await request(upstream, { dispatcher, ...(hash === 'hwm' ? { highWaterMark: 1 << 20 } : {}) });
   res.writeHead(200, { 'content-length': up.headers['content-length'], 'content-type': 'application/zip' });
   let body = up.body;
   if (hash === 'sha') {
     const h = createHash('sha256');
     body = body.pipe(new Transform({ transform(chunk, _e, cb) { h.update(chunk); cb(null, chunk); } }));
+  }
+  if (hash === 'count') {
+    let n = 0;
+    body = body.pipe(new Transform({ highWaterMark: 256 * 1024, transform(chunk, _e, cb) { n += chunk.length; cb(null, chunk); } }));
   }
   body.pipe(res);
 }).listen(Number(port), '127.0.0.1');
@@ -58,14 +64,15 @@ async function main(): Promise<void> {
     writeFileSync(script, PROXY_SOURCE);
     const urls: Record<string, string> = { direct: directUrl, server: proxyUrl };
     try {
-      for (const variant of ['pipe', 'sha'] as const) {
+      const label = { pipe: 'pipe', sha: 'pipe+sha', count: 'pipe+count', hwm: 'pipe+hwm' } as const;
+      for (const variant of ['pipe', 'sha', 'count', 'hwm'] as const) {
         const port = await freePort();
         const child = spawnTracked(process.execPath, [script, directUrl, String(port), variant], { cwd: root });
         const url = `http://127.0.0.1:${port}/blob`;
         await waitForHttp(url, child, `proxy ${variant}`);
-        urls[variant === 'pipe' ? 'pipe' : 'pipe+sha'] = url;
+        urls[label[variant]] = url;
       }
-      const names = ['direct', 'pipe', 'pipe+sha', 'server'];
+      const names = ['direct', 'pipe', 'pipe+sha', 'pipe+count', 'pipe+hwm', 'server'];
       for (const n of names) await curlDownload(urls[n]!, size); // warm-up
       const one: Record<string, number[]> = {};
       const eight: Record<string, number[]> = {};

@@ -112,7 +112,7 @@ export const downloadsScenario: Scenario = {
       targets,
       notes: [
         `Upstream requests per proxied download: ${perDownload}.`,
-        'CPU: not pinned: curl, the registry and (for the proxy) the Node server share 2 cores. Direct = registry -> curl (one loopback copy); proxy = registry -> node -> curl (two loopback copies, plus sha256 verification of every byte in the server).',
+        'CPU: not pinned: curl, the registry and (for the proxy) the Node server share 2 cores. Direct = registry -> curl (one loopback copy); proxy = registry -> node -> curl (two loopback copies). The server checks the size of proxied zips only (fetchBlob verify = \'size\'): terraform and tofu verify the zip against the signed SHA256SUMS and the lock file themselves.',
         'The aggregate for 8 clients is total bytes / the longest curl time_total (all 8 start together).',
         'Content is page-cached by the registry after the warm-up, so disks are not in the path.',
       ],

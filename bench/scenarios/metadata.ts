@@ -154,9 +154,9 @@ export const metadataScenario: Scenario = {
           ? 'CPU: the server under test (tf-oci-registry or nginx) pinned to CPU 0, wrk (1 thread) pinned to CPU 1, registry unpinned. Both servers are single-threaded (nginx: master_process off, one event loop), so the ratio compares one core against one core.'
           : 'CPU: not pinned (taskset unavailable); wrk, the server and the registry share all cores.',
         '"cores busy" = CPU µs/req × req/s: about 1.0 means the server saturated its core; well below 1.0 for nginx means nginx was waiting for wrk (one thread on one core), so nginx\'s req/s is a lower bound of what it can do and the req/s ratio flatters us.',
-        'The download and <version>.json bodies carry signed download URLs: ours seals fresh tickets on every request (AES-GCM), nginx serves one fixed copy.',
+        'The download and <version>.json bodies carry signed download URLs: ours reuses one sealed document per principal for min(30 s, download_url_ttl / 10) (src/registry/read-caches.ts), then seals fresh tickets (AES-GCM); nginx serves one fixed copy.',
         'CPU µs/req: CPU time of the server process (/proc/<pid>/stat, user + system, all threads) over the run divided by the requests served. It does not depend on how much CPU the other work on this shared machine left to the server, unlike req/s, so "CPU ratio nginx/ours" is the steadier estimate of the req/s ratio both would reach on a core of their own.',
-        'Upstream requests: counted in the registry access log (User-Agent tf-oci-registry) during our wrk windows; a tag listing is reused for cache.tags_ttl = 10 s, so versions/index.json cost about one tags/list per 10 s.',
+        'Upstream requests: counted in the registry access log (User-Agent tf-oci-registry) during our wrk windows; a tag listing is reused for cache.tags_ttl = 10 s, so every endpoint costs about one tags/list per 10 s (download and <version>.json check the caller\'s own listing before using shared or memoized state).',
       ],
     };
   },

@@ -7,7 +7,9 @@
 //              against the permission table; anonymous callers get read only with anonymous_read;
 //   none     - no checks at all (the default with a local layout store, for development).
 // `authenticate` is the request-context hook (src/http/request-context.ts) giving the use cases their
-// Caller; `authorize` is the ONE permission middleware. Both share one identification per Request.
+// Caller; `authorize` is the ONE permission middleware. Both use `identify`, memoized per Authorization
+// value (kept in memory only, never logged).
+import type { IncomingMessage } from 'node:http';
 import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../errors.js';
 import type { AppEnv } from '../http/env.js';
@@ -16,7 +18,8 @@ import type { Caller } from '../registry/context.js';
 import { findToken, type ApiTokenEntry } from './api-tokens.js';
 import { delegatedCredential, delegatedPrincipal, readAuthorization, type DelegateOptions } from './delegated-credential.js';
 import { ANONYMOUS_READ, type Permission } from './permissions.js';
-import { findRule, permissionTable, type RouteRule } from './route-table.js';
+import { compileRouteTable, permissionTable, type RouteRule } from './route-table.js';
+import { BoundedMap } from '../registry/bounded-map.js';
 
 export type AuthMode = 'delegate' | 'service' | 'none';
 
@@ -43,7 +46,8 @@ export type Identity =
 export interface AccessControl {
   readonly mode: AuthMode;
   readonly table: readonly RouteRule[];
-  identify(req: Request): { identity: Identity; caller: Caller };
+  /** Who sent `req`; `incoming` (under @hono/node-server) lets the header be read without web Headers. */
+  identify(req: Request, incoming?: IncomingMessage): { identity: Identity; caller: Caller };
   authenticate: Authenticate;
   authorize: MiddlewareHandler<AppEnv>;
 }
@@ -54,14 +58,17 @@ export const REALM_CHALLENGE = 'Bearer realm="tf-oci-registry"';
 const SERVICE: Caller = { principal: 'service' };
 const ANONYMOUS_UPSTREAM: Caller = { principal: 'anonymous', credential: {} };
 
+/** Who is calling and as whom the use cases act. */
+type Identified = { identity: Identity; caller: Caller };
+
 export function createAccessControl(opts: AccessControlOptions): AccessControl {
   const table = permissionTable(opts.mirrorBasePath);
+  const ruleFor = compileRouteTable(table);
   const anonymous: ReadonlySet<Permission> = new Set(opts.anonymousRead ? ANONYMOUS_READ : []);
-  const seen = new WeakMap<Request, { identity: Identity; caller: Caller }>();
 
-  function resolve(req: Request): { identity: Identity; caller: Caller } {
-    if (opts.mode === 'none') return { identity: { kind: 'unchecked' }, caller: SERVICE };
-    const presented = readAuthorization(req.headers.get('authorization'));
+  /** What an Authorization header value identifies: a pure function of the value and the configuration. */
+  function resolve(header: string | null | undefined): Identified {
+    const presented = readAuthorization(header);
     if (opts.mode === 'service') {
       if (presented.scheme === 'none') return { identity: { kind: 'anonymous' }, caller: SERVICE };
       if (presented.scheme !== 'bearer') {
@@ -81,20 +88,31 @@ export function createAccessControl(opts: AccessControlOptions): AccessControl {
     return { identity: { kind: 'delegated' }, caller: { principal: delegatedPrincipal(credential), credential } };
   }
 
-  function identify(req: Request): { identity: Identity; caller: Caller } {
-    let r = seen.get(req);
-    if (!r) {
-      r = resolve(req);
-      seen.set(req, r);
+  // identify() runs on every request (authenticate, then authorize). Being pure, it is memoized by header
+  // value (bounded): a returning caller costs one Map lookup instead of parsing and hashing its
+  // credential, and callers without an Authorization header share one constant answer. Answers are shared:
+  // never mutate them.
+  const unchecked: Identified = { identity: { kind: 'unchecked' }, caller: SERVICE };
+  const nobody = opts.mode === 'none' ? unchecked : resolve(undefined);
+  const byHeader = new BoundedMap<string, Identified>(1024);
+
+  function identify(req: Request, incoming?: IncomingMessage): Identified {
+    if (opts.mode === 'none') return unchecked;
+    const header = incoming ? incoming.headers.authorization : req.headers.get('authorization');
+    if (header === undefined || header === null || header === '') return nobody;
+    let r = byHeader.get(header);
+    if (r === undefined) {
+      r = resolve(header);
+      byHeader.set(header, r);
     }
     return r;
   }
 
   const authorize: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (opts.mode === 'none') return next();
-    const rule = findRule(table, c.req.method, c.req.path);
+    const rule = ruleFor(c.req.method, c.req.path);
     if (rule?.access === 'open') return next();
-    const { identity } = identify(c.req.raw);
+    const { identity } = identify(c.req.raw, c.env?.incoming);
     if (identity.kind === 'invalid') {
       throw new AppError('UNAUTHORIZED', `authentication failed: ${identity.reason}`, {
         headers: { 'WWW-Authenticate': `${REALM_CHALLENGE}, error="invalid_token"` },
@@ -108,7 +126,7 @@ export function createAccessControl(opts: AccessControlOptions): AccessControl {
     if (opts.mode === 'delegate') return next();
     const granted = identity.kind === 'token' ? identity.permissions : anonymous;
     if (granted.has(rule.access)) {
-      if (identity.kind === 'token') c.set('log', c.get('log').child({ apiToken: identity.name }));
+      if (identity.kind === 'token') c.get('log').bind({ apiToken: identity.name });
       return next();
     }
     if (identity.kind !== 'token') throw unauthorized();
@@ -121,7 +139,7 @@ export function createAccessControl(opts: AccessControlOptions): AccessControl {
     mode: opts.mode,
     table,
     identify,
-    authenticate: (req) => identify(req).caller,
+    authenticate: (req, incoming) => identify(req, incoming).caller,
     authorize,
   };
 }

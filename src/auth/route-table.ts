@@ -67,8 +67,10 @@ export function permissionTable(mirrorBasePath: string): RouteRule[] {
 
 /** True when `path` matches `pattern` (see the file comment for the pattern language). */
 export function matchPattern(pattern: string, path: string): boolean {
-  const want = pattern.split('/');
-  const got = path.split('/');
+  return matchSegments(pattern.split('/'), path.split('/'));
+}
+
+function matchSegments(want: readonly string[], got: readonly string[]): boolean {
   for (let i = 0; i < want.length; i++) {
     const w = want[i]!;
     if (w === '**' && i === want.length - 1) return true;
@@ -79,8 +81,72 @@ export function matchPattern(pattern: string, path: string): boolean {
   return got.length === want.length;
 }
 
+function normalizeMethod(method: string): string {
+  const m = method.toUpperCase();
+  return m === 'HEAD' ? 'GET' : m;
+}
+
 /** The first rule covering this request, or undefined (deny). */
 export function findRule(table: readonly RouteRule[], method: string, path: string): RouteRule | undefined {
-  const m = method.toUpperCase() === 'HEAD' ? 'GET' : method.toUpperCase();
-  return table.find((r) => r.methods.includes(m) && matchPattern(r.pattern, path));
+  return compileRouteTable(table)(method, path);
+}
+
+/**
+ * The table as a lookup function for the permission middleware (runs on every request). Each pattern is
+ * compiled once into a RegExp with the exact semantics of matchPattern, and rules are grouped by method
+ * and by their first path segment, so a request tests only the one or two rules that can match, in table
+ * order, without splitting its path. Same answers as findRule.
+ */
+export function compileRouteTable(table: readonly RouteRule[]): (method: string, path: string) => RouteRule | undefined {
+  const compiled = table.map((rule) => ({ rule, re: patternRegExp(rule.pattern), first: firstSegment(rule.pattern) }));
+  // method -> first segment -> candidate rules in table order; WILDCARD: rules whose first segment is not literal.
+  const byMethod = new Map<string, Map<string, Array<{ rule: RouteRule; re: RegExp }>>>();
+  const WILDCARD = '\0';
+  for (const c of compiled) {
+    for (const m of c.rule.methods) {
+      if (!byMethod.has(m)) byMethod.set(m, new Map());
+    }
+  }
+  for (const [m, groups] of byMethod) {
+    const rules = compiled.filter((c) => c.rule.methods.includes(m));
+    const keys = new Set(rules.map((c) => c.first));
+    keys.add(WILDCARD);
+    for (const key of keys) {
+      if (key === '*' || key === '**') continue;
+      groups.set(key, rules.filter((c) => c.first === key || c.first === '*' || c.first === '**'));
+    }
+  }
+  return (method, path) => {
+    const groups = byMethod.get(normalizeMethod(method));
+    if (!groups) return undefined;
+    const end = path.indexOf('/', 1);
+    const candidates = groups.get(path.slice(1, end === -1 ? undefined : end)) ?? groups.get(WILDCARD)!;
+    for (const c of candidates) if (c.re.test(path)) return c.rule;
+    return undefined;
+  };
+}
+
+/** The first segment of a pattern ("/v1/providers/**" -> "v1"). */
+function firstSegment(pattern: string): string {
+  return pattern.split('/')[1] ?? '';
+}
+
+/** matchPattern as a RegExp: literal segments, `*` one non-empty segment, trailing `**` zero or more. */
+function patternRegExp(pattern: string): RegExp {
+  const want = pattern.split('/');
+  let re = '';
+  for (let i = 0; i < want.length; i++) {
+    const w = want[i]!;
+    if (w === '**' && i === want.length - 1) {
+      // Zero segments ("/a" for "/a/**") or any rest ("/a/", "/a/x/y").
+      re = `${re.slice(0, -1)}(?:/.*)?`;
+      return new RegExp(`^${re}$`, 's');
+    }
+    re += (w === '*' ? '[^/]+' : escapeRegExp(w)) + (i < want.length - 1 ? '/' : '');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

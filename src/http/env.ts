@@ -1,14 +1,17 @@
 // Hono environment shared by every route: per-request variables set by the request-context middleware,
 // and the Node bindings (incoming/outgoing) when served by @hono/node-server (absent in app.request tests).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from 'pino';
 import type { Caller } from '../registry/context.js';
+import type { RequestLog } from './request-log.js';
 
 export interface AppEnv {
   Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse };
   Variables: {
     requestId: string;
-    log: Logger;
+    /** The request's logger: `c.get('log').logger.warn(…)` (created on first use, carries reqId). */
+    log: RequestLog;
     caller: Caller;
+    /** Set by a handler whose answer already carries X-Request-Id (request-context.ts adds it otherwise). */
+    requestIdSent?: boolean;
   };
 }

@@ -26,8 +26,8 @@ export function errorDocument(err: AppError): { errors: Array<Record<string, unk
 export function onError(err: Error, c: Context<AppEnv>): Response {
   const appErr = isAppError(err) ? err : new AppError('INTERNAL', 'internal error');
   const log = c.get('log');
-  if (appErr.status >= 500) log?.error({ err, code: appErr.code }, appErr.message);
-  else log?.info({ code: appErr.code, detail: appErr.message }, 'request refused');
+  if (appErr.status >= 500) log?.logger.error({ err, code: appErr.code }, appErr.message);
+  else if (log?.enabled('info')) log.logger.info({ code: appErr.code, detail: appErr.message }, 'request refused');
   for (const [k, v] of Object.entries(appErr.headers)) c.header(k, v);
   const type = c.req.path.startsWith('/api/') ? 'application/vnd.api+json' : 'application/json';
   c.header('Content-Type', type);

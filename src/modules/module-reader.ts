@@ -1,14 +1,15 @@
 // Reads module versions out of the store with the read path's caches in front (same scheme as
-// registry/provider-reader.ts): tag listings per principal (short TTL, `listVersionTags`), tag -> manifest
-// digest per principal, and parsed manifests by digest (immutable, shared). A warm listing costs at most
-// one tags/list per tags TTL; a cold one adds one manifest GET per version, in parallel with a bound.
+// registry/provider-reader.ts): the caller's tag listing (per principal, tags TTL), tag -> manifest digest
+// shared by every caller but used only for tags in the caller's own listing (revalidated in the
+// background when old), and parsed manifests by digest (immutable, shared). A warm listing costs at most
+// one tags/list per tags TTL; a cold one adds one manifest GET per version not known yet, in parallel.
 import { isLayoutError, type LayoutError } from '../layout/errors.js';
 import { parseModuleManifest } from '../layout/module-manifest.js';
 import type { ModulePackage } from '../layout/types.js';
 import { isOciError } from '../oci/errors.js';
 import type { Descriptor } from '../oci/types.js';
 import { callOpts, mapLimit, type Caller, type RegistryDeps } from '../registry/context.js';
-import type { VersionTag } from '../registry/provider-reader.js';
+import { forgetTag, gatedTagDescriptor, listedTagDescriptor, recordTag, type VersionTag } from '../registry/provider-reader.js';
 
 /** Upstream manifest GETs in flight at once for one cold listing. */
 const LISTING_CONCURRENCY = 16;
@@ -19,24 +20,26 @@ export interface ReadModule {
 }
 
 /**
- * A module version's manifest, resolved by tag (cached per principal) and parsed with OpenTofu's rules
+ * A module version's manifest, resolved by tag (gated shared cache) and parsed with OpenTofu's rules
  * (cached by digest; protocols.md §2). LayoutError when the tag holds something else than a module package.
  */
 export async function readModuleVersion(deps: RegistryDeps, repository: string, tag: string, caller: Caller): Promise<ReadModule> {
-  const key = `${repository}|${tag}|${caller.principal}`;
-  const known = deps.tagDigests.get(key);
+  return readModuleAt(deps, repository, tag, await gatedTagDescriptor(deps, repository, tag, caller), caller);
+}
+
+async function readModuleAt(deps: RegistryDeps, repository: string, tag: string, known: Descriptor | undefined, caller: Caller): Promise<ReadModule> {
   if (known) {
     const cached = deps.content.get<Parsed>(`module-manifest|${known.digest}`);
     if (cached) return unwrap(known, cached);
     try {
-      return await fetchModule(deps, repository, known.digest, caller, key);
+      return await fetchModule(deps, repository, known.digest, caller);
     } catch (err) {
       // The tag may have moved and the old manifest been deleted: resolve the tag afresh once.
       if (!isOciError(err, 'NOT_FOUND')) throw err;
-      deps.tagDigests.delete(key);
+      forgetTag(deps, repository, tag);
     }
   }
-  return fetchModule(deps, repository, tag, caller, key);
+  return fetchModule(deps, repository, tag, caller, tag);
 }
 
 /** A parsed manifest, or why it is not a module package: both cached by digest (manifests are immutable). */
@@ -47,8 +50,9 @@ function unwrap(descriptor: Descriptor, parsed: Parsed): ReadModule {
   return { descriptor, pkg: parsed.pkg };
 }
 
-async function fetchModule(deps: RegistryDeps, repository: string, reference: string, caller: Caller, tagKey: string): Promise<ReadModule> {
-  const { descriptor, parsed } = await deps.flight.do(`module|${tagKey}|${reference}`, async () => {
+/** GET a manifest by tag (then recorded as what `tag` points at) or by digest, per principal single-flight. */
+async function fetchModule(deps: RegistryDeps, repository: string, reference: string, caller: Caller, tag?: string): Promise<ReadModule> {
+  const { descriptor, parsed } = await deps.flight.do(`module|${repository}|${reference}|${caller.principal}`, async () => {
     const { descriptor, bytes } = await deps.store.fetchManifest(repository, reference, callOpts(caller));
     const ckey = `module-manifest|${descriptor.digest}`;
     let parsed = deps.content.get<Parsed>(ckey);
@@ -61,24 +65,27 @@ async function fetchModule(deps: RegistryDeps, repository: string, reference: st
       }
       deps.content.set(ckey, parsed, bytes.length * 2 + 256);
     }
-    deps.tagDigests.set(tagKey, descriptor);
+    if (tag !== undefined) recordTag(deps, repository, tag, descriptor);
     return { descriptor, parsed };
   });
   return unwrap(descriptor, parsed);
 }
 
-/** Many version tags at once (cold listing): tags that vanished or hold no module package carry `error`. */
+/**
+ * Many version tags at once (a listing). `tags` must come from the caller's own listing (the gate of the
+ * shared tag cache). Tags that vanished or hold no module package carry `error` (`vanished` for the former).
+ */
 export async function readModuleVersions(
   deps: RegistryDeps,
   repository: string,
-  tags: VersionTag[],
+  tags: readonly VersionTag[],
   caller: Caller,
-): Promise<Array<VersionTag & { read?: ReadModule; error?: string }>> {
+): Promise<Array<VersionTag & { read?: ReadModule; error?: string; vanished?: boolean }>> {
   return mapLimit(tags, LISTING_CONCURRENCY, async (t) => {
     try {
-      return { ...t, read: await readModuleVersion(deps, repository, t.tag, caller) };
+      return { ...t, read: await readModuleAt(deps, repository, t.tag, listedTagDescriptor(deps, repository, t.tag, caller), caller) };
     } catch (err) {
-      if (isOciError(err, 'NOT_FOUND')) return { ...t, error: 'tag disappeared while listing' };
+      if (isOciError(err, 'NOT_FOUND')) return { ...t, error: 'tag disappeared while listing', vanished: true };
       if (isLayoutError(err)) return { ...t, error: err.message };
       throw err;
     }

@@ -1,14 +1,15 @@
 // Use cases of the module registry protocol (modules.v1, protocols.md §6): list a module's versions, and
 // find one version's package as a signed download URL. Versions are the semver tags of the module's OCI
-// repository that hold an OpenTofu module package (protocols.md §2), whoever pushed them.
-import semver from 'semver';
+// repository that hold an OpenTofu module package (protocols.md §2), whoever pushed them. Both answers
+// are memoized like the provider ones (registry/memoized.ts): the listing on the caller's tag listing,
+// the download (a sealed ticket) per principal for the document window.
 import { AppError } from '../errors.js';
 import { isLayoutError } from '../layout/errors.js';
 import type { Caller, RegistryDeps } from '../registry/context.js';
 import { sealDownload } from '../registry/download-tickets.js';
-import { listVersionTags } from '../registry/provider-reader.js';
+import { memoizedDocument, memoizedListing } from '../registry/memoized.js';
 import { toAppError } from '../registry/upstream-errors.js';
-import { parseModuleAddress, parseModuleVersion } from './addresses.js';
+import { parseModuleAddress, parseModuleVersion, type ModuleAddress } from './addresses.js';
 import { readModuleVersion, readModuleVersions } from './module-reader.js';
 import type { ModuleKey } from './types.js';
 
@@ -24,17 +25,39 @@ export interface ModuleVersionList {
  * broken push) are left out and logged: the CLIs would pick them and then fail to download.
  */
 export async function listModuleVersions(deps: RegistryDeps, key: ModuleKey, caller: Caller): Promise<ModuleVersionList> {
-  const addr = parseModuleAddress(deps, key);
+  const addr = moduleAddress(deps, key);
   try {
-    const tags = await listVersionTags(deps, addr.repository, caller);
-    const read = await readModuleVersions(deps, addr.repository, tags, caller);
-    const broken = read.filter((r) => !r.read).map((r) => `${r.version} (${r.error})`);
-    if (broken.length > 0) deps.logger.warn({ module: addr.display, broken }, 'module versions hidden: not OpenTofu module packages');
-    const versions = read.filter((r) => r.read).map((r) => r.version).sort(semver.compareBuild);
-    return { source: addr.display, versions };
+    return await memoizedListing(deps, addr.repository, caller, 'modules.v1 versions', async (list) => {
+      const read = await readModuleVersions(deps, addr.repository, list.versions, caller);
+      const broken = read.filter((r) => !r.read).map((r) => `${r.version} (${r.error})`);
+      if (broken.length > 0) deps.logger.warn({ module: addr.display, broken }, 'module versions hidden: not OpenTofu module packages');
+      // The listing is sorted oldest first already (registry/tag-lists.ts).
+      const versions = read.filter((r) => r.read).map((r) => r.version);
+      return { result: Object.freeze({ source: addr.display, versions }), cacheable: !read.some((r) => r.vanished) };
+    });
   } catch (err) {
     throw toAppError(err, ['MODULE_NOT_FOUND', `module ${addr.display} does not exist`], deps.store.describe);
   }
+}
+
+/** parseModuleAddress, memoized in deps.parsed (successes only; valid parts never contain "\n"). */
+function moduleAddress(deps: RegistryDeps, key: ModuleKey): ModuleAddress {
+  const mkey = `module\n${key.namespace}\n${key.name}\n${key.system}`;
+  const hit = deps.parsed.get(mkey) as ModuleAddress | undefined;
+  if (hit) return hit;
+  const addr = Object.freeze(parseModuleAddress(deps, key));
+  deps.parsed.set(mkey, addr);
+  return addr;
+}
+
+/** parseModuleVersion, memoized in deps.parsed. */
+function moduleVersion(deps: RegistryDeps, raw: string): { version: string; tag: string } {
+  const mkey = `module version\n${raw}`;
+  const hit = deps.parsed.get(mkey) as { version: string; tag: string } | undefined;
+  if (hit) return hit;
+  const parsed = Object.freeze(parseModuleVersion(raw));
+  deps.parsed.set(mkey, parsed);
+  return parsed;
 }
 
 export interface ModuleDownload {
@@ -50,8 +73,16 @@ export interface ModuleDownload {
 
 /** GET :namespace/:name/:system/:version/download: the version's zip as a sealed download URL tail. */
 export async function findModuleDownload(deps: RegistryDeps, key: ModuleKey & { version: string }, caller: Caller): Promise<ModuleDownload> {
-  const addr = parseModuleAddress(deps, key);
-  const { version, tag } = parseModuleVersion(key.version);
+  const addr = moduleAddress(deps, key);
+  const { version, tag } = moduleVersion(deps, key.version);
+  try {
+    return await memoizedDocument(deps, addr.repository, tag, caller, `modules.v1 download|${tag}`, () => describeDownload(deps, addr, version, tag, caller));
+  } catch (err) {
+    throw toAppError(err, ['VERSION_NOT_FOUND', `module ${addr.display} has no version ${version}`], deps.store.describe);
+  }
+}
+
+async function describeDownload(deps: RegistryDeps, addr: ModuleAddress, version: string, tag: string, caller: Caller): Promise<ModuleDownload> {
   let pkg;
   try {
     pkg = (await readModuleVersion(deps, addr.repository, tag, caller)).pkg;
@@ -63,13 +94,13 @@ export async function findModuleDownload(deps: RegistryDeps, key: ModuleKey & { 
     throw toAppError(err, ['VERSION_NOT_FOUND', `module ${addr.display} has no version ${version}`], deps.store.describe);
   }
   const filename = safeFilename(pkg.filename) ?? `${addr.name}-${addr.system}-${tag}.zip`;
-  return {
+  return Object.freeze({
     version,
     filename,
     shasum: pkg.shasumHex,
     size: pkg.layer.size,
     download: sealDownload(deps, caller, addr.repository, pkg.layer, filename, 'application/zip'),
-  };
+  });
 }
 
 /** A layer title usable as the last URL segment, or null (titles come from any tool that pushed). */

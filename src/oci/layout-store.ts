@@ -15,7 +15,7 @@ import { KeyedLock, writeBlobStream, writeFileAtomic } from './layout-store/file
 import { emptyIndex, ensureLayout, findEntry, readIndex, removeDigest, setManifest, tagsOf, writeIndex } from './layout-store/index-file.js';
 import { blobPath, blobsDir, repositoryDir } from './layout-store/paths.js';
 import type { BlobPushOptions, CallOptions, FetchedBlob, FetchedManifest, OciStore } from './store.js';
-import { DigestCounter, checkBuffer, manifestReferences, sha256Digest, validateDigest, validateReference } from './store-support.js';
+import { blobChecker, checkBuffer, manifestReferences, sha256Digest, validateDigest, validateReference } from './store-support.js';
 import { MAX_MANIFEST_BYTES, isDigest, type Descriptor } from './types.js';
 
 export interface LayoutStoreOptions {
@@ -161,7 +161,7 @@ export function createLayoutStore(opts: LayoutStoreOptions): OciStore {
       const size = await blobSize(path);
       if (size === null) throw new OciError('NOT_FOUND', `blob ${repository}@${digest} not found`);
       const file = createReadStream(path);
-      const counter = new DigestCounter({ size, digest });
+      const counter = blobChecker(size, digest, o?.verify);
       file.on('error', (err) => counter.destroy(err));
       counter.on('close', () => file.destroy());
       return { size, digest, body: file.pipe(counter) };

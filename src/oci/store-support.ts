@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { OciError } from './errors.js';
+import type { BlobVerification } from './store.js';
 import { REPOSITORY_NAME_RE, TAG_RE, isDigest, type Digest } from './types.js';
 
 /** Limits checked while content streams: exact `size`, upper bound `maxSize`, expected `digest`. */
@@ -112,6 +113,46 @@ export class DigestCounter extends Transform {
     if (err) this.failure = err;
     callback(err ?? undefined);
   }
+}
+
+/**
+ * A pass-through Transform that only counts bytes (blob reads with `verify: 'size'`, store.ts): it fails
+ * the stream as soon as more than `size` bytes passed, and at the end when fewer did. No hashing.
+ */
+export class SizeCounter extends Transform {
+  readonly #expected: number;
+  #size = 0;
+  /** The verification failure raised by this transform, if any (to tell it from transport errors). */
+  failure: OciError | undefined;
+
+  constructor(size: number) {
+    super();
+    this.#expected = size;
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.#size += chunk.length;
+    if (this.#size > this.#expected) {
+      this.failure = new OciError('SIZE_MISMATCH', `content is larger than the expected ${this.#expected} bytes`);
+      callback(this.failure);
+      return;
+    }
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.#size !== this.#expected) this.failure = new OciError('SIZE_MISMATCH', `content has ${this.#size} bytes, expected ${this.#expected}`);
+    callback(this.failure ?? undefined);
+  }
+}
+
+/** The stream check for a blob read: a DigestCounter, or (verify = 'size') a SizeCounter. */
+export function blobChecker(size: number, digest: Digest, verify: BlobVerification = 'digest'): Transform {
+  return verify === 'size' ? new SizeCounter(size) : new DigestCounter({ size, digest });
 }
 
 /** What a manifest points at, for the existence checks a registry makes on push. */

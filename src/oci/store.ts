@@ -20,6 +20,20 @@ export interface CallOptions {
   credential?: Credential;
 }
 
+/**
+ * How a blob GET checks the bytes it streams. `digest` (the default) hashes every byte and fails the
+ * stream when the content does not match the digest. `size` only checks the byte count, for streams whose
+ * RECEIVER verifies the content itself: provider and module zips handed to terraform/tofu, which check
+ * them against the signed SHA256SUMS, the lock file's hashes or go-getter's checksum and refuse a
+ * tampered zip. Hashing was half of the server's CPU on proxied downloads. Keep `digest` for anything
+ * this server reads and trusts (metadata blobs, zips it hashes itself).
+ */
+export type BlobVerification = 'digest' | 'size';
+
+export interface BlobFetchOptions extends CallOptions {
+  verify?: BlobVerification;
+}
+
 /** A manifest read: its exact bytes (verified against digest and size) and its descriptor. */
 export interface FetchedManifest {
   descriptor: Descriptor;
@@ -72,8 +86,8 @@ export interface OciStore {
   /** HEAD a blob: its size, or null when absent. */
   statBlob(repository: string, digest: Digest, opts?: CallOptions): Promise<{ size: number } | null>;
 
-  /** GET a blob as a stream. NOT_FOUND when absent. */
-  fetchBlob(repository: string, digest: Digest, opts?: CallOptions): Promise<FetchedBlob>;
+  /** GET a blob as a stream, checked as `opts.verify` says (default: digest). NOT_FOUND when absent. */
+  fetchBlob(repository: string, digest: Digest, opts?: BlobFetchOptions): Promise<FetchedBlob>;
 
   /**
    * Where the registry would redirect a GET of this blob (object storage), or null when it serves the

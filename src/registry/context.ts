@@ -2,22 +2,16 @@
 // and who is asking (Caller). Built once in main (or in a test) and passed explicitly; no globals.
 import type { Logger } from 'pino';
 import type { Credential, OciStore } from '../oci/store.js';
-import type { Descriptor } from '../oci/types.js';
 import type { SealedTokens } from '../signing/sealed-token.js';
-import type { ContentCache, SingleFlight, TtlCache } from './lru-cache.js';
+import type { ReadCaches } from './read-caches.js';
 
-export interface RegistryDeps {
+/** The caches and memo tables (content, tags, tagDigests, …) come from createReadCaches (read-caches.ts). */
+export interface RegistryDeps extends ReadCaches {
   store: OciStore;
   /** Repository name prefix (may be empty). */
   prefix: string;
   /** Normalized hostname (with non-default port) that providers.v1 and modules.v1 serve. */
   publicHostname: string;
-  content: ContentCache;
-  /** principal|repository -> tags. */
-  tags: TtlCache<string[]>;
-  /** principal|repository|tag -> descriptor of what the tag pointed at. */
-  tagDigests: TtlCache<Descriptor>;
-  flight: SingleFlight;
   tokens: SealedTokens;
   /** Lifetime of download tickets, seconds. */
   downloadTtl: number;
@@ -36,13 +30,18 @@ export interface Caller {
    */
   principal: string;
   credential?: Credential;
-  signal?: AbortSignal;
+  /**
+   * Cancels upstream calls when the client goes away. May be a getter that creates the signal on first
+   * read (src/http/request-context.ts): only read it when an upstream call is actually made (callOpts).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** The store call options for a caller. */
 export function callOpts(caller: Caller): { signal?: AbortSignal; credential?: Credential } {
+  const signal = caller.signal;
   return {
-    ...(caller.signal ? { signal: caller.signal } : {}),
+    ...(signal ? { signal } : {}),
     ...(caller.credential ? { credential: caller.credential } : {}),
   };
 }

@@ -34,6 +34,21 @@ describe('TtlCache', () => {
     t = 1000;
     assert.equal(c.get('b'), undefined, 'expired');
   });
+  it('drops expired entries when a new one is set (their values are released)', () => {
+    let t = 0;
+    const c = new TtlCache<number>(1000, 10, () => t);
+    c.set('a', 1);
+    t = 500;
+    c.set('b', 2);
+    t = 1000;
+    c.set('c', 3);
+    assert.equal(c.get('b'), 2);
+    t = 1500;
+    c.set('d', 4);
+    assert.equal(c.size, 2, 'a and b dropped without being read');
+    assert.equal(c.get('b'), undefined);
+    assert.equal(c.get('c'), 3);
+  });
   it('deletes by prefix and stores nothing with a zero TTL', () => {
     const c = new TtlCache<number>(1000, 10);
     c.set('repo/a|x', 1);

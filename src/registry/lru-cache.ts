@@ -78,8 +78,15 @@ export class TtlCache<V> {
 
   set(key: string, value: V): void {
     if (this.#ttlMs <= 0) return;
+    const now = this.#now();
     this.#map.delete(key);
-    this.#map.set(key, { value, expires: this.#now() + this.#ttlMs });
+    this.#map.set(key, { value, expires: now + this.#ttlMs });
+    // Entries are in set order, hence in expiry order (one TTL): drop the expired ones at the front, so
+    // that what they hold (e.g. results memoized on a tag listing) does not outlive them.
+    for (const [k, e] of this.#map) {
+      if (e.expires > now) break;
+      this.#map.delete(k);
+    }
     while (this.#map.size > this.#maxEntries) {
       const first = this.#map.keys().next().value as string;
       this.#map.delete(first);
@@ -88,6 +95,11 @@ export class TtlCache<V> {
 
   delete(key: string): void {
     this.#map.delete(key);
+  }
+
+  /** Entries held (expired ones included until dropped). */
+  get size(): number {
+    return this.#map.size;
   }
 
   /** Drops every key starting with `prefix` (e.g. all tags of one repository). */

@@ -1,95 +1,164 @@
-// Reads provider versions out of the store with the caches in front: tag listings (short TTL, per
-// principal), tag -> index digest (per principal), and parsed manifests / small blobs by digest
-// (immutable, shared). A warm listing costs at most one tags/list per tags TTL; a cold one costs one
-// tags/list plus one manifest GET per version, run in parallel with a bound.
+// Reads provider versions out of the store with the caches in front (read-caches.ts):
+//  - the caller's tag listing: per principal, one tags/list per tags TTL, parsed and sorted once
+//    (tag-lists.ts); the SAME object while it lives, so results derived from it are memoized on it;
+//  - tag -> index descriptor: shared by every caller, but used for a caller only when the caller's OWN
+//    listing holds the tag (the gate); old entries are still served and revalidated in the background
+//    (tag-digests.ts, tag-revalidator.ts);
+//  - parsed manifests and small blobs by digest (immutable, shared).
+// A warm listing costs at most one tags/list per tags TTL and nothing else on the request path; a cold
+// one costs one tags/list plus one manifest GET per version not known yet, run in parallel with a bound.
 import { createHash } from 'node:crypto';
 import { OciError, isOciError } from '../oci/errors.js';
 import type { Descriptor } from '../oci/types.js';
 import { parseMetadataManifest, parsePlatformManifest, parseProviderIndex } from '../layout/provider-index.js';
-import { tagToVersion } from '../layout/names.js';
-import { isLayoutError } from '../layout/errors.js';
+import { isLayoutError, type LayoutError } from '../layout/errors.js';
 import type { ProviderIndex, ProviderMetadataLayers, ProviderPackageLayer, ProviderPlatformEntry } from '../layout/types.js';
 import { callOpts, mapLimit, type Caller, type RegistryDeps } from './context.js';
+import type { VersionTag, VersionTagList } from './tag-lists.js';
+
+export type { VersionTag, VersionTagList } from './tag-lists.js';
 
 /** Upstream manifest GETs in flight at once for one cold listing. */
 const LISTING_CONCURRENCY = 16;
 /** Largest small blob (SHA256SUMS, signature, key, registry manifest) read into memory. */
 export const MAX_SMALL_BLOB = 1024 * 1024;
 
-export interface VersionTag {
-  version: string;
-  tag: string;
+/** The caller's listing of `repository` (cached per principal for the tags TTL, single-flight). */
+export async function versionTagList(deps: RegistryDeps, repository: string, caller: Caller): Promise<VersionTagList> {
+  const cached = deps.tags.get(repository, caller.principal);
+  if (cached) return cached;
+  return deps.flight.do(`tags|${repository}|${caller.principal}`, async () => {
+    const epoch = deps.epochs.get(repository);
+    const tags = await deps.store.listTags(repository, callOpts(caller));
+    // A publish or delete here while the listing was in flight: answer with it, but do not keep it.
+    return deps.tags.set(repository, caller.principal, tags, deps.epochs.get(repository) === epoch);
+  });
 }
 
-/** Version tags of a repository (non-version tags ignored), from cache or one tags/list. */
-export async function listVersionTags(deps: RegistryDeps, repository: string, caller: Caller): Promise<VersionTag[]> {
-  const key = `${repository}|${caller.principal}`;
-  let tags = deps.tags.get(key);
-  if (!tags) {
-    tags = await deps.flight.do(`tags|${key}`, () => deps.store.listTags(repository, callOpts(caller)));
-    deps.tags.set(key, tags);
-  }
-  const out: VersionTag[] = [];
-  for (const tag of tags) {
-    const version = tagToVersion(tag);
-    if (version !== null) out.push({ version, tag });
-  }
-  return out;
+/** Version tags of a repository, oldest first (non-version tags ignored). Frozen: do not mutate. */
+export async function listVersionTags(deps: RegistryDeps, repository: string, caller: Caller): Promise<readonly VersionTag[]> {
+  return (await versionTagList(deps, repository, caller)).versions;
 }
 
-/** A provider version's index, resolved by tag (cached per principal) and parsed (cached by digest). */
+/**
+ * The shared descriptor of `tag`, for a tag taken from the caller's OWN listing (the caller passed the
+ * gate). A stale entry is served and queued for a background HEAD with the caller's credential.
+ */
+export function listedTagDescriptor(deps: RegistryDeps, repository: string, tag: string, caller: Caller): Descriptor | undefined {
+  const entry = deps.tagDigests.get(repository, tag);
+  if (entry === undefined) return undefined;
+  if (deps.tagDigests.isStale(entry)) deps.revalidator.schedule(repository, tag, entry, caller.credential);
+  return entry.descriptor;
+}
+
+/**
+ * The shared descriptor of `tag` when the caller's own listing holds the tag; undefined otherwise (then the
+ * caller reads the tag upstream with its own credential, and the registry decides).
+ */
+export async function gatedTagDescriptor(deps: RegistryDeps, repository: string, tag: string, caller: Caller): Promise<Descriptor | undefined> {
+  if (deps.tagDigests.revalidateMs <= 0) return undefined; // caching disabled (tags_ttl = 0): nothing to gate
+  const list = await versionTagList(deps, repository, caller);
+  return list.has(tag) ? listedTagDescriptor(deps, repository, tag, caller) : undefined;
+}
+
+/** Records what `tag` points at; a changed digest invalidates the repository's memoized results. */
+export function recordTag(deps: RegistryDeps, repository: string, tag: string, descriptor: Descriptor): void {
+  const previous = deps.tagDigests.get(repository, tag);
+  deps.tagDigests.set(repository, tag, descriptor);
+  if (previous !== undefined && previous.descriptor.digest !== descriptor.digest) deps.epochs.bump(repository);
+}
+
+/** Forgets a tag whose cached digest no longer resolves (moved, old manifest deleted). */
+export function forgetTag(deps: RegistryDeps, repository: string, tag: string): void {
+  deps.tagDigests.delete(repository, tag);
+  deps.epochs.bump(repository);
+}
+
+/** A parsed index, or why the manifest is not a provider index: both cached by digest (immutable). */
+type ParsedIndex = { index: ProviderIndex } | { invalid: LayoutError };
+
+function unwrapIndex(descriptor: Descriptor, parsed: ParsedIndex): { descriptor: Descriptor; index: ProviderIndex } {
+  if ('invalid' in parsed) throw parsed.invalid;
+  return { descriptor, index: parsed.index };
+}
+
+/** A provider version's index: tag resolved through the gated shared cache, parsed index cached by digest. */
 export async function readProviderIndex(
   deps: RegistryDeps,
   repository: string,
   tag: string,
   caller: Caller,
 ): Promise<{ descriptor: Descriptor; index: ProviderIndex }> {
-  const key = `${repository}|${tag}|${caller.principal}`;
-  const known = deps.tagDigests.get(key);
+  return readIndexAt(deps, repository, tag, await gatedTagDescriptor(deps, repository, tag, caller), caller);
+}
+
+async function readIndexAt(deps: RegistryDeps, repository: string, tag: string, known: Descriptor | undefined, caller: Caller) {
   if (known) {
-    const cached = deps.content.get<ProviderIndex>(`provider-index|${known.digest}`);
-    if (cached) return { descriptor: known, index: cached };
+    const cached = deps.content.get<ParsedIndex>(`provider-index|${known.digest}`);
+    if (cached) return unwrapIndex(known, cached);
     try {
-      return await fetchIndex(deps, repository, known.digest, caller, key);
+      return await fetchIndex(deps, repository, known.digest, caller);
     } catch (err) {
       // The tag may have moved and the old index been deleted: resolve the tag afresh once.
       if (!isOciError(err, 'NOT_FOUND')) throw err;
-      deps.tagDigests.delete(key);
+      forgetTag(deps, repository, tag);
     }
   }
-  return fetchIndex(deps, repository, tag, caller, key);
+  return fetchIndex(deps, repository, tag, caller, tag);
 }
 
-async function fetchIndex(deps: RegistryDeps, repository: string, reference: string, caller: Caller, tagKey: string) {
-  return deps.flight.do(`index|${tagKey}|${reference}`, async () => {
+/** GET an index by tag (then recorded as what `tag` points at) or by digest, per principal single-flight. */
+async function fetchIndex(deps: RegistryDeps, repository: string, reference: string, caller: Caller, tag?: string) {
+  const { descriptor, parsed } = await deps.flight.do(`index|${repository}|${reference}|${caller.principal}`, async () => {
     const { descriptor, bytes } = await deps.store.fetchManifest(repository, reference, callOpts(caller));
-    let index = deps.content.get<ProviderIndex>(`provider-index|${descriptor.digest}`);
-    if (!index) {
-      index = parseProviderIndex(bytes, descriptor.mediaType);
-      deps.content.set(`provider-index|${descriptor.digest}`, index, bytes.length * 2 + 256);
+    const ckey = `provider-index|${descriptor.digest}`;
+    let parsed = deps.content.get<ParsedIndex>(ckey);
+    if (!parsed) {
+      try {
+        parsed = { index: parseProviderIndex(bytes, descriptor.mediaType) };
+      } catch (err) {
+        if (!isLayoutError(err)) throw err;
+        parsed = { invalid: err };
+      }
+      deps.content.set(ckey, parsed, bytes.length * 2 + 256);
     }
-    deps.tagDigests.set(tagKey, descriptor);
-    return { descriptor, index };
+    if (tag !== undefined) recordTag(deps, repository, tag, descriptor);
+    return { descriptor, parsed };
   });
+  return unwrapIndex(descriptor, parsed);
 }
 
-/** Indexes of many version tags at once (cold listing), skipping tags that vanished or do not parse. */
-export async function readProviderIndexes(
-  deps: RegistryDeps,
-  repository: string,
-  tags: VersionTag[],
-  caller: Caller,
-): Promise<Array<VersionTag & { index?: ProviderIndex; error?: string }>> {
-  return mapLimit(tags, LISTING_CONCURRENCY, async (t) => {
+/** One version of a listing: its index, or why it is hidden (`vanished`: gone while listing, not cached). */
+export type ListedIndex = VersionTag & { index?: ProviderIndex; error?: string; vanished?: boolean };
+
+/**
+ * Indexes of every version in the caller's own listing. Versions whose tag and index are cached are read
+ * synchronously; only the others go upstream (in parallel, bounded). Tags that vanished or do not parse
+ * come back with `error`.
+ */
+export async function readProviderIndexes(deps: RegistryDeps, repository: string, list: VersionTagList, caller: Caller): Promise<ListedIndex[]> {
+  const tags = list.versions;
+  const out = new Array<ListedIndex>(tags.length);
+  const missing: number[] = [];
+  for (let i = 0; i < tags.length; i++) {
+    const t = tags[i]!;
+    const known = listedTagDescriptor(deps, repository, t.tag, caller);
+    const parsed = known && deps.content.get<ParsedIndex>(`provider-index|${known.digest}`);
+    if (!parsed) missing.push(i);
+    else out[i] = 'index' in parsed ? { ...t, index: parsed.index } : { ...t, error: parsed.invalid.message };
+  }
+  await mapLimit(missing, LISTING_CONCURRENCY, async (i) => {
+    const t = tags[i]!;
     try {
-      const { index } = await readProviderIndex(deps, repository, t.tag, caller);
-      return { ...t, index };
+      const { index } = await readIndexAt(deps, repository, t.tag, listedTagDescriptor(deps, repository, t.tag, caller), caller);
+      out[i] = { ...t, index };
     } catch (err) {
-      if (isOciError(err, 'NOT_FOUND')) return { ...t, error: 'tag disappeared while listing' };
-      if (isLayoutError(err)) return { ...t, error: err.message };
-      throw err;
+      if (isOciError(err, 'NOT_FOUND')) out[i] = { ...t, error: 'tag disappeared while listing', vanished: true };
+      else if (isLayoutError(err)) out[i] = { ...t, error: err.message };
+      else throw err;
     }
   });
+  return out;
 }
 
 /** The zip layer of one platform (per-platform manifest, cached by digest). */
@@ -154,8 +223,12 @@ export async function readSmallBlob(deps: RegistryDeps, repository: string, desc
   });
 }
 
-/** Forgets what this replica knows of a repository's tags (after its own publish or delete). */
+/**
+ * Forgets what this replica knows of a repository's tags (after its own publish or delete): every
+ * principal's listing, the shared tag -> digest entries, and (epoch bump) every memoized result.
+ */
 export function invalidateRepository(deps: RegistryDeps, repository: string): void {
-  deps.tags.deletePrefix(`${repository}|`);
-  deps.tagDigests.deletePrefix(`${repository}|`);
+  deps.tags.deleteRepository(repository);
+  deps.tagDigests.deleteRepository(repository);
+  deps.epochs.bump(repository);
 }

@@ -1,16 +1,16 @@
 // Use cases of the provider registry protocol (providers.v1): list a provider's versions, and describe
 // one platform's package with signed download URLs. Reference: protocols.md §4; Terraform
 // internal/getproviders/registry_client.go (fields read), OpenTofu likewise.
-import semver from 'semver';
 import { AppError } from '../errors.js';
-import { canonicalVersion as layoutCanonicalVersion, providerRepository, versionToTag } from '../layout/names.js';
+import { canonicalVersion as layoutCanonicalVersion } from '../layout/names.js';
 import { defaultProviderFilename, shasumsFilename } from '../layout/provider-index.js';
 import { readPublicKey } from '../verify/gpg.js';
 import type { Caller, RegistryDeps } from './context.js';
 import { sealDownload } from './download-tickets.js';
-import { listVersionTags, readMetadata, readPlatformLayer, readProviderIndex, readProviderIndexes, readSmallBlob } from './provider-reader.js';
+import { memoizedDocument, memoizedListing } from './memoized.js';
+import { readMetadata, readPlatformLayer, readProviderIndex, readProviderIndexes, readSmallBlob } from './provider-reader.js';
 import { toAppError } from './upstream-errors.js';
-import { parseProviderAddress, type ProviderAddress } from './addresses.js';
+import { locateProvider, parseVersion, type ProviderAddress } from './addresses.js';
 
 /** Plugin protocol recorded when a release says nothing (as the seed registry does). */
 export const DEFAULT_PROTOCOLS = ['5.0'];
@@ -26,41 +26,44 @@ export interface ProviderVersionList {
   warnings: string[];
 }
 
-/** GET :namespace/:type/versions — every version servable on providers.v1, oldest first. */
+/**
+ * GET :namespace/:type/versions — every version servable on providers.v1, oldest first. Memoized on the
+ * caller's listing (memoized.ts): a warm request returns the SAME object, and the HTTP layer its JSON text.
+ */
 export async function listProviderVersions(deps: RegistryDeps, namespace: string, type: string, caller: Caller): Promise<ProviderVersionList> {
-  const addr = parseProviderAddress(deps.publicHostname, namespace, type);
-  const repository = providerRepository(deps.prefix, addr.hostname, addr.namespace, addr.type);
-  const notFound: [ 'PROVIDER_NOT_FOUND', string ] = ['PROVIDER_NOT_FOUND', `provider ${addr.display} does not exist`];
+  const loc = locateProvider(deps, deps.publicHostname, namespace, type);
+  const notFound: [ 'PROVIDER_NOT_FOUND', string ] = ['PROVIDER_NOT_FOUND', `provider ${loc.display} does not exist`];
   try {
-    const tags = await listVersionTags(deps, repository, caller);
-    const read = await readProviderIndexes(deps, repository, tags, caller);
-    const versions: ProviderVersionSummary[] = [];
-    const unsigned: string[] = [];
-    const broken: string[] = [];
-    for (const r of read) {
-      if (!r.index) {
-        broken.push(`${r.version} (${r.error})`);
-        continue;
+    return await memoizedListing(deps, loc.repository, caller, 'providers.v1 versions', async (list) => {
+      const read = await readProviderIndexes(deps, loc.repository, list, caller);
+      const versions: ProviderVersionSummary[] = [];
+      const unsigned: string[] = [];
+      const broken: string[] = [];
+      // The listing is sorted oldest first already (tag-lists.ts).
+      for (const r of read) {
+        if (!r.index) {
+          broken.push(`${r.version} (${r.error})`);
+          continue;
+        }
+        if (!r.index.metadata) {
+          unsigned.push(r.version);
+          continue;
+        }
+        versions.push({
+          version: r.version,
+          protocols: r.index.protocols ?? DEFAULT_PROTOCOLS,
+          platforms: r.index.platforms.map((p) => ({ os: p.os, arch: p.arch })),
+        });
       }
-      if (!r.index.metadata) {
-        unsigned.push(r.version);
-        continue;
+      const warnings: string[] = [];
+      if (unsigned.length > 0) {
+        warnings.push(
+          `${loc.display}: version(s) ${unsigned.join(', ')} are stored without a signed SHA256SUMS and are only served through the network mirror`,
+        );
       }
-      versions.push({
-        version: r.version,
-        protocols: r.index.protocols ?? DEFAULT_PROTOCOLS,
-        platforms: r.index.platforms.map((p) => ({ os: p.os, arch: p.arch })),
-      });
-    }
-    versions.sort((a, b) => semver.compare(a.version, b.version));
-    const warnings: string[] = [];
-    if (unsigned.length > 0) {
-      warnings.push(
-        `${addr.display}: version(s) ${unsigned.join(', ')} are stored without a signed SHA256SUMS and are only served through the network mirror`,
-      );
-    }
-    if (broken.length > 0) warnings.push(`${addr.display}: version(s) ${broken.join('; ')} could not be read and are hidden`);
-    return { versions, warnings };
+      if (broken.length > 0) warnings.push(`${loc.display}: version(s) ${broken.join('; ')} could not be read and are hidden`);
+      return { result: Object.freeze({ versions, warnings }), cacheable: !read.some((r) => r.vanished) };
+    });
   } catch (err) {
     throw toAppError(err, notFound, deps.store.describe);
   }
@@ -79,56 +82,72 @@ export interface ProviderPackage {
   key: { keyId: string; asciiArmor: string };
 }
 
-/** GET :namespace/:type/:version/download/:os/:arch. */
+/**
+ * GET :namespace/:type/:version/download/:os/:arch. The document (with its three sealed tickets) is
+ * memoized per principal for the document window (memoized.ts), so a warm request seals nothing.
+ */
 export async function findProviderPackage(
   deps: RegistryDeps,
   input: { namespace: string; type: string; version: string; os: string; arch: string },
   caller: Caller,
 ): Promise<ProviderPackage> {
-  const addr = parseProviderAddress(deps.publicHostname, input.namespace, input.type);
-  const version = canonicalVersion(input.version);
-  const repository = providerRepository(deps.prefix, addr.hostname, addr.namespace, addr.type);
-  const where = `${addr.display} ${version}`;
+  const loc = locateProvider(deps, deps.publicHostname, input.namespace, input.type);
+  const { version, tag } = parseVersion(deps, input.version);
+  const where = `${loc.display} ${version}`;
   try {
-    const { index } = await readProviderIndex(deps, repository, versionToTag(version), caller).catch((err: unknown) => {
-      throw toAppError(err, ['VERSION_NOT_FOUND', `provider ${addr.display} has no version ${version}`], deps.store.describe);
-    });
-    const entry = index.platforms.find((p) => p.os === input.os && p.arch === input.arch);
-    if (!entry) {
-      const available = index.platforms.map((p) => `${p.os}_${p.arch}`).join(', ') || 'none';
-      throw new AppError('PLATFORM_NOT_FOUND', `provider ${where} is not available for ${input.os}_${input.arch} (available: ${available})`);
-    }
-    if (!index.metadata) {
-      throw new AppError(
-        'VERSION_NOT_FOUND',
-        `provider ${where} has no signed SHA256SUMS; install it through the network mirror or tofu's oci_mirror`,
-      );
-    }
-    const [layer, meta] = await Promise.all([
-      readPlatformLayer(deps, repository, entry, caller),
-      readMetadata(deps, repository, index.metadata, caller),
-    ]);
-    const armored = (await readSmallBlob(deps, repository, meta.publicKey, caller)).toString('utf8');
-    const keyId = index.keyId ?? (await keyIdOf(deps, meta.publicKey.digest, armored));
-    const filename = layer.filename ?? entry.filename ?? defaultProviderFilename(addr.type, version, input.os, input.arch);
-    const sumsName = meta.shasumsFilename ?? shasumsFilename(addr.type, version);
-    return {
-      protocols: index.protocols ?? DEFAULT_PROTOCOLS,
-      os: input.os,
-      arch: input.arch,
-      filename,
-      shasum: layer.shasumHex,
-      size: layer.layer.size,
-      downloads: {
-        zip: sealDownload(deps, caller, repository, layer.layer, filename, 'application/zip'),
-        shasums: sealDownload(deps, caller, repository, meta.shasums, sumsName, 'text/plain; charset=utf-8'),
-        signature: sealDownload(deps, caller, repository, meta.signature, `${sumsName}.sig`, 'application/pgp-signature'),
-      },
-      key: { keyId, asciiArmor: armored },
-    };
+    const key = `providers.v1 download|${tag}|${input.os.length}:${input.os}|${input.arch}`;
+    return await memoizedDocument(deps, loc.repository, tag, caller, key, () => describePackage(deps, loc, version, tag, input, caller));
   } catch (err) {
     throw toAppError(err, ['VERSION_NOT_FOUND', `provider ${where} not found`], deps.store.describe);
   }
+}
+
+async function describePackage(
+  deps: RegistryDeps,
+  loc: ProviderAddress & { repository: string },
+  version: string,
+  tag: string,
+  input: { os: string; arch: string },
+  caller: Caller,
+): Promise<ProviderPackage> {
+  const { repository } = loc;
+  const where = `${loc.display} ${version}`;
+  const { index } = await readProviderIndex(deps, repository, tag, caller).catch((err: unknown) => {
+    throw toAppError(err, ['VERSION_NOT_FOUND', `provider ${loc.display} has no version ${version}`], deps.store.describe);
+  });
+  const entry = index.platforms.find((p) => p.os === input.os && p.arch === input.arch);
+  if (!entry) {
+    const available = index.platforms.map((p) => `${p.os}_${p.arch}`).join(', ') || 'none';
+    throw new AppError('PLATFORM_NOT_FOUND', `provider ${where} is not available for ${input.os}_${input.arch} (available: ${available})`);
+  }
+  if (!index.metadata) {
+    throw new AppError(
+      'VERSION_NOT_FOUND',
+      `provider ${where} has no signed SHA256SUMS; install it through the network mirror or tofu's oci_mirror`,
+    );
+  }
+  const [layer, meta] = await Promise.all([
+    readPlatformLayer(deps, repository, entry, caller),
+    readMetadata(deps, repository, index.metadata, caller),
+  ]);
+  const armored = (await readSmallBlob(deps, repository, meta.publicKey, caller)).toString('utf8');
+  const keyId = index.keyId ?? (await keyIdOf(deps, meta.publicKey.digest, armored));
+  const filename = layer.filename ?? entry.filename ?? defaultProviderFilename(loc.type, version, input.os, input.arch);
+  const sumsName = meta.shasumsFilename ?? shasumsFilename(loc.type, version);
+  return Object.freeze({
+    protocols: index.protocols ?? DEFAULT_PROTOCOLS,
+    os: input.os,
+    arch: input.arch,
+    filename,
+    shasum: layer.shasumHex,
+    size: layer.layer.size,
+    downloads: {
+      zip: sealDownload(deps, caller, repository, layer.layer, filename, 'application/zip'),
+      shasums: sealDownload(deps, caller, repository, meta.shasums, sumsName, 'text/plain; charset=utf-8'),
+      signature: sealDownload(deps, caller, repository, meta.signature, `${sumsName}.sig`, 'application/pgp-signature'),
+    },
+    key: { keyId, asciiArmor: armored },
+  });
 }
 
 async function keyIdOf(deps: RegistryDeps, digest: string, armored: string): Promise<string> {

@@ -14,14 +14,13 @@ import { createLayoutStore } from '../oci/layout-store.js';
 import { createRegistryStore } from '../oci/remote/registry-store.js';
 import type { OciStore } from '../oci/store.js';
 import { normalizeHostname } from '../layout/names.js';
-import { ContentCache, SingleFlight, TtlCache } from '../registry/lru-cache.js';
+import { createReadCaches } from '../registry/read-caches.js';
 import type { RegistryDeps } from '../registry/context.js';
 import { createServices, type Services } from '../registry/services.js';
 import { createModuleServices, type ModuleServices } from '../modules/services.js';
 import { KeyedLock } from '../publish/keyed-lock.js';
 import { createPublishServices, type PublishServices } from '../publish/services.js';
 import { createSealedTokens } from '../signing/sealed-token.js';
-import type { Descriptor } from '../oci/types.js';
 
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
   return pino(
@@ -67,22 +66,27 @@ export interface ServerDeps {
 }
 
 export interface ServerDepsOptions {
-  /** Clock in ms for download tickets (tests). */
+  /** Clock in ms for download tickets and the read caches (tests). */
   now?: () => number;
 }
 
 export function createServerDeps(config: Config, logger: Logger, store: OciStore, opts: ServerDepsOptions = {}): ServerDeps {
-  const ttlMs = config.cache.tagsTtl * 1000;
+  const now = opts.now ?? (() => Date.now());
   const registry: RegistryDeps = {
     store,
     prefix: config.storage.prefix,
     publicHostname: normalizeHostname(config.server.registryHostname),
-    content: new ContentCache(config.cache.maxBytes),
-    tags: new TtlCache<string[]>(ttlMs, 10_000),
-    // Version tags are not moved by this server; a tag's index is re-resolved after 30 tag TTLs.
-    tagDigests: new TtlCache<Descriptor>(ttlMs * 30, 200_000),
-    flight: new SingleFlight(),
-    tokens: createSealedTokens(config.server.secrets, opts.now),
+    // Caches and memo tables, their sizes and lifetimes: src/registry/read-caches.ts. Version tags are not
+    // moved by this server; a shared tag -> index entry is revalidated in the background after 30 tag TTLs.
+    ...createReadCaches({
+      store,
+      logger,
+      tagsTtlMs: config.cache.tagsTtl * 1000,
+      downloadTtl: config.server.downloadUrlTtl,
+      maxBytes: config.cache.maxBytes,
+      now,
+    }),
+    tokens: createSealedTokens(config.server.secrets, now),
     downloadTtl: config.server.downloadUrlTtl,
     downloadMode: config.server.downloadMode,
     tmpDir: join(tmpdir(), 'tf-oci-registry'),

@@ -7,6 +7,7 @@ import { after, afterEach, describe, it } from 'node:test';
 import { Agent } from 'undici';
 import { createRegistryStore } from '../../src/oci/remote/registry-store.js';
 import { parseNextLink } from '../../src/oci/remote/tags.js';
+import { isOciError } from '../../src/oci/errors.js';
 import { withDigest } from '../../src/oci/remote/upload.js';
 import { sha256Digest } from '../../src/oci/store-support.js';
 import { MEDIA_TYPE_IMAGE_MANIFEST } from '../../src/oci/types.js';
@@ -111,6 +112,24 @@ describe('blob verification', () => {
     });
     const got = await store.fetchBlob('a/b', wanted);
     await expectCode(collect(got.body), 'DIGEST_MISMATCH');
+  });
+
+  it("verify: 'size' passes other bytes of the right length through, and still refuses a short body", async () => {
+    const wanted = sha256Digest(Buffer.from('the real blob'));
+    const { store } = await fake((_req, res) => {
+      res.writeHead(200, { 'content-length': '13' });
+      res.end('not the blob!');
+    });
+    const got = await store.fetchBlob('a/b', wanted, { verify: 'size' });
+    assert.equal((await collect(got.body)).toString(), 'not the blob!', 'the receiver verifies the content (terraform: SHA256SUMS)');
+
+    const short = await fake((_req, res) => {
+      res.writeHead(200, { 'content-length': '13' });
+      res.write('not the');
+      setTimeout(() => res.destroy(), 20);
+    });
+    const cut = await short.store.fetchBlob('a/b', wanted, { verify: 'size' });
+    await assert.rejects(collect(cut.body), (err: unknown) => isOciError(err), 'a dropped connection fails the stream as an OciError');
   });
 
   it('refuses a blob response without Content-Length', async () => {

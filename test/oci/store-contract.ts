@@ -47,6 +47,9 @@ export function storeContract(name: string, setup: () => Promise<ContractTarget>
       assert.equal(fetched.size, whole.length);
       assert.equal(fetched.digest, desc.digest);
       assert.ok((await collect(fetched.body)).equals(whole));
+      const sizeOnly = await store.fetchBlob(repo, desc.digest, { ...o, verify: 'size' });
+      assert.equal(sizeOnly.size, whole.length);
+      assert.ok((await collect(sizeOnly.body)).equals(whole), "verify: 'size' streams the same bytes");
     });
 
     it('pushes a blob from a Buffer (twice: idempotent) and an empty blob', async () => {

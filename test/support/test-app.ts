@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { createApp } from '../../src/app.js';
 import type { OciStore } from '../../src/oci/store.js';
-import type { Descriptor } from '../../src/oci/types.js';
-import { ContentCache, SingleFlight, TtlCache } from '../../src/registry/lru-cache.js';
+import { createReadCaches } from '../../src/registry/read-caches.js';
 import type { RegistryDeps } from '../../src/registry/context.js';
 import { createServices } from '../../src/registry/services.js';
 import { createSealedTokens } from '../../src/signing/sealed-token.js';
@@ -37,10 +36,16 @@ export function buildTestApp(store: OciStore, opts: TestAppOptions = {}) {
     store,
     prefix: opts.prefix ?? 'tf',
     publicHostname: normalizeHostname(publicUrl.host),
-    content: new ContentCache(32 * 1024 * 1024),
-    tags: new TtlCache<string[]>(ttl, 1000, () => clock.now),
-    tagDigests: new TtlCache<Descriptor>(ttl * 30, 1000, () => clock.now),
-    flight: new SingleFlight(),
+    ...createReadCaches({
+      store,
+      logger,
+      tagsTtlMs: ttl,
+      downloadTtl: opts.downloadTtl ?? 300,
+      maxBytes: 32 * 1024 * 1024,
+      now: () => clock.now,
+      maxTagLists: 1000,
+      maxTagDigests: 1000,
+    }),
     tokens: createSealedTokens(opts.secrets ?? ['test-secret-0123456789abcdef'], () => clock.now),
     downloadTtl: opts.downloadTtl ?? 300,
     tmpDir: join(tmpdir(), 'tf-oci-registry-test'),

@@ -43,7 +43,7 @@ export function downloadRoutes(services: Services): Hono<AppEnv> {
     if (outgoing && 'writeHead' in outgoing) {
       outgoing.writeHead(200, headers);
       d.body.on('error', (err) => {
-        c.get('log').warn({ err }, 'upstream blob stream failed mid-download');
+        c.get('log').logger.warn({ err }, 'upstream blob stream failed mid-download');
         outgoing.destroy(err);
       });
       outgoing.on('close', () => d.body.destroy());

@@ -7,18 +7,22 @@
 import { Hono } from 'hono';
 import type { ModuleServices } from '../../modules/services.js';
 import type { AppEnv } from '../env.js';
-import { jsonResponse } from '../json.js';
+import type { ModuleVersionList } from '../../modules/module-registry.js';
+import { JsonBodies, jsonText } from '../json.js';
 
 /** `downloadBase` is the absolute URL of the download route, ending with "/" (e.g. https://host/download/). */
 export function modulesV1Routes(services: ModuleServices, downloadBase: string): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
+  const versionsBodies = new JsonBodies<ModuleVersionList>((list) => ({
+    modules: [{ source: list.source, versions: list.versions.map((version) => ({ version })) }],
+  }));
   app.get('/v1/modules/:namespace/:name/:system/versions', async (c) => {
     const list = await services.listModuleVersions(
       { namespace: c.req.param('namespace'), name: c.req.param('name'), system: c.req.param('system') },
       c.get('caller'),
     );
-    return jsonResponse(c, { modules: [{ source: list.source, versions: list.versions.map((version) => ({ version })) }] });
+    return jsonText(c, versionsBodies.text(list));
   });
 
   app.get('/v1/modules/:namespace/:name/:system/:version/download', async (c) => {
