@@ -3,12 +3,13 @@
 // shared by every caller but used only for tags in the caller's own listing (revalidated in the
 // background when old), and parsed manifests by digest (immutable, shared). A warm listing costs at most
 // one tags/list per tags TTL; a cold one adds one manifest GET per version not known yet, in parallel.
-import { isLayoutError, type LayoutError } from '../layout/errors.js';
+import { isLayoutError } from '../layout/errors.js';
 import { parseModuleManifest } from '../layout/module-manifest.js';
 import type { ModulePackage } from '../layout/types.js';
 import { isOciError } from '../oci/errors.js';
 import type { Descriptor } from '../oci/types.js';
-import { callOpts, mapLimit, type Caller, type RegistryDeps } from '../registry/context.js';
+import { mapLimit, type Caller, type RegistryDeps } from '../registry/context.js';
+import { readTaggedManifest, type ManifestKind, type TagHooks } from '../registry/tagged-manifests.js';
 import { forgetTag, gatedTagDescriptor, listedTagDescriptor, recordTag, type VersionTag } from '../registry/provider-reader.js';
 
 /** Upstream manifest GETs in flight at once for one cold listing. */
@@ -27,48 +28,13 @@ export async function readModuleVersion(deps: RegistryDeps, repository: string, 
   return readModuleAt(deps, repository, tag, await gatedTagDescriptor(deps, repository, tag, caller), caller);
 }
 
+/** Module packages as a manifest kind (tagged-manifests.ts): parsed with OpenTofu's rules, cached by digest. */
+const MODULE_PACKAGE: ManifestKind<ModulePackage> = { cacheKey: 'module-manifest', parse: parseModuleManifest };
+const TAG_HOOKS: TagHooks = { recordTag, forgetTag };
+
 async function readModuleAt(deps: RegistryDeps, repository: string, tag: string, known: Descriptor | undefined, caller: Caller): Promise<ReadModule> {
-  if (known) {
-    const cached = deps.content.get<Parsed>(`module-manifest|${known.digest}`);
-    if (cached) return unwrap(known, cached);
-    try {
-      return await fetchModule(deps, repository, known.digest, caller);
-    } catch (err) {
-      // The tag may have moved and the old manifest been deleted: resolve the tag afresh once.
-      if (!isOciError(err, 'NOT_FOUND')) throw err;
-      forgetTag(deps, repository, tag);
-    }
-  }
-  return fetchModule(deps, repository, tag, caller, tag);
-}
-
-/** A parsed manifest, or why it is not a module package: both cached by digest (manifests are immutable). */
-type Parsed = { pkg: ModulePackage } | { invalid: LayoutError };
-
-function unwrap(descriptor: Descriptor, parsed: Parsed): ReadModule {
-  if ('invalid' in parsed) throw parsed.invalid;
-  return { descriptor, pkg: parsed.pkg };
-}
-
-/** GET a manifest by tag (then recorded as what `tag` points at) or by digest, per principal single-flight. */
-async function fetchModule(deps: RegistryDeps, repository: string, reference: string, caller: Caller, tag?: string): Promise<ReadModule> {
-  const { descriptor, parsed } = await deps.flight.do(`module|${repository}|${reference}|${caller.principal}`, async () => {
-    const { descriptor, bytes } = await deps.store.fetchManifest(repository, reference, callOpts(caller));
-    const ckey = `module-manifest|${descriptor.digest}`;
-    let parsed = deps.content.get<Parsed>(ckey);
-    if (!parsed) {
-      try {
-        parsed = { pkg: parseModuleManifest(bytes, descriptor.mediaType) };
-      } catch (err) {
-        if (!isLayoutError(err)) throw err;
-        parsed = { invalid: err };
-      }
-      deps.content.set(ckey, parsed, bytes.length * 2 + 256);
-    }
-    if (tag !== undefined) recordTag(deps, repository, tag, descriptor);
-    return { descriptor, parsed };
-  });
-  return unwrap(descriptor, parsed);
+  const { descriptor, value } = await readTaggedManifest(deps, TAG_HOOKS, MODULE_PACKAGE, repository, tag, known, caller);
+  return { descriptor, pkg: value };
 }
 
 /**

@@ -11,10 +11,11 @@ import { createHash } from 'node:crypto';
 import { OciError, isOciError } from '../oci/errors.js';
 import type { Descriptor } from '../oci/types.js';
 import { parseMetadataManifest, parsePlatformManifest, parseProviderIndex } from '../layout/provider-index.js';
-import { isLayoutError, type LayoutError } from '../layout/errors.js';
+import { isLayoutError } from '../layout/errors.js';
 import type { ProviderIndex, ProviderMetadataLayers, ProviderPackageLayer, ProviderPlatformEntry } from '../layout/types.js';
 import { callOpts, mapLimit, type Caller, type RegistryDeps } from './context.js';
 import type { VersionTag, VersionTagList } from './tag-lists.js';
+import { cachedParse, readTaggedManifest, type ManifestKind, type TagHooks } from './tagged-manifests.js';
 
 export type { VersionTag, VersionTagList } from './tag-lists.js';
 
@@ -74,13 +75,9 @@ export function forgetTag(deps: RegistryDeps, repository: string, tag: string): 
   deps.epochs.bump(repository);
 }
 
-/** A parsed index, or why the manifest is not a provider index: both cached by digest (immutable). */
-type ParsedIndex = { index: ProviderIndex } | { invalid: LayoutError };
-
-function unwrapIndex(descriptor: Descriptor, parsed: ParsedIndex): { descriptor: Descriptor; index: ProviderIndex } {
-  if ('invalid' in parsed) throw parsed.invalid;
-  return { descriptor, index: parsed.index };
-}
+/** Provider indexes as a manifest kind (tagged-manifests.ts): parsed with OpenTofu's rules, cached by digest. */
+const PROVIDER_INDEX: ManifestKind<ProviderIndex> = { cacheKey: 'provider-index', parse: parseProviderIndex };
+const TAG_HOOKS: TagHooks = { recordTag, forgetTag };
 
 /** A provider version's index: tag resolved through the gated shared cache, parsed index cached by digest. */
 export async function readProviderIndex(
@@ -93,39 +90,8 @@ export async function readProviderIndex(
 }
 
 async function readIndexAt(deps: RegistryDeps, repository: string, tag: string, known: Descriptor | undefined, caller: Caller) {
-  if (known) {
-    const cached = deps.content.get<ParsedIndex>(`provider-index|${known.digest}`);
-    if (cached) return unwrapIndex(known, cached);
-    try {
-      return await fetchIndex(deps, repository, known.digest, caller);
-    } catch (err) {
-      // The tag may have moved and the old index been deleted: resolve the tag afresh once.
-      if (!isOciError(err, 'NOT_FOUND')) throw err;
-      forgetTag(deps, repository, tag);
-    }
-  }
-  return fetchIndex(deps, repository, tag, caller, tag);
-}
-
-/** GET an index by tag (then recorded as what `tag` points at) or by digest, per principal single-flight. */
-async function fetchIndex(deps: RegistryDeps, repository: string, reference: string, caller: Caller, tag?: string) {
-  const { descriptor, parsed } = await deps.flight.do(`index|${repository}|${reference}|${caller.principal}`, async () => {
-    const { descriptor, bytes } = await deps.store.fetchManifest(repository, reference, callOpts(caller));
-    const ckey = `provider-index|${descriptor.digest}`;
-    let parsed = deps.content.get<ParsedIndex>(ckey);
-    if (!parsed) {
-      try {
-        parsed = { index: parseProviderIndex(bytes, descriptor.mediaType) };
-      } catch (err) {
-        if (!isLayoutError(err)) throw err;
-        parsed = { invalid: err };
-      }
-      deps.content.set(ckey, parsed, bytes.length * 2 + 256);
-    }
-    if (tag !== undefined) recordTag(deps, repository, tag, descriptor);
-    return { descriptor, parsed };
-  });
-  return unwrapIndex(descriptor, parsed);
+  const { descriptor, value } = await readTaggedManifest(deps, TAG_HOOKS, PROVIDER_INDEX, repository, tag, known, caller);
+  return { descriptor, index: value };
 }
 
 /** One version of a listing: its index, or why it is hidden (`vanished`: gone while listing, not cached). */
@@ -143,9 +109,9 @@ export async function readProviderIndexes(deps: RegistryDeps, repository: string
   for (let i = 0; i < tags.length; i++) {
     const t = tags[i]!;
     const known = listedTagDescriptor(deps, repository, t.tag, caller);
-    const parsed = known && deps.content.get<ParsedIndex>(`provider-index|${known.digest}`);
+    const parsed = known && cachedParse(deps, PROVIDER_INDEX, known.digest);
     if (!parsed) missing.push(i);
-    else out[i] = 'index' in parsed ? { ...t, index: parsed.index } : { ...t, error: parsed.invalid.message };
+    else out[i] = 'value' in parsed ? { ...t, index: parsed.value } : { ...t, error: parsed.invalid.message };
   }
   await mapLimit(missing, LISTING_CONCURRENCY, async (i) => {
     const t = tags[i]!;
