@@ -16,6 +16,9 @@ export function startupBanner(config: Config, caFile?: string): string {
     '',
     '  Network mirror — in ~/.terraformrc or ~/.tofurc:',
     `    provider_installation { network_mirror { url = "${mirror}" } }`,
+    '',
+    `  Modules (modules.v1): source = "${host}/<namespace>/<name>/<system>"`,
+    `  Publishing API: ${new URL('api/v1/', url).href} (docs/terraform.md, docs/modules.md)`,
   ];
   if (caFile) lines.push('', `  Trust the development CA: export SSL_CERT_FILE=${resolve(caFile)}`);
   if (!https) {
