@@ -18,7 +18,7 @@ import { createRegistryStore } from '../src/oci/remote/registry-store.js';
 import { summarizeProfile } from './lib/cpuprofile.js';
 import { curlConcurrent } from './lib/curl.js';
 import { createBenchSigner, pushProviderVersions, pushSharedTinyZips, THREE_PLATFORMS, versionList } from './lib/fixtures.js';
-import { canPin, pinProcess, stopAll } from './lib/processes.js';
+import { canPin, pinProcess, runMain, stopAll } from './lib/processes.js';
 import { fmtCount, startBenchRegistry } from './lib/registry.js';
 import { renderTable } from './lib/report.js';
 import { startServer } from './lib/server.js';
@@ -126,11 +126,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  async (err: unknown) => {
-    console.error(err);
-    await stopAll();
-    process.exit(1);
-  },
-);
+runMain(main);

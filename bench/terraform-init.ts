@@ -21,18 +21,17 @@
 // Runs as the `terraform-init` scenario of `npm run bench` (bench/run.ts OPTIONAL_SCENARIOS) or alone:
 //   TF_OCI_TERRAFORM=/path/to/terraform node --import tsx bench/terraform-init.ts [--quick]
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Agent, request } from 'undici';
 import { buildReleases, hostBlock, mainTf, mirrorBlock, NAMESPACE, PLATFORMS, TYPE, type Releases } from '../test/e2e/fixtures.js';
 import { REGISTRY_HOST, startStack, type Stack } from '../test/e2e/stack.js';
-import { sha256File } from '../test/support/provider-build.js';
 import { findTerraform, requireTerraform, terraformWorkspace } from '../test/support/terraform.js';
-import { NGINX_BIN } from './lib/nginx.js';
-import { freePort, spawnTracked, stopAll, stopChild } from './lib/processes.js';
+import { startNginxMirror, writeZhFirstCopy, type NginxMirror } from './lib/mirror-anchor.js';
+import { stopAll } from './lib/processes.js';
+import { duBytes, parsePhases, type Phases } from './lib/terraform-phases.js';
 import { renderTable } from './lib/report.js';
 import { median, ratio, spread } from './lib/stats.js';
 import type { BenchContext, Scenario, ScenarioResult, Table } from './scenario.js';
@@ -72,23 +71,6 @@ interface Run {
   endedAt: number;
 }
 
-/** Phases of one traced `terraform init`, ms (from the TF_LOG=trace timestamps, millisecond resolution). */
-interface Phases {
-  /** spawn -> first log line: exec, Go runtime and package init of a ~90 MB binary. */
-  startup: number;
-  /** first log line -> first HTTP request: CLI config, configuration, backend, state. */
-  cli: number;
-  /** first HTTP request -> package download starts: versions / download JSON / SHA256SUMS / .sig, or index.json / <version>.json. */
-  metadata: number;
-  /** package download starts -> last log line: download, checksum (+ GPG), unzip into the plugin cache, link. */
-  pkg: number;
-  /** v1 only: package download starts -> "Provider signed by": download + checksum + signature check. */
-  verified?: number;
-  /** last log line -> exit: lock file hashes and write, exit. */
-  exit: number;
-  total: number;
-}
-
 function isCI(): boolean {
   const ci = process.env.CI;
   return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
@@ -110,131 +92,6 @@ function skipped(reason: string): ScenarioResult {
 const sec = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : 'n/a');
 const msText = (ms: number | undefined) => (ms !== undefined && Number.isFinite(ms) ? `${ms.toFixed(0)} ms` : '—');
 const pct = (part: number, whole: number) => (Number.isFinite(part) && Number.isFinite(whole) && whole > 0 ? `${((100 * part) / whole).toFixed(0)} %` : 'n/a');
-
-/** Parses a TF_LOG=trace file into phases; undefined when a marker is missing (another terraform version). */
-export function parsePhases(log: string, startedAt: number, endedAt: number): Phases | undefined {
-  const lines: Array<{ t: number; text: string }> = [];
-  for (const line of log.split('\n')) {
-    const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (.*)$/.exec(line);
-    if (m) lines.push({ t: Date.parse(m[1]!), text: m[2]! });
-  }
-  const at = (re: RegExp) => lines.find((l) => re.test(l.text))?.t;
-  const first = lines[0]?.t;
-  const last = lines.at(-1)?.t;
-  const get = at(/(?:\] GET|HTTP client GET request to) https:\/\//);
-  const install = at(/providercache\.Dir\.InstallPackage: installing/);
-  const signed = at(/Provider signed by/);
-  if (first === undefined || last === undefined || get === undefined || install === undefined) return undefined;
-  return {
-    startup: first - startedAt,
-    cli: get - first,
-    metadata: install - get,
-    pkg: last - install,
-    ...(signed !== undefined ? { verified: signed - install } : {}),
-    exit: endedAt - last,
-    total: endedAt - startedAt,
-  };
-}
-
-/** Sum of file sizes under a directory (the unpacked provider). */
-function duBytes(dir: string): number {
-  let n = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    n += e.isDirectory() ? duBytes(p) : e.isFile() ? statSync(p).size : 0;
-  }
-  return n;
-}
-
-interface NginxMirror {
-  url: string;
-  version: string;
-  stop(): Promise<void>;
-}
-
-/**
- * Copies the `providers mirror` tree under `<root>/zh-first/` with each archive's `zh:` hash (SHA-256 of
- * the zip) listed before the `h1:` that `terraform providers mirror` wrote.
- */
-async function writeZhFirstCopy(root: string): Promise<void> {
-  const from = join(root, REGISTRY_HOST, NAMESPACE, TYPE);
-  const to = join(root, 'zh-first', REGISTRY_HOST, NAMESPACE, TYPE);
-  cpSync(from, to, { recursive: true });
-  const file = join(to, `${VERSION}.json`);
-  const doc = JSON.parse(readFileSync(file, 'utf8')) as { archives: Record<string, { url: string; hashes?: string[] }> };
-  for (const a of Object.values(doc.archives)) a.hashes = [`zh:${await sha256File(join(to, a.url))}`, ...(a.hashes ?? [])];
-  writeFileSync(file, JSON.stringify(doc, null, 2));
-}
-
-/** nginx (one foreground process, own prefix) serving `root` over HTTPS with the stack's certificate. */
-async function startNginxMirror(dir: string, root: string, stack: Stack): Promise<NginxMirror> {
-  for (const t of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi', 'logs']) mkdirSync(join(dir, t), { recursive: true });
-  const port = await freePort();
-  const conf = join(dir, 'nginx.conf');
-  writeFileSync(
-    conf,
-    `# generated by bench/terraform-init.ts: \`terraform providers mirror\` output as static files
-daemon off;
-master_process off;
-worker_processes 1;
-pid ${join(dir, 'nginx.pid')};
-error_log ${join(dir, 'logs', 'error.log')} warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  # index.json and <version>.json must be application/json for terraform's network mirror client.
-  types { application/json json; application/zip zip; }
-  default_type application/octet-stream;
-  sendfile on;
-  tcp_nopush on;
-  tcp_nodelay on;
-  keepalive_timeout 65;
-  client_body_temp_path ${join(dir, 'client_body')};
-  proxy_temp_path ${join(dir, 'proxy')};
-  fastcgi_temp_path ${join(dir, 'fastcgi')};
-  uwsgi_temp_path ${join(dir, 'uwsgi')};
-  scgi_temp_path ${join(dir, 'scgi')};
-  server {
-    # HTTP/1.1 over TLS, like our server (no http2).
-    listen 127.0.0.1:${port} ssl;
-    ssl_certificate ${stack.tls.certPath};
-    ssl_certificate_key ${stack.tls.keyPath};
-    root ${root};
-    location / { try_files $uri =404; }
-  }
-}
-`,
-  );
-  const child = spawnTracked(NGINX_BIN, ['-p', dir, '-c', conf, '-e', join(dir, 'logs', 'error.log')]);
-  const url = `https://localhost:${port}`;
-  const dispatcher = new Agent({ connect: { ca: stack.tls.ca } });
-  const probe = `${url}/${ADDRESS}/index.json`;
-  const deadline = Date.now() + 10_000;
-  try {
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode} (conf ${conf}, log ${join(dir, 'logs', 'error.log')})`);
-      try {
-        const res = await request(probe, { dispatcher });
-        const body = await res.body.text();
-        if (res.statusCode !== 200 || !String(res.headers['content-type']).startsWith('application/json')) {
-          throw new Error(`nginx mirror ${probe}: HTTP ${res.statusCode}, content-type ${String(res.headers['content-type'])}: ${body.slice(0, 200)}`);
-        }
-        break;
-      } catch (err) {
-        if (err instanceof Error && err.message.startsWith('nginx mirror')) throw err;
-        if (Date.now() > deadline) throw new Error(`nginx did not answer on ${url} within 10 s (conf ${conf})`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
-  } catch (err) {
-    await stopChild(child);
-    throw err;
-  } finally {
-    await dispatcher.close();
-  }
-  const v = spawnSync(NGINX_BIN, ['-v'], { encoding: 'utf8' });
-  return { url, version: `${v.stderr ?? ''}`.trim().replace('nginx version: ', ''), stop: () => stopChild(child) };
-}
 
 export async function runTerraformInitBench(o: TerraformInitOptions): Promise<ScenarioResult> {
   if (findTerraform() === undefined && !isCI()) {
@@ -286,8 +143,8 @@ export async function runTerraformInitBench(o: TerraformInitOptions): Promise<Sc
     } finally {
       await mws.cleanup();
     }
-    await writeZhFirstCopy(mirrorDir);
-    nginx = await startNginxMirror(join(work, 'nginx'), mirrorDir, st);
+    await writeZhFirstCopy(mirrorDir, ADDRESS, VERSION);
+    nginx = await startNginxMirror(join(work, 'nginx'), mirrorDir, st.tls, `${ADDRESS}/index.json`);
     const setupS = (performance.now() - setup0) / 1000;
     o.log(`terraform-init: ${ADDRESS} ${VERSION} published (${PLATFORMS.length} platforms), static mirror on ${nginx.url}; set-up ${setupS.toFixed(0)} s; ${rounds} rounds`);
 

@@ -16,7 +16,7 @@ import { Agent } from 'undici';
 import { createRegistryStore } from '../../src/oci/remote/registry-store.js';
 import { curlConcurrent, curlDownload } from '../lib/curl.js';
 import { createBenchSigner } from '../lib/fixtures.js';
-import { freePort, spawnTracked, stopAll, waitForHttp } from '../lib/processes.js';
+import { freePort, runMain, spawnTracked, stopAll, waitForHttp } from '../lib/processes.js';
 import { startBenchRegistry } from '../lib/registry.js';
 import { startServer } from '../lib/server.js';
 import { fmtMBps, median, ratio } from '../lib/stats.js';
@@ -97,11 +97,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  async (err: unknown) => {
-    console.error(err);
-    await stopAll();
-    process.exit(1);
-  },
-);
+runMain(main);

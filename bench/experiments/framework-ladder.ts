@@ -16,7 +16,7 @@ import { Agent } from 'undici';
 import { createRegistryStore } from '../../src/oci/remote/registry-store.js';
 import { createBenchSigner } from '../lib/fixtures.js';
 import { startNginx } from '../lib/nginx.js';
-import { canPin, freePort, pinProcess, spawnTracked, stopAll, waitForHttp } from '../lib/processes.js';
+import { canPin, freePort, pinProcess, runMain, spawnTracked, stopAll, waitForHttp } from '../lib/processes.js';
 import { startBenchRegistry } from '../lib/registry.js';
 import { startServer } from '../lib/server.js';
 import { fmtMs, fmtRate, median, ratio } from '../lib/stats.js';
@@ -126,11 +126,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  async (err: unknown) => {
-    console.error(err);
-    await stopAll();
-    process.exit(1);
-  },
-);
+runMain(main);

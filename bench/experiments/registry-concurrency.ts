@@ -9,7 +9,7 @@ import { Agent, request } from 'undici';
 import { createRegistryStore } from '../../src/oci/remote/registry-store.js';
 import { mapLimit } from '../../src/registry/context.js';
 import { createBenchSigner, pushProviderVersions, pushSharedTinyZips, THREE_PLATFORMS, versionList } from '../lib/fixtures.js';
-import { procCpuMs, stopAll } from '../lib/processes.js';
+import { procCpuMs, runMain, stopAll } from '../lib/processes.js';
 import { startBenchRegistry } from '../lib/registry.js';
 import { median } from '../lib/stats.js';
 
@@ -50,11 +50,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  async (err: unknown) => {
-    console.error(err);
-    await stopAll();
-    process.exit(1);
-  },
-);
+runMain(main);

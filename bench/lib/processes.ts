@@ -49,17 +49,8 @@ export async function runCommand(
   return { code, stdout, stderr };
 }
 
-/** A free TCP port on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
+/** A free TCP port on 127.0.0.1 (the test helper's). */
+export { freePort } from '../../test/support/distribution.js';
 
 /** Waits until `url` answers with `okStatus` (default any status below 500), or throws after `timeoutMs`. */
 export async function waitForHttp(url: string, child: ChildProcess, what: string, timeoutMs = 20_000): Promise<void> {
@@ -162,4 +153,16 @@ export function pinProcess(pid: number, cpus: string): boolean {
 export function pinned(cpus: string | undefined, command: string, args: string[]): [string, string[]] {
   if (cpus === undefined || !canPin()) return [command, args];
   return ['taskset', ['-c', cpus, command, ...args]];
+}
+
+/** Runs a standalone bench script: exit 0 when `main` resolves; otherwise print, stop every tracked child, exit 1. */
+export function runMain(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(0),
+    async (err: unknown) => {
+      console.error(err);
+      await stopAll();
+      process.exit(1);
+    },
+  );
 }

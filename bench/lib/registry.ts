@@ -4,6 +4,7 @@
 // traffic cost, by User-Agent ("tf-oci-registry" for the server; fixture pushes use another one).
 import { closeSync, mkdirSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { distributionConfig } from '../../test/support/distribution.js';
 import { freePort, spawnTracked, stopChild, waitForHttp } from './processes.js';
 
 export const REGISTRY_BIN = '/usr/bin/docker-registry';
@@ -32,28 +33,7 @@ export async function startBenchRegistry(dir: string): Promise<BenchRegistry> {
   const config = join(dir, 'config.yml');
   const accessLog = join(dir, 'access.log');
   const errorLog = join(dir, 'registry.log');
-  writeFileSync(
-    config,
-    [
-      'version: 0.1',
-      'log:',
-      '  level: warn',
-      '  accesslog:',
-      '    disabled: false',
-      'storage:',
-      '  filesystem:',
-      `    rootdirectory: ${join(dir, 'data')}`,
-      '  delete:',
-      '    enabled: true',
-      '  maintenance:',
-      '    uploadpurging:',
-      '      enabled: false',
-      'http:',
-      `  addr: 127.0.0.1:${port}`,
-      '  secret: bench-only-upload-state-secret',
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(config, distributionConfig({ port, dataDir: join(dir, 'data'), accessLog: true }));
   const out = openSync(accessLog, 'a');
   const err = openSync(errorLog, 'a');
   const child = spawnTracked(REGISTRY_BIN, ['serve', config], { stdio: ['ignore', out, err] });

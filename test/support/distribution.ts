@@ -105,6 +105,34 @@ async function waitUntilUp(url: string, child: ChildProcess, logFile: string): P
   throw new Error(`docker-registry did not answer on ${url} within 15 s; see ${logFile}`);
 }
 
+/**
+ * The YAML of a loopback Distribution 2.8 config: filesystem storage under `dataDir`, deletes on, upload
+ * purging off, a fixed upload-state secret; the access log on only when asked (the benchmark counts
+ * upstream requests with it). Auth sections are appended by the caller.
+ */
+export function distributionConfig(o: { port: number; dataDir: string; accessLog: boolean; relativeUrls?: boolean }): string {
+  return [
+    'version: 0.1',
+    'log:',
+    '  level: warn',
+    '  accesslog:',
+    `    disabled: ${o.accessLog ? 'false' : 'true'}`,
+    'storage:',
+    '  filesystem:',
+    `    rootdirectory: ${o.dataDir}`,
+    '  delete:',
+    '    enabled: true',
+    '  maintenance:',
+    '    uploadpurging:',
+    '      enabled: false',
+    'http:',
+    `  addr: 127.0.0.1:${o.port}`,
+    '  secret: test-only-upload-state-secret',
+    `  relativeurls: ${o.relativeUrls ? 'true' : 'false'}`,
+    '',
+  ].join('\n');
+}
+
 /** Starts a registry. Call `stop()` in an `after` hook. */
 export async function startDistribution(opts: { auth?: DistributionAuth; relativeUrls?: boolean } = {}): Promise<Distribution> {
   const dir = mkdtempSync(join(tmpdir(), 'tf-oci-distribution-'));
@@ -114,26 +142,8 @@ export async function startDistribution(opts: { auth?: DistributionAuth; relativ
   const logFile = join(dir, 'registry.log');
   writeFileSync(
     configFile,
-    [
-      'version: 0.1',
-      'log:',
-      '  level: warn',
-      '  accesslog:',
-      '    disabled: true',
-      'storage:',
-      '  filesystem:',
-      `    rootdirectory: ${join(dir, 'data')}`,
-      '  delete:',
-      '    enabled: true',
-      '  maintenance:',
-      '    uploadpurging:',
-      '      enabled: false',
-      'http:',
-      `  addr: 127.0.0.1:${port}`,
-      '  secret: test-only-upload-state-secret',
-      `  relativeurls: ${opts.relativeUrls ? 'true' : 'false'}`,
+    distributionConfig({ port, dataDir: join(dir, 'data'), accessLog: false, relativeUrls: opts.relativeUrls ?? false }) +
       authYaml(dir, opts.auth ?? { kind: 'none' }),
-    ].join('\n'),
   );
 
   let child: ChildProcess | undefined;
