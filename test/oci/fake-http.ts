@@ -1,5 +1,7 @@
 // A tiny scripted HTTP server on 127.0.0.1:0 for client tests that a real registry cannot stage
 // (pagination, 5xx/429 sequences, stalls, redirects, malformed answers). Records every request.
+import { after, afterEach } from 'node:test';
+import { Agent } from 'undici';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
@@ -46,7 +48,9 @@ export async function startFake(handler: FakeHandler): Promise<FakeServer> {
   return {
     url: `http://127.0.0.1:${address.port}`,
     requests,
+    // Idempotent: a test may close its server early (a registry going away) before the fixture does.
     close: async () => {
+      if (!server.listening) return;
       for (const s of sockets) s.destroy();
       server.close();
       await once(server, 'close');
@@ -59,4 +63,26 @@ export function json(res: ServerResponse, status: number, body: unknown, headers
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
+}
+
+/**
+ * Per-file test fixture: a keep-alive dispatcher closed after the file, and `fake(handler)` servers
+ * closed after each test. Call once at the top level of a test file.
+ */
+export function useFakeServers(): { dispatcher: Agent; fake: (handler: FakeHandler) => Promise<FakeServer> } {
+  const dispatcher = new Agent({ keepAliveTimeout: 1_000 });
+  after(() => dispatcher.close());
+  let servers: FakeServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+    servers = [];
+  });
+  return {
+    dispatcher,
+    async fake(handler) {
+      const s = await startFake(handler);
+      servers.push(s);
+      return s;
+    },
+  };
 }

@@ -2,26 +2,14 @@
 // one scope parameter per scope, Basic only with a password), which token is used (access_token over
 // token), caps on token responses, realm validation, and refreshing a cached token the registry refused.
 import assert from 'node:assert/strict';
-import { after, afterEach, describe, it } from 'node:test';
-import { Agent } from 'undici';
+import { describe, it } from 'node:test';
 import { validateRealm } from '../../src/oci/remote/auth.js';
 import { createRegistryStore } from '../../src/oci/remote/registry-store.js';
 import { TokenCache } from '../../src/oci/remote/token-cache.js';
-import { startFake, json, type FakeHandler, type FakeServer } from './fake-http.js';
+import { json, useFakeServers, type FakeHandler, type FakeServer } from './fake-http.js';
 import { expectCode } from './contract-fixtures.js';
 
-const dispatcher = new Agent({ keepAliveTimeout: 1_000 });
-after(() => dispatcher.close());
-let servers: FakeServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
-async function fake(handler: FakeHandler): Promise<FakeServer> {
-  const s = await startFake(handler);
-  servers.push(s);
-  return s;
-}
+const { dispatcher, fake } = useFakeServers();
 
 /** A registry that wants `Bearer <accepted>` and challenges for the requested repository. */
 async function bearerRegistry(realm: string, accepted: (token: string) => boolean): Promise<FakeServer> {

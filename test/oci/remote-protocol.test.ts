@@ -3,27 +3,20 @@
 // handling and mounts.
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { after, afterEach, describe, it } from 'node:test';
-import { Agent } from 'undici';
+import { describe, it } from 'node:test';
 import { createRegistryStore } from '../../src/oci/remote/registry-store.js';
 import { parseNextLink } from '../../src/oci/remote/tags.js';
 import { isOciError } from '../../src/oci/errors.js';
 import { withDigest } from '../../src/oci/remote/upload.js';
 import { sha256Digest } from '../../src/oci/store-support.js';
 import { MEDIA_TYPE_IMAGE_MANIFEST } from '../../src/oci/types.js';
-import { startFake, json, type FakeHandler, type FakeServer } from './fake-http.js';
+import { json, useFakeServers, type FakeHandler, type FakeServer } from './fake-http.js';
 import { collect, expectCode } from './contract-fixtures.js';
 
-const dispatcher = new Agent({ keepAliveTimeout: 1_000 });
-after(() => dispatcher.close());
-let servers: FakeServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
+const fakes = useFakeServers();
+const { dispatcher } = fakes;
 async function fake(handler: FakeHandler): Promise<{ server: FakeServer; store: ReturnType<typeof createRegistryStore> }> {
-  const server = await startFake(handler);
-  servers.push(server);
+  const server = await fakes.fake(handler);
   return { server, store: createRegistryStore({ url: server.url, plainHttp: true, dispatcher, backoffMs: 10 }) };
 }
 

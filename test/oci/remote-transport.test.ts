@@ -3,28 +3,15 @@
 // mapping, and redirects (credentials kept same-origin, dropped cross-origin).
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { after, afterEach, describe, it } from 'node:test';
-import { Agent } from 'undici';
+import { describe, it } from 'node:test';
 import { createRegistryStore, type RegistryStoreOptions } from '../../src/oci/remote/registry-store.js';
 import { createTransport, parseRetryAfter } from '../../src/oci/remote/transport.js';
 import { sha256Digest } from '../../src/oci/store-support.js';
 import { MEDIA_TYPE_IMAGE_MANIFEST } from '../../src/oci/types.js';
-import { startFake, json, type FakeHandler, type FakeServer } from './fake-http.js';
+import { json, useFakeServers, type FakeHandler, type FakeServer } from './fake-http.js';
 import { collect, expectCode } from './contract-fixtures.js';
 
-const dispatcher = new Agent({ keepAliveTimeout: 1_000 });
-after(() => dispatcher.close());
-let servers: FakeServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.map((s) => s.close()));
-  servers = [];
-});
-
-async function fake(handler: FakeHandler): Promise<FakeServer> {
-  const s = await startFake(handler);
-  servers.push(s);
-  return s;
-}
+const { dispatcher, fake } = useFakeServers();
 function storeFor(s: FakeServer, extra: Partial<RegistryStoreOptions> = {}) {
   return createRegistryStore({ url: s.url, plainHttp: true, dispatcher, backoffMs: 10, timeoutMs: 2_000, ...extra });
 }
@@ -103,7 +90,6 @@ describe('retries', () => {
     const s = await fake(() => undefined);
     const url = s.url;
     await s.close();
-    servers = [];
     const t0 = Date.now();
     await expectCode(createRegistryStore({ url, plainHttp: true, dispatcher, backoffMs: 10 }).listTags('a/b'), 'UNAVAILABLE');
     assert.ok(Date.now() - t0 < 2_000);
