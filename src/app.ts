@@ -1,10 +1,11 @@
 // createApp(deps): the whole HTTP application, with every dependency injected (no I/O at import time).
 // Mounts the route groups, the request context, and the single error handler.
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { AppEnv } from './http/env.js';
 import { notFound, onError } from './http/error-handler.js';
-import { requestContext, type Authenticate } from './http/request-context.js';
+import { admitAll, type Admit } from './http/admission.js';
+import { requestContext } from './http/request-context.js';
 import { discoveryRoutes } from './http/routes/discovery.js';
 import { downloadRoutes } from './http/routes/downloads.js';
 import { healthRoutes } from './http/routes/health.js';
@@ -28,23 +29,21 @@ export interface AppDeps {
   publicUrl: URL;
   /** Network mirror base path, starting and ending with "/". */
   mirrorBasePath: string;
-  /** Who is calling; defaults to the server's own identity (store credentials). */
-  authenticate?: Authenticate;
-  // --- access control (issue 5, src/auth/) ---
-  /** The permission middleware (src/auth/access-control.ts); absent = no checks. Runs before every route. */
-  authorize?: MiddlewareHandler<AppEnv>;
-  // --- end access control ---
+  /**
+   * Access control (issue 5, src/auth/access-control.ts): who is calling and whether they may, decided
+   * once per request before any route. Absent = no checks, every caller acts as the server's identity.
+   */
+  admit?: Admit;
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const downloadBase = new URL('download/', deps.publicUrl).href;
-  const authenticate: Authenticate = deps.authenticate ?? (() => ({ principal: 'service' }));
+  const admit = deps.admit ?? admitAll;
 
   app.onError(onError);
   app.notFound(notFound);
-  app.use('*', requestContext(deps.logger, authenticate));
-  if (deps.authorize) app.use('*', deps.authorize); // access control (issue 5): one table-driven check
+  app.use('*', requestContext(deps.logger, admit));
 
   app.route('/', healthRoutes(deps.services));
   app.route('/', discoveryRoutes(deps.moduleServices ? { 'modules.v1': '/v1/modules/' } : {}));

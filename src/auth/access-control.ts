@@ -1,19 +1,18 @@
-// Access control, issue 5: who is calling (identify/authenticate) and what they may do (the permission
-// middleware over route-table.ts). Three modes:
+// Access control, issue 5: who is calling (identify) and what they may do (admit, over the permission
+// table of route-table.ts). Three modes:
 //   delegate - the server holds no user database: each caller's token becomes their registry credential
 //              (delegated-credential.ts) and the REGISTRY decides (pull/push/delete); a caller without a
 //              token is anonymous upstream, never the service credential;
 //   service  - the server holds the registry credential and checks its own API tokens (api-tokens.ts)
 //              against the permission table; anonymous callers get read only with anonymous_read;
 //   none     - no checks at all (the default with a local layout store, for development).
-// `authenticate` is the request-context hook (src/http/request-context.ts) giving the use cases their
-// Caller; `authorize` is the ONE permission middleware. Both use `identify`, memoized per Authorization
-// value (kept in memory only, never logged).
+// `admit` is the ONE access decision: it names the Caller the use cases act as and refuses what the table
+// does not allow; the request-context middleware (src/http/request-context.ts) and the hot lane
+// (src/http/hot-lane.ts) both call it. `identify` is memoized per Authorization value (kept in memory
+// only, never logged).
 import type { IncomingMessage } from 'node:http';
-import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../errors.js';
-import type { AppEnv } from '../http/env.js';
-import type { Authenticate } from '../http/request-context.js';
+import type { Admit } from '../http/admission.js';
 import type { Caller } from '../registry/context.js';
 import { findToken, type ApiTokenEntry } from './api-tokens.js';
 import { delegatedCredential, delegatedPrincipal, readAuthorization, type DelegateOptions } from './delegated-credential.js';
@@ -48,8 +47,8 @@ export interface AccessControl {
   readonly table: readonly RouteRule[];
   /** Who sent `req`; `incoming` (under @hono/node-server) lets the header be read without web Headers. */
   identify(req: Request, incoming?: IncomingMessage): { identity: Identity; caller: Caller };
-  authenticate: Authenticate;
-  authorize: MiddlewareHandler<AppEnv>;
+  /** The one access decision per request (the request-context middleware and the hot lane call it). */
+  admit: Admit;
 }
 
 /** RFC 6750 challenge; terraform only needs the scheme, the realm names this server. */
@@ -88,7 +87,7 @@ export function createAccessControl(opts: AccessControlOptions): AccessControl {
     return { identity: { kind: 'delegated' }, caller: { principal: delegatedPrincipal(credential), credential } };
   }
 
-  // identify() runs on every request (authenticate, then authorize). Being pure, it is memoized by header
+  // identify() runs on every request (through admit). Being pure, it is memoized by header
   // value (bounded): a returning caller costs one Map lookup instead of parsing and hashing its
   // credential, and callers without an Authorization header share one constant answer. Answers are shared:
   // never mutate them.
@@ -96,9 +95,9 @@ export function createAccessControl(opts: AccessControlOptions): AccessControl {
   const nobody = opts.mode === 'none' ? unchecked : resolve(undefined);
   const byHeader = new BoundedMap<string, Identified>(1024);
 
-  function identify(req: Request, incoming?: IncomingMessage): Identified {
+  /** The memoized answer for an Authorization header value (absent or empty: anonymous). */
+  function identifyHeader(header: string | null | undefined): Identified {
     if (opts.mode === 'none') return unchecked;
-    const header = incoming ? incoming.headers.authorization : req.headers.get('authorization');
     if (header === undefined || header === null || header === '') return nobody;
     let r = byHeader.get(header);
     if (r === undefined) {
@@ -108,11 +107,15 @@ export function createAccessControl(opts: AccessControlOptions): AccessControl {
     return r;
   }
 
-  const authorize: MiddlewareHandler<AppEnv> = async (c, next) => {
-    if (opts.mode === 'none') return next();
-    const rule = ruleFor(c.req.method, c.req.path);
-    if (rule?.access === 'open') return next();
-    const { identity } = identify(c.req.raw, c.env?.incoming);
+  function identify(req: Request, incoming?: IncomingMessage): Identified {
+    return identifyHeader(incoming ? incoming.headers.authorization : req.headers.get('authorization'));
+  }
+
+  const admit: Admit = (method, path, authorization) => {
+    const { identity, caller } = identifyHeader(authorization);
+    if (opts.mode === 'none') return { caller };
+    const rule = ruleFor(method, path);
+    if (rule?.access === 'open') return { caller };
     if (identity.kind === 'invalid') {
       throw new AppError('UNAUTHORIZED', `authentication failed: ${identity.reason}`, {
         headers: { 'WWW-Authenticate': `${REALM_CHALLENGE}, error="invalid_token"` },
@@ -120,28 +123,19 @@ export function createAccessControl(opts: AccessControlOptions): AccessControl {
     }
     if (!rule) {
       if (opts.mode === 'service' && identity.kind === 'anonymous') throw unauthorized();
-      throw new AppError('FORBIDDEN', `${c.req.method} ${c.req.path} is not covered by the permission table`);
+      throw new AppError('FORBIDDEN', `${method} ${path} is not covered by the permission table`);
     }
     // Delegated: the registry decides, with the caller's own credential.
-    if (opts.mode === 'delegate') return next();
+    if (opts.mode === 'delegate') return { caller };
     const granted = identity.kind === 'token' ? identity.permissions : anonymous;
-    if (granted.has(rule.access)) {
-      if (identity.kind === 'token') c.get('log').bind({ apiToken: identity.name });
-      return next();
-    }
+    if (granted.has(rule.access)) return identity.kind === 'token' ? { caller, apiToken: identity.name } : { caller };
     if (identity.kind !== 'token') throw unauthorized();
     throw new AppError('FORBIDDEN', `API token "${identity.name}" lacks the permission ${rule.access}`, {
       headers: { 'WWW-Authenticate': `${REALM_CHALLENGE}, error="insufficient_scope", scope="${rule.access}"` },
     });
   };
 
-  return {
-    mode: opts.mode,
-    table,
-    identify,
-    authenticate: (req, incoming) => identify(req, incoming).caller,
-    authorize,
-  };
+  return { mode: opts.mode, table, identify, admit };
 }
 
 function unauthorized(): AppError {

@@ -1,7 +1,7 @@
 // Per-request context: a request id (taken from X-Request-Id when sane, else new), the request's logger
-// (request-log.ts: created on first use), the caller identity, and one access-log line per request (id,
-// method, path, status, ms). Paths of download URLs are logged without their sealed ticket, and no
-// Authorization header is ever logged.
+// (request-log.ts: created on first use), the access decision (admission.ts: the caller identity, or a
+// 401/403 answered here), and one access-log line per request (id, method, path, status, ms). Paths of
+// download URLs are logged without their sealed ticket, and no Authorization header is ever logged.
 //
 // Cheap on purpose: it runs on every request, and a warm metadata request is otherwise a few map lookups.
 // Under @hono/node-server the headers are read from the Node request and X-Request-Id is set on the Node
@@ -12,18 +12,22 @@ import type { IncomingMessage } from 'node:http';
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from 'pino';
 import type { Caller } from '../registry/context.js';
+import type { Admit } from './admission.js';
 import type { AppEnv } from './env.js';
+import { onError } from './error-handler.js';
 import { RequestLog } from './request-log.js';
 
-/**
- * Decides who is calling from the request: the Caller the use cases act as (src/auth/access-control.ts
- * implements it per auth mode: delegated credential, service identity, or anonymous). Must not throw
- * for bad credentials; the permission middleware refuses those on the routes that need a caller.
- * `incoming` (when served by @hono/node-server) lets it read headers without building web Headers.
- */
-export type Authenticate = (req: Request, incoming?: IncomingMessage) => Caller | Promise<Caller>;
-
 const SANE_REQUEST_ID = /^[\w.-]{1,64}$/;
+
+/** The request id: the client's X-Request-Id when it is sane (1-64 of [A-Za-z0-9_.-]), else a new UUID. */
+export function requestIdOf(given: string | string[] | undefined | null): string {
+  return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** The access-log line's fields (the access line itself: RequestLog.access). */
+export function accessFields(method: string, path: string, status: number, started: number): Record<string, unknown> {
+  return { method, path: redactPath(path), status, ms: Math.round((performance.now() - started) * 10) / 10 };
+}
 
 /** Redacts sealed tickets from download paths: /download/<ticket>/<file> -> /download/…/<file>. */
 export function redactPath(path: string): string {
@@ -47,12 +51,11 @@ class RequestCaller implements Caller {
   }
 }
 
-export function requestContext(logger: Logger, authenticate: Authenticate): MiddlewareHandler<AppEnv> {
+export function requestContext(logger: Logger, admit: Admit): MiddlewareHandler<AppEnv> {
   return async function requestContextMiddleware(c, next) {
     const started = performance.now();
     const incoming = c.env?.incoming;
-    const given = incoming ? incoming.headers['x-request-id'] : c.req.header('x-request-id');
-    const requestId = typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+    const requestId = requestIdOf(incoming ? incoming.headers['x-request-id'] : c.req.header('x-request-id'));
     const log = new RequestLog(logger, requestId);
     c.set('requestId', requestId);
     c.set('log', log);
@@ -61,13 +64,20 @@ export function requestContext(logger: Logger, authenticate: Authenticate): Midd
     const outgoing = c.env?.outgoing;
     if (!outgoing) c.header('X-Request-Id', requestId);
     try {
-      const found = authenticate(c.req.raw, incoming);
-      const caller = found instanceof Promise ? await found : found;
-      c.set('caller', new RequestCaller(caller, c.req.raw));
-      await next();
+      let admitted = true;
+      try {
+        const admission = admit(c.req.method, c.req.path, incoming ? incoming.headers.authorization : (c.req.header('authorization') ?? undefined));
+        c.set('caller', new RequestCaller(admission.caller, c.req.raw));
+        if (admission.apiToken !== undefined) log.bind({ apiToken: admission.apiToken });
+      } catch (err) {
+        // Refused (401/403): answered here, so that the access line below records the refusal.
+        admitted = false;
+        c.res = onError(err as Error, c);
+      }
+      if (admitted) await next();
     } finally {
       if (outgoing && !outgoing.headersSent && c.get('requestIdSent') !== true) outgoing.setHeader('X-Request-Id', requestId);
-      if (log.enabled('info')) log.access({ method: c.req.method, path: redactPath(c.req.path), status: c.res.status, ms: Math.round((performance.now() - started) * 10) / 10 });
+      if (log.enabled('info')) log.access(accessFields(c.req.method, c.req.path, c.res.status, started));
     }
   };
 }

@@ -137,8 +137,7 @@ export function createServerApp(config: Config, logger: Logger, store: OciStore,
     logger,
     publicUrl: config.server.publicUrl,
     mirrorBasePath: config.mirror.basePath,
-    authenticate: access.authenticate,
-    ...(access.mode === 'none' ? {} : { authorize: access.authorize }),
+    admit: access.admit,
   });
   return { ...deps, app, access };
 }
