@@ -1,11 +1,13 @@
 // Composition root and CLI: `tf-oci-registry serve [--config FILE]`. The only module that reads
 // process.env and argv or exits the process; it loads the config, builds the dependencies and serves.
 import { readFileSync, existsSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import { serve } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import { ConfigError, loadConfig, type Config } from './config/load.js';
 import { createLogger, createServerApp, createStore } from './server/build-deps.js';
 import { ensureDevTls } from './server/dev-tls.js';
@@ -67,7 +69,7 @@ async function serveConfig(config: Config): Promise<void> {
   }
   warnAboutAuth(config, logger);
   const store = createStore(config, logger);
-  const { app } = createServerApp(config, logger, store);
+  const { app, hotLane } = createServerApp(config, logger, store);
 
   let caFile: string | undefined;
   let tls: { cert: Buffer; key: Buffer } | undefined;
@@ -79,18 +81,18 @@ async function serveConfig(config: Config): Promise<void> {
     caFile = dev.caFile;
   }
 
-  const server = serve(
-    {
-      fetch: app.fetch,
-      hostname: config.server.listen.host,
-      port: config.server.listen.port,
-      ...(tls ? { createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key } } : {}),
-    },
-    (info) => {
-      logger.info({ address: info.address, port: info.port, store: store.describe, publicUrl: config.server.publicUrl.href }, 'listening');
-      process.stdout.write(startupBanner(config, caFile));
-    },
-  );
+  // @hono/node-server's listener for app.fetch, behind the hot lane (src/http/hot-lane.ts).
+  const listener = hotLane(getRequestListener(app.fetch, { hostname: config.server.listen.host }));
+  const server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, listener) : createHttpServer(listener);
+  server.once('error', (err) => {
+    logger.fatal({ err }, `cannot listen on ${config.server.listen.host}:${config.server.listen.port}`);
+    process.exit(1);
+  });
+  server.listen(config.server.listen.port, config.server.listen.host, () => {
+    const info = server.address() as AddressInfo;
+    logger.info({ address: info.address, port: info.port, store: store.describe, publicUrl: config.server.publicUrl.href }, 'listening');
+    process.stdout.write(startupBanner(config, caFile));
+  });
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');
     server.close(() => process.exit(0));

@@ -5,6 +5,7 @@ import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AppError, isAppError } from '../errors.js';
 import type { AppEnv } from './env.js';
+import type { RequestLog } from './request-log.js';
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
@@ -23,15 +24,29 @@ export function errorDocument(err: AppError): { errors: Array<Record<string, unk
   };
 }
 
-export function onError(err: Error, c: Context<AppEnv>): Response {
+/** An error as the response to send: status, headers (Content-Type included) and JSON:API body. */
+export interface ErrorAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * The answer to an error on `path`, logged on the request's log: AppError -> its status (client errors at
+ * info), anything else -> 500, logged with its stack and never shown to the client.
+ */
+export function errorAnswer(err: unknown, path: string, log: RequestLog | undefined): ErrorAnswer {
   const appErr = isAppError(err) ? err : new AppError('INTERNAL', 'internal error');
-  const log = c.get('log');
   if (appErr.status >= 500) log?.logger.error({ err, code: appErr.code }, appErr.message);
   else if (log?.enabled('info')) log.logger.info({ code: appErr.code, detail: appErr.message }, 'request refused');
-  for (const [k, v] of Object.entries(appErr.headers)) c.header(k, v);
-  const type = c.req.path.startsWith('/api/') ? 'application/vnd.api+json' : 'application/json';
-  c.header('Content-Type', type);
-  return c.body(JSON.stringify(errorDocument(appErr)), appErr.status as ContentfulStatusCode);
+  const type = path.startsWith('/api/') ? 'application/vnd.api+json' : 'application/json';
+  return { status: appErr.status, headers: { ...appErr.headers, 'Content-Type': type }, body: JSON.stringify(errorDocument(appErr)) };
+}
+
+export function onError(err: Error, c: Context<AppEnv>): Response {
+  const a = errorAnswer(err, c.req.path, c.get('log'));
+  for (const [k, v] of Object.entries(a.headers)) c.header(k, v);
+  return c.body(a.body, a.status as ContentfulStatusCode);
 }
 
 export function notFound(c: Context<AppEnv>): Response {

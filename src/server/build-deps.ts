@@ -5,10 +5,8 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Agent } from 'undici';
 import pino, { type Logger } from 'pino';
-import type { Hono } from 'hono';
-import { createApp } from '../app.js';
+import { createApplication, type Application } from '../app.js';
 import { createAccessControl, type AccessControl } from '../auth/access-control.js';
-import type { AppEnv } from '../http/env.js';
 import type { Config } from '../config/load.js';
 import { createLayoutStore } from '../oci/layout-store.js';
 import { createRegistryStore } from '../oci/remote/registry-store.js';
@@ -121,8 +119,7 @@ export function createAccess(config: Config): AccessControl {
   });
 }
 
-export interface ServerApp extends ServerDeps {
-  app: Hono<AppEnv>;
+export interface ServerApp extends ServerDeps, Application {
   access: AccessControl;
 }
 
@@ -130,7 +127,7 @@ export interface ServerApp extends ServerDeps {
 export function createServerApp(config: Config, logger: Logger, store: OciStore, opts: ServerDepsOptions = {}): ServerApp {
   const deps = createServerDeps(config, logger, store, opts);
   const access = createAccess(config);
-  const app = createApp({
+  const application = createApplication({
     services: deps.services,
     moduleServices: deps.moduleServices,
     publishServices: deps.publishServices,
@@ -139,5 +136,5 @@ export function createServerApp(config: Config, logger: Logger, store: OciStore,
     mirrorBasePath: config.mirror.basePath,
     admit: access.admit,
   });
-  return { ...deps, app, access };
+  return { ...deps, ...application, access };
 }

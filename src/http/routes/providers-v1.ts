@@ -1,22 +1,30 @@
 // The provider registry protocol (providers.v1) under /v1/providers/: versions and per-platform download
 // metadata with every field Terraform and OpenTofu read (protocols.md §4.2, §4.3). download_url,
 // shasums_url and shasums_signature_url are absolute signed URLs: clients send no token there (§4.4).
-// Both answers are memoized results (src/registry/memoized.ts), serialized once each (JsonBodies).
+// Both answers are memoized results (src/registry/memoized.ts), serialized once each (JsonBodies), and
+// both are hot routes (../hot-routes.ts): the hot lane serves them in front of Hono.
 import { Hono } from 'hono';
 import type { ProviderPackage, ProviderVersionList } from '../../registry/provider-registry.js';
 import type { Services } from '../../registry/services.js';
 import type { AppEnv } from '../env.js';
-import { JsonBodies, jsonText } from '../json.js';
+import { mountHotRoutes, type HotRoute } from '../hot-routes.js';
+import { JsonBodies } from '../json.js';
 
-export function providersV1Routes(services: Services, downloadBase: string): Hono<AppEnv> {
+export function providersV1Routes(routes: readonly HotRoute[]): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  mountHotRoutes(app, routes);
+  return app;
+}
+
+/** `versions` and `download`, as hot routes. */
+export function providersV1HotRoutes(services: Services, downloadBase: string): HotRoute[] {
 
   const versionsBodies = new JsonBodies<ProviderVersionList>((list) =>
     list.warnings.length > 0 ? { versions: list.versions, warnings: list.warnings } : { versions: list.versions });
-  app.get('/v1/providers/:namespace/:type/versions', async (c) => {
-    const list = await services.listProviderVersions(c.req.param('namespace'), c.req.param('type'), c.get('caller'));
-    return jsonText(c, versionsBodies.text(list));
-  });
+  const versions: HotRoute = {
+    pattern: '/v1/providers/:namespace/:type/versions',
+    answer: async (p, caller) => versionsBodies.text(await services.listProviderVersions(p.namespace!, p.type!, caller)),
+  };
 
   const downloadBodies = new JsonBodies<ProviderPackage>((p) => ({
     protocols: p.protocols,
@@ -34,11 +42,13 @@ export function providersV1Routes(services: Services, downloadBase: string): Hon
       ],
     },
   }));
-  app.get('/v1/providers/:namespace/:type/:version/download/:os/:arch', async (c) => {
-    const { namespace, type, version, os, arch } = c.req.param();
-    const p = await services.findProviderPackage({ namespace, type, version, os, arch }, c.get('caller'));
-    return jsonText(c, downloadBodies.text(p));
-  });
+  const download: HotRoute = {
+    pattern: '/v1/providers/:namespace/:type/:version/download/:os/:arch',
+    answer: async (p, caller) =>
+      downloadBodies.text(
+        await services.findProviderPackage({ namespace: p.namespace!, type: p.type!, version: p.version!, os: p.os!, arch: p.arch! }, caller),
+      ),
+  };
 
-  return app;
+  return [versions, download];
 }

@@ -1,0 +1,100 @@
+// The hot lane: the Node request listener in front of Hono that answers the hot read routes
+// (hot-routes.ts) itself, and hands every other request to Hono's listener unchanged. A warm metadata GET
+// costs ~20 µs of CPU through Hono, of which the router, the context and the middleware chain are ~5 µs
+// and the use case < 1 µs (BENCHMARKS.md, bench/findings.md); here it costs the use case plus what any
+// Node server pays. Same semantics as the Hono path, from the same parts: request id (requestIdOf), the
+// one access decision (Admit), the use case (the route's answer), errors (errorAnswer), the access line.
+// Only plain GETs are taken: HEAD, other methods, percent-escaped paths (Hono decodes those) and
+// absolute-form request targets go to Hono.
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import type { Caller } from '../registry/context.js';
+import type { Admit } from './admission.js';
+import { errorAnswer } from './error-handler.js';
+import { compileHotRoutes, type HotMatch, type HotRoute } from './hot-routes.js';
+import { accessFields, requestIdOf } from './request-context.js';
+import { RequestLog } from './request-log.js';
+
+export interface HotLaneOptions {
+  routes: readonly HotRoute[];
+  admit: Admit;
+  logger: Logger;
+}
+
+/** Wraps the application's (Hono) listener: hot routes answered in front, the rest passed through. */
+export type ListenerWrapper = (fallback: RequestListener) => RequestListener;
+
+export function createHotLane(opts: HotLaneOptions): ListenerWrapper {
+  const match = compileHotRoutes(opts.routes);
+  return (fallback) =>
+    function hotLane(req: IncomingMessage, res: ServerResponse): void {
+      if (req.method !== 'GET') return void fallback(req, res);
+      const url = req.url ?? '';
+      const q = url.indexOf('?');
+      const path = q === -1 ? url : url.slice(0, q);
+      if (path.charCodeAt(0) !== 0x2f /* "/" */ || path.includes('%')) return void fallback(req, res);
+      const found = match(path);
+      if (found === undefined) return void fallback(req, res);
+      void answer(opts, found, path, req, res);
+    };
+}
+
+async function answer(opts: HotLaneOptions, found: HotMatch, path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const started = performance.now();
+  const requestId = requestIdOf(req.headers['x-request-id']);
+  const log = new RequestLog(opts.logger, requestId);
+  let status = 200;
+  try {
+    try {
+      const admission = opts.admit('GET', path, req.headers.authorization);
+      if (admission.apiToken !== undefined) log.bind({ apiToken: admission.apiToken });
+      const out = found.route.answer(found.params, new NodeCaller(admission.caller, res));
+      const text = typeof out === 'string' ? out : await out;
+      if (res.destroyed) return;
+      res.writeHead(200, {
+        'Content-Type': 'application/json',
+        'Cache-Control': 'no-store',
+        'X-Request-Id': requestId,
+        'Content-Length': Buffer.byteLength(text),
+      });
+      res.end(text);
+    } catch (err) {
+      const e = errorAnswer(err, path, log);
+      status = e.status;
+      if (res.headersSent || res.destroyed) return;
+      res.writeHead(e.status, { ...e.headers, 'X-Request-Id': requestId, 'Content-Length': Buffer.byteLength(e.body) });
+      res.end(e.body);
+    }
+  } catch (err) {
+    // Writing the answer failed (a socket error): nothing more can be sent.
+    log.logger.warn({ err }, 'hot lane: could not write the answer');
+    res.destroy();
+  } finally {
+    if (log.enabled('info')) log.access(accessFields('GET', path, status, started));
+  }
+}
+
+/** The caller as the use cases see it: its abort signal (client gone) is created only when read. */
+class NodeCaller implements Caller {
+  readonly principal: string;
+  readonly credential: Caller['credential'];
+  readonly #res: ServerResponse;
+  #controller: AbortController | undefined;
+
+  constructor(caller: Caller, res: ServerResponse) {
+    this.principal = caller.principal;
+    this.credential = caller.credential;
+    this.#res = res;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      const controller = new AbortController();
+      this.#controller = controller;
+      const res = this.#res;
+      if (res.destroyed) controller.abort(new Error('client closed the connection'));
+      else res.once('close', () => { if (!res.writableFinished) controller.abort(new Error('client closed the connection')); });
+    }
+    return this.#controller.signal;
+  }
+}
