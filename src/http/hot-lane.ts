@@ -6,7 +6,7 @@
 // one access decision (Admit), the use case (the route's answer), errors (errorAnswer), the access line.
 // Only plain GETs are taken: HEAD, other methods, percent-escaped paths (Hono decodes those) and
 // absolute-form request targets go to Hono.
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, RequestListener, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Caller } from '../registry/context.js';
 import type { Admit } from './admission.js';
@@ -35,43 +35,58 @@ export function createHotLane(opts: HotLaneOptions): ListenerWrapper {
       if (path.charCodeAt(0) !== 0x2f /* "/" */ || path.includes('%')) return void fallback(req, res);
       const found = match(path);
       if (found === undefined) return void fallback(req, res);
-      void answer(opts, found, path, req, res);
+      answer(opts, found, path, req, res);
     };
 }
 
-async function answer(opts: HotLaneOptions, found: HotMatch, path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/** One request on the hot lane: synchronous from request to response when the use case answers warm. */
+function answer(opts: HotLaneOptions, found: HotMatch, path: string, req: IncomingMessage, res: ServerResponse): void {
   const started = performance.now();
   const requestId = requestIdOf(req.headers['x-request-id']);
   const log = new RequestLog(opts.logger, requestId);
-  let status = 200;
+  const r: Responder = { res, requestId, log, path, started };
+  let out: string | Promise<string>;
   try {
-    try {
-      const admission = opts.admit('GET', path, req.headers.authorization);
-      if (admission.apiToken !== undefined) log.bind({ apiToken: admission.apiToken });
-      const out = found.route.answer(found.params, new NodeCaller(admission.caller, res));
-      const text = typeof out === 'string' ? out : await out;
-      if (res.destroyed) return;
-      res.writeHead(200, {
-        'Content-Type': 'application/json',
-        'Cache-Control': 'no-store',
-        'X-Request-Id': requestId,
-        'Content-Length': Buffer.byteLength(text),
-      });
-      res.end(text);
-    } catch (err) {
-      const e = errorAnswer(err, path, log);
-      status = e.status;
-      if (res.headersSent || res.destroyed) return;
-      res.writeHead(e.status, { ...e.headers, 'X-Request-Id': requestId, 'Content-Length': Buffer.byteLength(e.body) });
-      res.end(e.body);
+    const admission = opts.admit('GET', path, req.headers.authorization);
+    if (admission.apiToken !== undefined) log.bind({ apiToken: admission.apiToken });
+    out = found.route.answer(found.params, new NodeCaller(admission.caller, res));
+  } catch (err) {
+    return respondError(r, err);
+  }
+  if (typeof out === 'string') return respond(r, out);
+  out.then((text) => respond(r, text), (err: unknown) => respondError(r, err));
+}
+
+interface Responder {
+  res: ServerResponse;
+  requestId: string;
+  log: RequestLog;
+  path: string;
+  started: number;
+}
+
+function respond(r: Responder, text: string): void {
+  write(r, 200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'X-Request-Id': r.requestId, 'Content-Length': Buffer.byteLength(text) }, text);
+}
+
+function respondError(r: Responder, err: unknown): void {
+  const e = errorAnswer(err, r.path, r.log);
+  write(r, e.status, { ...e.headers, 'X-Request-Id': r.requestId, 'Content-Length': Buffer.byteLength(e.body) }, e.body);
+}
+
+function write(r: Responder, status: number, headers: OutgoingHttpHeaders, body: string): void {
+  const { res, log } = r;
+  try {
+    // A client gone while the answer was computed: nothing to send (the access line still records it).
+    if (!res.destroyed && !res.headersSent) {
+      res.writeHead(status, headers);
+      res.end(body);
     }
   } catch (err) {
-    // Writing the answer failed (a socket error): nothing more can be sent.
     log.logger.warn({ err }, 'hot lane: could not write the answer');
     res.destroy();
-  } finally {
-    if (log.enabled('info')) log.access(accessFields('GET', path, status, started));
   }
+  if (log.enabled('info')) log.access(accessFields('GET', r.path, status, r.started));
 }
 
 /** The caller as the use cases see it: its abort signal (client gone) is created only when read. */

@@ -13,8 +13,16 @@ export type HotParams = Readonly<Record<string, string>>;
 export interface HotRoute {
   /** Literal segments and `:name` segments (exactly one non-empty segment each), as in Hono. */
   pattern: string;
-  /** The JSON text of the 200 answer; throws AppError otherwise. */
+  /**
+   * The JSON text of the 200 answer, or an AppError. Synchronous when the use case answers from its memo
+   * tables (a warm request then runs without a promise), a promise otherwise.
+   */
   answer(params: HotParams, caller: Caller): string | Promise<string>;
+}
+
+/** `render(v)`: now when `v` is a value (a warm use case), later when it is a promise. */
+export function render<T>(v: T | Promise<T>, text: (t: T) => string): string | Promise<string> {
+  return v instanceof Promise ? v.then(text) : text(v);
 }
 
 /** Registers each route as a GET on `app` (Hono answers HEAD with it too). */

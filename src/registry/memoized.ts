@@ -9,6 +9,20 @@ import type { Caller, RegistryDeps } from './context.js';
 import { versionTagList } from './provider-reader.js';
 import type { VersionTagList } from './tag-lists.js';
 
+/**
+ * Runs a use case whose warm path is synchronous (a memo hit: no promise, no microtask, the point of the
+ * memo tables) and maps its errors with `convert`. Errors always come back as a rejected promise, also
+ * those thrown synchronously (bad addresses), so callers see one error channel.
+ */
+export function warmOrAsync<R>(run: () => R | Promise<R>, convert: (err: unknown) => Error): R | Promise<R> {
+  try {
+    const r = run();
+    return r instanceof Promise ? r.catch((err: unknown) => Promise.reject(convert(err))) : r;
+  } catch (err) {
+    return Promise.reject(convert(err));
+  }
+}
+
 /** What a listing computation returns: the result, and whether it may be reused (nothing transient). */
 export interface Computed<R> {
   result: R;

@@ -7,10 +7,10 @@ import { defaultProviderFilename, shasumsFilename } from '../layout/provider-ind
 import { readPublicKey } from '../verify/gpg.js';
 import type { Caller, RegistryDeps } from './context.js';
 import { sealDownload } from './download-tickets.js';
-import { memoizedDocument, memoizedListing } from './memoized.js';
+import { memoizedDocument, memoizedListing, warmOrAsync } from './memoized.js';
 import { readMetadata, readPlatformLayer, readProviderIndex, readProviderIndexes, readSmallBlob } from './provider-reader.js';
 import { toAppError } from './upstream-errors.js';
-import { locateProvider, parseVersion, type ProviderAddress } from './addresses.js';
+import { locateProvider, parseVersion, type ProviderAddress, type ProviderLocation } from './addresses.js';
 
 /** Plugin protocol recorded when a release says nothing (as the seed registry does). */
 export const DEFAULT_PROTOCOLS = ['5.0'];
@@ -30,43 +30,45 @@ export interface ProviderVersionList {
  * GET :namespace/:type/versions — every version servable on providers.v1, oldest first. Memoized on the
  * caller's listing (memoized.ts): a warm request returns the SAME object, and the HTTP layer its JSON text.
  */
-export async function listProviderVersions(deps: RegistryDeps, namespace: string, type: string, caller: Caller): Promise<ProviderVersionList> {
-  const loc = locateProvider(deps, deps.publicHostname, namespace, type);
-  const notFound: [ 'PROVIDER_NOT_FOUND', string ] = ['PROVIDER_NOT_FOUND', `provider ${loc.display} does not exist`];
-  try {
-    return await memoizedListing(deps, loc.repository, caller, 'providers.v1 versions', async (list) => {
-      const read = await readProviderIndexes(deps, loc.repository, list, caller);
-      const versions: ProviderVersionSummary[] = [];
-      const unsigned: string[] = [];
-      const broken: string[] = [];
-      // The listing is sorted oldest first already (tag-lists.ts).
-      for (const r of read) {
-        if (!r.index) {
-          broken.push(`${r.version} (${r.error})`);
-          continue;
-        }
-        if (!r.index.metadata) {
-          unsigned.push(r.version);
-          continue;
-        }
-        versions.push({
-          version: r.version,
-          protocols: r.index.protocols ?? DEFAULT_PROTOCOLS,
-          platforms: r.index.platforms.map((p) => ({ os: p.os, arch: p.arch })),
-        });
+export function listProviderVersions(deps: RegistryDeps, namespace: string, type: string, caller: Caller): ProviderVersionList | Promise<ProviderVersionList> {
+  let loc: ProviderLocation | undefined;
+  return warmOrAsync(() => {
+    loc = locateProvider(deps, deps.publicHostname, namespace, type);
+    return listVersions(deps, loc, caller);
+  }, (err) => toAppError(err, ['PROVIDER_NOT_FOUND', `provider ${loc?.display} does not exist`], deps.store.describe));
+}
+
+function listVersions(deps: RegistryDeps, loc: ProviderLocation, caller: Caller): ProviderVersionList | Promise<ProviderVersionList> {
+  return memoizedListing(deps, loc.repository, caller, 'providers.v1 versions', async (list) => {
+    const read = await readProviderIndexes(deps, loc.repository, list, caller);
+    const versions: ProviderVersionSummary[] = [];
+    const unsigned: string[] = [];
+    const broken: string[] = [];
+    // The listing is sorted oldest first already (tag-lists.ts).
+    for (const r of read) {
+      if (!r.index) {
+        broken.push(`${r.version} (${r.error})`);
+        continue;
       }
-      const warnings: string[] = [];
-      if (unsigned.length > 0) {
-        warnings.push(
-          `${loc.display}: version(s) ${unsigned.join(', ')} are stored without a signed SHA256SUMS and are only served through the network mirror`,
-        );
+      if (!r.index.metadata) {
+        unsigned.push(r.version);
+        continue;
       }
-      if (broken.length > 0) warnings.push(`${loc.display}: version(s) ${broken.join('; ')} could not be read and are hidden`);
-      return { result: Object.freeze({ versions, warnings }), cacheable: !read.some((r) => r.vanished) };
-    });
-  } catch (err) {
-    throw toAppError(err, notFound, deps.store.describe);
-  }
+      versions.push({
+        version: r.version,
+        protocols: r.index.protocols ?? DEFAULT_PROTOCOLS,
+        platforms: r.index.platforms.map((p) => ({ os: p.os, arch: p.arch })),
+      });
+    }
+    const warnings: string[] = [];
+    if (unsigned.length > 0) {
+      warnings.push(
+        `${loc.display}: version(s) ${unsigned.join(', ')} are stored without a signed SHA256SUMS and are only served through the network mirror`,
+      );
+    }
+    if (broken.length > 0) warnings.push(`${loc.display}: version(s) ${broken.join('; ')} could not be read and are hidden`);
+    return { result: Object.freeze({ versions, warnings }), cacheable: !read.some((r) => r.vanished) };
+  });
 }
 
 export interface ProviderPackage {
@@ -86,20 +88,19 @@ export interface ProviderPackage {
  * GET :namespace/:type/:version/download/:os/:arch. The document (with its three sealed tickets) is
  * memoized per principal for the document window (memoized.ts), so a warm request seals nothing.
  */
-export async function findProviderPackage(
+export function findProviderPackage(
   deps: RegistryDeps,
   input: { namespace: string; type: string; version: string; os: string; arch: string },
   caller: Caller,
-): Promise<ProviderPackage> {
-  const loc = locateProvider(deps, deps.publicHostname, input.namespace, input.type);
-  const { version, tag } = parseVersion(deps, input.version);
-  const where = `${loc.display} ${version}`;
-  try {
+): ProviderPackage | Promise<ProviderPackage> {
+  let where = '';
+  return warmOrAsync(() => {
+    const loc = locateProvider(deps, deps.publicHostname, input.namespace, input.type);
+    const { version, tag } = parseVersion(deps, input.version);
+    where = `${loc.display} ${version}`;
     const key = `providers.v1 download|${tag}|${input.os.length}:${input.os}|${input.arch}`;
-    return await memoizedDocument(deps, loc.repository, tag, caller, key, () => describePackage(deps, loc, version, tag, input, caller));
-  } catch (err) {
-    throw toAppError(err, ['VERSION_NOT_FOUND', `provider ${where} not found`], deps.store.describe);
-  }
+    return memoizedDocument(deps, loc.repository, tag, caller, key, () => describePackage(deps, loc, version, tag, input, caller));
+  }, (err) => toAppError(err, ['VERSION_NOT_FOUND', `provider ${where} not found`], deps.store.describe));
 }
 
 async function describePackage(

@@ -122,7 +122,7 @@ describe('read caches', requireTool('gpg', 'zip'), () => {
 
     // bob's listing does not hold 1.0.0: the shared entry is not his, the registry answers him.
     counted.reset();
-    await assert.rejects(services.findProviderPackage(input, as('bob')), (e: unknown) => (e as { code?: string }).code === 'VERSION_NOT_FOUND');
+    await assert.rejects(async () => services.findProviderPackage(input, as('bob')), (e: unknown) => (e as { code?: string }).code === 'VERSION_NOT_FOUND');
     assert.deepEqual(counted.counts, { listTags: 1, fetchManifest: 1 }, 'asked upstream as bob');
     assert.deepEqual((await services.listProviderVersions('acme', 'widget', as('bob'))).versions.map((v) => v.version), ['1.1.0']);
 
@@ -132,7 +132,7 @@ describe('read caches', requireTool('gpg', 'zip'), () => {
       () => services.listProviderVersions('acme', 'widget', as('eve')),
       () => services.mirrorVersion({ hostname: HOST, namespace: 'acme', type: 'widget', version: '1.0.0' }, as('eve')),
     ]) {
-      await assert.rejects(call(), (e: unknown) => (e as { code?: string }).code === 'FORBIDDEN');
+      await assert.rejects(async () => call(), (e: unknown) => (e as { code?: string }).code === 'FORBIDDEN');
     }
   });
 

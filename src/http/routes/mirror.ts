@@ -8,7 +8,7 @@ import { AppError } from '../../errors.js';
 import type { MirrorArchive } from '../../registry/provider-mirror.js';
 import type { Services } from '../../registry/services.js';
 import type { AppEnv } from '../env.js';
-import { mountHotRoutes, type HotRoute } from '../hot-routes.js';
+import { mountHotRoutes, render, type HotRoute } from '../hot-routes.js';
 import { JsonBodies } from '../json.js';
 
 export function mirrorRoutes(routes: readonly HotRoute[]): Hono<AppEnv> {
@@ -28,11 +28,11 @@ export function mirrorHotRoutes(services: Services, basePath: string, downloadBa
 
   const documents: HotRoute = {
     pattern: `${basePath}:hostname/:namespace/:type/:file`,
-    async answer(p, caller) {
+    answer(p, caller) {
       const { hostname = '', namespace = '', type = '', file = '' } = p;
-      if (file === 'index.json') return indexBodies.text(await services.mirrorIndex(hostname, namespace, type, caller));
+      if (file === 'index.json') return render(services.mirrorIndex(hostname, namespace, type, caller), (v) => indexBodies.text(v));
       if (!file.endsWith('.json')) throw new AppError('NOT_FOUND', `no mirror document "${file}": expected index.json or <version>.json`);
-      return versionBodies.text(await services.mirrorVersion({ hostname, namespace, type, version: file.slice(0, -5) }, caller));
+      return render(services.mirrorVersion({ hostname, namespace, type, version: file.slice(0, -5) }, caller), (a) => versionBodies.text(a));
     },
   };
 

@@ -7,7 +7,7 @@ import { Hono } from 'hono';
 import type { ProviderPackage, ProviderVersionList } from '../../registry/provider-registry.js';
 import type { Services } from '../../registry/services.js';
 import type { AppEnv } from '../env.js';
-import { mountHotRoutes, type HotRoute } from '../hot-routes.js';
+import { mountHotRoutes, render, type HotRoute } from '../hot-routes.js';
 import { JsonBodies } from '../json.js';
 
 export function providersV1Routes(routes: readonly HotRoute[]): Hono<AppEnv> {
@@ -23,7 +23,7 @@ export function providersV1HotRoutes(services: Services, downloadBase: string): 
     list.warnings.length > 0 ? { versions: list.versions, warnings: list.warnings } : { versions: list.versions });
   const versions: HotRoute = {
     pattern: '/v1/providers/:namespace/:type/versions',
-    answer: async (p, caller) => versionsBodies.text(await services.listProviderVersions(p.namespace!, p.type!, caller)),
+    answer: (p, caller) => render(services.listProviderVersions(p.namespace!, p.type!, caller), (list) => versionsBodies.text(list)),
   };
 
   const downloadBodies = new JsonBodies<ProviderPackage>((p) => ({
@@ -44,9 +44,10 @@ export function providersV1HotRoutes(services: Services, downloadBase: string): 
   }));
   const download: HotRoute = {
     pattern: '/v1/providers/:namespace/:type/:version/download/:os/:arch',
-    answer: async (p, caller) =>
-      downloadBodies.text(
-        await services.findProviderPackage({ namespace: p.namespace!, type: p.type!, version: p.version!, os: p.os!, arch: p.arch! }, caller),
+    answer: (p, caller) =>
+      render(
+        services.findProviderPackage({ namespace: p.namespace!, type: p.type!, version: p.version!, os: p.os!, arch: p.arch! }, caller),
+        (pkg) => downloadBodies.text(pkg),
       ),
   };
 
