@@ -1,5 +1,6 @@
-// The static-file anchor: Debian's nginx serving the very same JSON bodies as files under the very same
-// URL paths, as an unprivileged foreground process with its own prefix, config, temp paths and pid file
+// The nginx anchors: Debian's nginx serving the very same JSON bodies as files under the very same URL
+// paths (scenario 1), or relaying the registry as a reverse proxy (scenario 3: what a native copying proxy
+// achieves), as an unprivileged foreground process with its own prefix, config, temp paths and pid file
 // on 127.0.0.1. One process (master_process off): one event loop, like the single-threaded Node server.
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,8 @@ export interface NginxSite {
   tls?: { certPath: string; keyPath: string };
   /** One line for the generated file's header comment. */
   comment: string;
+  /** Reverse proxy to this origin (e.g. http://127.0.0.1:5000) instead of serving `root`. */
+  proxyPass?: string;
 }
 
 export interface NginxProcess {
@@ -79,7 +82,7 @@ http {
   server {
     ${listen}
     root ${site.root};
-    location / { try_files $uri =404; }
+    location / { ${site.proxyPass ? proxyLocation(site.proxyPass) : 'try_files $uri =404;'} }
   }
 }
 `,
@@ -87,6 +90,28 @@ http {
   const child = spawnTracked(NGINX_BIN, ['-p', dir, '-c', conf, '-e', join(dir, 'logs', 'error.log')]);
   const url = `${site.tls ? 'https://localhost' : 'http://127.0.0.1'}:${port}`;
   return { url, child, conf, stop: () => stopChild(child) };
+}
+
+/**
+ * A streaming relay: upstream keep-alive, responses buffered in memory only (never spooled to a temp file,
+ * which would put the disk in the path), 16 x 256 KiB buffers per request.
+ */
+function proxyLocation(origin: string): string {
+  return `proxy_pass ${origin};
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering on;
+      proxy_buffers 16 256k;
+      proxy_buffer_size 256k;
+      proxy_busy_buffers_size 512k;
+      proxy_max_temp_file_size 0;`;
+}
+
+/** nginx as a reverse proxy of `origin` (plain HTTP): the native-proxy anchor of the downloads scenario. */
+export async function startNginxProxy(dir: string, origin: string): Promise<NginxAnchor> {
+  const nginx = await spawnNginx(dir, { root: dir, types: '', defaultType: 'application/octet-stream', comment: `reverse proxy of ${origin}`, proxyPass: origin });
+  await waitForHttp(`${nginx.url}/v2/`, nginx.child, `nginx proxy (conf ${nginx.conf})`, 10_000);
+  return { url: nginx.url, pid: nginx.child.pid!, stop: nginx.stop };
 }
 
 /** nginx serving `files` (the very same bodies under the very same paths) as JSON over plain HTTP. */

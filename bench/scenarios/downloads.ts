@@ -1,14 +1,18 @@
 // Scenario 3 — downloads: a 100 MB provider zip (random bytes, generated per run, never committed)
 // fetched with curl through tf-oci-registry (proxy mode: the download_url of the providers.v1 download
 // JSON) and straight from the registry's blob URL, 1 client (several runs, median) and 8 concurrent
-// clients (aggregate, several rounds, median). The server's RSS is polled every 20 ms during the
-// 8-client rounds: it must stay flat (streams, no buffering).
+// clients (aggregate, several rounds, median). A second anchor, nginx as a reverse proxy of the same blob
+// URL, shows what a native (C) copying proxy reaches on the same box: the ceiling of any proxy that reads
+// the bytes and writes them again. The server's RSS is polled every 20 ms during the 8-client rounds: it
+// must stay flat (streams, no buffering).
+import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { providerRepository } from '../../src/layout/names.js';
 import type { BenchContext, Scenario, ScenarioResult, TargetCheck } from '../scenario.js';
 import { pushProviderVersions, pushZipFile, writeRandomZip } from '../lib/fixtures.js';
 import { curlConcurrent, curlDownload } from '../lib/curl.js';
+import { startNginxProxy } from '../lib/nginx.js';
 import { procStatusKiB, sampleRss } from '../lib/processes.js';
 import { fmtCount } from '../lib/registry.js';
 import { fmtKiB, fmtMBps, median, ratio, spread } from '../lib/stats.js';
@@ -46,76 +50,97 @@ export const downloadsScenario: Scenario = {
     const sizeMB = ctx.quick ? 16 : 100;
     ctx.log(`downloads: generating a ${sizeMB} MB random provider zip and pushing it`);
     const { proxyUrl, directUrl, size } = await setupBigZip(ctx, sizeMB);
-
-    // Warm-up (page cache, connection pool, JIT) and one upstream count per proxied download.
-    await curlDownload(directUrl, size);
-    const mark = ctx.registry.mark();
-    await curlDownload(proxyUrl, size);
-    const perDownload = fmtCount(ctx.registry.countSince(mark, 'tf-oci-registry'));
-
-    const singleRuns = ctx.quick ? 2 : 7;
-    const direct1: number[] = [];
-    const proxy1: number[] = [];
-    for (let i = 0; i < singleRuns; i++) {
-      direct1.push((await curlDownload(directUrl, size)).speed);
-      proxy1.push((await curlDownload(proxyUrl, size)).speed);
+    const nginxDir = join(ctx.tmp, 'nginx-proxy');
+    mkdirSync(nginxDir, { recursive: true });
+    const nginx = await startNginxProxy(nginxDir, ctx.registry.url);
+    try {
+      return await measure(ctx, sizeMB, size, proxyUrl, directUrl, nginx.url + new URL(directUrl).pathname);
+    } finally {
+      await nginx.stop();
     }
-
-    const rounds = ctx.quick ? 1 : 3;
-    const directN: number[] = [];
-    const proxyN: number[] = [];
-    const rssBefore: number[] = [];
-    const rssPeak: number[] = [];
-    for (let i = 0; i < rounds; i++) {
-      directN.push((await curlConcurrent(directUrl, size, CLIENTS)).aggregate);
-      rssBefore.push(procStatusKiB(ctx.server.pid, 'VmRSS'));
-      const sampler = sampleRss(ctx.server.pid, 20);
-      proxyN.push((await curlConcurrent(proxyUrl, size, CLIENTS)).aggregate);
-      rssPeak.push(sampler.stop().maxKiB);
-    }
-    const growth = Math.max(...rssPeak.map((p, i) => p - rssBefore[i]!));
-    ctx.log(`downloads: 1 client direct ${fmtMBps(median(direct1))} vs proxy ${fmtMBps(median(proxy1))}; ${CLIENTS} clients direct ${fmtMBps(median(directN))} vs proxy ${fmtMBps(median(proxyN))}; RSS +${fmtKiB(growth)}`);
-
-    const targets: TargetCheck[] = [
-      {
-        target: 'proxy >= 80 % of direct throughput, 1 client',
-        measured: ratio(median(proxy1), median(direct1)),
-        met: ctx.quick ? null : median(proxy1) >= 0.8 * median(direct1),
-      },
-      {
-        target: `proxy >= 80 % of direct throughput, ${CLIENTS} clients`,
-        measured: ratio(median(proxyN), median(directN)),
-        met: ctx.quick ? null : median(proxyN) >= 0.8 * median(directN),
-      },
-      {
-        target: `server RSS flat during ${CLIENTS} concurrent downloads (growth < 64 MB; buffering would be ${CLIENTS} × ${sizeMB} MB)`,
-        measured: `+${fmtKiB(growth)} (peak ${fmtKiB(Math.max(...rssPeak))})`,
-        met: growth < 64 * 1024,
-      },
-    ];
-    return {
-      tables: [
-        {
-          title: `Throughput of a ${sizeMB} MB zip (${size} bytes), curl -o /dev/null, medians (min–max)`,
-          columns: ['clients', 'direct (registry blob URL)', 'proxy (tf-oci-registry download_url)', 'ratio proxy/direct', 'runs'],
-          rows: [
-            ['1', spread(direct1, fmtMBps), spread(proxy1, fmtMBps), ratio(median(proxy1), median(direct1)), String(singleRuns)],
-            [`${CLIENTS} (aggregate)`, spread(directN, fmtMBps), spread(proxyN, fmtMBps), ratio(median(proxyN), median(directN)), `${rounds} rounds`],
-          ],
-        },
-        {
-          title: `Server memory during ${CLIENTS} concurrent proxied downloads (VmRSS polled every 20 ms)`,
-          columns: ['round', 'RSS before', 'peak RSS during', 'growth'],
-          rows: rssPeak.map((p, i) => [String(i + 1), fmtKiB(rssBefore[i]!), fmtKiB(p), `+${fmtKiB(p - rssBefore[i]!)}`]),
-        },
-      ],
-      targets,
-      notes: [
-        `Upstream requests per proxied download: ${perDownload}.`,
-        'CPU: not pinned: curl, the registry and (for the proxy) the Node server share 2 cores. Direct = registry -> curl (one loopback copy); proxy = registry -> node -> curl (two loopback copies). The server checks the size of proxied zips only (fetchBlob verify = \'size\'): terraform and tofu verify the zip against the signed SHA256SUMS and the lock file themselves.',
-        'The aggregate for 8 clients is total bytes / the longest curl time_total (all 8 start together).',
-        'Content is page-cached by the registry after the warm-up, so disks are not in the path.',
-      ],
-    };
   },
 };
+
+async function measure(ctx: BenchContext, sizeMB: number, size: number, proxyUrl: string, directUrl: string, nativeUrl: string): Promise<ScenarioResult> {
+  // Warm-up (page cache, connection pool, JIT) and one upstream count per proxied download.
+  await curlDownload(directUrl, size);
+  await curlDownload(nativeUrl, size);
+  const mark = ctx.registry.mark();
+  await curlDownload(proxyUrl, size);
+  const perDownload = fmtCount(ctx.registry.countSince(mark, 'tf-oci-registry'));
+
+  const singleRuns = ctx.quick ? 2 : 7;
+  const direct1: number[] = [];
+  const proxy1: number[] = [];
+  const native1: number[] = [];
+  for (let i = 0; i < singleRuns; i++) {
+    direct1.push((await curlDownload(directUrl, size)).speed);
+    proxy1.push((await curlDownload(proxyUrl, size)).speed);
+    native1.push((await curlDownload(nativeUrl, size)).speed);
+  }
+
+  const rounds = ctx.quick ? 1 : 3;
+  const directN: number[] = [];
+  const proxyN: number[] = [];
+  const nativeN: number[] = [];
+  const rssBefore: number[] = [];
+  const rssPeak: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    directN.push((await curlConcurrent(directUrl, size, CLIENTS)).aggregate);
+    rssBefore.push(procStatusKiB(ctx.server.pid, 'VmRSS'));
+    const sampler = sampleRss(ctx.server.pid, 20);
+    proxyN.push((await curlConcurrent(proxyUrl, size, CLIENTS)).aggregate);
+    rssPeak.push(sampler.stop().maxKiB);
+    nativeN.push((await curlConcurrent(nativeUrl, size, CLIENTS)).aggregate);
+  }
+  const growth = Math.max(...rssPeak.map((p, i) => p - rssBefore[i]!));
+  ctx.log(`downloads: 1 client direct ${fmtMBps(median(direct1))} vs proxy ${fmtMBps(median(proxy1))} (nginx proxy ${fmtMBps(median(native1))}); ${CLIENTS} clients direct ${fmtMBps(median(directN))} vs proxy ${fmtMBps(median(proxyN))} (nginx proxy ${fmtMBps(median(nativeN))}); RSS +${fmtKiB(growth)}`);
+
+  const targets: TargetCheck[] = [
+    {
+      target: 'proxy >= 80 % of direct throughput, 1 client',
+      measured: ratio(median(proxy1), median(direct1)),
+      met: ctx.quick ? null : median(proxy1) >= 0.8 * median(direct1),
+    },
+    {
+      target: `proxy >= 80 % of direct throughput, ${CLIENTS} clients`,
+      measured: ratio(median(proxyN), median(directN)),
+      met: ctx.quick ? null : median(proxyN) >= 0.8 * median(directN),
+    },
+    {
+      target: `server RSS flat during ${CLIENTS} concurrent downloads (growth < 64 MB; buffering would be ${CLIENTS} × ${sizeMB} MB)`,
+      measured: `+${fmtKiB(growth)} (peak ${fmtKiB(Math.max(...rssPeak))})`,
+      met: growth < 64 * 1024,
+    },
+  ];
+  return {
+    tables: [
+      {
+        title: `Throughput of a ${sizeMB} MB zip (${size} bytes), curl -o /dev/null, medians (min–max)`,
+        columns: [
+          'clients', 'direct (registry blob URL)', 'proxy (tf-oci-registry download_url)', 'ratio proxy/direct',
+          'nginx reverse proxy (native)', 'ratio nginx proxy/direct', 'ratio ours/nginx proxy', 'runs',
+        ],
+        rows: [
+          ['1', spread(direct1, fmtMBps), spread(proxy1, fmtMBps), ratio(median(proxy1), median(direct1)),
+            spread(native1, fmtMBps), ratio(median(native1), median(direct1)), ratio(median(proxy1), median(native1)), String(singleRuns)],
+          [`${CLIENTS} (aggregate)`, spread(directN, fmtMBps), spread(proxyN, fmtMBps), ratio(median(proxyN), median(directN)),
+            spread(nativeN, fmtMBps), ratio(median(nativeN), median(directN)), ratio(median(proxyN), median(nativeN)), `${rounds} rounds`],
+        ],
+      },
+      {
+        title: `Server memory during ${CLIENTS} concurrent proxied downloads (VmRSS polled every 20 ms)`,
+        columns: ['round', 'RSS before', 'peak RSS during', 'growth'],
+        rows: rssPeak.map((p, i) => [String(i + 1), fmtKiB(rssBefore[i]!), fmtKiB(p), `+${fmtKiB(p - rssBefore[i]!)}`]),
+      },
+    ],
+    targets,
+    notes: [
+      `Upstream requests per proxied download: ${perDownload}.`,
+      'nginx reverse proxy: Debian nginx, one worker, proxy_pass to the same blob URL with upstream keep-alive and in-memory buffers (16 × 256 KiB, never spooled to disk): a native copying proxy, the ceiling for any proxy that reads the bytes and writes them again on this box.',
+      'CPU: not pinned: curl, the registry and (for the proxy) the Node server share 2 cores. Direct = registry -> curl (one loopback copy); proxy = registry -> node -> curl (two loopback copies). The server checks the size of proxied zips only (fetchBlob verify = \'size\'): terraform and tofu verify the zip against the signed SHA256SUMS and the lock file themselves.',
+      'The aggregate for 8 clients is total bytes / the longest curl time_total (all 8 start together).',
+      'Content is page-cached by the registry after the warm-up, so disks are not in the path.',
+    ],
+  };
+}
