@@ -14,7 +14,7 @@ import { mirrorHotRoutes, mirrorRoutes } from './http/routes/mirror.js';
 import { providersV1HotRoutes, providersV1Routes } from './http/routes/providers-v1.js';
 import { apiRoutes } from './http/routes/api/index.js';
 import { modulesApiRoutes } from './http/routes/modules-api.js';
-import { modulesV1Routes } from './http/routes/modules-v1.js';
+import { modulesV1HotRoutes, modulesV1Routes } from './http/routes/modules-v1.js';
 import type { ModuleServices } from './modules/services.js';
 import type { PublishServices } from './publish/services.js';
 import type { Services } from './registry/services.js';
@@ -57,6 +57,7 @@ export function createApplication(deps: AppDeps): Application {
   const admit = deps.admit ?? admitAll;
   // The hot read routes, built once: mounted on Hono below and served by the hot lane (same objects).
   const providerRoutes = providersV1HotRoutes(deps.services, downloadBase);
+  const moduleRoutes = deps.moduleServices ? modulesV1HotRoutes(deps.moduleServices) : [];
   const mirrorDocumentRoutes = mirrorHotRoutes(deps.services, deps.mirrorBasePath, downloadBase);
 
   app.onError(onError);
@@ -68,12 +69,12 @@ export function createApplication(deps: AppDeps): Application {
   app.route('/', providersV1Routes(providerRoutes));
   if (deps.publishServices) app.route('/api/v1', apiRoutes(deps.publishServices, deps.publicUrl));
   if (deps.moduleServices) {
-    app.route('/', modulesV1Routes(deps.moduleServices, downloadBase));
+    app.route('/', modulesV1Routes(deps.moduleServices, downloadBase, moduleRoutes));
     app.route('/api/v1', modulesApiRoutes(deps.moduleServices, deps.publicUrl));
   }
   app.route('/', mirrorRoutes(mirrorDocumentRoutes));
   app.route('/', downloadRoutes(deps.services));
   // In Hono's order of registration, so that the first match is the same route on both paths.
-  const hotLane = createHotLane({ routes: [...providerRoutes, ...mirrorDocumentRoutes], admit, logger: deps.logger });
+  const hotLane = createHotLane({ routes: [...providerRoutes, ...moduleRoutes, ...mirrorDocumentRoutes], admit, logger: deps.logger });
   return { app, hotLane };
 }

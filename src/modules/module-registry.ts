@@ -7,7 +7,7 @@ import { AppError } from '../errors.js';
 import { isLayoutError } from '../layout/errors.js';
 import type { Caller, RegistryDeps } from '../registry/context.js';
 import { sealDownload } from '../registry/download-tickets.js';
-import { memoizedDocument, memoizedListing } from '../registry/memoized.js';
+import { memoizedDocument, memoizedListing, warmOrAsync } from '../registry/memoized.js';
 import { toAppError } from '../registry/upstream-errors.js';
 import { parseModuleAddress, parseModuleVersion, type ModuleAddress } from './addresses.js';
 import { readModuleVersion, readModuleVersions } from './module-reader.js';
@@ -24,10 +24,12 @@ export interface ModuleVersionList {
  * GET :namespace/:name/:system/versions. Tags that do not hold a module package (a container image, a
  * broken push) are left out and logged: the CLIs would pick them and then fail to download.
  */
-export async function listModuleVersions(deps: RegistryDeps, key: ModuleKey, caller: Caller): Promise<ModuleVersionList> {
-  const addr = moduleAddress(deps, key);
-  try {
-    return await memoizedListing(deps, addr.repository, caller, 'modules.v1 versions', async (list) => {
+export function listModuleVersions(deps: RegistryDeps, key: ModuleKey, caller: Caller): ModuleVersionList | Promise<ModuleVersionList> {
+  let display = '';
+  return warmOrAsync(() => {
+    const addr = moduleAddress(deps, key);
+    display = addr.display;
+    return memoizedListing(deps, addr.repository, caller, 'modules.v1 versions', async (list) => {
       const read = await readModuleVersions(deps, addr.repository, list.versions, caller);
       const broken = read.filter((r) => !r.read).map((r) => `${r.version} (${r.error})`);
       if (broken.length > 0) deps.logger.warn({ module: addr.display, broken }, 'module versions hidden: not OpenTofu module packages');
@@ -35,9 +37,7 @@ export async function listModuleVersions(deps: RegistryDeps, key: ModuleKey, cal
       const versions = read.filter((r) => r.read).map((r) => r.version);
       return { result: Object.freeze({ source: addr.display, versions }), cacheable: !read.some((r) => r.vanished) };
     });
-  } catch (err) {
-    throw toAppError(err, ['MODULE_NOT_FOUND', `module ${addr.display} does not exist`], deps.store.describe);
-  }
+  }, (err) => toAppError(err, ['MODULE_NOT_FOUND', `module ${display} does not exist`], deps.store.describe));
 }
 
 /** parseModuleAddress, memoized in deps.parsed (successes only; valid parts never contain "\n"). */

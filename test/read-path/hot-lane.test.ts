@@ -8,9 +8,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { hashToken } from '../../src/auth/api-tokens.js';
-import { providerRepository } from '../../src/layout/names.js';
+import { moduleRepository, providerRepository } from '../../src/layout/names.js';
 import { createMemoryStore } from '../../src/oci/memory-store.js';
 import { bearer, buildAuthApp, type AuthTestApp } from '../auth/support.js';
+import { moduleFiles, zipOf } from '../modules/support/archives.js';
+import { pushForeignModule } from '../modules/support/foreign-module.js';
 import { requireTool } from '../support/distribution.js';
 import { createTestSigner, type TestSigner } from '../support/gpg-signer.js';
 import { makeFixtureRelease, pushRelease } from '../support/provider-fixture.js';
@@ -62,11 +64,11 @@ async function compare(t: AuthTestApp, s: Served, c: Case): Promise<void> {
   assert.equal(s.passedOn - before, c.hot ? 0 : 1, `${what}: ${c.hot ? 'expected the hot lane' : 'expected Hono'}`);
   assert.equal(viaServer.status, c.status, `${what}: status over the server`);
   assert.equal(viaApp.status, c.status, `${what}: status through app.request`);
-  for (const h of ['content-type', 'cache-control', 'www-authenticate']) {
+  for (const h of ['content-type', 'cache-control', 'www-authenticate', 'x-terraform-get']) {
     assert.equal(viaServer.headers.get(h), viaApp.headers.get(h), `${what}: header ${h}`);
   }
   const [a, b] = [await viaServer.text(), await viaApp.text()];
-  if (c.method !== 'HEAD') {
+  if (c.method !== 'HEAD' && c.status !== 204) {
     assert.equal(viaServer.headers.get('content-length'), String(Buffer.byteLength(a)), `${what}: content-length`);
     assert.deepEqual(JSON.parse(a), JSON.parse(b), `${what}: body`);
   }
@@ -85,6 +87,8 @@ describe('hot lane: same answers as the Hono application', tools, () => {
     signer = await createTestSigner();
     const rel = await makeFixtureRelease({ type: 'widget', version: '1.0.0', platforms: [{ os: 'linux', arch: 'amd64' }], signer });
     await pushRelease(store, providerRepository('tf', 'registry.example.test', 'acme', 'widget'), rel);
+    const files = Object.entries(moduleFiles('1.0.0')).map(([name, content]) => ({ name, content }));
+    await pushForeignModule(store, moduleRepository('tf', 'registry.example.test', 'acme', 'net', 'aws'), '1.0.0', await zipOf(files));
     service = buildAuthApp(store, SERVICE_TOML);
     open = buildAuthApp(store, `[storage]\nprefix = "tf"\n`);
     s1 = await serve(service);
@@ -143,6 +147,15 @@ describe('hot lane: same answers as the Hono application', tools, () => {
     await compare(service, s1, { path: '/v1/providers/acme/widget/versions/', headers: reader, status: 404, hot: false });
     await compare(service, s1, { path: '/.well-known/terraform.json', status: 200, hot: false });
     await compare(service, s1, { path: '/healthz', status: 200, hot: false });
+  });
+
+  it('answers the modules.v1 versions listing, and refuses it to a token without modules:read', async () => {
+    const path = '/v1/modules/acme/net/aws/versions';
+    await compare(service, s1, { path, headers: bearer(MODULES_ONLY), status: 200, hot: true });
+    await compare(service, s1, { path, headers: reader, status: 403, hot: true });
+    await compare(service, s1, { path: '/v1/modules/acme/nothing/aws/versions', headers: bearer(MODULES_ONLY), status: 404, hot: true });
+    // The download answer (204 + X-Terraform-Get) stays on Hono.
+    await compare(service, s1, { path: '/v1/modules/acme/net/aws/1.0.0/download', headers: bearer(MODULES_ONLY), status: 204, hot: false });
   });
 
   it('without access control every caller is served (auth.mode = none)', async () => {

@@ -6,7 +6,7 @@ import { KeyedLock } from '../../../src/publish/keyed-lock.js';
 import type { OciStore } from '../../../src/oci/store.js';
 import { normalizeHostname } from '../../../src/layout/names.js';
 import { modulesApiRoutes } from '../../../src/http/routes/modules-api.js';
-import { modulesV1Routes } from '../../../src/http/routes/modules-v1.js';
+import { modulesV1HotRoutes, modulesV1Routes } from '../../../src/http/routes/modules-v1.js';
 import { createModuleServices } from '../../../src/modules/services.js';
 import { DEFAULT_MODULE_LIMITS, type ModuleDeps, type ModuleLimits } from '../../../src/modules/types.js';
 import { buildTestApp, type TestAppOptions } from '../../support/test-app.js';
@@ -30,7 +30,7 @@ export function buildModuleApp(store: OciStore, opts: ModuleAppOptions = {}) {
     now: () => new Date(base.clock.now),
   };
   const modules = createModuleServices(moduleDeps);
-  base.app.route('/', modulesV1Routes(modules, new URL('download/', base.publicUrl).href));
+  base.app.route('/', modulesV1Routes(modules, new URL('download/', base.publicUrl).href, modulesV1HotRoutes(modules)));
   base.app.route('/api/v1', modulesApiRoutes(modules, base.publicUrl));
   return { ...base, moduleDeps, modules };
 }
