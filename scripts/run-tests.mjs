@@ -43,6 +43,9 @@ child.on('exit', (code, signal) => {
   let tap = '';
   try { tap = readFileSync(tapFile, 'utf8'); } catch { /* runner died before writing */ }
   const count = (k) => Number((tap.match(new RegExp(`^# ${k} (\\d+)$`, 'm')) ?? [])[1] ?? 0);
-  console.log(`\n${count('pass')} passed, ${count('fail')} failed, ${count('skipped')} skipped`);
+  // A test cancelled (its suite's before hook failed, or it timed out) did not pass: it counts as failed.
+  const cancelled = count('cancelled');
+  const failed = `${count('fail') + cancelled} failed${cancelled > 0 ? ` (${cancelled} cancelled)` : ''}`;
+  console.log(`\n${count('pass')} passed, ${failed}, ${count('skipped')} skipped`);
   process.exit(code ?? (signal ? 1 : 0));
 });

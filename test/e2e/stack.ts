@@ -22,18 +22,32 @@ export interface StackOptions {
   registryAuth?: DistributionAuth;
   /** Extra TF_OCI_REGISTRY_* settings. */
   env?: Record<string, string>;
+  /**
+   * The registry over HTTPS with the stack's test certificate (OpenTofu's OCI client speaks HTTPS only);
+   * the server trusts the test CA through NODE_EXTRA_CA_CERTS, as an operator with a private CA would.
+   */
+  registryTls?: boolean;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const registry = await startDistribution(opts.registryAuth ? { auth: opts.registryAuth } : {});
   const tls = await createTestTls();
+  let registry: Distribution;
+  try {
+    registry = await startDistribution({
+      ...(opts.registryAuth ? { auth: opts.registryAuth } : {}),
+      ...(opts.registryTls ? { tls: { certPath: tls.certPath, keyPath: tls.keyPath, ca: tls.ca } } : {}),
+    });
+  } catch (err) {
+    await tls.cleanup();
+    throw err;
+  }
   try {
     const server = await startServerProcess({
       ca: tls.ca,
       env: {
         TF_OCI_REGISTRY_STORAGE_KIND: 'registry',
         TF_OCI_REGISTRY_STORAGE_URL: registry.url,
-        TF_OCI_REGISTRY_STORAGE_PLAIN_HTTP: 'true',
+        ...(opts.registryTls ? { NODE_EXTRA_CA_CERTS: tls.caPath } : { TF_OCI_REGISTRY_STORAGE_PLAIN_HTTP: 'true' }),
         TF_OCI_REGISTRY_STORAGE_PREFIX: 'tf',
         TF_OCI_REGISTRY_SERVER_REGISTRY_HOSTNAME: REGISTRY_HOST,
         TF_OCI_REGISTRY_SERVER_TLS_CERT: tls.certPath,

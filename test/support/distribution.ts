@@ -1,6 +1,7 @@
 // Starts the REAL CNCF Distribution registry (Debian package docker-registry, /usr/bin/docker-registry)
 // for integration tests: a free 127.0.0.1 port, a temp storage directory, deletes enabled, and one of
-// three auth modes (none, htpasswd with bcrypt users, token auth against test/support/token-server.ts).
+// three auth modes (none, htpasswd with bcrypt users, token auth against test/support/token-server.ts);
+// plain HTTP, or HTTPS with a test certificate (OpenTofu's OCI client speaks HTTPS only).
 // `kill()`/`restart()` simulate the registry going down. When the binary is missing, `requireTool`
 // skips the tests loudly, or fails them when CI is set.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -10,6 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, request } from 'undici';
 
 export const DOCKER_REGISTRY_BIN = '/usr/bin/docker-registry';
 
@@ -18,8 +20,15 @@ export type DistributionAuth =
   | { kind: 'htpasswd'; users: Record<string, string> }
   | { kind: 'token'; realm: string; service: string; issuer: string; rootCertBundle: string };
 
+/** HTTPS for the registry: certificate and key files, and the CA (PEM) that signed them. */
+export interface DistributionTls {
+  certPath: string;
+  keyPath: string;
+  ca: string;
+}
+
 export interface Distribution {
-  /** e.g. http://127.0.0.1:41234 */
+  /** e.g. http://127.0.0.1:41234 (https:// when started with TLS) */
   readonly url: string;
   readonly port: number;
   /** Temp directory holding config, storage and the registry log. */
@@ -89,20 +98,30 @@ function authYaml(dir: string, auth: DistributionAuth): string {
   }
 }
 
-async function waitUntilUp(url: string, child: ChildProcess, logFile: string): Promise<void> {
+async function waitUntilUp(url: string, child: ChildProcess, logFile: string, ca?: string): Promise<void> {
   const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`docker-registry exited with ${child.exitCode}; see ${logFile}`);
-    try {
-      const res = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(1000) });
-      await res.arrayBuffer();
-      if (res.status === 200 || res.status === 401) return;
-    } catch {
-      // not listening yet
+  const dispatcher = new Agent(ca ? { connect: { ca } } : {});
+  try {
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`docker-registry exited with ${child.exitCode}; see ${logFile}`);
+      if (await answers(`${url}/v2/`, dispatcher)) return;
+      await sleep(50);
     }
-    await sleep(50);
+  } finally {
+    await dispatcher.close();
   }
   throw new Error(`docker-registry did not answer on ${url} within 15 s; see ${logFile}`);
+}
+
+/** True when /v2/ answers 200 or 401 (up, with or without auth). */
+async function answers(url: string, dispatcher: Agent): Promise<boolean> {
+  try {
+    const res = await request(url, { dispatcher, signal: AbortSignal.timeout(1000) });
+    await res.body.arrayBuffer();
+    return res.statusCode === 200 || res.statusCode === 401;
+  } catch {
+    return false; // not listening yet
+  }
 }
 
 /**
@@ -110,7 +129,7 @@ async function waitUntilUp(url: string, child: ChildProcess, logFile: string): P
  * purging off, a fixed upload-state secret; the access log on only when asked (the benchmark counts
  * upstream requests with it). Auth sections are appended by the caller.
  */
-export function distributionConfig(o: { port: number; dataDir: string; accessLog: boolean; relativeUrls?: boolean }): string {
+export function distributionConfig(o: { port: number; dataDir: string; accessLog: boolean; relativeUrls?: boolean; tls?: DistributionTls }): string {
   return [
     'version: 0.1',
     'log:',
@@ -129,20 +148,21 @@ export function distributionConfig(o: { port: number; dataDir: string; accessLog
     `  addr: 127.0.0.1:${o.port}`,
     '  secret: test-only-upload-state-secret',
     `  relativeurls: ${o.relativeUrls ? 'true' : 'false'}`,
+    ...(o.tls ? ['  tls:', `    certificate: ${o.tls.certPath}`, `    key: ${o.tls.keyPath}`] : []),
     '',
   ].join('\n');
 }
 
 /** Starts a registry. Call `stop()` in an `after` hook. */
-export async function startDistribution(opts: { auth?: DistributionAuth; relativeUrls?: boolean } = {}): Promise<Distribution> {
+export async function startDistribution(opts: { auth?: DistributionAuth; relativeUrls?: boolean; tls?: DistributionTls } = {}): Promise<Distribution> {
   const dir = mkdtempSync(join(tmpdir(), 'tf-oci-distribution-'));
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   const configFile = join(dir, 'config.yml');
   const logFile = join(dir, 'registry.log');
   writeFileSync(
     configFile,
-    distributionConfig({ port, dataDir: join(dir, 'data'), accessLog: false, relativeUrls: opts.relativeUrls ?? false }) +
+    distributionConfig({ port, dataDir: join(dir, 'data'), accessLog: false, relativeUrls: opts.relativeUrls ?? false, ...(opts.tls ? { tls: opts.tls } : {}) }) +
       authYaml(dir, opts.auth ?? { kind: 'none' }),
   );
 
@@ -154,7 +174,7 @@ export async function startDistribution(opts: { auth?: DistributionAuth; relativ
     const fd = openSync(logFile, 'a');
     child = spawn(DOCKER_REGISTRY_BIN, ['serve', configFile], { stdio: ['ignore', fd, fd] });
     closeSync(fd);
-    await waitUntilUp(url, child, logFile);
+    await waitUntilUp(url, child, logFile, opts.tls?.ca);
   }
   async function kill(): Promise<void> {
     const c = child;

@@ -1,64 +1,75 @@
-// Runs the real terraform CLI (the binary named by TF_OCI_TERRAFORM, see .ci/build-terraform.sh) in
-// isolated temp workspaces for end-to-end tests: its own CLI config, HOME, data dir and plugin
-// cache, no inherited TF_* / proxy / CA settings, a timeout on every command, and a reader for the
-// `.terraform.lock.hcl` it writes.
+// Runs the real terraform CLI (the binary named by TF_OCI_TERRAFORM, see .ci/build-terraform.sh), or
+// the real OpenTofu CLI (TF_OCI_TOFU, .ci/build-tofu.sh), in isolated temp workspaces for end-to-end
+// tests: its own CLI config, HOME, data dir and plugin cache, no inherited TF_* / TOFU_* / proxy / CA
+// settings, a timeout on every command, and a reader for the `.terraform.lock.hcl` it writes.
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-const ENV_VAR = 'TF_OCI_TERRAFORM';
-const BUILD_HINT = `export ${ENV_VAR}="$(.ci/build-terraform.sh)"`;
+/** A CLI the end-to-end suites run: the binary named by an environment variable (built by .ci/). */
+export interface CliTool {
+  envVar: string;
+  name: string;
+  /** How to get it, shown when it is missing. */
+  hint: string;
+}
+
+export const TERRAFORM: CliTool = { envVar: 'TF_OCI_TERRAFORM', name: 'terraform', hint: 'export TF_OCI_TERRAFORM="$(.ci/build-terraform.sh)"' };
+export const TOFU: CliTool = { envVar: 'TF_OCI_TOFU', name: 'tofu', hint: 'export TF_OCI_TOFU="$(.ci/build-tofu.sh)"' };
 
 function isCI(): boolean {
   const ci = process.env.CI;
   return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
 }
 
-function locate(): { path: string } | { problem: string } {
-  const path = process.env[ENV_VAR];
-  if (!path) return { problem: `${ENV_VAR} is not set (${BUILD_HINT})` };
+function locate(tool: CliTool): { path: string } | { problem: string } {
+  const path = process.env[tool.envVar];
+  if (!path) return { problem: `${tool.envVar} is not set (${tool.hint})` };
   try {
     accessSync(path, constants.X_OK);
     return { path };
   } catch {
-    return { problem: `${ENV_VAR}=${path} is not an executable file` };
+    return { problem: `${tool.envVar}=${path} is not an executable file` };
   }
 }
 
 /** The terraform binary from TF_OCI_TERRAFORM, or undefined when unset or not executable. */
 export function findTerraform(): string | undefined {
-  const found = locate();
+  const found = locate(TERRAFORM);
   return 'path' in found ? found.path : undefined;
 }
 
-let warned = false;
+const warned = new Set<string>();
 
 /**
- * What an end-to-end suite passes as its `skip` option: `false` when terraform is available, and
- * also when CI is set (the suite then runs and fails in `requireTerraform()`); otherwise a reason,
- * also printed to stderr so a local skip is never silent.
+ * What an end-to-end suite passes as its `skip` option: `false` when the CLI is available, and also
+ * when CI is set (the suite then runs and fails in `requireCli()`); otherwise a reason, also printed to
+ * stderr so a local skip is never silent.
  *
  *     describe('scenario', { skip: terraformSkipReason() }, () => {
  *       let terraform: string;
  *       before(() => { terraform = requireTerraform(); });
  */
-export function terraformSkipReason(): string | false {
-  const found = locate();
+export function cliSkipReason(tool: CliTool): string | false {
+  const found = locate(tool);
   if ('path' in found || isCI()) return false;
-  const reason = `terraform end-to-end tests SKIPPED: ${found.problem}`;
-  if (!warned) console.warn(`\n*** ${reason} ***\n`);
-  warned = true;
+  const reason = `${tool.name} end-to-end tests SKIPPED: ${found.problem}`;
+  if (!warned.has(tool.name)) console.warn(`\n*** ${reason} ***\n`);
+  warned.add(tool.name);
   return reason;
 }
 
-/** The terraform binary; throws (failing the test) when it is missing. */
-export function requireTerraform(): string {
-  const found = locate();
+/** The CLI's binary; throws (failing the test) when it is missing. */
+export function requireCli(tool: CliTool): string {
+  const found = locate(tool);
   if ('path' in found) return found.path;
-  throw new Error(`${found.problem}${isCI() ? '; CI requires the terraform end-to-end tests to run' : ''}`);
+  throw new Error(`${found.problem}${isCI() ? `; CI requires the ${tool.name} end-to-end tests to run` : ''}`);
 }
+
+export const terraformSkipReason = (): string | false => cliSkipReason(TERRAFORM);
+export const requireTerraform = (): string => requireCli(TERRAFORM);
 
 export interface WorkspaceOptions {
   /** Contents of the CLI config file (TF_CLI_CONFIG_FILE), e.g. a provider_installation block. */
@@ -69,7 +80,7 @@ export interface WorkspaceOptions {
   env?: Record<string, string>;
   /** TF_PLUGIN_CACHE_DIR: default a fresh dir in the workspace; `false` for none; a path to share one. */
   pluginCacheDir?: string | false;
-  /** terraform binary; default requireTerraform(). */
+  /** The CLI binary (terraform or tofu); default requireTerraform(). */
   terraform?: string;
 }
 
@@ -134,7 +145,7 @@ export async function terraformWorkspace(opts: WorkspaceOptions): Promise<Terraf
   // logging), no proxies, no extra trusted CAs, no checkpoint calls.
   const inherited = Object.entries(process.env).filter(
     (e): e is [string, string] =>
-      e[1] !== undefined && !/^(TF_|CHECKPOINT_|SSL_CERT_|(HTTPS?|ALL|NO)_PROXY$)/i.test(e[0]),
+      e[1] !== undefined && !/^(TF_|TOFU_|CHECKPOINT_|SSL_CERT_|DOCKER_CONFIG$|(HTTPS?|ALL|NO)_PROXY$)/i.test(e[0]),
   );
   const env: Record<string, string> = {
     ...Object.fromEntries(inherited),
