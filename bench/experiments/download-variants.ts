@@ -6,6 +6,7 @@
 //   pipe+sha   the same with a sha256 Transform in between (what DigestCounter does)
 //   pipe+count the same with a byte-counting Transform with a 256 KiB buffer (SizeCounter, verify 'size')
 //   pipe+hwm   the bare pipe with a 1 MiB undici body buffer (fewer pause/resume cycles)
+//   pipe+http  the bare pipe with Node's own http client (node:http get) instead of undici
 //   server     tf-oci-registry itself (the providers.v1 download_url)
 // Run: node --import tsx bench/experiments/download-variants.ts [--runs=5] [--size=100]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,13 +27,21 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** A minimal proxy: GET /<anything> streams the one blob from the registry, optionally hashing it. */
 const PROXY_SOURCE = `
-import { createServer } from 'node:http';
+import { Agent as HttpAgent, createServer, get } from 'node:http';
 import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { Agent, request } from 'undici';
 const [upstream, port, hash] = process.argv.slice(2);
 const dispatcher = new Agent({ keepAliveTimeout: 30000, connections: 64 });
+const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
 createServer(async (req, res) => {
+  if (hash === 'http') {
+    get(upstream, { agent: httpAgent }, (up) => {
+      res.writeHead(200, { 'content-length': up.headers['content-length'], 'content-type': 'application/zip' });
+      up.pipe(res);
+    });
+    return;
+  }
   const up = await request(upstream, { dispatcher, ...(hash === 'hwm' ? { highWaterMark: 1 << 20 } : {}) });
   res.writeHead(200, { 'content-length': up.headers['content-length'], 'content-type': 'application/zip' });
   let body = up.body;
@@ -64,15 +73,15 @@ async function main(): Promise<void> {
     writeFileSync(script, PROXY_SOURCE);
     const urls: Record<string, string> = { direct: directUrl, server: proxyUrl };
     try {
-      const label = { pipe: 'pipe', sha: 'pipe+sha', count: 'pipe+count', hwm: 'pipe+hwm' } as const;
-      for (const variant of ['pipe', 'sha', 'count', 'hwm'] as const) {
+      const label = { pipe: 'pipe', sha: 'pipe+sha', count: 'pipe+count', hwm: 'pipe+hwm', http: 'pipe+http' } as const;
+      for (const variant of ['pipe', 'sha', 'count', 'hwm', 'http'] as const) {
         const port = await freePort();
         const child = spawnTracked(process.execPath, [script, directUrl, String(port), variant], { cwd: root });
         const url = `http://127.0.0.1:${port}/blob`;
         await waitForHttp(url, child, `proxy ${variant}`);
         urls[label[variant]] = url;
       }
-      const names = ['direct', 'pipe', 'pipe+sha', 'pipe+count', 'pipe+hwm', 'server'];
+      const names = ['direct', 'pipe', 'pipe+sha', 'pipe+count', 'pipe+hwm', 'pipe+http', 'server'];
       for (const n of names) await curlDownload(urls[n]!, size); // warm-up
       const one: Record<string, number[]> = {};
       const eight: Record<string, number[]> = {};
