@@ -6,10 +6,11 @@
 // throughput >= 80 % of the raw push.
 //
 // Runs as the `publish` scenario of `npm run bench` (bench/run.ts) or alone:
-//   node --import tsx bench/publish.ts [--quick] [--mb=1024]
+//   node --import tsx bench/publish.ts [--quick] [--mb=1024] [--rounds=3] [--profile]
+// (--profile: the server under --cpu-prof; summary and profile under .tmp/bench-profile-publish.*)
 // The server is a dedicated `src/main.ts serve` child process, so its VmHWM is the publish's own.
 import { randomUUID } from 'node:crypto';
-import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createReadStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,9 +19,11 @@ import { Agent, request } from 'undici';
 import { createRegistryStore } from '../src/oci/remote/registry-store.js';
 import type { OciStore } from '../src/oci/store.js';
 import { sha256File } from '../src/verify/sha256-stream.js';
+import { summarizeProfile } from './lib/cpuprofile.js';
 import { createBenchSigner, writeRandomZip, type BenchSigner } from './lib/fixtures.js';
 import { procStatusKiB, runCommand, sampleRss, stopAll } from './lib/processes.js';
 import { startBenchRegistry } from './lib/registry.js';
+import { renderTable } from './lib/report.js';
 import { startServer } from './lib/server.js';
 import { fmtKiB } from './lib/stats.js';
 import type { BenchContext, Scenario, ScenarioResult } from './scenario.js';
@@ -225,13 +228,17 @@ export const scenario: Scenario = {
 async function standalone(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const mbArg = process.argv.find((a) => a.startsWith('--mb='));
+  const roundsArg = process.argv.find((a) => a.startsWith('--rounds='));
   const root = fileURLToPath(new URL('..', import.meta.url));
   const tmp = mkdtempSync(join(tmpdir(), 'tfoci-bench-publish-'));
+  const profDir = process.argv.includes('--profile') ? join(tmp, 'prof') : undefined;
+  if (profDir) mkdirSync(profDir);
   try {
     const registry = await startBenchRegistry(join(tmp, 'registry'));
     const pushStore = createRegistryStore({ url: registry.url, plainHttp: true, userAgent: 'bench-push', dispatcher: new Agent({ keepAliveTimeout: 10_000 }) });
     const result = await runPublishBench({
-      quick, ...(mbArg ? { totalMb: Number(mbArg.slice(5)) } : {}), root, tmp, registryUrl: registry.url,
+      quick, ...(mbArg ? { totalMb: Number(mbArg.slice(5)) } : {}), ...(roundsArg ? { rounds: Number(roundsArg.slice(9)) } : {}),
+      ...(profDir ? { cpuProfileDir: profDir } : {}), root, tmp, registryUrl: registry.url,
       signer: await createBenchSigner(), pushStore, log: (m) => process.stderr.write(`${m}\n`),
     });
     for (const t of result.tables) {
@@ -241,6 +248,16 @@ async function standalone(): Promise<void> {
     console.log('');
     for (const t of result.targets) console.log(`- ${t.met === null ? 'n/a' : t.met ? 'MET' : 'MISSED'}: ${t.target} (measured ${t.measured})`);
     for (const n of result.notes) console.log(`- ${n}`);
+    if (profDir) {
+      for (const f of readdirSync(profDir).filter((n) => /\.0\.\d+\.cpuprofile$/.test(n))) {
+        const kept = join(root, '.tmp', 'bench-profile-publish.cpuprofile');
+        mkdirSync(join(root, '.tmp'), { recursive: true });
+        copyFileSync(join(profDir, f), kept);
+        const text = [`# CPU profile: publish (${kept})`, '', ...summarizeProfile(kept).tables.map((t) => renderTable(t))].join('\n\n');
+        writeFileSync(join(root, '.tmp', 'bench-profile-publish.md'), text);
+        console.log(`\n${text}`);
+      }
+    }
   } finally {
     await stopAll();
     rmSync(tmp, { recursive: true, force: true });
