@@ -1,12 +1,12 @@
-// Builds the real application (test/support/test-app.ts) plus the module routes (modules.v1 and the
-// publishing API) over a given store, until the lead mounts them in src/app.ts. `publicHostname` lets the
-// registry hostname in module addresses differ from the URL the server is reached at (terraform reaches
-// `registry.example.test` through a CLI-config host block while talking to https://localhost:PORT/).
+// Builds the real application (createApp with the module services: modules.v1, the module publishing API
+// and modules.v1 in discovery) over a given store, on test/support/test-app.ts's deps and clock.
+// `publicHostname` lets the registry hostname in module addresses differ from the URL the server is
+// reached at (terraform reaches `registry.example.test` through a CLI-config host block while talking to
+// https://localhost:PORT/).
 import { KeyedLock } from '../../../src/publish/keyed-lock.js';
 import type { OciStore } from '../../../src/oci/store.js';
 import { normalizeHostname } from '../../../src/layout/names.js';
-import { modulesApiRoutes } from '../../../src/http/routes/modules-api.js';
-import { modulesV1HotRoutes, modulesV1Routes } from '../../../src/http/routes/modules-v1.js';
+import { createApp } from '../../../src/app.js';
 import { createModuleServices } from '../../../src/modules/services.js';
 import { DEFAULT_MODULE_LIMITS, type ModuleDeps, type ModuleLimits } from '../../../src/modules/types.js';
 import { buildTestApp, type TestAppOptions } from '../../support/test-app.js';
@@ -30,9 +30,8 @@ export function buildModuleApp(store: OciStore, opts: ModuleAppOptions = {}) {
     now: () => new Date(base.clock.now),
   };
   const modules = createModuleServices(moduleDeps);
-  base.app.route('/', modulesV1Routes(modules, new URL('download/', base.publicUrl).href, modulesV1HotRoutes(modules)));
-  base.app.route('/api/v1', modulesApiRoutes(modules, base.publicUrl));
-  return { ...base, moduleDeps, modules };
+  const app = createApp({ services: base.services, moduleServices: modules, logger: base.deps.logger, publicUrl: base.publicUrl, mirrorBasePath: '/mirror/' });
+  return { ...base, app, moduleDeps, modules };
 }
 
 export type ModuleApp = ReturnType<typeof buildModuleApp>;
