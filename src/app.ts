@@ -1,5 +1,6 @@
 // createApp(deps): the whole HTTP application, with every dependency injected (no I/O at import time).
-// Mounts the route groups, the request context, and the single error handler.
+// Mounts the route groups, the request context, and the single error handler; createApplication also
+// returns the hot lane that serves the warm metadata routes in front of Hono (src/http/hot-lane.ts).
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { AppEnv } from './http/env.js';
