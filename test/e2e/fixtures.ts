@@ -1,11 +1,13 @@
 // Shared pieces of the terraform end-to-end scenarios: the provider releases (built from the Go source
 // under test/fixtures/provider, zipped and signed like GoReleaser output), the configurations and the
 // CLI-config blocks a user writes.
+import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildTestProvider, type ProviderRelease } from '../support/provider-build.js';
 import { createTestSigner, type TestSigner } from '../support/gpg-signer.js';
+import type { Stack } from './stack.js';
 
 export const NAMESPACE = 'acme';
 export const TYPE = 'tfocitest';
@@ -29,6 +31,22 @@ export async function buildReleases(versions: string[]): Promise<Releases> {
     byVersion[version] = await buildTestProvider({ version, platforms: PLATFORMS, outDir, sign: (p) => signer.sign(p), tarball: true });
   }
   return { signer, byVersion };
+}
+
+/** Publishes every built version through the publishing API (as `token`, if given); each must end uploaded. */
+export async function publishReleases(stack: Stack, releases: Releases, token?: string): Promise<void> {
+  for (const [version, release] of Object.entries(releases.byVersion)) {
+    const r = await stack.api.publish({
+      namespace: NAMESPACE,
+      type: TYPE,
+      version,
+      armoredKey: releases.signer.publicKeyArmored,
+      tarballPath: release.tarballPath!,
+      ...(token ? { token } : {}),
+    });
+    assert.equal(r.upload.status, 200, JSON.stringify(r.upload.body));
+    assert.equal(r.upload.body.data.attributes.status, 'uploaded', JSON.stringify(r.upload.body));
+  }
 }
 
 /** A configuration that installs the provider from `source`, runs it, and outputs what it ran. */

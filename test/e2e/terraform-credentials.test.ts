@@ -5,7 +5,7 @@ import { after, before, describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { requireTool } from '../support/distribution.js';
 import { terraformSkipReason, terraformWorkspace, type TerraformWorkspace } from '../support/terraform.js';
-import { buildReleases, hostBlock, mainTf, mirrorBlock, NAMESPACE, TYPE, type Releases } from './fixtures.js';
+import { buildReleases, hostBlock, mainTf, mirrorBlock, NAMESPACE, publishReleases, TYPE, type Releases } from './fixtures.js';
 import { REGISTRY_HOST, startStack, type Stack } from './stack.js';
 
 const skip = terraformSkipReason() || requireTool('docker-registry', 'htpasswd', 'gpg', 'zip', 'go', 'openssl').skip || false;
@@ -32,11 +32,7 @@ describe('terraform end-to-end: credentials', { skip }, () => {
       json: { data: { type: 'providers', attributes: { namespace: NAMESPACE, name: TYPE } } },
     });
     assert.equal(anonymous.status, 401, 'publishing without credentials is refused by the registry');
-    const r = await stack.api.publish({
-      namespace: NAMESPACE, type: TYPE, version: '1.0.0', token: PUSHER,
-      armoredKey: releases.signer.publicKeyArmored, tarballPath: releases.byVersion['1.0.0']!.tarballPath!,
-    });
-    assert.equal(r.upload.body.data.attributes.status, 'uploaded', JSON.stringify(r.upload.body));
+    await publishReleases(stack, releases, PUSHER);
   });
   after(async () => {
     for (const ws of workspaces) await ws.cleanup();

@@ -8,7 +8,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { requireTool } from '../support/distribution.js';
 import { terraformSkipReason, terraformWorkspace, type TerraformWorkspace } from '../support/terraform.js';
-import { buildReleases, hostBlock, mainTf, mirrorBlock, NAMESPACE, PLATFORMS, TYPE, type Releases } from './fixtures.js';
+import { buildReleases, hostBlock, mainTf, mirrorBlock, NAMESPACE, PLATFORMS, publishReleases, TYPE, type Releases } from './fixtures.js';
 import { REGISTRY_HOST, startStack, type Stack } from './stack.js';
 
 const skip = terraformSkipReason() || requireTool('docker-registry', 'gpg', 'zip', 'go', 'openssl').skip || false;
@@ -30,17 +30,7 @@ describe('terraform end-to-end: registry, lock and mirror', { skip }, () => {
   before(async () => {
     releases = await buildReleases(['1.0.0', '1.1.0']);
     stack = await startStack();
-    for (const version of ['1.0.0', '1.1.0']) {
-      const r = await stack.api.publish({
-        namespace: NAMESPACE,
-        type: TYPE,
-        version,
-        armoredKey: releases.signer.publicKeyArmored,
-        tarballPath: releases.byVersion[version]!.tarballPath!,
-      });
-      assert.equal(r.upload.status, 200, JSON.stringify(r.upload.body));
-      assert.equal(r.upload.body.data.attributes.status, 'uploaded', JSON.stringify(r.upload.body));
-    }
+    await publishReleases(stack, releases);
   });
   after(async () => {
     for (const ws of workspaces) await ws.cleanup();

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { moduleFiles, zipOf } from '../modules/support/archives.js';
 import { requireTool } from '../support/distribution.js';
 import { cliSkipReason, requireCli, terraformWorkspace, TOFU, type TerraformWorkspace } from '../support/terraform.js';
-import { buildReleases, hostBlock, mainTf, mirrorBlock, NAMESPACE, PLATFORMS, TYPE, type Releases } from './fixtures.js';
+import { buildReleases, hostBlock, mainTf, mirrorBlock, NAMESPACE, PLATFORMS, publishReleases, TYPE, type Releases } from './fixtures.js';
 import { REGISTRY_HOST, startStack, type Stack } from './stack.js';
 
 const skip = cliSkipReason(TOFU) || requireTool('docker-registry', 'gpg', 'zip', 'go', 'openssl').skip || false;
@@ -63,16 +63,7 @@ describe('OpenTofu end-to-end: oci_mirror, oci:// and the registry protocols', {
     releases = await buildReleases(['1.0.0', '1.1.0']);
     stack = await startStack({ registryTls: true });
     registryHostPort = new URL(stack.registry.url).host;
-    for (const version of ['1.0.0', '1.1.0']) {
-      const r = await stack.api.publish({
-        namespace: NAMESPACE,
-        type: TYPE,
-        version,
-        armoredKey: releases.signer.publicKeyArmored,
-        tarballPath: releases.byVersion[version]!.tarballPath!,
-      });
-      assert.equal(r.upload.status, 200, JSON.stringify(r.upload.body));
-    }
+    await publishReleases(stack, releases);
     const mod = await stack.api.call('POST', '/api/v1/modules', { json: { data: { type: 'modules', attributes: { namespace: 'acme', name: 'greeting', system: 'null' } } } });
     assert.equal(mod.status, 201, JSON.stringify(mod.body));
     for (const version of ['1.0.0', '1.1.0', '2.0.0']) {
