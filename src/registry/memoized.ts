@@ -74,27 +74,28 @@ export function memoizedDocument<R>(
   compute: () => Promise<R>,
 ): R | Promise<R> {
   if (deps.tagDigests.revalidateMs <= 0) return compute();
+  const memoKey = `${caller.principal}|${repository}|${key}`;
   const list = deps.tags.get(repository, caller.principal);
   if (list !== undefined) {
     // Not in the caller's listing: nothing shared or memoized applies; compute() asks upstream as the caller.
     if (!list.has(tag)) return compute();
-    const hit = deps.documents.get<R>(`${caller.principal}|${repository}|${key}`, deps.epochs.get(repository));
+    const hit = deps.documents.get<R>(memoKey, deps.epochs.get(repository));
     if (hit !== undefined) return hit;
   }
-  return computeDocument(deps, repository, tag, caller, key, compute);
+  return computeDocument(deps, repository, tag, caller, memoKey, compute);
 }
 
+/** The slow path of memoizedDocument: the caller's listing fetched first; `memoKey` includes the principal. */
 async function computeDocument<R>(
   deps: RegistryDeps,
   repository: string,
   tag: string,
   caller: Caller,
-  key: string,
+  memoKey: string,
   compute: () => Promise<R>,
 ): Promise<R> {
   const list = await versionTagList(deps, repository, caller);
   if (!list.has(tag)) return compute();
-  const memoKey = `${caller.principal}|${repository}|${key}`;
   const epoch = deps.epochs.get(repository);
   const hit = deps.documents.get<R>(memoKey, epoch);
   if (hit !== undefined) return hit;
