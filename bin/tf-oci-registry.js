@@ -1,17 +1,17 @@
 #!/usr/bin/env node
-// Entry point of the `tf-oci-registry` command: runs the compiled server when built, else the TypeScript sources through tsx.
+// Entry point of the `tf-oci-registry` command: runs the compiled CLI when built, else the TypeScript sources through tsx.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const built = join(root, 'dist', 'main.js');
+const built = join(root, 'dist', 'cli', 'run-cli.js');
+let cli;
 if (existsSync(built)) {
-  const { runCli } = await import(pathToFileURL(built).href);
-  await runCli(process.argv.slice(2));
+  cli = await import(pathToFileURL(built).href);
 } else {
   const { register } = await import('tsx/esm/api');
   register();
-  const { runCli } = await import(pathToFileURL(join(root, 'src', 'main.ts')).href);
-  await runCli(process.argv.slice(2));
+  cli = await import(pathToFileURL(join(root, 'src', 'cli', 'run-cli.ts')).href);
 }
+process.exitCode = await cli.runCli(process.argv.slice(2), process.env);

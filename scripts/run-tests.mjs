@@ -33,15 +33,27 @@ mkdirSync(join(root, '.tmp'), { recursive: true });
 const tapFile = join(root, '.tmp', 'test-results.tap');
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-reporter-destination=stdout',
-   '--test-reporter=tap', '--test-reporter-destination=' + tapFile,
-   '--test-concurrency=2', ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=tap',
+    `--test-reporter-destination=${tapFile}`,
+    '--test-concurrency=2',
+    ...files,
+  ],
   { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_NO_WARNINGS: '1' } },
 );
 child.on('exit', (code, signal) => {
   // The closing line CI reads: counts from the TAP summary of the same run.
   let tap = '';
-  try { tap = readFileSync(tapFile, 'utf8'); } catch { /* runner died before writing */ }
+  try {
+    tap = readFileSync(tapFile, 'utf8');
+  } catch {
+    /* runner died before writing */
+  }
   const count = (k) => Number((tap.match(new RegExp(`^# ${k} (\\d+)$`, 'm')) ?? [])[1] ?? 0);
   // A test cancelled (its suite's before hook failed, or it timed out) did not pass: it counts as failed.
   const cancelled = count('cancelled');

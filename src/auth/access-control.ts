@@ -11,14 +11,14 @@
 // (src/http/hot-lane.ts) both call it. `identify` is memoized per Authorization value (kept in memory
 // only, never logged).
 import type { IncomingMessage } from 'node:http';
-import { AppError } from '../errors.js';
-import type { Admit } from '../http/admission.js';
-import type { Caller } from '../registry/context.js';
+import { AppError } from '../core/app-error.js';
+import type { Admit } from '../core/admission.js';
+import type { Caller } from '../core/caller.js';
 import { findToken, type ApiTokenEntry } from './api-tokens.js';
 import { delegatedCredential, delegatedPrincipal, readAuthorization, type DelegateOptions } from './delegated-credential.js';
 import { ANONYMOUS_READ, type Permission } from './permissions.js';
 import { compileRouteTable, permissionTable, type RouteRule } from './route-table.js';
-import { BoundedMap } from '../registry/bounded-map.js';
+import { BoundedMap } from '../core/bounded-map.js';
 
 export type AuthMode = 'delegate' | 'service' | 'none';
 
@@ -71,7 +71,10 @@ export function createAccessControl(opts: AccessControlOptions): AccessControl {
     if (opts.mode === 'service') {
       if (presented.scheme === 'none') return { identity: { kind: 'anonymous' }, caller: SERVICE };
       if (presented.scheme !== 'bearer') {
-        return { identity: { kind: 'invalid', reason: presented.scheme === 'invalid' ? presented.reason : 'use a Bearer token' }, caller: SERVICE };
+        return {
+          identity: { kind: 'invalid', reason: presented.scheme === 'invalid' ? presented.reason : 'use a Bearer token' },
+          caller: SERVICE,
+        };
       }
       const entry = findToken(opts.tokens, presented.token);
       if (!entry) return { identity: { kind: 'invalid', reason: 'unknown API token' }, caller: SERVICE };

@@ -27,13 +27,16 @@ export function parseTokenEntries(raw: readonly unknown[]): ApiTokenEntry[] {
   const out: ApiTokenEntry[] = [];
   raw.forEach((item, i) => {
     const where = `token #${i + 1}`;
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new Error(`${where} must be a table {name, sha256, permissions}`);
+    if (typeof item !== 'object' || item === null || Array.isArray(item))
+      throw new Error(`${where} must be a table {name, sha256, permissions}`);
     const e = item as Record<string, unknown>;
     for (const k of Object.keys(e)) {
-      if (k !== 'name' && k !== 'sha256' && k !== 'permissions') throw new Error(`${where}: unknown key "${k}" (a token has name, sha256, permissions)`);
+      if (k !== 'name' && k !== 'sha256' && k !== 'permissions')
+        throw new Error(`${where}: unknown key "${k}" (a token has name, sha256, permissions)`);
     }
     const name = e['name'];
-    if (typeof name !== 'string' || !/^[\w.@-]{1,64}$/.test(name)) throw new Error(`${where}: "name" must be 1-64 characters of letters, digits, _ . @ -`);
+    if (typeof name !== 'string' || !/^[\w.@-]{1,64}$/.test(name))
+      throw new Error(`${where}: "name" must be 1-64 characters of letters, digits, _ . @ -`);
     const label = `token "${name}"`;
     const sha = typeof e['sha256'] === 'string' ? e['sha256'].replace(/^sha256:/, '').toLowerCase() : undefined;
     if (sha === undefined || !/^[0-9a-f]{64}$/.test(sha)) {

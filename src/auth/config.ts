@@ -43,22 +43,30 @@ export function buildAuthConfig(i: AuthConfigInput): AuthConfig {
   if (mode !== 'service') {
     if (i.tokens !== undefined) throw new Error(`"auth.tokens" are only used with auth.mode = "service" (mode is "${mode}")`);
     if (i.anonymousRead) {
-      throw new Error(`"auth.anonymous_read" is only used with auth.mode = "service"${mode === 'delegate' ? '; in delegate mode the registry decides whether anonymous callers may pull' : ''}`);
+      throw new Error(
+        `"auth.anonymous_read" is only used with auth.mode = "service"${mode === 'delegate' ? '; in delegate mode the registry decides whether anonymous callers may pull' : ''}`,
+      );
     }
   }
   if (mode === 'delegate') {
     if (i.storageKind !== 'registry') {
-      throw new Error('auth.mode = "delegate" needs storage.kind = "registry" (a layout directory has no registry to delegate to); use "service" or "none"');
+      throw new Error(
+        'auth.mode = "delegate" needs storage.kind = "registry" (a layout directory has no registry to delegate to); use "service" or "none"',
+      );
     }
     if (i.storageHasCredential) {
-      throw new Error('"storage.username"/"storage.password" are not used with auth.mode = "delegate" (each caller\'s own token is used upstream, and callers without one are anonymous); remove them or set auth.mode = "service"');
+      throw new Error(
+        '"storage.username"/"storage.password" are not used with auth.mode = "delegate" (each caller\'s own token is used upstream, and callers without one are anonymous); remove them or set auth.mode = "service"',
+      );
     }
     if (i.tokenAs === 'password' && !i.username) {
       throw new Error('"auth.delegate_username" is required when auth.delegate_token_as = "password"');
     }
   }
   if (mode === 'service' && tokens.length === 0 && !i.anonymousRead) {
-    throw new Error('auth.mode = "service" needs API tokens (auth.tokens or auth.tokens_file) or auth.anonymous_read = true; otherwise every request is refused');
+    throw new Error(
+      'auth.mode = "service" needs API tokens (auth.tokens or auth.tokens_file) or auth.anonymous_read = true; otherwise every request is refused',
+    );
   }
   return {
     mode,

@@ -62,7 +62,10 @@ function splitPair(text: string): { username: string; password: string } | undef
  * `user:password` from a token: plain text (when `plain`), or canonical base64 of valid UTF-8 text
  * without control characters. Random tokens (hex, JWTs, ghp_…, glpat-…) do not qualify.
  */
-export function splitUserPassword(token: string, opts: { plain: boolean } = { plain: true }): { username: string; password: string } | undefined {
+export function splitUserPassword(
+  token: string,
+  opts: { plain: boolean } = { plain: true },
+): { username: string; password: string } | undefined {
   if (opts.plain && token.includes(':')) return splitPair(token);
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(token) || token.length % 4 !== 0) return undefined;
   const bytes = Buffer.from(token, 'base64');
@@ -104,6 +107,11 @@ export function delegatedCredential(presented: Presented, opts: DelegateOptions)
  * domain-separated SHA-256 over every credential field. Distinct credentials never share caches.
  */
 export function delegatedPrincipal(credential: Credential): string {
-  const material = JSON.stringify([credential.username ?? null, credential.password ?? null, credential.accessToken ?? null, credential.refreshToken ?? null]);
+  const material = JSON.stringify([
+    credential.username ?? null,
+    credential.password ?? null,
+    credential.accessToken ?? null,
+    credential.refreshToken ?? null,
+  ]);
   return `delegated:${createHash('sha256').update('tf-oci-registry principal v1\0').update(material).digest('hex')}`;
 }

@@ -13,8 +13,17 @@ function reference(table: readonly RouteRule[], method: string, path: string): R
 function pathsAround(pattern: string): string[] {
   const concrete = pattern.replace(/\/\*\*$/, '').replaceAll('*', 'x');
   return [
-    concrete, `${concrete}/`, `${concrete}/a`, `${concrete}/a/b/c`, `${concrete}x`, concrete.slice(0, -1),
-    concrete.replaceAll('x', ''), `${concrete}/a%2Fb`, `${concrete}/a\nb`, concrete.toUpperCase(), `/x${concrete}`,
+    concrete,
+    `${concrete}/`,
+    `${concrete}/a`,
+    `${concrete}/a/b/c`,
+    `${concrete}x`,
+    concrete.slice(0, -1),
+    concrete.replaceAll('x', ''),
+    `${concrete}/a%2Fb`,
+    `${concrete}/a\nb`,
+    concrete.toUpperCase(),
+    `/x${concrete}`,
   ];
 }
 

@@ -113,7 +113,10 @@ export function compileRouteTable(table: readonly RouteRule[]): (method: string,
     keys.add(WILDCARD);
     for (const key of keys) {
       if (key === '*' || key === '**') continue;
-      groups.set(key, rules.filter((c) => c.first === key || c.first === '*' || c.first === '**'));
+      groups.set(
+        key,
+        rules.filter((c) => c.first === key || c.first === '*' || c.first === '**'),
+      );
     }
   }
   return (method, path) => {

@@ -45,11 +45,14 @@ export function buildConfig(v: ValueOf, randomSecret: () => string): Config {
     if (u.protocol !== 'https:' && !(u.protocol === 'http:' && plainHttp)) {
       throw new ConfigError(`"storage.url" must be https:// (set storage.plain_http = true to allow ${u.protocol}//)`);
     }
-    if (u.username || u.password) throw new ConfigError('"storage.url" must not contain credentials; use storage.username / storage.password');
+    if (u.username || u.password)
+      throw new ConfigError('"storage.url" must not contain credentials; use storage.username / storage.password');
   }
   const prefix = (v('storage', 'prefix') as string).replace(/^\/+|\/+$/g, '');
   if (prefix !== '' && !/^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$/.test(prefix)) {
-    throw new ConfigError(`"storage.prefix": ${JSON.stringify(prefix)} is not a valid OCI repository path (lowercase letters, digits, separators . _ __ -, and /)`);
+    throw new ConfigError(
+      `"storage.prefix": ${JSON.stringify(prefix)} is not a valid OCI repository path (lowercase letters, digits, separators . _ __ -, and /)`,
+    );
   }
   let basePath = v('mirror', 'base_path') as string;
   if (!basePath.startsWith('/')) basePath = `/${basePath}`;

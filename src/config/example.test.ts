@@ -10,7 +10,13 @@ const text = readFileSync(new URL('../../config.example.toml', import.meta.url),
 
 describe('config.example.toml', () => {
   it('loads as it is', () => {
-    const c = loadConfig({ fileText: text, fileName: 'config.example.toml', env: {}, readFile: () => '', randomSecret: () => 'x'.repeat(32) });
+    const c = loadConfig({
+      fileText: text,
+      fileName: 'config.example.toml',
+      env: {},
+      readFile: () => '',
+      randomSecret: () => 'x'.repeat(32),
+    });
     assert.equal(c.storage.kind, 'registry');
     assert.equal(c.auth.mode, 'delegate');
   });
@@ -22,7 +28,11 @@ describe('config.example.toml', () => {
       const next = text.slice(header + 1).search(/^\[[a-z.]+\]$/m);
       const body = next < 0 ? text.slice(header) : text.slice(header, header + 1 + next);
       for (const key of Object.keys(fields)) {
-        assert.match(body, new RegExp(`^#? ?(\\[\\[auth\\.)?${key}(_file)?\\b`, 'm'), `${section}.${key} is not mentioned in config.example.toml`);
+        assert.match(
+          body,
+          new RegExp(`^#? ?(\\[\\[auth\\.)?${key}(_file)?\\b`, 'm'),
+          `${section}.${key} is not mentioned in config.example.toml`,
+        );
       }
     }
   });

@@ -86,10 +86,14 @@ base_path = "providers-mirror"
   });
 
   it('reads secrets from files (<key>_file), in TOML and in the environment', () => {
-    const c = load('[storage]\npassword_file = "/run/secrets/pw"\n', { TF_OCI_REGISTRY_SERVER_SECRETS_FILE: '/run/secrets/s' }, {
-      '/run/secrets/pw': 'hunter2\n',
-      '/run/secrets/s': 'from-a-file-0123456789\n',
-    });
+    const c = load(
+      '[storage]\npassword_file = "/run/secrets/pw"\n',
+      { TF_OCI_REGISTRY_SERVER_SECRETS_FILE: '/run/secrets/s' },
+      {
+        '/run/secrets/pw': 'hunter2\n',
+        '/run/secrets/s': 'from-a-file-0123456789\n',
+      },
+    );
     assert.equal(c.storage.password, 'hunter2');
     assert.deepEqual(c.server.secrets, ['from-a-file-0123456789']);
   });
@@ -104,7 +108,10 @@ base_path = "providers-mirror"
   it('names bad values', () => {
     assertConfigError(() => load('[storage]\nkind = "s3"\n'), /"storage.kind" must be one of "layout", "registry"/);
     assertConfigError(() => load('[server]\nlisten = "8080"\n'), /"server.listen" must be host:port/);
-    assertConfigError(() => load(undefined, { TF_OCI_REGISTRY_STORAGE_PLAIN_HTTP: 'maybe' }), /TF_OCI_REGISTRY_STORAGE_PLAIN_HTTP \(storage.plain_http\) must be true or false/);
+    assertConfigError(
+      () => load(undefined, { TF_OCI_REGISTRY_STORAGE_PLAIN_HTTP: 'maybe' }),
+      /TF_OCI_REGISTRY_STORAGE_PLAIN_HTTP \(storage.plain_http\) must be true or false/,
+    );
     assertConfigError(() => load('[cache]\ntags_ttl = -1\n'), /"cache.tags_ttl" must be at least 0/);
     assertConfigError(() => load('[storage]\nkind = "registry"\n'), /"storage.url" is required/);
     assertConfigError(() => load('[storage]\nkind = "registry"\nurl = "http://r:5000"\n'), /must be https:\/\/ \(set storage.plain_http/);
@@ -139,7 +146,10 @@ permissions = ["*"]
 `);
     assert.equal(c.auth.mode, 'service');
     assert.equal(c.auth.anonymousRead, true);
-    assert.deepEqual(c.auth.tokens.map((t) => t.name), ['ci', 'admin']);
+    assert.deepEqual(
+      c.auth.tokens.map((t) => t.name),
+      ['ci', 'admin'],
+    );
     assert.deepEqual([...c.auth.tokens[0]!.permissions].sort(), ['provider-versions:create', 'providers:read']);
     assert.equal(c.storage.username, 'svc');
   });
@@ -147,15 +157,28 @@ permissions = ["*"]
   it('reads API tokens from the environment (JSON) and from a tokens file (TOML or JSON)', () => {
     const json = JSON.stringify([{ name: 'env', sha256: sha('t1'), permissions: ['providers:read'] }]);
     const fromEnv = load(undefined, { TF_OCI_REGISTRY_AUTH_MODE: 'service', TF_OCI_REGISTRY_AUTH_TOKENS: json });
-    assert.deepEqual(fromEnv.auth.tokens.map((t) => t.name), ['env']);
+    assert.deepEqual(
+      fromEnv.auth.tokens.map((t) => t.name),
+      ['env'],
+    );
 
     const tomlFile = `[[tokens]]\nname = "file"\nsha256 = "${sha('t2')}"\npermissions = ["modules:*"]\n`;
     const fromTomlFile = load('[auth]\nmode = "service"\ntokens_file = "/etc/tokens.toml"\n', {}, { '/etc/tokens.toml': tomlFile });
-    assert.deepEqual(fromTomlFile.auth.tokens.map((t) => [t.name, [...t.permissions].sort()]), [['file', ['modules:create', 'modules:delete', 'modules:read']]]);
+    assert.deepEqual(
+      fromTomlFile.auth.tokens.map((t) => [t.name, [...t.permissions].sort()]),
+      [['file', ['modules:create', 'modules:delete', 'modules:read']]],
+    );
 
     const jsonFile = JSON.stringify({ tokens: [{ name: 'j', sha256: sha('t3'), permissions: ['gpg-keys:read'] }] });
-    const fromJsonFile = load(undefined, { TF_OCI_REGISTRY_AUTH_MODE: 'service', TF_OCI_REGISTRY_AUTH_TOKENS_FILE: '/t.json' }, { '/t.json': jsonFile });
-    assert.deepEqual(fromJsonFile.auth.tokens.map((t) => t.name), ['j']);
+    const fromJsonFile = load(
+      undefined,
+      { TF_OCI_REGISTRY_AUTH_MODE: 'service', TF_OCI_REGISTRY_AUTH_TOKENS_FILE: '/t.json' },
+      { '/t.json': jsonFile },
+    );
+    assert.deepEqual(
+      fromJsonFile.auth.tokens.map((t) => t.name),
+      ['j'],
+    );
   });
 
   it('lets the environment set every auth and download key', () => {
@@ -174,14 +197,26 @@ permissions = ["*"]
   it('refuses auth settings that cannot work, naming the keys', () => {
     const tokens = `[[auth.tokens]]\nname = "a"\nsha256 = "${sha('a')}"\npermissions = ["*"]\n`;
     assertConfigError(() => load('[auth]\nmode = "delegate"\n'), /"delegate" needs storage.kind = "registry"/);
-    assertConfigError(() => load(`${REGISTRY}username = "svc"\n`), /"storage.username"\/"storage.password" are not used with auth.mode = "delegate"/);
-    assertConfigError(() => load(`${REGISTRY}[auth]\nanonymous_read = true\n`), /"auth.anonymous_read" is only used with auth.mode = "service"; in delegate mode the registry decides/);
+    assertConfigError(
+      () => load(`${REGISTRY}username = "svc"\n`),
+      /"storage.username"\/"storage.password" are not used with auth.mode = "delegate"/,
+    );
+    assertConfigError(
+      () => load(`${REGISTRY}[auth]\nanonymous_read = true\n`),
+      /"auth.anonymous_read" is only used with auth.mode = "service"; in delegate mode the registry decides/,
+    );
     assertConfigError(() => load(`${REGISTRY}${tokens}`), /"auth.tokens" are only used with auth.mode = "service"/);
     assertConfigError(() => load('[auth]\nmode = "service"\n'), /needs API tokens/);
     assertConfigError(() => load(`${REGISTRY}[auth]\ndelegate_token_as = "password"\n`), /"auth.delegate_username" is required/);
-    assertConfigError(() => load('[auth]\nmode = "service"\n[[auth.tokens]]\nname = "a"\nsha256 = "short"\npermissions = ["*"]\n'), /"auth.tokens": token "a": "sha256" must be/);
+    assertConfigError(
+      () => load('[auth]\nmode = "service"\n[[auth.tokens]]\nname = "a"\nsha256 = "short"\npermissions = ["*"]\n'),
+      /"auth.tokens": token "a": "sha256" must be/,
+    );
     assertConfigError(() => load('[auth]\nmode = "service"\ntokens = ["x"]\n'), /"auth.tokens" must be a list of tables/);
-    assertConfigError(() => load(undefined, { TF_OCI_REGISTRY_AUTH_MODE: 'service', TF_OCI_REGISTRY_AUTH_TOKENS: 'not json = [' }), /TF_OCI_REGISTRY_AUTH_TOKENS \(auth.tokens\): neither JSON nor TOML/);
+    assertConfigError(
+      () => load(undefined, { TF_OCI_REGISTRY_AUTH_MODE: 'service', TF_OCI_REGISTRY_AUTH_TOKENS: 'not json = [' }),
+      /TF_OCI_REGISTRY_AUTH_TOKENS \(auth.tokens\): neither JSON nor TOML/,
+    );
     assertConfigError(() => load('[auth]\nmode = "open"\n'), /"auth.mode" must be one of "delegate", "service", "none"/);
     assertConfigError(() => load('[server]\ndownload_mode = "s3"\n'), /"server.download_mode" must be one of "proxy", "redirect"/);
   });

@@ -8,7 +8,6 @@ import { ConfigError, type Config } from './config.js';
 
 export { ConfigError, type Config };
 
-
 export interface LoadInput {
   /** TOML text of the config file, if any. */
   fileText?: string;
@@ -140,13 +139,19 @@ function typed(section: string, key: string, value: unknown, where: string): unk
     }
     case 'integer': {
       const n = fromText ? Number(text) : typeof value === 'bigint' ? Number(value) : value;
-      if (typeof n !== 'number' || !Number.isInteger(n)) throw new ConfigError(`${label} must be an integer, got ${JSON.stringify(fromText ? text : value)}`);
+      if (typeof n !== 'number' || !Number.isInteger(n))
+        throw new ConfigError(`${label} must be an integer, got ${JSON.stringify(fromText ? text : value)}`);
       if (spec.min !== undefined && n < spec.min) throw new ConfigError(`${label} must be at least ${spec.min}, got ${n}`);
       if (spec.max !== undefined && n > spec.max) throw new ConfigError(`${label} must be at most ${spec.max}, got ${n}`);
       return n;
     }
     case 'string-list': {
-      const list = fromText ? text!.split(',').map((s) => s.trim()).filter(Boolean) : value;
+      const list = fromText
+        ? text!
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean)
+        : value;
       if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) throw new ConfigError(`${label} must be a list of strings`);
       return list;
     }

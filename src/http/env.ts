@@ -1,8 +1,8 @@
 // Hono environment shared by every route: per-request variables set by the request-context middleware,
 // and the Node bindings (incoming/outgoing) when served by @hono/node-server (absent in app.request tests).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Caller } from '../registry/context.js';
-import type { RequestLog } from './request-log.js';
+import type { Caller } from '../core/caller.js';
+import type { RequestLog } from './pipeline/request-log.js';
 
 export interface AppEnv {
   Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse };

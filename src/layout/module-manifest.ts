@@ -2,9 +2,22 @@
 // image manifest, artifactType application/vnd.opentofu.modulepkg, exactly one archive/zip layer.
 import { MEDIA_TYPE_IMAGE_INDEX, MEDIA_TYPE_IMAGE_MANIFEST } from '../oci/types.js';
 import { LayoutError } from './errors.js';
-import { ANNOTATION_TITLE, ANNOTATION_VERSION, ARTIFACT_TYPE_MODULE_PACKAGE, ARTIFACT_TYPE_PROVIDER, MEDIA_TYPE_ZIP } from './media-types.js';
+import {
+  ANNOTATION_TITLE,
+  ANNOTATION_VERSION,
+  ARTIFACT_TYPE_MODULE_PACKAGE,
+  ARTIFACT_TYPE_PROVIDER,
+  MEDIA_TYPE_ZIP,
+} from './media-types.js';
 import { versionToTag } from './names.js';
-import { buildImageManifest, emptyConfigDescriptor, readAnnotations, readManifestEnvelope, readString, selectOneLayer } from './oci-json.js';
+import {
+  buildImageManifest,
+  emptyConfigDescriptor,
+  readAnnotations,
+  readManifestEnvelope,
+  readString,
+  selectOneLayer,
+} from './oci-json.js';
 import type { BuiltManifest, ModuleManifestInput, ModulePackage } from './types.js';
 
 /**
@@ -21,12 +34,14 @@ export function buildModuleManifest(input: ModuleManifestInput): BuiltManifest {
     mediaType: MEDIA_TYPE_IMAGE_MANIFEST,
     artifactType: ARTIFACT_TYPE_MODULE_PACKAGE,
     config: emptyConfigDescriptor(),
-    layers: [{
-      mediaType: MEDIA_TYPE_ZIP,
-      digest: input.zip.digest,
-      size: input.zip.size,
-      ...(input.filename === undefined ? {} : { annotations: { [ANNOTATION_TITLE]: input.filename } }),
-    }],
+    layers: [
+      {
+        mediaType: MEDIA_TYPE_ZIP,
+        digest: input.zip.digest,
+        size: input.zip.size,
+        ...(input.filename === undefined ? {} : { annotations: { [ANNOTATION_TITLE]: input.filename } }),
+      },
+    ],
     annotations: { [ANNOTATION_VERSION]: input.version },
   });
 }
@@ -47,8 +62,10 @@ export function parseModuleManifest(bytes: Buffer, mediaType: string): ModulePac
   const artifactType = readString(obj, 'artifactType', what);
   if (artifactType !== ARTIFACT_TYPE_MODULE_PACKAGE) {
     const hint = artifactType === ARTIFACT_TYPE_PROVIDER ? ' (it is an OpenTofu provider)' : '';
-    throw new LayoutError('WRONG_ARTIFACT_TYPE',
-      `${what} has artifactType ${JSON.stringify(artifactType ?? null)}, expected ${ARTIFACT_TYPE_MODULE_PACKAGE}${hint}`);
+    throw new LayoutError(
+      'WRONG_ARTIFACT_TYPE',
+      `${what} has artifactType ${JSON.stringify(artifactType ?? null)}, expected ${ARTIFACT_TYPE_MODULE_PACKAGE}${hint}`,
+    );
   }
   const layer = selectOneLayer(obj, MEDIA_TYPE_ZIP, what);
   const result: ModulePackage = { layer, shasumHex: layer.digest.slice('sha256:'.length) };

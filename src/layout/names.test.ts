@@ -2,9 +2,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isLayoutError } from './errors.js';
 import {
-  canonicalVersion, componentToHostname, hostnameToComponent, moduleRepository, normalizeHostname,
-  normalizeModuleName, normalizeModuleNamespace, normalizeModuleSystem, normalizeProviderNamespace,
-  normalizeProviderType, providerRepository, tagToVersion, versionToTag,
+  canonicalVersion,
+  componentToHostname,
+  hostnameToComponent,
+  moduleRepository,
+  normalizeHostname,
+  normalizeModuleName,
+  normalizeModuleNamespace,
+  normalizeModuleSystem,
+  normalizeProviderNamespace,
+  normalizeProviderType,
+  providerRepository,
+  tagToVersion,
+  versionToTag,
 } from './names.js';
 
 test('normalizeHostname: svchost-style normalization', () => {
@@ -21,11 +31,31 @@ test('normalizeHostname: svchost-style normalization', () => {
 });
 
 test('normalizeHostname: refuses what is not host[:port]', () => {
-  const cases = ['', 'https://example.com', 'user@example.com', 'example.com/path', 'example.com:', 'example.com:0',
-    'example.com:99999', 'example.com:08443', 'a:1:2', '[::1]', 'exa mple.com', 'under_score.com', 'example.com.',
-    '-bad.example.com', 'example..com', '0x7f.1', '127.1'];
+  const cases = [
+    '',
+    'https://example.com',
+    'user@example.com',
+    'example.com/path',
+    'example.com:',
+    'example.com:0',
+    'example.com:99999',
+    'example.com:08443',
+    'a:1:2',
+    '[::1]',
+    'exa mple.com',
+    'under_score.com',
+    'example.com.',
+    '-bad.example.com',
+    'example..com',
+    '0x7f.1',
+    '127.1',
+  ];
   for (const input of cases) {
-    assert.throws(() => normalizeHostname(input), (e) => isLayoutError(e, 'INVALID_NAME') && e.message.includes('hostname'), input);
+    assert.throws(
+      () => normalizeHostname(input),
+      (e) => isLayoutError(e, 'INVALID_NAME') && e.message.includes('hostname'),
+      input,
+    );
   }
 });
 
@@ -34,16 +64,24 @@ test('hostname <-> repository component: a port is written _port and decoded bac
   assert.equal(hostnameToComponent('example.com:443'), 'example.com');
   assert.equal(componentToHostname('example.com_8443'), 'example.com:8443');
   assert.equal(componentToHostname('example.com'), 'example.com');
-  assert.throws(() => componentToHostname('example.com_84_43'), (e) => isLayoutError(e, 'INVALID_NAME'));
+  assert.throws(
+    () => componentToHostname('example.com_84_43'),
+    (e) => isLayoutError(e, 'INVALID_NAME'),
+  );
 });
 
 test('providerRepository / moduleRepository', () => {
   assert.equal(providerRepository('', 'registry.example.com', 'Acme', 'foo'), 'providers/registry.example.com/acme/foo');
-  assert.equal(providerRepository('tf/mirror', 'Example.com:8443', 'hashicorp', 'google-beta'),
-    'tf/mirror/providers/example.com_8443/hashicorp/google-beta');
+  assert.equal(
+    providerRepository('tf/mirror', 'Example.com:8443', 'hashicorp', 'google-beta'),
+    'tf/mirror/providers/example.com_8443/hashicorp/google-beta',
+  );
   assert.equal(providerRepository('/tf/', 'example.com', 'a', 'b'), 'tf/providers/example.com/a/b');
   assert.equal(moduleRepository('tf', 'example.com', 'Acme', 'my_vpc', 'aws'), 'tf/modules/example.com/acme/my_vpc/aws');
-  assert.throws(() => providerRepository('Bad Prefix', 'example.com', 'a', 'b'), (e) => isLayoutError(e, 'INVALID_NAME') && e.message.includes('prefix'));
+  assert.throws(
+    () => providerRepository('Bad Prefix', 'example.com', 'a', 'b'),
+    (e) => isLayoutError(e, 'INVALID_NAME') && e.message.includes('prefix'),
+  );
   assert.throws(() => providerRepository('', 'example.com', 'a_b', 'foo'), /provider namespace "a_b"/);
   assert.throws(() => moduleRepository('', 'example.com', 'a', 'b', 'AWS'), /module system "AWS"/);
 });
@@ -62,7 +100,12 @@ test('part validation names the bad part', () => {
     [normalizeModuleName, 'a___b', /module name "a___b": not usable as an OCI/],
     [normalizeModuleSystem, 'aws-x', /module system "aws-x"/],
   ];
-  for (const [fn, input, re] of bad) assert.throws(() => fn(input), (e) => isLayoutError(e, 'INVALID_NAME') && re.test(e.message), input);
+  for (const [fn, input, re] of bad)
+    assert.throws(
+      () => fn(input),
+      (e) => isLayoutError(e, 'INVALID_NAME') && re.test(e.message),
+      input,
+    );
   assert.equal(normalizeProviderNamespace('HashiCorp'), 'hashicorp');
   assert.equal(normalizeProviderNamespace('123corp'), '123corp');
   assert.equal(normalizeProviderType('Google-Beta'), 'google-beta');
@@ -85,7 +128,11 @@ test('versionToTag / tagToVersion', () => {
     assert.equal(tagToVersion(tag), null, tag);
   }
   for (const version of ['v1.0.0', '1.0', ' 1.0.0', `1.0.0-${'a'.repeat(130)}`]) {
-    assert.throws(() => versionToTag(version), (e) => isLayoutError(e, 'INVALID_VERSION'), version);
+    assert.throws(
+      () => versionToTag(version),
+      (e) => isLayoutError(e, 'INVALID_VERSION'),
+      version,
+    );
   }
   assert.equal(canonicalVersion('1.2.3+x'), '1.2.3+x');
   assert.equal(canonicalVersion('v1.2.3'), null);

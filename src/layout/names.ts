@@ -40,8 +40,7 @@ const OCI_COMPONENT_RE = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
  * IP-literal brackets and empty input are refused.
  */
 export function normalizeHostname(input: string): string {
-  const bad = (why: string): LayoutError =>
-    new LayoutError('INVALID_NAME', `invalid hostname ${JSON.stringify(input)}: ${why}`);
+  const bad = (why: string): LayoutError => new LayoutError('INVALID_NAME', `invalid hostname ${JSON.stringify(input)}: ${why}`);
   if (input.length === 0) throw bad('empty');
   if (/[\s/\\@?#[\]]/.test(input)) throw bad('only a host name and an optional :port are allowed');
   const colon = input.lastIndexOf(':');
@@ -77,26 +76,46 @@ export function componentToHostname(component: string): string {
 
 /** Provider namespace (Terraform `ParseProviderPart`): letters, digits, single dashes inside, 1-64; lowercased. */
 export function normalizeProviderNamespace(input: string): string {
-  return part('provider namespace', input, input.toLowerCase(), /^(?!.*--)[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/,
-    'letters, digits and dashes, 1-64 characters, no leading, trailing or doubled dash');
+  return part(
+    'provider namespace',
+    input,
+    input.toLowerCase(),
+    /^(?!.*--)[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/,
+    'letters, digits and dashes, 1-64 characters, no leading, trailing or doubled dash',
+  );
 }
 
 /** Provider type: a letter, then letters, digits and single dashes, up to 64; lowercased. */
 export function normalizeProviderType(input: string): string {
-  return part('provider type', input, input.toLowerCase(), /^(?!.*--)[a-z](?:[a-z0-9-]{0,62}[a-z0-9])?$/,
-    'a letter, then letters, digits and dashes, up to 64 characters, no trailing or doubled dash');
+  return part(
+    'provider type',
+    input,
+    input.toLowerCase(),
+    /^(?!.*--)[a-z](?:[a-z0-9-]{0,62}[a-z0-9])?$/,
+    'a letter, then letters, digits and dashes, up to 64 characters, no trailing or doubled dash',
+  );
 }
 
 /** Module namespace (Terraform `regsrc` name rule: alnum ends, `-`/`_` inside, up to 64); lowercased. */
 export function normalizeModuleNamespace(input: string): string {
-  return part('module namespace', input, input.toLowerCase(), /^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$/,
-    'letters, digits, dashes and underscores, 1-64 characters, starting and ending with a letter or digit');
+  return part(
+    'module namespace',
+    input,
+    input.toLowerCase(),
+    /^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$/,
+    'letters, digits, dashes and underscores, 1-64 characters, starting and ending with a letter or digit',
+  );
 }
 
 /** Module name: same rule as the module namespace; lowercased. */
 export function normalizeModuleName(input: string): string {
-  return part('module name', input, input.toLowerCase(), /^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$/,
-    'letters, digits, dashes and underscores, 1-64 characters, starting and ending with a letter or digit');
+  return part(
+    'module name',
+    input,
+    input.toLowerCase(),
+    /^[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?$/,
+    'letters, digits, dashes and underscores, 1-64 characters, starting and ending with a letter or digit',
+  );
 }
 
 /** Module target system (Terraform `[0-9a-z]{1,64}`): lowercase letters and digits only, not case-folded. */
@@ -109,9 +128,11 @@ function part(what: string, input: string, value: string, re: RegExp, rule: stri
     throw new LayoutError('INVALID_NAME', `invalid ${what} ${JSON.stringify(input)}: ${rule}`);
   }
   if (!OCI_COMPONENT_RE.test(value)) {
-    throw new LayoutError('INVALID_NAME',
+    throw new LayoutError(
+      'INVALID_NAME',
       `invalid ${what} ${JSON.stringify(input)}: not usable as an OCI repository path component ` +
-      '(separators "_", "__", "." and dashes must stand between letters or digits)');
+        '(separators "_", "__", "." and dashes must stand between letters or digits)',
+    );
   }
   return value;
 }
@@ -130,14 +151,23 @@ function repository(prefix: string, components: string[]): string {
  * normalized and validated; the hostname's port is encoded as `_port` ({@link hostnameToComponent}).
  */
 export function providerRepository(prefix: string, hostname: string, namespace: string, type: string): string {
-  return repository(prefix, ['providers', hostnameToComponent(hostname),
-    normalizeProviderNamespace(namespace), normalizeProviderType(type)]);
+  return repository(prefix, [
+    'providers',
+    hostnameToComponent(hostname),
+    normalizeProviderNamespace(namespace),
+    normalizeProviderType(type),
+  ]);
 }
 
 /** `<prefix>/modules/<hostname>/<namespace>/<name>/<system>`, normalized and validated like providers. */
 export function moduleRepository(prefix: string, hostname: string, namespace: string, name: string, system: string): string {
-  return repository(prefix, ['modules', hostnameToComponent(hostname),
-    normalizeModuleNamespace(namespace), normalizeModuleName(name), normalizeModuleSystem(system)]);
+  return repository(prefix, [
+    'modules',
+    hostnameToComponent(hostname),
+    normalizeModuleNamespace(namespace),
+    normalizeModuleName(name),
+    normalizeModuleSystem(system),
+  ]);
 }
 
 /** The canonical form of a strict semver string, or null (`v1.0.0`, `1.0`, `01.0.0` are not canonical). */
@@ -154,11 +184,14 @@ export function canonicalVersion(input: string): string | null {
  */
 export function versionToTag(version: string): string {
   if (canonicalVersion(version) === null) {
-    throw new LayoutError('INVALID_VERSION',
-      `invalid version ${JSON.stringify(version)}: expected canonical MAJOR.MINOR.PATCH[-pre][+build] (no "v" prefix)`);
+    throw new LayoutError(
+      'INVALID_VERSION',
+      `invalid version ${JSON.stringify(version)}: expected canonical MAJOR.MINOR.PATCH[-pre][+build] (no "v" prefix)`,
+    );
   }
   const tag = version.replaceAll('+', '_');
-  if (!TAG_RE.test(tag)) throw new LayoutError('INVALID_VERSION', `version ${JSON.stringify(version)} is too long for an OCI tag (128 characters)`);
+  if (!TAG_RE.test(tag))
+    throw new LayoutError('INVALID_VERSION', `version ${JSON.stringify(version)} is too long for an OCI tag (128 characters)`);
   return tag;
 }
 

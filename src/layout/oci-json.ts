@@ -4,8 +4,15 @@
 // Reading is defensive: every field the layout relies on is type-checked, everything else is ignored.
 import { createHash } from 'node:crypto';
 import {
-  EMPTY_CONFIG_DIGEST, MAX_MANIFEST_BYTES, MEDIA_TYPE_EMPTY, isDigest,
-  type Descriptor, type Digest, type ImageIndex, type ImageManifest, type Platform,
+  EMPTY_CONFIG_DIGEST,
+  MAX_MANIFEST_BYTES,
+  MEDIA_TYPE_EMPTY,
+  isDigest,
+  type Descriptor,
+  type Digest,
+  type ImageIndex,
+  type ImageManifest,
+  type Platform,
 } from '../oci/types.js';
 import { LayoutError } from './errors.js';
 import type { BuiltManifest } from './types.js';
@@ -36,8 +43,16 @@ function platformJson(p: Platform | undefined): Json | undefined {
 }
 
 function descriptorJson(d: Descriptor): Json {
-  return ordered({ ...d, annotations: sortedMap(d.annotations), platform: platformJson(d.platform) },
-    ['mediaType', 'digest', 'size', 'urls', 'annotations', 'data', 'platform', 'artifactType']);
+  return ordered({ ...d, annotations: sortedMap(d.annotations), platform: platformJson(d.platform) }, [
+    'mediaType',
+    'digest',
+    'size',
+    'urls',
+    'annotations',
+    'data',
+    'platform',
+    'artifactType',
+  ]);
 }
 
 function seal(body: Json, mediaType: string, artifactType: string | undefined): BuiltManifest {
@@ -50,24 +65,30 @@ function seal(body: Json, mediaType: string, artifactType: string | undefined): 
 
 /** Serializes an image manifest deterministically and computes its descriptor. */
 export function buildImageManifest(m: ImageManifest): BuiltManifest {
-  const body = ordered({
-    ...m,
-    config: descriptorJson(m.config),
-    layers: m.layers.map(descriptorJson),
-    subject: m.subject && descriptorJson(m.subject),
-    annotations: sortedMap(m.annotations),
-  }, ['schemaVersion', 'mediaType', 'artifactType', 'config', 'layers', 'subject', 'annotations']);
+  const body = ordered(
+    {
+      ...m,
+      config: descriptorJson(m.config),
+      layers: m.layers.map(descriptorJson),
+      subject: m.subject && descriptorJson(m.subject),
+      annotations: sortedMap(m.annotations),
+    },
+    ['schemaVersion', 'mediaType', 'artifactType', 'config', 'layers', 'subject', 'annotations'],
+  );
   return seal(body, m.mediaType, m.artifactType);
 }
 
 /** Serializes an image index deterministically and computes its descriptor. */
 export function buildImageIndex(i: ImageIndex): BuiltManifest {
-  const body = ordered({
-    ...i,
-    manifests: i.manifests.map(descriptorJson),
-    subject: i.subject && descriptorJson(i.subject),
-    annotations: sortedMap(i.annotations),
-  }, ['schemaVersion', 'mediaType', 'artifactType', 'manifests', 'subject', 'annotations']);
+  const body = ordered(
+    {
+      ...i,
+      manifests: i.manifests.map(descriptorJson),
+      subject: i.subject && descriptorJson(i.subject),
+      annotations: sortedMap(i.annotations),
+    },
+    ['schemaVersion', 'mediaType', 'artifactType', 'manifests', 'subject', 'annotations'],
+  );
   return seal(body, i.mediaType, i.artifactType);
 }
 
@@ -83,7 +104,8 @@ function isObject(v: unknown): v is Json {
  * the media type it was fetched as.
  */
 export function readManifestEnvelope(bytes: Buffer, mediaType: string, what: string): Json {
-  if (bytes.length > MAX_MANIFEST_BYTES) throw new LayoutError('MALFORMED', `${what} is ${bytes.length} bytes, over the 4 MiB manifest limit`);
+  if (bytes.length > MAX_MANIFEST_BYTES)
+    throw new LayoutError('MALFORMED', `${what} is ${bytes.length} bytes, over the 4 MiB manifest limit`);
   let value: unknown;
   try {
     value = JSON.parse(bytes.toString('utf8'));
@@ -91,7 +113,8 @@ export function readManifestEnvelope(bytes: Buffer, mediaType: string, what: str
     throw new LayoutError('MALFORMED', `${what} is not valid JSON: ${(err as Error).message}`);
   }
   if (!isObject(value)) throw new LayoutError('MALFORMED', `${what} is not a JSON object`);
-  if (value.schemaVersion !== 2) throw new LayoutError('MALFORMED', `${what} has schemaVersion ${JSON.stringify(value.schemaVersion)}, expected 2`);
+  if (value.schemaVersion !== 2)
+    throw new LayoutError('MALFORMED', `${what} has schemaVersion ${JSON.stringify(value.schemaVersion)}, expected 2`);
   if (value.mediaType === undefined) {
     throw new LayoutError('MALFORMED', `${what} has no "mediaType" field; OpenTofu requires it to equal ${mediaType}`);
   }

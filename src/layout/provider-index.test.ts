@@ -3,11 +3,19 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import {
-  MEDIA_TYPE_DOCKER_MANIFEST_LIST, MEDIA_TYPE_IMAGE_INDEX, MEDIA_TYPE_IMAGE_MANIFEST, parseDigest, type Descriptor,
+  MEDIA_TYPE_DOCKER_MANIFEST_LIST,
+  MEDIA_TYPE_IMAGE_INDEX,
+  MEDIA_TYPE_IMAGE_MANIFEST,
+  parseDigest,
+  type Descriptor,
 } from '../oci/types.js';
 import { isLayoutError, type LayoutErrorCode } from './errors.js';
 import {
-  buildProviderRelease, defaultProviderFilename, parseMetadataManifest, parsePlatformManifest, parseProviderIndex,
+  buildProviderRelease,
+  defaultProviderFilename,
+  parseMetadataManifest,
+  parsePlatformManifest,
+  parseProviderIndex,
   shasumsFilename,
 } from './provider-index.js';
 import type { ProviderReleaseInput } from './types.js';
@@ -15,24 +23,37 @@ import type { ProviderReleaseInput } from './types.js';
 const fixtures = new URL('../../test/fixtures/layout/', import.meta.url);
 const fixture = (name: string): Buffer => readFileSync(new URL(name, fixtures));
 const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
-const blob = (content: string, mediaType = 'application/octet-stream'): Descriptor =>
-  ({ mediaType, digest: parseDigest(`sha256:${sha256(content)}`), size: Buffer.byteLength(content) });
+const blob = (content: string, mediaType = 'application/octet-stream'): Descriptor => ({
+  mediaType,
+  digest: parseDigest(`sha256:${sha256(content)}`),
+  size: Buffer.byteLength(content),
+});
 const h1Of = (s: string): string => `h1:${createHash('sha256').update(s).digest('base64')}`;
 const json = (v: unknown): Buffer => Buffer.from(JSON.stringify(v));
-const layoutError = (code: LayoutErrorCode, re?: RegExp) => (e: unknown): boolean =>
-  isLayoutError(e, code) && (re === undefined || re.test(e.message));
+const layoutError =
+  (code: LayoutErrorCode, re?: RegExp) =>
+  (e: unknown): boolean =>
+    isLayoutError(e, code) && (re === undefined || re.test(e.message));
 
 /** A fixed release; platforms deliberately out of order. */
 function releaseInput(): ProviderReleaseInput {
   const platform = (os: string, arch: string) => ({
-    os, arch, filename: defaultProviderFilename('foo', '1.2.3', os, arch),
-    zip: blob(`zip ${os} ${arch}`), h1: h1Of(`h1 ${os} ${arch}`),
+    os,
+    arch,
+    filename: defaultProviderFilename('foo', '1.2.3', os, arch),
+    zip: blob(`zip ${os} ${arch}`),
+    h1: h1Of(`h1 ${os} ${arch}`),
   });
   return {
-    type: 'foo', version: '1.2.3', protocols: ['5.0', '6.0'], keyId: '7EFEE40784BD37C2',
+    type: 'foo',
+    version: '1.2.3',
+    protocols: ['5.0', '6.0'],
+    keyId: '7EFEE40784BD37C2',
     platforms: [platform('windows', '386'), platform('linux', 'amd64'), platform('darwin', 'arm64')],
     shasums: { filename: shasumsFilename('foo', '1.2.3'), blob: blob('sums') },
-    signature: blob('sig'), publicKey: blob('key'), registryManifest: blob('{"version":1}'),
+    signature: blob('sig'),
+    publicKey: blob('key'),
+    registryManifest: blob('{"version":1}'),
   };
 }
 
@@ -41,8 +62,10 @@ test('buildProviderRelease is byte-stable (golden files in test/fixtures/layout/
   const files: Array<[string, Buffer]> = [
     ['index.json', built.index.bytes],
     ['metadata.json', built.metadataManifest.bytes],
-    ...['darwin_arm64', 'linux_amd64', 'windows_386'].map((name, i): [string, Buffer] =>
-      [`${name}.json`, built.platformManifests[i]?.bytes ?? Buffer.alloc(0)]),
+    ...['darwin_arm64', 'linux_amd64', 'windows_386'].map((name, i): [string, Buffer] => [
+      `${name}.json`,
+      built.platformManifests[i]?.bytes ?? Buffer.alloc(0),
+    ]),
   ];
   const dir = new URL('golden-provider-release/', fixtures);
   if (process.env.UPDATE_GOLDEN === '1') {
@@ -66,16 +89,24 @@ test('buildProviderRelease writes Go field order and the shapes tofu needs', () 
   assert.deepEqual(Object.keys(index), ['schemaVersion', 'mediaType', 'artifactType', 'manifests', 'annotations']);
   assert.deepEqual(Object.keys(index.manifests[0]), ['mediaType', 'digest', 'size', 'annotations', 'platform', 'artifactType']);
   assert.deepEqual(Object.keys(index.manifests[0].platform), ['architecture', 'os']);
-  assert.deepEqual(index.manifests.map((m: { platform?: { os: string } }) => m.platform?.os), ['darwin', 'linux', 'windows', undefined]);
+  assert.deepEqual(
+    index.manifests.map((m: { platform?: { os: string } }) => m.platform?.os),
+    ['darwin', 'linux', 'windows', undefined],
+  );
   assert.equal(index.manifests[3].artifactType, 'application/vnd.tf-oci-registry.provider-metadata.v1');
   assert.deepEqual(index.annotations, {
-    'io.tf-oci-registry.key-id': '7EFEE40784BD37C2', 'io.tf-oci-registry.protocols': '5.0,6.0',
+    'io.tf-oci-registry.key-id': '7EFEE40784BD37C2',
+    'io.tf-oci-registry.protocols': '5.0,6.0',
     'org.opencontainers.image.version': '1.2.3',
   });
   const linux = JSON.parse((built.platformManifests[1]?.bytes ?? Buffer.alloc(0)).toString());
   assert.deepEqual(Object.keys(linux), ['schemaVersion', 'mediaType', 'artifactType', 'config', 'layers']);
-  assert.deepEqual(linux.config, { mediaType: 'application/vnd.oci.empty.v1+json',
-    digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a', size: 2, data: 'e30=' });
+  assert.deepEqual(linux.config, {
+    mediaType: 'application/vnd.oci.empty.v1+json',
+    digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a',
+    size: 2,
+    data: 'e30=',
+  });
   assert.equal(linux.layers.length, 1);
   assert.deepEqual(Object.keys(linux.layers[0]), ['mediaType', 'digest', 'size', 'annotations', 'platform', 'artifactType']);
   assert.equal(linux.layers[0].annotations['org.opencontainers.image.title'], 'terraform-provider-foo_1.2.3_linux_amd64.zip');
@@ -86,7 +117,10 @@ test('buildProviderRelease output parses back', () => {
   const built = buildProviderRelease(input);
   const index = parseProviderIndex(built.index.bytes, MEDIA_TYPE_IMAGE_INDEX);
   assert.deepEqual(index.problems, []);
-  assert.deepEqual(index.platforms.map((p) => `${p.os}_${p.arch}`), ['darwin_arm64', 'linux_amd64', 'windows_386']);
+  assert.deepEqual(
+    index.platforms.map((p) => `${p.os}_${p.arch}`),
+    ['darwin_arm64', 'linux_amd64', 'windows_386'],
+  );
   assert.deepEqual(index.metadata, built.metadataManifest.descriptor);
   assert.deepEqual(index.protocols, ['5.0', '6.0']);
   assert.equal(index.keyId, '7EFEE40784BD37C2');
@@ -113,13 +147,55 @@ test('buildProviderRelease output parses back', () => {
 
 test('buildProviderRelease refuses inputs tofu would reject', () => {
   const cases: Array<[string, (i: ProviderReleaseInput) => void, RegExp]> = [
-    ['duplicate platform', (i) => { i.platforms.push({ ...(i.platforms[0] as ProviderReleaseInput['platforms'][0]) }); }, /windows_386 is listed twice/],
-    ['no platform', (i) => { i.platforms = []; }, /at least one platform/],
-    ['bad key id', (i) => { i.keyId = '7efee40784bd37c2'; }, /key id/],
-    ['bad h1', (i) => { (i.platforms[0] as { h1: string }).h1 = 'zh:abc'; }, /h1 hash of windows_386/],
-    ['bad protocol', (i) => { i.protocols = ['5,6']; }, /protocol version "5,6"/],
-    ['uppercase type', (i) => { i.type = 'Foo'; }, /not normalized/],
-    ['SHA256SUMS path', (i) => { i.shasums.filename = 'dist/SHA256SUMS'; }, /SHA256SUMS filename/],
+    [
+      'duplicate platform',
+      (i) => {
+        i.platforms.push({ ...(i.platforms[0] as ProviderReleaseInput['platforms'][0]) });
+      },
+      /windows_386 is listed twice/,
+    ],
+    [
+      'no platform',
+      (i) => {
+        i.platforms = [];
+      },
+      /at least one platform/,
+    ],
+    [
+      'bad key id',
+      (i) => {
+        i.keyId = '7efee40784bd37c2';
+      },
+      /key id/,
+    ],
+    [
+      'bad h1',
+      (i) => {
+        (i.platforms[0] as { h1: string }).h1 = 'zh:abc';
+      },
+      /h1 hash of windows_386/,
+    ],
+    [
+      'bad protocol',
+      (i) => {
+        i.protocols = ['5,6'];
+      },
+      /protocol version "5,6"/,
+    ],
+    [
+      'uppercase type',
+      (i) => {
+        i.type = 'Foo';
+      },
+      /not normalized/,
+    ],
+    [
+      'SHA256SUMS path',
+      (i) => {
+        i.shasums.filename = 'dist/SHA256SUMS';
+      },
+      /SHA256SUMS filename/,
+    ],
   ];
   for (const [name, mutate, re] of cases) {
     const input = releaseInput();
@@ -135,8 +211,10 @@ test("OpenTofu's e2e fixture (protocols.md §1.9 (a)) parses", () => {
   const bytes = fixture('opentofu-e2e-provider-index.json');
   assert.equal(sha256(bytes), '16eb63231a08ad735691df2ecab728316b2598b819d0b74515fd1973454f9000');
   const index = parseProviderIndex(bytes, MEDIA_TYPE_IMAGE_INDEX);
-  assert.deepEqual(index.platforms.map((p) => `${p.os}_${p.arch}`),
-    ['darwin_arm64', 'linux_amd64', 'linux_arm64', 'windows_amd64', 'windows_arm64']);
+  assert.deepEqual(
+    index.platforms.map((p) => `${p.os}_${p.arch}`),
+    ['darwin_arm64', 'linux_amd64', 'linux_arm64', 'windows_amd64', 'windows_arm64'],
+  );
   const linux = index.platforms[1];
   assert.equal(linux?.manifest.digest, 'sha256:4f63835dc7bf2efd79c82a1a9dbeed999e4803c33c2bac58fec1fe49f8fa7f31');
   assert.equal(linux?.manifest.size, 535);
@@ -153,15 +231,20 @@ test("OpenTofu's e2e fixture (protocols.md §1.9 (a)) parses", () => {
   assert.equal(pkg.layer.size, 268);
   assert.equal(pkg.filename, undefined);
   // Its layer carries a platform: selecting it for another platform is the error tofu reports.
-  assert.throws(() => parsePlatformManifest(manifest, MEDIA_TYPE_IMAGE_MANIFEST, { os: 'darwin', arch: 'arm64' }),
-    layoutError('PLATFORM_MISMATCH', /is for linux_amd64, but was selected for darwin_arm64/));
+  assert.throws(
+    () => parsePlatformManifest(manifest, MEDIA_TYPE_IMAGE_MANIFEST, { os: 'darwin', arch: 'arm64' }),
+    layoutError('PLATFORM_MISMATCH', /is for linux_amd64, but was selected for darwin_arm64/),
+  );
 });
 
 test('the ORAS recipe (protocols.md §1.9 (b)) parses', () => {
   const bytes = fixture('oras-provider-index.json');
   assert.equal(sha256(bytes), '2226939b2799f95b83d400af8732ceb66537288bfe840dffbe37b591fc1d5435');
   const index = parseProviderIndex(bytes, MEDIA_TYPE_IMAGE_INDEX);
-  assert.deepEqual(index.platforms.map((p) => `${p.os}_${p.arch}`), ['linux_amd64']);
+  assert.deepEqual(
+    index.platforms.map((p) => `${p.os}_${p.arch}`),
+    ['linux_amd64'],
+  );
   const manifest = fixture('oras-provider-manifest-linux-amd64.json');
   assert.equal(`sha256:${sha256(manifest)}`, index.platforms[0]?.manifest.digest);
   const pkg = parsePlatformManifest(manifest, MEDIA_TYPE_IMAGE_MANIFEST, { os: 'linux', arch: 'amd64' });
@@ -175,24 +258,79 @@ const e2eIndex = (): { mediaType?: string; artifactType?: string; manifests: Arr
 
 test('parseProviderIndex refuses what tofu refuses', () => {
   const good = fixture('opentofu-e2e-provider-index.json');
-  const variant = (mutate: (i: ReturnType<typeof e2eIndex>) => void): Buffer => { const i = e2eIndex(); mutate(i); return json(i); };
+  const variant = (mutate: (i: ReturnType<typeof e2eIndex>) => void): Buffer => {
+    const i = e2eIndex();
+    mutate(i);
+    return json(i);
+  };
   const cases: Array<[string, Buffer, string, LayoutErrorCode, RegExp]> = [
     ['docker manifest list', good, MEDIA_TYPE_DOCKER_MANIFEST_LIST, 'UNSUPPORTED_MEDIA_TYPE', /Docker manifest list/],
     ['image manifest under the tag', good, MEDIA_TYPE_IMAGE_MANIFEST, 'UNSUPPORTED_MEDIA_TYPE', /directly to an image manifest/],
-    ['module package', variant((i) => { i.artifactType = 'application/vnd.opentofu.modulepkg'; }), MEDIA_TYPE_IMAGE_INDEX,
-      'WRONG_ARTIFACT_TYPE', /is an OpenTofu module package, not a provider/],
-    ['no artifactType', variant((i) => { delete i.artifactType; }), MEDIA_TYPE_IMAGE_INDEX, 'WRONG_ARTIFACT_TYPE', /artifactType null/],
-    ['no mediaType field', variant((i) => { delete i.mediaType; }), MEDIA_TYPE_IMAGE_INDEX, 'MALFORMED', /no "mediaType" field/],
+    [
+      'module package',
+      variant((i) => {
+        i.artifactType = 'application/vnd.opentofu.modulepkg';
+      }),
+      MEDIA_TYPE_IMAGE_INDEX,
+      'WRONG_ARTIFACT_TYPE',
+      /is an OpenTofu module package, not a provider/,
+    ],
+    [
+      'no artifactType',
+      variant((i) => {
+        delete i.artifactType;
+      }),
+      MEDIA_TYPE_IMAGE_INDEX,
+      'WRONG_ARTIFACT_TYPE',
+      /artifactType null/,
+    ],
+    [
+      'no mediaType field',
+      variant((i) => {
+        delete i.mediaType;
+      }),
+      MEDIA_TYPE_IMAGE_INDEX,
+      'MALFORMED',
+      /no "mediaType" field/,
+    ],
     ['not JSON', Buffer.from('{"schemaVersion":2,'), MEDIA_TYPE_IMAGE_INDEX, 'MALFORMED', /not valid JSON/],
     ['JSON array', Buffer.from('[]'), MEDIA_TYPE_IMAGE_INDEX, 'MALFORMED', /not a JSON object/],
-    ['target entry not an image manifest', variant((i) => { (i.manifests[0] as Record<string, unknown>).mediaType = MEDIA_TYPE_IMAGE_INDEX; }),
-      MEDIA_TYPE_IMAGE_INDEX, 'MALFORMED', /manifests\[0\]: provider image manifest has unsupported media type/],
-    ['target entry without platform', variant((i) => { delete (i.manifests[1] as Record<string, unknown>).platform; }),
-      MEDIA_TYPE_IMAGE_INDEX, 'MALFORMED', /manifests\[1\]: provider image manifest lacks the required platform/],
-    ['sha512 digest', variant((i) => { (i.manifests[0] as Record<string, unknown>).digest = `sha512:${'a'.repeat(128)}`; }),
-      MEDIA_TYPE_IMAGE_INDEX, 'UNSUPPORTED_DIGEST', /sha512/],
-    ['size not an integer', variant((i) => { (i.manifests[0] as Record<string, unknown>).size = '536'; }),
-      MEDIA_TYPE_IMAGE_INDEX, 'MALFORMED', /"size"/],
+    [
+      'target entry not an image manifest',
+      variant((i) => {
+        (i.manifests[0] as Record<string, unknown>).mediaType = MEDIA_TYPE_IMAGE_INDEX;
+      }),
+      MEDIA_TYPE_IMAGE_INDEX,
+      'MALFORMED',
+      /manifests\[0\]: provider image manifest has unsupported media type/,
+    ],
+    [
+      'target entry without platform',
+      variant((i) => {
+        delete (i.manifests[1] as Record<string, unknown>).platform;
+      }),
+      MEDIA_TYPE_IMAGE_INDEX,
+      'MALFORMED',
+      /manifests\[1\]: provider image manifest lacks the required platform/,
+    ],
+    [
+      'sha512 digest',
+      variant((i) => {
+        (i.manifests[0] as Record<string, unknown>).digest = `sha512:${'a'.repeat(128)}`;
+      }),
+      MEDIA_TYPE_IMAGE_INDEX,
+      'UNSUPPORTED_DIGEST',
+      /sha512/,
+    ],
+    [
+      'size not an integer',
+      variant((i) => {
+        (i.manifests[0] as Record<string, unknown>).size = '536';
+      }),
+      MEDIA_TYPE_IMAGE_INDEX,
+      'MALFORMED',
+      /"size"/,
+    ],
   ];
   for (const [name, bytes, mediaType, code, re] of cases) {
     assert.throws(() => parseProviderIndex(bytes, mediaType), layoutError(code, re), name);
@@ -203,12 +341,32 @@ test('parseProviderIndex: os.version, duplicates and foreign entries', () => {
   const i = e2eIndex();
   const [darwin, linux] = i.manifests as [Record<string, unknown>, Record<string, unknown>];
   i.manifests.push({ ...linux, digest: `sha256:${'1'.repeat(64)}`, platform: { architecture: 'amd64', os: 'linux', variant: 'v2' } });
-  i.manifests.push({ ...darwin, digest: `sha256:${'2'.repeat(64)}`, platform: { architecture: 'amd64', os: 'darwin', 'os.version': '14' } });
-  i.manifests.push({ mediaType: MEDIA_TYPE_IMAGE_MANIFEST, digest: 'not-a-digest', size: 1, artifactType: 'application/vnd.cncf.notary.signature' });
-  i.manifests.push({ mediaType: MEDIA_TYPE_IMAGE_MANIFEST, digest: `sha256:${'3'.repeat(64)}`, size: 1, platform: { architecture: 'amd64', os: 'plan9' } });
+  i.manifests.push({
+    ...darwin,
+    digest: `sha256:${'2'.repeat(64)}`,
+    platform: { architecture: 'amd64', os: 'darwin', 'os.version': '14' },
+  });
+  i.manifests.push({
+    mediaType: MEDIA_TYPE_IMAGE_MANIFEST,
+    digest: 'not-a-digest',
+    size: 1,
+    artifactType: 'application/vnd.cncf.notary.signature',
+  });
+  i.manifests.push({
+    mediaType: MEDIA_TYPE_IMAGE_MANIFEST,
+    digest: `sha256:${'3'.repeat(64)}`,
+    size: 1,
+    platform: { architecture: 'amd64', os: 'plan9' },
+  });
   const index = parseProviderIndex(json(i), MEDIA_TYPE_IMAGE_INDEX);
-  assert.deepEqual(index.platforms.map((p) => `${p.os}_${p.arch}`), ['darwin_arm64', 'linux_arm64', 'windows_amd64', 'windows_arm64']);
-  assert.ok(index.problems.some((p) => /^linux_amd64 has 2 entries .*ambiguous/.test(p)), index.problems.join('\n'));
+  assert.deepEqual(
+    index.platforms.map((p) => `${p.os}_${p.arch}`),
+    ['darwin_arm64', 'linux_arm64', 'windows_amd64', 'windows_arm64'],
+  );
+  assert.ok(
+    index.problems.some((p) => /^linux_amd64 has 2 entries .*ambiguous/.test(p)),
+    index.problems.join('\n'),
+  );
   assert.ok(index.problems.some((p) => /\(darwin_amd64\) sets os\.version/.test(p)));
 });
 
@@ -222,11 +380,34 @@ test('parsePlatformManifest: layer selection rules (protocols.md §1.5)', () => 
   const cases: Array<[string, Buffer, string, LayoutErrorCode, RegExp]> = [
     ['no zip', withLayers([other]), MEDIA_TYPE_IMAGE_MANIFEST, 'NO_PACKAGE', /no layer of type "archive\/zip"/],
     ['no layers', withLayers([]), MEDIA_TYPE_IMAGE_MANIFEST, 'NO_PACKAGE', /no layer/],
-    ['two zips', withLayers([zip, { ...zip, digest: `sha256:${'5'.repeat(64)}` }]), MEDIA_TYPE_IMAGE_MANIFEST, 'AMBIGUOUS', /2 "archive\/zip" layers/],
-    ['sha512 zip', withLayers([{ ...zip, digest: `sha512:${'a'.repeat(128)}` }]), MEDIA_TYPE_IMAGE_MANIFEST, 'UNSUPPORTED_DIGEST', /sha512/],
-    ['module artifactType', withLayers([zip], { artifactType: 'application/vnd.opentofu.modulepkg' }), MEDIA_TYPE_IMAGE_MANIFEST,
-      'WRONG_ARTIFACT_TYPE', /modulepkg/],
-    ['served as an index', withLayers([zip]), MEDIA_TYPE_IMAGE_INDEX, 'UNSUPPORTED_MEDIA_TYPE', /expected application\/vnd\.oci\.image\.manifest/],
+    [
+      'two zips',
+      withLayers([zip, { ...zip, digest: `sha256:${'5'.repeat(64)}` }]),
+      MEDIA_TYPE_IMAGE_MANIFEST,
+      'AMBIGUOUS',
+      /2 "archive\/zip" layers/,
+    ],
+    [
+      'sha512 zip',
+      withLayers([{ ...zip, digest: `sha512:${'a'.repeat(128)}` }]),
+      MEDIA_TYPE_IMAGE_MANIFEST,
+      'UNSUPPORTED_DIGEST',
+      /sha512/,
+    ],
+    [
+      'module artifactType',
+      withLayers([zip], { artifactType: 'application/vnd.opentofu.modulepkg' }),
+      MEDIA_TYPE_IMAGE_MANIFEST,
+      'WRONG_ARTIFACT_TYPE',
+      /modulepkg/,
+    ],
+    [
+      'served as an index',
+      withLayers([zip]),
+      MEDIA_TYPE_IMAGE_INDEX,
+      'UNSUPPORTED_MEDIA_TYPE',
+      /expected application\/vnd\.oci\.image\.manifest/,
+    ],
   ];
   for (const [name, bytes, mediaType, code, re] of cases) {
     assert.throws(() => parsePlatformManifest(bytes, mediaType, linux), layoutError(code, re), name);
@@ -236,15 +417,24 @@ test('parsePlatformManifest: layer selection rules (protocols.md §1.5)', () => 
 test('parseMetadataManifest: required layers', () => {
   const built = buildProviderRelease(releaseInput());
   const base = JSON.parse(built.metadataManifest.bytes.toString());
-  const without = (mediaType: string): Buffer => json({ ...base, layers: base.layers.filter((l: Descriptor) => l.mediaType !== mediaType) });
-  assert.throws(() => parseMetadataManifest(without('application/pgp-signature'), MEDIA_TYPE_IMAGE_MANIFEST),
-    layoutError('MALFORMED', /no layer of type application\/pgp-signature/));
-  assert.equal(parseMetadataManifest(without('application/vnd.tf-oci-registry.registry-manifest+json'), MEDIA_TYPE_IMAGE_MANIFEST)
-    .registryManifest, undefined);
-  assert.throws(() => parseMetadataManifest(json({ ...base, layers: [...base.layers, base.layers[2]] }), MEDIA_TYPE_IMAGE_MANIFEST),
-    layoutError('AMBIGUOUS', /2 layers of type application\/pgp-keys/));
-  assert.throws(() => parseMetadataManifest(fixture('opentofu-e2e-provider-manifest-linux-amd64.json'), MEDIA_TYPE_IMAGE_MANIFEST),
-    layoutError('WRONG_ARTIFACT_TYPE'));
+  const without = (mediaType: string): Buffer =>
+    json({ ...base, layers: base.layers.filter((l: Descriptor) => l.mediaType !== mediaType) });
+  assert.throws(
+    () => parseMetadataManifest(without('application/pgp-signature'), MEDIA_TYPE_IMAGE_MANIFEST),
+    layoutError('MALFORMED', /no layer of type application\/pgp-signature/),
+  );
+  assert.equal(
+    parseMetadataManifest(without('application/vnd.tf-oci-registry.registry-manifest+json'), MEDIA_TYPE_IMAGE_MANIFEST).registryManifest,
+    undefined,
+  );
+  assert.throws(
+    () => parseMetadataManifest(json({ ...base, layers: [...base.layers, base.layers[2]] }), MEDIA_TYPE_IMAGE_MANIFEST),
+    layoutError('AMBIGUOUS', /2 layers of type application\/pgp-keys/),
+  );
+  assert.throws(
+    () => parseMetadataManifest(fixture('opentofu-e2e-provider-manifest-linux-amd64.json'), MEDIA_TYPE_IMAGE_MANIFEST),
+    layoutError('WRONG_ARTIFACT_TYPE'),
+  );
 });
 
 test('release file names', () => {

@@ -2,24 +2,52 @@
 // per-platform manifests and our metadata manifest for the publish path; parse indexes and manifests
 // written by us or by other tools (ORAS, OpenTofu's fixtures) with the rules tofu applies.
 import {
-  MEDIA_TYPE_DOCKER_MANIFEST, MEDIA_TYPE_DOCKER_MANIFEST_LIST, MEDIA_TYPE_IMAGE_INDEX, MEDIA_TYPE_IMAGE_MANIFEST,
+  MEDIA_TYPE_DOCKER_MANIFEST,
+  MEDIA_TYPE_DOCKER_MANIFEST_LIST,
+  MEDIA_TYPE_IMAGE_INDEX,
+  MEDIA_TYPE_IMAGE_MANIFEST,
   type Descriptor,
 } from '../oci/types.js';
 import { LayoutError } from './errors.js';
 import {
-  ANNOTATION_H1, ANNOTATION_KEY_ID, ANNOTATION_PROTOCOLS, ANNOTATION_TITLE, ANNOTATION_VERSION,
-  ARTIFACT_TYPE_MODULE_PACKAGE, ARTIFACT_TYPE_PROVIDER, ARTIFACT_TYPE_PROVIDER_METADATA,
-  ARTIFACT_TYPE_PROVIDER_PACKAGE, ARTIFACT_TYPE_PROVIDER_TARGET, MEDIA_TYPE_PGP_KEYS, MEDIA_TYPE_PGP_SIGNATURE,
-  MEDIA_TYPE_REGISTRY_MANIFEST, MEDIA_TYPE_SHA256SUMS, MEDIA_TYPE_ZIP,
+  ANNOTATION_H1,
+  ANNOTATION_KEY_ID,
+  ANNOTATION_PROTOCOLS,
+  ANNOTATION_TITLE,
+  ANNOTATION_VERSION,
+  ARTIFACT_TYPE_MODULE_PACKAGE,
+  ARTIFACT_TYPE_PROVIDER,
+  ARTIFACT_TYPE_PROVIDER_METADATA,
+  ARTIFACT_TYPE_PROVIDER_PACKAGE,
+  ARTIFACT_TYPE_PROVIDER_TARGET,
+  MEDIA_TYPE_PGP_KEYS,
+  MEDIA_TYPE_PGP_SIGNATURE,
+  MEDIA_TYPE_REGISTRY_MANIFEST,
+  MEDIA_TYPE_SHA256SUMS,
+  MEDIA_TYPE_ZIP,
 } from './media-types.js';
 import { normalizeProviderType, versionToTag } from './names.js';
 import {
-  asObject, buildImageIndex, buildImageManifest, emptyConfigDescriptor, readAnnotations, readArray,
-  readDescriptor, readManifestEnvelope, readString, selectOneLayer,
+  asObject,
+  buildImageIndex,
+  buildImageManifest,
+  emptyConfigDescriptor,
+  readAnnotations,
+  readArray,
+  readDescriptor,
+  readManifestEnvelope,
+  readString,
+  selectOneLayer,
 } from './oci-json.js';
 import type {
-  BuiltManifest, BuiltProviderRelease, ProviderIndex, ProviderMetadataLayers, ProviderPackageLayer,
-  ProviderPlatformEntry, ProviderReleaseInput, TfPlatform,
+  BuiltManifest,
+  BuiltProviderRelease,
+  ProviderIndex,
+  ProviderMetadataLayers,
+  ProviderPackageLayer,
+  ProviderPlatformEntry,
+  ProviderReleaseInput,
+  TfPlatform,
 } from './types.js';
 
 /** `terraform-provider-<type>_<version>_<os>_<arch>.zip`, the name tofu synthesizes too (protocols.md §1.6). */
@@ -37,7 +65,8 @@ const byPlatform = (a: TfPlatform, b: TfPlatform): number =>
 
 function checkReleaseInput(input: ProviderReleaseInput): void {
   const bad = (msg: string): LayoutError => new LayoutError('INVALID_INPUT', msg);
-  if (normalizeProviderType(input.type) !== input.type) throw bad(`provider type ${JSON.stringify(input.type)} is not normalized (lowercase)`);
+  if (normalizeProviderType(input.type) !== input.type)
+    throw bad(`provider type ${JSON.stringify(input.type)} is not normalized (lowercase)`);
   versionToTag(input.version);
   if (!/^[0-9A-F]{16}$/.test(input.keyId)) throw bad(`key id ${JSON.stringify(input.keyId)} must be 16 upper-case hex digits`);
   for (const p of input.protocols) {
@@ -48,7 +77,8 @@ function checkReleaseInput(input: ProviderReleaseInput): void {
   const seen = new Set<string>();
   for (const p of input.platforms) {
     const key = `${p.os}_${p.arch}`;
-    if (!/^[a-z0-9]+$/.test(p.os) || !/^[a-z0-9]+$/.test(p.arch)) throw bad(`platform ${JSON.stringify(key)} must be lowercase GOOS_GOARCH`);
+    if (!/^[a-z0-9]+$/.test(p.os) || !/^[a-z0-9]+$/.test(p.arch))
+      throw bad(`platform ${JSON.stringify(key)} must be lowercase GOOS_GOARCH`);
     if (seen.has(key)) throw bad(`platform ${key} is listed twice; OpenTofu would reject the index as ambiguous`);
     seen.add(key);
     if (!/^h1:[A-Za-z0-9+/]{43}=$/.test(p.h1)) throw bad(`h1 hash of ${key} ${JSON.stringify(p.h1)} is not h1:<base64 sha256>`);
@@ -66,34 +96,53 @@ function checkReleaseInput(input: ProviderReleaseInput): void {
 export function buildProviderRelease(input: ProviderReleaseInput): BuiltProviderRelease {
   checkReleaseInput(input);
   const platforms = [...input.platforms].sort(byPlatform);
-  const platformManifests = platforms.map((p) => buildImageManifest({
-    schemaVersion: 2,
-    mediaType: MEDIA_TYPE_IMAGE_MANIFEST,
-    artifactType: ARTIFACT_TYPE_PROVIDER_TARGET,
-    config: emptyConfigDescriptor(),
-    layers: [{
-      mediaType: MEDIA_TYPE_ZIP,
-      digest: p.zip.digest,
-      size: p.zip.size,
-      annotations: { [ANNOTATION_H1]: p.h1, [ANNOTATION_TITLE]: p.filename },
-      // Layer platform and artifactType as in OpenTofu's own e2e fixture (§1.9 (a)); tofu checks the platform.
-      platform: { architecture: p.arch, os: p.os },
-      artifactType: ARTIFACT_TYPE_PROVIDER_PACKAGE,
-    }],
-  }));
+  const platformManifests = platforms.map((p) =>
+    buildImageManifest({
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPE_IMAGE_MANIFEST,
+      artifactType: ARTIFACT_TYPE_PROVIDER_TARGET,
+      config: emptyConfigDescriptor(),
+      layers: [
+        {
+          mediaType: MEDIA_TYPE_ZIP,
+          digest: p.zip.digest,
+          size: p.zip.size,
+          annotations: { [ANNOTATION_H1]: p.h1, [ANNOTATION_TITLE]: p.filename },
+          // Layer platform and artifactType as in OpenTofu's own e2e fixture (§1.9 (a)); tofu checks the platform.
+          platform: { architecture: p.arch, os: p.os },
+          artifactType: ARTIFACT_TYPE_PROVIDER_PACKAGE,
+        },
+      ],
+    }),
+  );
 
   const layers: Descriptor[] = [
-    { mediaType: MEDIA_TYPE_SHA256SUMS, digest: input.shasums.blob.digest, size: input.shasums.blob.size,
-      annotations: { [ANNOTATION_TITLE]: input.shasums.filename } },
-    { mediaType: MEDIA_TYPE_PGP_SIGNATURE, digest: input.signature.digest, size: input.signature.size,
-      annotations: { [ANNOTATION_TITLE]: `${input.shasums.filename}.sig` } },
-    { mediaType: MEDIA_TYPE_PGP_KEYS, digest: input.publicKey.digest, size: input.publicKey.size,
-      annotations: { [ANNOTATION_KEY_ID]: input.keyId } },
+    {
+      mediaType: MEDIA_TYPE_SHA256SUMS,
+      digest: input.shasums.blob.digest,
+      size: input.shasums.blob.size,
+      annotations: { [ANNOTATION_TITLE]: input.shasums.filename },
+    },
+    {
+      mediaType: MEDIA_TYPE_PGP_SIGNATURE,
+      digest: input.signature.digest,
+      size: input.signature.size,
+      annotations: { [ANNOTATION_TITLE]: `${input.shasums.filename}.sig` },
+    },
+    {
+      mediaType: MEDIA_TYPE_PGP_KEYS,
+      digest: input.publicKey.digest,
+      size: input.publicKey.size,
+      annotations: { [ANNOTATION_KEY_ID]: input.keyId },
+    },
   ];
   if (input.registryManifest) {
-    layers.push({ mediaType: MEDIA_TYPE_REGISTRY_MANIFEST, digest: input.registryManifest.digest,
+    layers.push({
+      mediaType: MEDIA_TYPE_REGISTRY_MANIFEST,
+      digest: input.registryManifest.digest,
       size: input.registryManifest.size,
-      annotations: { [ANNOTATION_TITLE]: `terraform-provider-${input.type}_${input.version}_manifest.json` } });
+      annotations: { [ANNOTATION_TITLE]: `terraform-provider-${input.type}_${input.version}_manifest.json` },
+    });
   }
   const metadataManifest = buildImageManifest({
     schemaVersion: 2,
@@ -111,12 +160,14 @@ export function buildProviderRelease(input: ProviderReleaseInput): BuiltProvider
     mediaType: MEDIA_TYPE_IMAGE_INDEX,
     artifactType: ARTIFACT_TYPE_PROVIDER,
     manifests: [
-      ...platforms.map((p, i): Descriptor => ({
-        ...(platformManifests[i] as BuiltManifest).descriptor,
-        annotations: { [ANNOTATION_H1]: p.h1, [ANNOTATION_TITLE]: p.filename },
-        platform: { architecture: p.arch, os: p.os },
-        artifactType: ARTIFACT_TYPE_PROVIDER_TARGET,
-      })),
+      ...platforms.map(
+        (p, i): Descriptor => ({
+          ...(platformManifests[i] as BuiltManifest).descriptor,
+          annotations: { [ANNOTATION_H1]: p.h1, [ANNOTATION_TITLE]: p.filename },
+          platform: { architecture: p.arch, os: p.os },
+          artifactType: ARTIFACT_TYPE_PROVIDER_TARGET,
+        }),
+      ),
       metadataManifest.descriptor,
     ],
     annotations: indexAnnotations,
@@ -128,12 +179,18 @@ export function buildProviderRelease(input: ProviderReleaseInput): BuiltProvider
 function checkIndexMediaType(mediaType: string): void {
   if (mediaType === MEDIA_TYPE_IMAGE_INDEX) return;
   if (mediaType === MEDIA_TYPE_DOCKER_MANIFEST_LIST) {
-    throw new LayoutError('UNSUPPORTED_MEDIA_TYPE', `the tag refers to a Docker manifest list (${mediaType}); ` +
-      `OpenTofu requires an OCI image index (${MEDIA_TYPE_IMAGE_INDEX}): push it with an OCI-aware tool`);
+    throw new LayoutError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `the tag refers to a Docker manifest list (${mediaType}); ` +
+        `OpenTofu requires an OCI image index (${MEDIA_TYPE_IMAGE_INDEX}): push it with an OCI-aware tool`,
+    );
   }
   if (mediaType === MEDIA_TYPE_IMAGE_MANIFEST || mediaType === MEDIA_TYPE_DOCKER_MANIFEST) {
-    throw new LayoutError('UNSUPPORTED_MEDIA_TYPE', `the tag refers directly to an image manifest (${mediaType}); ` +
-      'providers must be selected through a multi-platform OCI image index');
+    throw new LayoutError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `the tag refers directly to an image manifest (${mediaType}); ` +
+        'providers must be selected through a multi-platform OCI image index',
+    );
   }
   throw new LayoutError('UNSUPPORTED_MEDIA_TYPE', `unsupported media type ${JSON.stringify(mediaType)} for a provider index`);
 }
@@ -153,8 +210,10 @@ export function parseProviderIndex(bytes: Buffer, mediaType: string): ProviderIn
     throw new LayoutError('WRONG_ARTIFACT_TYPE', 'the selected OCI artifact is an OpenTofu module package, not a provider');
   }
   if (artifactType !== ARTIFACT_TYPE_PROVIDER) {
-    throw new LayoutError('WRONG_ARTIFACT_TYPE',
-      `provider index has artifactType ${JSON.stringify(artifactType ?? null)}, expected ${ARTIFACT_TYPE_PROVIDER}`);
+    throw new LayoutError(
+      'WRONG_ARTIFACT_TYPE',
+      `provider index has artifactType ${JSON.stringify(artifactType ?? null)}, expected ${ARTIFACT_TYPE_PROVIDER}`,
+    );
   }
   const problems: string[] = [];
   const candidates = new Map<string, ProviderPlatformEntry[]>();
@@ -199,10 +258,15 @@ export function parseProviderIndex(bytes: Buffer, mediaType: string): ProviderIn
   if (metadata.length === 1) result.metadata = metadata[0] as Descriptor;
   else if (metadata.length > 1) problems.push(`${metadata.length} metadata entries: ambiguous, none used`);
   if (!result.metadata) {
-    problems.push('no signature metadata (SHA256SUMS, signature, public key): served through the network mirror ' +
-      'and tofu oci_mirror, not providers.v1');
+    problems.push(
+      'no signature metadata (SHA256SUMS, signature, public key): served through the network mirror ' +
+        'and tofu oci_mirror, not providers.v1',
+    );
   }
-  const protocols = annotations[ANNOTATION_PROTOCOLS]?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const protocols = annotations[ANNOTATION_PROTOCOLS]
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (protocols && protocols.length > 0) result.protocols = protocols;
   else problems.push('no protocol versions recorded: providers.v1 answers an empty list, so the CLI skips its protocol check');
   const keyId = annotations[ANNOTATION_KEY_ID];
@@ -210,13 +274,17 @@ export function parseProviderIndex(bytes: Buffer, mediaType: string): ProviderIn
   const version = annotations[ANNOTATION_VERSION];
   if (version !== undefined) result.version = version;
   const withoutH1 = platforms.filter((p) => p.h1 === undefined).map((p) => `${p.os}_${p.arch}`);
-  if (withoutH1.length > 0) problems.push(`no h1 hash recorded for ${withoutH1.join(', ')}: the network mirror must hash the zip or list only zh:`);
+  if (withoutH1.length > 0)
+    problems.push(`no h1 hash recorded for ${withoutH1.join(', ')}: the network mirror must hash the zip or list only zh:`);
   return result;
 }
 
 function readImageManifest(bytes: Buffer, mediaType: string, artifactType: string, what: string): Record<string, unknown> {
   if (mediaType !== MEDIA_TYPE_IMAGE_MANIFEST) {
-    throw new LayoutError('UNSUPPORTED_MEDIA_TYPE', `${what} has media type ${JSON.stringify(mediaType)}, expected ${MEDIA_TYPE_IMAGE_MANIFEST}`);
+    throw new LayoutError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `${what} has media type ${JSON.stringify(mediaType)}, expected ${MEDIA_TYPE_IMAGE_MANIFEST}`,
+    );
   }
   const obj = readManifestEnvelope(bytes, mediaType, what);
   const got = readString(obj, 'artifactType', what);
@@ -237,7 +305,10 @@ export function parsePlatformManifest(bytes: Buffer, mediaType: string, expected
   const layer = selectOneLayer(obj, MEDIA_TYPE_ZIP, what);
   const p = layer.platform;
   if (p && (p.os !== expected.os || p.architecture !== expected.arch)) {
-    throw new LayoutError('PLATFORM_MISMATCH', `${what}: the zip layer is for ${p.os}_${p.architecture}, but was selected for ${expected.os}_${expected.arch}`);
+    throw new LayoutError(
+      'PLATFORM_MISMATCH',
+      `${what}: the zip layer is for ${p.os}_${p.architecture}, but was selected for ${expected.os}_${expected.arch}`,
+    );
   }
   const result: ProviderPackageLayer = { layer, shasumHex: layer.digest.slice('sha256:'.length) };
   if (layer.annotations?.[ANNOTATION_H1] !== undefined) result.h1 = layer.annotations[ANNOTATION_H1];

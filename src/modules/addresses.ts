@@ -6,9 +6,14 @@
 //   module version  modver-<namespace>.<name>.<system>.<tag>   modver-acme.vpc.aws.1.2.0_b.1
 //
 // Namespaces, names and systems hold only [a-z0-9_-] (never "."), so the first three dots split an id.
-import { AppError, type ErrorCode } from '../errors.js';
+import { AppError, type ErrorCode } from '../core/app-error.js';
 import {
-  canonicalVersion, moduleRepository, normalizeModuleName, normalizeModuleNamespace, normalizeModuleSystem, versionToTag,
+  canonicalVersion,
+  moduleRepository,
+  normalizeModuleName,
+  normalizeModuleNamespace,
+  normalizeModuleSystem,
+  versionToTag,
 } from '../layout/names.js';
 import type { ModuleKey } from './types.js';
 
@@ -22,13 +27,19 @@ export interface ModuleAddress extends ModuleKey {
  * Normalizes the three parts and derives the repository. Invalid parts raise `code` (404 on the protocol:
  * such a module cannot exist here; 422 on the publishing API), naming the part and its rule.
  */
-export function parseModuleAddress(deps: { prefix: string; publicHostname: string }, key: ModuleKey, code: ErrorCode = 'MODULE_NOT_FOUND'): ModuleAddress {
+export function parseModuleAddress(
+  deps: { prefix: string; publicHostname: string },
+  key: ModuleKey,
+  code: ErrorCode = 'MODULE_NOT_FOUND',
+): ModuleAddress {
   try {
     const namespace = normalizeModuleNamespace(key.namespace);
     const name = normalizeModuleName(key.name);
     const system = normalizeModuleSystem(key.system);
     return {
-      namespace, name, system,
+      namespace,
+      name,
+      system,
       repository: moduleRepository(deps.prefix, deps.publicHostname, namespace, name, system),
       display: `${deps.publicHostname}/${namespace}/${name}/${system}`,
     };
@@ -63,7 +74,11 @@ export function parseModuleId(id: string): ModuleKey {
   if (!m) throw notFound();
   const key = { namespace: m[1]!, name: m[2]!, system: m[3]! };
   try {
-    const parsed = { namespace: normalizeModuleNamespace(key.namespace), name: normalizeModuleName(key.name), system: normalizeModuleSystem(key.system) };
+    const parsed = {
+      namespace: normalizeModuleNamespace(key.namespace),
+      name: normalizeModuleName(key.name),
+      system: normalizeModuleSystem(key.system),
+    };
     if (moduleId(parsed) !== id) throw notFound();
     return parsed;
   } catch {

@@ -3,14 +3,14 @@
 // unless cascading). A module record may be created for a repository another tool already pushed to: its
 // versions then become manageable through the API.
 import semver from 'semver';
-import { AppError } from '../errors.js';
+import { AppError } from '../core/app-error.js';
 import { normalizeModuleName, normalizeModuleNamespace, normalizeModuleSystem } from '../layout/names.js';
 import { isOciError } from '../oci/errors.js';
-import { normalized, onlyAttributes, optionalString, requiredString, type Attributes } from '../publish/context.js';
-import type { Stored } from '../publish/record-store.js';
-import type { Caller } from '../registry/context.js';
-import { invalidateRepository, listVersionTags } from '../registry/provider-reader.js';
-import { toAppError } from '../registry/upstream-errors.js';
+import { normalized, onlyAttributes, optionalString, requiredString, type Attributes } from '../core/attributes.js';
+import type { Stored } from '../core/record-store.js';
+import type { Caller } from '../core/caller.js';
+import { invalidateRepository, listVersionTags } from '../read-cache/reader.js';
+import { toAppError } from '../core/store-errors.js';
 import { moduleId, parseModuleAddress, parseModuleId, type ModuleAddress } from './addresses.js';
 import type { ModuleRecords } from './module-records.js';
 import type { ModuleDeps, ModuleKey, ModuleRecord, ModuleView } from './types.js';
@@ -44,7 +44,11 @@ export function moduleView(ctx: ModuleContext, module: ModuleRecord): ModuleView
 }
 
 /** The module record behind `id`, with its address; 404 when there is none. */
-export async function loadModule(ctx: ModuleContext, id: string, caller: Caller): Promise<{ stored: Stored<ModuleRecord>; addr: ModuleAddress }> {
+export async function loadModule(
+  ctx: ModuleContext,
+  id: string,
+  caller: Caller,
+): Promise<{ stored: Stored<ModuleRecord>; addr: ModuleAddress }> {
   const key = parseModuleId(id);
   const stored = await ctx.records.getModule(key, caller);
   if (!stored) throw new AppError('MODULE_NOT_FOUND', `no module with id ${JSON.stringify(id)}; create it first with POST /api/v1/modules`);
@@ -75,7 +79,9 @@ export async function createModule(ctx: ModuleContext, attrs: Attributes, caller
   const id = moduleId(key);
   return ctx.deps.locks.run(`module|${id}`, async () => {
     if (await ctx.records.getModule(key, caller)) {
-      throw new AppError('CONFLICT', `module ${key.namespace}/${key.name}/${key.system} already exists (${id})`, { source: { pointer: '/data/attributes/name' } });
+      throw new AppError('CONFLICT', `module ${key.namespace}/${key.name}/${key.system} already exists (${id})`, {
+        source: { pointer: '/data/attributes/name' },
+      });
     }
     const now = ctx.deps.now().toISOString();
     const module: ModuleRecord = { id, ...key, description, createdAt: now, updatedAt: now };
@@ -86,7 +92,10 @@ export async function createModule(ctx: ModuleContext, attrs: Attributes, caller
 
 /** GET /modules[?filter[namespace]=ns], ordered by id. */
 export async function listModules(ctx: ModuleContext, filter: { namespace?: string }, caller: Caller): Promise<ModuleView[]> {
-  const ns = filter.namespace === undefined ? undefined : normalized('/filter/namespace', () => normalizeModuleNamespace(filter.namespace as string));
+  const ns =
+    filter.namespace === undefined
+      ? undefined
+      : normalized('/filter/namespace', () => normalizeModuleNamespace(filter.namespace as string));
   const all = await ctx.records.listModules(ns, caller);
   return all.map((s) => moduleView(ctx, s.data)).sort((a, b) => a.module.id.localeCompare(b.module.id));
 }
@@ -121,8 +130,15 @@ export async function deleteModule(
     const { stored, addr } = await loadModule(ctx, id, caller);
     const tags = await freshVersionTags(ctx, addr, caller);
     if (tags.length > 0 && !opts.cascade) {
-      const list = tags.map((t) => t.version).sort(semver.compareBuild).slice(0, 10).join(', ');
-      throw new AppError('CONFLICT', `module ${addr.display} still has ${tags.length} version(s) (${list}); delete them first or pass ?cascade=true`);
+      const list = tags
+        .map((t) => t.version)
+        .sort(semver.compareBuild)
+        .slice(0, 10)
+        .join(', ');
+      throw new AppError(
+        'CONFLICT',
+        `module ${addr.display} still has ${tags.length} version(s) (${list}); delete them first or pass ?cascade=true`,
+      );
     }
     for (const t of tags) await removeVersion(addr, t.tag);
     for (const orphan of await ctx.records.listVersions(addr, caller)) await ctx.records.remove(orphan, caller);

@@ -8,9 +8,12 @@ import { parseModuleManifest } from '../layout/module-manifest.js';
 import type { ModulePackage } from '../layout/types.js';
 import { isOciError } from '../oci/errors.js';
 import type { Descriptor } from '../oci/types.js';
-import { mapLimit, type Caller, type RegistryDeps } from '../registry/context.js';
-import { readTaggedManifest, type ManifestKind, type TagHooks } from '../registry/tagged-manifests.js';
-import { forgetTag, gatedTagDescriptor, listedTagDescriptor, recordTag, type VersionTag } from '../registry/provider-reader.js';
+import type { Caller } from '../core/caller.js';
+import type { ReadContext } from '../read-cache/read-context.js';
+import { mapLimit } from '../core/map-limit.js';
+import { readTaggedManifest, type ManifestKind, type TagHooks } from '../read-cache/tagged-manifests.js';
+import { forgetTag, gatedTagDescriptor, listedTagDescriptor, rememberTag } from '../read-cache/reader.js';
+import type { VersionTag } from '../read-cache/tag-lists.js';
 
 /** Upstream manifest GETs in flight at once for one cold listing. */
 const LISTING_CONCURRENCY = 16;
@@ -24,15 +27,21 @@ export interface ReadModule {
  * A module version's manifest, resolved by tag (gated shared cache) and parsed with OpenTofu's rules
  * (cached by digest; protocols.md §2). LayoutError when the tag holds something else than a module package.
  */
-export async function readModuleVersion(deps: RegistryDeps, repository: string, tag: string, caller: Caller): Promise<ReadModule> {
+export async function readModuleVersion(deps: ReadContext, repository: string, tag: string, caller: Caller): Promise<ReadModule> {
   return readModuleAt(deps, repository, tag, await gatedTagDescriptor(deps, repository, tag, caller), caller);
 }
 
 /** Module packages as a manifest kind (tagged-manifests.ts): parsed with OpenTofu's rules, cached by digest. */
 const MODULE_PACKAGE: ManifestKind<ModulePackage> = { cacheKey: 'module-manifest', parse: parseModuleManifest };
-const TAG_HOOKS: TagHooks = { recordTag, forgetTag };
+const TAG_HOOKS: TagHooks = { recordTag: rememberTag, forgetTag };
 
-async function readModuleAt(deps: RegistryDeps, repository: string, tag: string, known: Descriptor | undefined, caller: Caller): Promise<ReadModule> {
+async function readModuleAt(
+  deps: ReadContext,
+  repository: string,
+  tag: string,
+  known: Descriptor | undefined,
+  caller: Caller,
+): Promise<ReadModule> {
   const { descriptor, value } = await readTaggedManifest(deps, TAG_HOOKS, MODULE_PACKAGE, repository, tag, known, caller);
   return { descriptor, pkg: value };
 }
@@ -42,7 +51,7 @@ async function readModuleAt(deps: RegistryDeps, repository: string, tag: string,
  * shared tag cache). Tags that vanished or hold no module package carry `error` (`vanished` for the former).
  */
 export async function readModuleVersions(
-  deps: RegistryDeps,
+  deps: ReadContext,
   repository: string,
   tags: readonly VersionTag[],
   caller: Caller,

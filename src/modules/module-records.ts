@@ -9,10 +9,10 @@
 // A tag over 128 characters becomes `<kind>.<namespace>.sha_<40 hex of sha256(full tag)>`: the full form
 // always has a "." after the name, so the two forms never collide. Records hold the real fields.
 import { createHash } from 'node:crypto';
-import { createRecordStore, type RecordStore, type Stored } from '../publish/record-store.js';
-import type { RecordKind } from '../publish/ids.js';
+import { createRecordStore, type RecordStore, type RecordStoreDeps, type Stored } from '../core/record-store.js';
+import type { RecordKind } from '../layout/records.js';
 import { TAG_RE } from '../oci/types.js';
-import type { Caller, RegistryDeps } from '../registry/context.js';
+import type { Caller } from '../core/caller.js';
 import type { ModuleKey, ModuleRecord, ModuleVersionRecord } from './types.js';
 
 /*
@@ -43,7 +43,7 @@ export interface ModuleRecords {
   remove(stored: Stored<unknown>, caller: Caller): Promise<void>;
 }
 
-export function createModuleRecords(deps: RegistryDeps, records: RecordStore = createRecordStore(deps)): ModuleRecords {
+export function createModuleRecords(deps: RecordStoreDeps, records: RecordStore = createRecordStore(deps)): ModuleRecords {
   return {
     getModule: (key, caller) => records.get<ModuleRecord>(MODULE, moduleTag(key), caller),
     putModule: (record, caller) => records.put(MODULE, moduleTag(record), record, caller),

@@ -3,12 +3,13 @@
 // repository that hold an OpenTofu module package (protocols.md §2), whoever pushed them. Both answers
 // are memoized like the provider ones (registry/memoized.ts): the listing on the caller's tag listing,
 // the download (a sealed ticket) per principal for the document window.
-import { AppError } from '../errors.js';
+import { AppError } from '../core/app-error.js';
 import { isLayoutError } from '../layout/errors.js';
-import type { Caller, RegistryDeps } from '../registry/context.js';
-import { sealDownload } from '../registry/download-tickets.js';
-import { memoizedDocument, memoizedListing, warmOrAsync } from '../registry/memoized.js';
-import { toAppError } from '../registry/upstream-errors.js';
+import type { Caller } from '../core/caller.js';
+import type { ModuleDeps } from './types.js';
+import { sealDownload } from '../core/download-tickets.js';
+import { memoizedDocument, memoizedListing, warmOrAsync } from '../read-cache/memoized.js';
+import { toAppError } from '../core/store-errors.js';
 import { parseModuleAddress, parseModuleVersion, type ModuleAddress } from './addresses.js';
 import { readModuleVersion, readModuleVersions } from './module-reader.js';
 import type { ModuleKey } from './types.js';
@@ -24,24 +25,27 @@ export interface ModuleVersionList {
  * GET :namespace/:name/:system/versions. Tags that do not hold a module package (a container image, a
  * broken push) are left out and logged: the CLIs would pick them and then fail to download.
  */
-export function listModuleVersions(deps: RegistryDeps, key: ModuleKey, caller: Caller): ModuleVersionList | Promise<ModuleVersionList> {
+export function listModuleVersions(deps: ModuleDeps, key: ModuleKey, caller: Caller): ModuleVersionList | Promise<ModuleVersionList> {
   let display = '';
-  return warmOrAsync(() => {
-    const addr = moduleAddress(deps, key);
-    display = addr.display;
-    return memoizedListing(deps, addr.repository, caller, 'modules.v1 versions', async (list) => {
-      const read = await readModuleVersions(deps, addr.repository, list.versions, caller);
-      const broken = read.filter((r) => !r.read).map((r) => `${r.version} (${r.error})`);
-      if (broken.length > 0) deps.logger.warn({ module: addr.display, broken }, 'module versions hidden: not OpenTofu module packages');
-      // The listing is sorted oldest first already (registry/tag-lists.ts).
-      const versions = read.filter((r) => r.read).map((r) => r.version);
-      return { result: Object.freeze({ source: addr.display, versions }), cacheable: !read.some((r) => r.vanished) };
-    });
-  }, (err) => toAppError(err, ['MODULE_NOT_FOUND', `module ${display} does not exist`], deps.store.describe));
+  return warmOrAsync(
+    () => {
+      const addr = moduleAddress(deps, key);
+      display = addr.display;
+      return memoizedListing(deps, addr.repository, caller, 'modules.v1 versions', async (list) => {
+        const read = await readModuleVersions(deps, addr.repository, list.versions, caller);
+        const broken = read.filter((r) => !r.read).map((r) => `${r.version} (${r.error})`);
+        if (broken.length > 0) deps.logger.warn({ module: addr.display, broken }, 'module versions hidden: not OpenTofu module packages');
+        // The listing is sorted oldest first already (registry/tag-lists.ts).
+        const versions = read.filter((r) => r.read).map((r) => r.version);
+        return { result: Object.freeze({ source: addr.display, versions }), cacheable: !read.some((r) => r.vanished) };
+      });
+    },
+    (err) => toAppError(err, ['MODULE_NOT_FOUND', `module ${display} does not exist`], deps.store.describe),
+  );
 }
 
 /** parseModuleAddress, memoized in deps.parsed (successes only; valid parts never contain "\n"). */
-function moduleAddress(deps: RegistryDeps, key: ModuleKey): ModuleAddress {
+function moduleAddress(deps: ModuleDeps, key: ModuleKey): ModuleAddress {
   const mkey = `module\n${key.namespace}\n${key.name}\n${key.system}`;
   const hit = deps.parsed.get(mkey) as ModuleAddress | undefined;
   if (hit) return hit;
@@ -51,7 +55,7 @@ function moduleAddress(deps: RegistryDeps, key: ModuleKey): ModuleAddress {
 }
 
 /** parseModuleVersion, memoized in deps.parsed. */
-function moduleVersion(deps: RegistryDeps, raw: string): { version: string; tag: string } {
+function moduleVersion(deps: ModuleDeps, raw: string): { version: string; tag: string } {
   const mkey = `module version\n${raw}`;
   const hit = deps.parsed.get(mkey) as { version: string; tag: string } | undefined;
   if (hit) return hit;
@@ -72,24 +76,34 @@ export interface ModuleDownload {
 }
 
 /** GET :namespace/:name/:system/:version/download: the version's zip as a sealed download URL tail. */
-export async function findModuleDownload(deps: RegistryDeps, key: ModuleKey & { version: string }, caller: Caller): Promise<ModuleDownload> {
+export async function findModuleDownload(deps: ModuleDeps, key: ModuleKey & { version: string }, caller: Caller): Promise<ModuleDownload> {
   const addr = moduleAddress(deps, key);
   const { version, tag } = moduleVersion(deps, key.version);
   try {
-    return await memoizedDocument(deps, addr.repository, tag, caller, `modules.v1 download|${tag}`, () => describeDownload(deps, addr, version, tag, caller));
+    return await memoizedDocument(deps, addr.repository, tag, caller, `modules.v1 download|${tag}`, () =>
+      describeDownload(deps, addr, version, tag, caller),
+    );
   } catch (err) {
     throw toAppError(err, ['VERSION_NOT_FOUND', `module ${addr.display} has no version ${version}`], deps.store.describe);
   }
 }
 
-async function describeDownload(deps: RegistryDeps, addr: ModuleAddress, version: string, tag: string, caller: Caller): Promise<ModuleDownload> {
-  let pkg;
+async function describeDownload(
+  deps: ModuleDeps,
+  addr: ModuleAddress,
+  version: string,
+  tag: string,
+  caller: Caller,
+): Promise<ModuleDownload> {
+  let pkg: Awaited<ReturnType<typeof readModuleVersion>>['pkg'];
   try {
     pkg = (await readModuleVersion(deps, addr.repository, tag, caller)).pkg;
   } catch (err) {
     if (isLayoutError(err)) {
       // A tag that holds something else (the listing hides it): for this protocol, no such version.
-      throw new AppError('VERSION_NOT_FOUND', `module ${addr.display} ${version} is not an OpenTofu module package: ${err.message}`, { cause: err });
+      throw new AppError('VERSION_NOT_FOUND', `module ${addr.display} ${version} is not an OpenTofu module package: ${err.message}`, {
+        cause: err,
+      });
     }
     throw toAppError(err, ['VERSION_NOT_FOUND', `module ${addr.display} has no version ${version}`], deps.store.describe);
   }

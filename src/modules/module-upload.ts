@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ZipFile } from 'yauzl';
-import { AppError } from '../errors.js';
-import { ByteLimit, LimitExceededError } from '../publish/byte-limit.js';
+import { AppError } from '../core/app-error.js';
+import { ByteLimit, LimitExceededError } from '../core/byte-limit.js';
 import { PackageTree, type TreeFile } from './package-tree.js';
 import { readTarGzUpload } from './tar-input.js';
 import type { ModuleLimits } from './types.js';
@@ -72,12 +72,16 @@ async function sniff(file: string): Promise<Buffer> {
 }
 
 function formatOf(head: Buffer): 'zip' | 'tar.gz' {
-  if (head.length === 0) throw new AppError('VALIDATION_FAILED', 'the upload is empty: send the .zip or .tar.gz of the module directory as the request body');
+  if (head.length === 0)
+    throw new AppError('VALIDATION_FAILED', 'the upload is empty: send the .zip or .tar.gz of the module directory as the request body');
   const magic = head.subarray(0, 4).toString('latin1');
   if (magic === 'PK\x03\x04' || magic === 'PK\x05\x06') return 'zip';
   if (head[0] === 0x1f && head[1] === 0x8b) return 'tar.gz';
   if (head.subarray(257, 262).toString('latin1') === 'ustar') {
-    throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'the upload is an uncompressed tar archive: compress it with gzip (tar -czf module.tar.gz -C <module dir> .) or send a .zip');
+    throw new AppError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      'the upload is an uncompressed tar archive: compress it with gzip (tar -czf module.tar.gz -C <module dir> .) or send a .zip',
+    );
   }
   throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'the upload is neither a zip archive nor a gzip-compressed tar archive (.tar.gz)');
 }
@@ -89,7 +93,10 @@ function formatOf(head: Buffer): 'zip' | 'tar.gz' {
 export async function ingestModuleUpload(upload: ModuleUploadBody, limits: ModuleLimits, tmpDir: string): Promise<IngestedModule> {
   if (upload.contentLength !== undefined && upload.contentLength > limits.maxUploadBytes) {
     upload.body.resume();
-    throw new AppError('PAYLOAD_TOO_LARGE', `the upload is ${upload.contentLength} bytes, over the limit of ${limits.maxUploadBytes} bytes`);
+    throw new AppError(
+      'PAYLOAD_TOO_LARGE',
+      `the upload is ${upload.contentLength} bytes, over the limit of ${limits.maxUploadBytes} bytes`,
+    );
   }
   const workDir = join(tmpDir, `module-upload-${randomUUID()}`);
   let zip: ZipFile | null = null;
@@ -116,7 +123,8 @@ export async function ingestModuleUpload(upload: ModuleUploadBody, limits: Modul
     return { format, files, unpackedBytes, workDir, dispose };
   } catch (err) {
     await dispose();
-    if (err instanceof LimitExceededError) throw new AppError('PAYLOAD_TOO_LARGE', `the module archive was refused: ${err.message}`, { cause: err });
+    if (err instanceof LimitExceededError)
+      throw new AppError('PAYLOAD_TOO_LARGE', `the module archive was refused: ${err.message}`, { cause: err });
     if (err instanceof InterruptedError) throw new AppError('BAD_REQUEST', `the upload was interrupted: ${err.message}`, { cause: err });
     throw err;
   }

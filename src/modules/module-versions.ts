@@ -7,15 +7,15 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import semver from 'semver';
-import { AppError } from '../errors.js';
+import { AppError } from '../core/app-error.js';
 import { isLayoutError } from '../layout/errors.js';
 import { buildModuleManifest } from '../layout/module-manifest.js';
 import { MEDIA_TYPE_ZIP } from '../layout/media-types.js';
 import { isOciError } from '../oci/errors.js';
-import { EMPTY_CONFIG_BYTES, EMPTY_CONFIG_DIGEST, MEDIA_TYPE_IMAGE_MANIFEST } from '../oci/types.js';
-import type { Stored } from '../publish/record-store.js';
-import { callOpts, type Caller } from '../registry/context.js';
-import { invalidateRepository } from '../registry/provider-reader.js';
+import { EMPTY_CONFIG_BYTES, EMPTY_CONFIG_DIGEST, MEDIA_TYPE_IMAGE_MANIFEST, parseDigest } from '../oci/types.js';
+import type { Stored } from '../core/record-store.js';
+import { callOpts, type Caller } from '../core/caller.js';
+import { invalidateRepository } from '../read-cache/reader.js';
 import { moduleVersionId, parseModuleVersion, type ModuleAddress } from './addresses.js';
 import { freshVersionTags, loadModule, ociRepositoryAddress, storeFailure, type ModuleContext } from './module-admin.js';
 import { readModuleVersion, readModuleVersions, type ReadModule } from './module-reader.js';
@@ -28,16 +28,32 @@ import type { Sha256Result } from '../verify/sha256-stream.js';
 
 /** The API view of a version: the manifest's facts, plus its record while it describes this manifest. */
 export function versionView(
-  ctx: ModuleContext, addr: ModuleAddress, version: string, tag: string, read: ReadModule, record?: ModuleVersionRecord | null,
+  ctx: ModuleContext,
+  addr: ModuleAddress,
+  version: string,
+  tag: string,
+  read: ReadModule,
+  record?: ModuleVersionRecord | null,
 ): ModuleVersionView {
   const r = record && record.manifestDigest === read.descriptor.digest ? record : null;
   const oci = ociRepositoryAddress(ctx, addr.repository);
   return {
-    namespace: addr.namespace, name: addr.name, system: addr.system, version, tag,
-    manifestDigest: read.descriptor.digest, shasum: read.pkg.shasumHex, size: read.pkg.layer.size,
+    namespace: addr.namespace,
+    name: addr.name,
+    system: addr.system,
+    version,
+    tag,
+    manifestDigest: read.descriptor.digest,
+    shasum: read.pkg.shasumHex,
+    size: read.pkg.layer.size,
     filename: read.pkg.filename ?? null,
-    published: r !== null, publishedAt: r?.publishedAt ?? null, files: r?.files ?? null, unpackedBytes: r?.unpackedBytes ?? null,
-    readme: r?.readme ?? null, inputs: r?.inputs ?? null, outputs: r?.outputs ?? null,
+    published: r !== null,
+    publishedAt: r?.publishedAt ?? null,
+    files: r?.files ?? null,
+    unpackedBytes: r?.unpackedBytes ?? null,
+    readme: r?.readme ?? null,
+    inputs: r?.inputs ?? null,
+    outputs: r?.outputs ?? null,
     ociAddress: oci === null ? null : `${oci}?tag=${tag}`,
   };
 }
@@ -54,7 +70,10 @@ async function refuseExisting(ctx: ModuleContext, addr: ModuleAddress, version: 
     if (isOciError(err, 'NOT_FOUND')) return;
     throw storeFailure(ctx, err);
   }
-  throw new AppError('CONFLICT', `module ${addr.display} already has version ${version}; versions are immutable: delete it first or publish a new version`);
+  throw new AppError(
+    'CONFLICT',
+    `module ${addr.display} already has version ${version}; versions are immutable: delete it first or publish a new version`,
+  );
 }
 
 /**
@@ -81,55 +100,77 @@ function discardUnread(body: Readable): void {
  * version (checked before the body is read, and again right before the tag is written), 413/415/422 for
  * refused uploads (module-upload.ts).
  */
-export async function publishVersion(ctx: ModuleContext, id: string, rawVersion: string, upload: ModuleUploadBody, caller: Caller): Promise<ModuleVersionView> {
+export async function publishVersion(
+  ctx: ModuleContext,
+  id: string,
+  rawVersion: string,
+  upload: ModuleUploadBody,
+  caller: Caller,
+): Promise<ModuleVersionView> {
   const { deps } = ctx;
   try {
     const { version, tag } = parseModuleVersion(rawVersion, 'VALIDATION_FAILED');
     const { addr } = await loadModule(ctx, id, caller);
     const lockKey = `module-version|${addr.repository}|${tag}`;
-    return await deps.locks.tryRun(lockKey, async () => {
-      await refuseExisting(ctx, addr, version, tag, caller);
-      const ingested = await ingestModuleUpload(upload, deps.limits, deps.tmpDir);
-      try {
-        const zipPath = join(ingested.workDir, 'module.zip');
-        const { zip, facts } = await repack(ingested.files, zipPath);
-        const filename = `${addr.name}-${addr.system}-${tag}.zip`;
-        const built = buildModuleManifest({ zip: { mediaType: MEDIA_TYPE_ZIP, digest: zip.digest, size: zip.size }, version, filename });
-        const opts = callOpts(caller);
-        try {
-          await deps.store.pushBlob(addr.repository, EMPTY_CONFIG_BYTES, { ...opts, digest: EMPTY_CONFIG_DIGEST, size: 2 });
-          await deps.store.pushBlob(addr.repository, createReadStream(zipPath), { ...opts, digest: zip.digest, size: zip.size });
-        } catch (err) {
-          throw storeFailure(ctx, err);
-        }
-        // Another replica may have published the same version meanwhile (no compare-and-swap in OCI).
+    return await deps.locks.tryRun(
+      lockKey,
+      async () => {
         await refuseExisting(ctx, addr, version, tag, caller);
-        const record: ModuleVersionRecord = {
-          namespace: addr.namespace, name: addr.name, system: addr.system, version,
-          manifestDigest: built.descriptor.digest, publishedAt: deps.now().toISOString(),
-          files: ingested.files.length, unpackedBytes: ingested.unpackedBytes, ...facts,
-        };
-        // The record first: a tag without its record is only less described; a record without its tag
-        // (the push below failed) is removed, and ignored anyway (its manifestDigest matches nothing).
-        const stored = await ctx.records.putVersion(record, tag, caller);
-        let descriptor;
+        const ingested = await ingestModuleUpload(upload, deps.limits, deps.tmpDir);
         try {
-          descriptor = await deps.store.pushManifest(addr.repository, tag, built.bytes, MEDIA_TYPE_IMAGE_MANIFEST, opts);
-        } catch (err) {
-          await ctx.records.remove(stored, caller).catch((e: unknown) => deps.logger.warn({ err: e }, 'could not remove the record of a failed publish'));
-          throw storeFailure(ctx, err);
+          const zipPath = join(ingested.workDir, 'module.zip');
+          const { zip: packed, facts } = await repack(ingested.files, zipPath);
+          const zip = { ...packed, digest: parseDigest(packed.digest) };
+          const filename = `${addr.name}-${addr.system}-${tag}.zip`;
+          const built = buildModuleManifest({ zip: { mediaType: MEDIA_TYPE_ZIP, digest: zip.digest, size: zip.size }, version, filename });
+          const opts = callOpts(caller);
+          try {
+            await deps.store.pushBlob(addr.repository, EMPTY_CONFIG_BYTES, { ...opts, digest: EMPTY_CONFIG_DIGEST, size: 2 });
+            await deps.store.pushBlob(addr.repository, createReadStream(zipPath), { ...opts, digest: zip.digest, size: zip.size });
+          } catch (err) {
+            throw storeFailure(ctx, err);
+          }
+          // Another replica may have published the same version meanwhile (no compare-and-swap in OCI).
+          await refuseExisting(ctx, addr, version, tag, caller);
+          const record: ModuleVersionRecord = {
+            namespace: addr.namespace,
+            name: addr.name,
+            system: addr.system,
+            version,
+            manifestDigest: built.descriptor.digest,
+            publishedAt: deps.now().toISOString(),
+            files: ingested.files.length,
+            unpackedBytes: ingested.unpackedBytes,
+            ...facts,
+          };
+          // The record first: a tag without its record is only less described; a record without its tag
+          // (the push below failed) is removed, and ignored anyway (its manifestDigest matches nothing).
+          const stored = await ctx.records.putVersion(record, tag, caller);
+          let descriptor: Awaited<ReturnType<typeof deps.store.pushManifest>>;
+          try {
+            descriptor = await deps.store.pushManifest(addr.repository, tag, built.bytes, MEDIA_TYPE_IMAGE_MANIFEST, opts);
+          } catch (err) {
+            await ctx.records
+              .remove(stored, caller)
+              .catch((e: unknown) => deps.logger.warn({ err: e }, 'could not remove the record of a failed publish'));
+            throw storeFailure(ctx, err);
+          } finally {
+            invalidateRepository(deps, addr.repository);
+          }
+          deps.logger.info(
+            { module: addr.display, version, digest: descriptor.digest, size: zip.size, files: ingested.files.length },
+            'module version published',
+          );
+          const pkg = { layer: { mediaType: MEDIA_TYPE_ZIP, digest: zip.digest, size: zip.size }, shasumHex: zip.hex, filename, version };
+          return versionView(ctx, addr, version, tag, { descriptor, pkg }, record);
         } finally {
-          invalidateRepository(deps, addr.repository);
+          await ingested.dispose();
         }
-        deps.logger.info({ module: addr.display, version, digest: descriptor.digest, size: zip.size, files: ingested.files.length }, 'module version published');
-        const pkg = { layer: { mediaType: MEDIA_TYPE_ZIP, digest: zip.digest, size: zip.size }, shasumHex: zip.hex, filename, version };
-        return versionView(ctx, addr, version, tag, { descriptor, pkg }, record);
-      } finally {
-        await ingested.dispose();
-      }
-    }, () => {
-      throw new AppError('CONFLICT', `version ${version} of module ${addr.display} is being published right now`);
-    });
+      },
+      () => {
+        throw new AppError('CONFLICT', `version ${version} of module ${addr.display} is being published right now`);
+      },
+    );
   } finally {
     discardUnread(upload.body);
   }
@@ -163,7 +204,8 @@ export async function getVersion(ctx: ModuleContext, id: string, rawVersion: str
     read = await readModuleVersion(ctx.deps, addr.repository, tag, caller);
   } catch (err) {
     if (isOciError(err, 'NOT_FOUND')) throw new AppError('VERSION_NOT_FOUND', `module ${addr.display} has no version ${version}`);
-    if (isLayoutError(err)) throw new AppError('VERSION_NOT_FOUND', `module ${addr.display} ${version} is not an OpenTofu module package: ${err.message}`);
+    if (isLayoutError(err))
+      throw new AppError('VERSION_NOT_FOUND', `module ${addr.display} ${version} is not an OpenTofu module package: ${err.message}`);
     throw storeFailure(ctx, err);
   }
   return versionView(ctx, addr, version, tag, read, (await ctx.records.getVersion(addr, tag, caller))?.data);
@@ -194,9 +236,17 @@ export async function removeVersionTag(ctx: ModuleContext, addr: ModuleAddress, 
 export async function deleteVersion(ctx: ModuleContext, id: string, rawVersion: string, caller: Caller): Promise<void> {
   const { addr } = await loadModule(ctx, id, caller);
   const { version, tag } = parseModuleVersion(rawVersion);
-  await ctx.deps.locks.tryRun(`module-version|${addr.repository}|${tag}`, async () => {
-    if (!(await removeVersionTag(ctx, addr, tag, caller))) throw new AppError('VERSION_NOT_FOUND', `module ${addr.display} has no version ${version}`);
-  }, () => {
-    throw new AppError('CONFLICT', `version ${version} of module ${addr.display} is being published right now; try again when that finished`);
-  });
+  await ctx.deps.locks.tryRun(
+    `module-version|${addr.repository}|${tag}`,
+    async () => {
+      if (!(await removeVersionTag(ctx, addr, tag, caller)))
+        throw new AppError('VERSION_NOT_FOUND', `module ${addr.display} has no version ${version}`);
+    },
+    () => {
+      throw new AppError(
+        'CONFLICT',
+        `version ${version} of module ${addr.display} is being published right now; try again when that finished`,
+      );
+    },
+  );
 }

@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { LimitExceededError } from '../publish/byte-limit.js';
+import { LimitExceededError } from '../core/byte-limit.js';
 import { parseModuleId, moduleId, moduleVersionId } from './addresses.js';
 import { scanBlockNames } from './package-facts.js';
 import { checkEntryName, PackageTree } from './package-tree.js';
@@ -48,14 +48,23 @@ describe('PackageTree', () => {
   it('sorts files byte-wise and keeps nested directories', () => {
     const r = tree(['b.tf', 'a/z.tf', 'README.md', 'A.txt', 'modules/', 'main.tf']);
     assert.deepEqual(r.problems, []);
-    assert.deepEqual(r.files.map((f) => f.path), ['A.txt', 'README.md', 'a/z.tf', 'b.tf', 'main.tf']);
+    assert.deepEqual(
+      r.files.map((f) => f.path),
+      ['A.txt', 'README.md', 'a/z.tf', 'b.tf', 'main.tf'],
+    );
   });
 
   it('unwraps one top-level directory holding the module root, and only then', () => {
-    assert.deepEqual(tree(['mod/main.tf', 'mod/sub/x.tf']).files.map((f) => f.path), ['main.tf', 'sub/x.tf']);
+    assert.deepEqual(
+      tree(['mod/main.tf', 'mod/sub/x.tf']).files.map((f) => f.path),
+      ['main.tf', 'sub/x.tf'],
+    );
     const notRoot = tree(['mod/sub/x.tf']);
     assert.match(notRoot.problems[0]!, /found mod\/sub\/x\.tf, inside a directory/);
-    assert.deepEqual(tree(['main.tf', 'mod/x.tf']).files.map((f) => f.path), ['main.tf', 'mod/x.tf']);
+    assert.deepEqual(
+      tree(['main.tf', 'mod/x.tf']).files.map((f) => f.path),
+      ['main.tf', 'mod/x.tf'],
+    );
   });
 
   it('accepts .tofu and .tf.json roots, refuses a module without configuration', () => {
@@ -85,9 +94,14 @@ describe('PackageTree', () => {
 describe('scanBlockNames', () => {
   it('finds block headers, not commented-out ones or references', () => {
     const hcl = [
-      'variable "region" {', '  type = string', '}',
-      '# variable "commented" {}', '/* output "hidden" {', '} */',
-      'output  "id"{ value = var.region }', 'locals { x = "variable \\"nope\\" {" }',
+      'variable "region" {',
+      '  type = string',
+      '}',
+      '# variable "commented" {}',
+      '/* output "hidden" {',
+      '} */',
+      'output  "id"{ value = var.region }',
+      'locals { x = "variable \\"nope\\" {" }',
     ].join('\n');
     assert.deepEqual(scanBlockNames(hcl, 'variable'), ['region']);
     assert.deepEqual(scanBlockNames(hcl, 'output'), ['id']);

@@ -3,7 +3,7 @@
 // (issue 7). Problems are collected, so the publisher sees every refused entry at once; a passed limit
 // stops the upload at once (LimitExceededError -> 413). Pure bookkeeping: the readers feed it.
 import type { Readable } from 'node:stream';
-import { LimitExceededError } from '../publish/byte-limit.js';
+import { LimitExceededError } from '../core/byte-limit.js';
 import type { ModuleLimits } from './types.js';
 
 /** What an archive entry is, as far as the module rules care. */
@@ -65,12 +65,15 @@ export class PackageTree {
     }
     this.#bytes += size;
     if (this.#bytes > this.#limits.maxUnpackedBytes) {
-      throw new LimitExceededError(`the module's files add up to more than the limit of ${this.#limits.maxUnpackedBytes} bytes (reached at ${path})`);
+      throw new LimitExceededError(
+        `the module's files add up to more than the limit of ${this.#limits.maxUnpackedBytes} bytes (reached at ${path})`,
+      );
     }
     if (this.#files.has(path)) return this.#refuse(raw, 'appears more than once in the archive');
     const folded = path.toLowerCase();
     const twin = this.#folded.get(folded);
-    if (twin !== undefined) return this.#refuse(raw, `differs from ${twin} only in letter case (they collide on case-insensitive file systems)`);
+    if (twin !== undefined)
+      return this.#refuse(raw, `differs from ${twin} only in letter case (they collide on case-insensitive file systems)`);
     this.#folded.set(folded, path);
     return path;
   }
@@ -147,6 +150,9 @@ function noRootConfig(files: TreeFile[]): string {
   if (files.length === 0) return `${base} (the archive holds no files)`;
   const nested = files.find((f) => CONFIG_FILE_RE.test(f.path));
   if (nested) return `${base} (found ${nested.path}, inside a directory)`;
-  const sample = files.slice(0, 5).map((f) => f.path).join(', ');
+  const sample = files
+    .slice(0, 5)
+    .map((f) => f.path)
+    .join(', ');
   return `${base} (it holds ${sample}${files.length > 5 ? ', …' : ''})`;
 }

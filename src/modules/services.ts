@@ -1,7 +1,7 @@
 // The module use cases bound to their dependencies: the only surface the module routes see (http/ never
 // touches the OCI store, the caches or the records).
-import type { Attributes } from '../publish/context.js';
-import type { Caller } from '../registry/context.js';
+import type { Attributes } from '../core/attributes.js';
+import type { Caller } from '../core/caller.js';
 import type { ModuleKey } from './types.js';
 import { createModule, deleteModule, getModule, listModules, updateModule, type ModuleContext } from './module-admin.js';
 import { createModuleRecords } from './module-records.js';
@@ -23,7 +23,8 @@ export function createModuleServices(deps: ModuleDeps) {
     updateModule: (id: string, attrs: Attributes, caller: Caller) => updateModule(ctx, id, attrs, caller),
     deleteModule: (id: string, opts: { cascade: boolean }, caller: Caller) =>
       deleteModule(ctx, id, opts, async (addr, tag) => void (await removeVersionTag(ctx, addr, tag, caller)), caller),
-    publishModuleVersion: (id: string, version: string, upload: ModuleUploadBody, caller: Caller) => publishVersion(ctx, id, version, upload, caller),
+    publishModuleVersion: (id: string, version: string, upload: ModuleUploadBody, caller: Caller) =>
+      publishVersion(ctx, id, version, upload, caller),
     listModuleVersionsApi: (id: string, caller: Caller) => listVersions(ctx, id, caller),
     getModuleVersion: (id: string, version: string, caller: Caller) => getVersion(ctx, id, version, caller),
     deleteModuleVersion: (id: string, version: string, caller: Caller) => deleteVersion(ctx, id, version, caller),

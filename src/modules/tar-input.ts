@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
-import { ByteLimit, LimitExceededError } from '../publish/byte-limit.js';
+import { ByteLimit, LimitExceededError } from '../core/byte-limit.js';
 import type { EntryKind, PackageTree } from './package-tree.js';
 import type { ModuleLimits } from './types.js';
 
@@ -28,7 +28,9 @@ const KINDS: Readonly<Record<TarType, EntryKind>> = {
 const META: ReadonlySet<TarType> = new Set(['pax-header', 'pax-global-header', 'gnu-long-path', 'gnu-long-link-path']);
 
 async function drain(entry: AsyncIterable<unknown>): Promise<void> {
-  for await (const _ of entry) { /* discard */ }
+  for await (const _ of entry) {
+    /* discard */
+  }
 }
 
 /** tar-stream entries are streamx streams: handed to Node's pipeline as plain async iterables. */
@@ -78,7 +80,8 @@ export async function readTarGzUpload(path: string, workDir: string, tree: Packa
     if (limit) throw limit;
     if (err instanceof LimitExceededError) throw err;
     if (origin === 'gunzip') tree.unreadable(`the upload is not a complete gzip stream (expected a .tar.gz): ${(err as Error).message}`);
-    else if (origin === 'tar') tree.unreadable(`the upload is not a valid tar archive inside its gzip compression: ${(err as Error).message}`);
+    else if (origin === 'tar')
+      tree.unreadable(`the upload is not a valid tar archive inside its gzip compression: ${(err as Error).message}`);
     else throw err;
   } finally {
     extract.destroy();

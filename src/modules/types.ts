@@ -1,7 +1,9 @@
 // Shapes of the module registry (issue 7): the dependencies its use cases get, the upload limits, and the
 // records the publishing API keeps for modules and module versions. Pure data; no I/O.
-import type { KeyedLock } from '../publish/keyed-lock.js';
-import type { RegistryDeps } from '../registry/context.js';
+import type { KeyedLock } from '../core/keyed-lock.js';
+import type { TicketDeps } from '../core/download-tickets.js';
+import type { StoreScope } from '../core/scope.js';
+import type { ReadContext } from '../read-cache/read-context.js';
 
 /**
  * Limits checked while a module upload streams in, so a zip or gzip bomb is refused without being expanded
@@ -25,8 +27,10 @@ export const DEFAULT_MODULE_LIMITS: ModuleLimits = {
   maxEntries: 10_000,
 };
 
-/** What the module use cases need beyond the read path's dependencies. */
-export interface ModuleDeps extends RegistryDeps {
+/** What the module use cases need: the read cache, download tickets, the store scope, and these. */
+export interface ModuleDeps extends ReadContext, TicketDeps, StoreScope {
+  /** Directory for spooled uploads. */
+  tmpDir: string;
   limits: ModuleLimits;
   /** In-process serialization per module version (the publishing API's lock; see keyed-lock.ts). */
   locks: KeyedLock;

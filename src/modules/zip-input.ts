@@ -5,7 +5,7 @@
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
-import { LimitExceededError } from '../publish/byte-limit.js';
+import { LimitExceededError } from '../core/byte-limit.js';
 import type { EntryKind, PackageTree } from './package-tree.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -16,12 +16,17 @@ const UNIX_HOSTS = new Set([3, 19]);
 function kindOf(entry: Entry, name: string): EntryKind {
   const unixMode = UNIX_HOSTS.has(entry.versionMadeBy >> 8) ? entry.externalFileAttributes >>> 16 : 0;
   switch (unixMode & S_IFMT) {
-    case 0o120000: return 'symlink';
+    case 0o120000:
+      return 'symlink';
     case 0o020000:
-    case 0o060000: return 'device';
-    case 0o010000: return 'fifo';
-    case 0o140000: return 'other';
-    case 0o040000: return 'directory';
+    case 0o060000:
+      return 'device';
+    case 0o010000:
+      return 'fifo';
+    case 0o140000:
+      return 'other';
+    case 0o040000:
+      return 'directory';
     default:
       return name.endsWith('/') || (entry.externalFileAttributes & 0x10) !== 0 ? 'directory' : 'file';
   }
@@ -40,7 +45,7 @@ class Crc32Check extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    callback(this.#crc >>> 0 === this.expected >>> 0 ? null : new Error('CRC-32 mismatch: the entry\'s data is damaged'));
+    callback(this.#crc >>> 0 === this.expected >>> 0 ? null : new Error("CRC-32 mismatch: the entry's data is damaged"));
   }
 }
 
@@ -90,8 +95,14 @@ function admitEntry(zip: ZipFile, entry: Entry, tree: PackageTree): void {
   const kind = kindOf(entry, name);
   const path = tree.admit(name, kind, entry.uncompressedSize);
   if (path === null) return;
-  if (entry.isEncrypted()) return tree.problem(`${path}: encrypted entries are not allowed`);
-  if (!entry.canDecodeFileData()) return tree.problem(`${path}: unsupported compression method ${entry.compressionMethod} (use deflate or store)`);
+  if (entry.isEncrypted()) {
+    tree.problem(`${path}: encrypted entries are not allowed`);
+    return;
+  }
+  if (!entry.canDecodeFileData()) {
+    tree.problem(`${path}: unsupported compression method ${entry.compressionMethod} (use deflate or store)`);
+    return;
+  }
   tree.add({
     path,
     size: entry.uncompressedSize,

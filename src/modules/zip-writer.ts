@@ -6,7 +6,7 @@ import { createWriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
-import { ByteLimit } from '../publish/byte-limit.js';
+import { ByteLimit } from '../core/byte-limit.js';
 import { Sha256Stream, type Sha256Result } from '../verify/sha256-stream.js';
 import type { TreeFile } from './package-tree.js';
 
@@ -19,7 +19,10 @@ const FIXED_MTIME = new Date(1980, 0, 1, 0, 0, 0);
 /** Reading one of the module's files failed (a damaged or lying upload, or a temp-file I/O error). */
 export class EntryReadError extends Error {
   override readonly name = 'EntryReadError';
-  constructor(readonly path: string, cause: unknown) {
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
     super(`${path}: ${(cause as Error).message}`, { cause });
   }
 }
@@ -31,22 +34,26 @@ export async function writeModuleZip(files: readonly TreeFile[], outPath: string
   const out = zip.outputStream as Readable;
   zip.on('error', (err: Error) => out.destroy(err));
   for (const file of files) {
-    zip.addReadStreamLazy(file.path, {
-      mtime: FIXED_MTIME,
-      forceDosTimestamp: true,
-      mode: file.executable ? 0o100755 : 0o100644,
-      size: file.size,
-      compress: true,
-    }, (cb) => {
-      const fail = (err: unknown): void => void zip.emit('error', new EntryReadError(file.path, err));
-      file.open().then((stream) => {
-        // Errors of the source (a CRC or size mismatch in an uploaded zip) fail the whole zip.
-        stream.on('error', fail);
-        const limited = stream.pipe(new ByteLimit(file.size, `${file.path} (declared ${file.size} bytes)`));
-        limited.on('error', fail);
-        cb(null, limited);
-      }, fail);
-    });
+    zip.addReadStreamLazy(
+      file.path,
+      {
+        mtime: FIXED_MTIME,
+        forceDosTimestamp: true,
+        mode: file.executable ? 0o100755 : 0o100644,
+        size: file.size,
+        compress: true,
+      },
+      (cb) => {
+        const fail = (err: unknown): void => void zip.emit('error', new EntryReadError(file.path, err));
+        file.open().then((stream) => {
+          // Errors of the source (a CRC or size mismatch in an uploaded zip) fail the whole zip.
+          stream.on('error', fail);
+          const limited = stream.pipe(new ByteLimit(file.size, `${file.path} (declared ${file.size} bytes)`));
+          limited.on('error', fail);
+          cb(null, limited);
+        }, fail);
+      },
+    );
   }
   zip.end();
   const hasher = new Sha256Stream({ label: 'the module zip' });

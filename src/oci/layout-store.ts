@@ -12,7 +12,16 @@ import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { OciError } from './errors.js';
 import { KeyedLock, writeBlobStream, writeFileAtomic } from './layout-store/files.js';
-import { emptyIndex, ensureLayout, findEntry, readIndex, removeDigest, setManifest, tagsOf, writeIndex } from './layout-store/index-file.js';
+import {
+  emptyIndex,
+  ensureLayout,
+  findEntry,
+  readIndex,
+  removeDigest,
+  setManifest,
+  tagsOf,
+  writeIndex,
+} from './layout-store/index-file.js';
 import { blobPath, blobsDir, repositoryDir } from './layout-store/paths.js';
 import type { BlobPushOptions, CallOptions, FetchedBlob, FetchedManifest, OciStore } from './store.js';
 import { blobChecker, checkBuffer, manifestReferences, sha256Digest, validateDigest, validateReference } from './store-support.js';
@@ -86,7 +95,13 @@ export function createLayoutStore(opts: LayoutStoreOptions): OciStore {
     return { mediaType: OCTET_STREAM, digest, size };
   }
 
-  async function pushManifest(repository: string, reference: string, bytes: Buffer, mediaType: string, o?: CallOptions): Promise<Descriptor> {
+  async function pushManifest(
+    repository: string,
+    reference: string,
+    bytes: Buffer,
+    mediaType: string,
+    o?: CallOptions,
+  ): Promise<Descriptor> {
     o?.signal?.throwIfAborted();
     validateReference(reference);
     const dir = repositoryDir(root, repository);

@@ -6,7 +6,15 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { OciError } from './errors.js';
 import type { BlobPushOptions, CallOptions, FetchedBlob, FetchedManifest, OciStore } from './store.js';
-import { DigestCounter, checkBuffer, manifestReferences, sha256Digest, validateDigest, validateReference, validateRepository } from './store-support.js';
+import {
+  DigestCounter,
+  checkBuffer,
+  manifestReferences,
+  sha256Digest,
+  validateDigest,
+  validateReference,
+  validateRepository,
+} from './store-support.js';
 import { MAX_MANIFEST_BYTES, isDigest, type Descriptor, type Digest } from './types.js';
 
 /** The OciStore methods that do I/O (everything but `describe`). */
@@ -27,8 +35,18 @@ interface Repo {
 }
 
 const METHODS: StoreMethod[] = [
-  'ping', 'listTags', 'resolveManifest', 'fetchManifest', 'pushManifest', 'deleteManifest',
-  'statBlob', 'fetchBlob', 'blobRedirect', 'pushBlob', 'mountBlob', 'deleteBlob',
+  'ping',
+  'listTags',
+  'resolveManifest',
+  'fetchManifest',
+  'pushManifest',
+  'deleteManifest',
+  'statBlob',
+  'fetchBlob',
+  'blobRedirect',
+  'pushBlob',
+  'mountBlob',
+  'deleteBlob',
 ];
 
 function notFound(what: string): OciError {

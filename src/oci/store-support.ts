@@ -145,7 +145,8 @@ export class SizeCounter extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    if (this.#size !== this.#expected) this.failure = new OciError('SIZE_MISMATCH', `content has ${this.#size} bytes, expected ${this.#expected}`);
+    if (this.#size !== this.#expected)
+      this.failure = new OciError('SIZE_MISMATCH', `content has ${this.#size} bytes, expected ${this.#expected}`);
     callback(this.failure ?? undefined);
   }
 }
@@ -184,7 +185,8 @@ export function manifestReferences(bytes: Buffer): ManifestReferences {
   } catch {
     throw new OciError('INVALID', 'manifest is not valid JSON');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new OciError('INVALID', 'manifest is not a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new OciError('INVALID', 'manifest is not a JSON object');
   const m = parsed as { config?: unknown; layers?: unknown; manifests?: unknown };
   const blobs = [...(m.config === undefined ? [] : descriptorDigests([m.config], 'config')), ...descriptorDigests(m.layers, 'layers')];
   return { blobs, manifests: descriptorDigests(m.manifests, 'manifests') };

@@ -6,8 +6,10 @@ import { isSignatureError, isVerifyError, type SignatureErrorCode } from './erro
 import { keyExpiryWarning, readPublicKey, toBinarySignature, verifyDetachedSignature } from './gpg.js';
 
 const sums = Buffer.from(`${'a'.repeat(64)}  terraform-provider-foo_1.0.0_linux_amd64.zip\n`);
-const signatureError = (code: SignatureErrorCode, re?: RegExp) => (e: unknown): boolean =>
-  isSignatureError(e, code) && (re === undefined || re.test(e.message));
+const signatureError =
+  (code: SignatureErrorCode, re?: RegExp) =>
+  (e: unknown): boolean =>
+    isSignatureError(e, code) && (re === undefined || re.test(e.message));
 
 describe('OpenPGP with real GnuPG keys', { skip: gpgSkip }, () => {
   let home: GpgHome;
@@ -22,7 +24,9 @@ describe('OpenPGP with real GnuPG keys', { skip: gpgSkip }, () => {
       armored[kind] = await home.exportPublicKey(keys[kind]);
     }
   });
-  after(async () => { await home?.close(); });
+  after(async () => {
+    await home?.close();
+  });
 
   test('readPublicKey reports what gpg reports', async () => {
     const want: Record<KeyKind, string> = { rsa3072: 'RSA 3072', ed25519: 'EdDSA ed25519', subkey: 'EdDSA ed25519' };
@@ -36,7 +40,9 @@ describe('OpenPGP with real GnuPG keys', { skip: gpgSkip }, () => {
       assert.deepEqual(info.signingKeyIds, [keys[kind].signingKeyId]);
       const days = ((info.expiresAt?.getTime() ?? 0) - info.createdAt.getTime()) / 86_400_000;
       assert.ok(days >= 364 && days <= 366, `expiry ${days} days after creation`);
-      assert.ok(info.armored.startsWith('-----BEGIN PGP PUBLIC KEY BLOCK-----\n') && info.armored.endsWith('-----END PGP PUBLIC KEY BLOCK-----\n'));
+      assert.ok(
+        info.armored.startsWith('-----BEGIN PGP PUBLIC KEY BLOCK-----\n') && info.armored.endsWith('-----END PGP PUBLIC KEY BLOCK-----\n'),
+      );
       assert.equal(keyExpiryWarning(info), null);
     }
     assert.equal((await readPublicKey(armored.rsa3072.replace(/\n/g, '\r\n'))).armored, (await readPublicKey(armored.rsa3072)).armored);
@@ -59,7 +65,11 @@ describe('OpenPGP with real GnuPG keys', { skip: gpgSkip }, () => {
     for (const kind of kinds) {
       const want = { signerKeyId: keys[kind].signingKeyId, primaryKeyId: keys[kind].keyId };
       assert.deepEqual(await verifyDetachedSignature(sums, await home.detachSign(keys[kind], sums), armored[kind]), want, kind);
-      assert.deepEqual(await verifyDetachedSignature(sums, await home.detachSign(keys[kind], sums, { armor: true }), armored[kind]), want, kind);
+      assert.deepEqual(
+        await verifyDetachedSignature(sums, await home.detachSign(keys[kind], sums, { armor: true }), armored[kind]),
+        want,
+        kind,
+      );
     }
     assert.notEqual(keys.subkey.signingKeyId, keys.subkey.keyId);
   });
@@ -70,16 +80,20 @@ describe('OpenPGP with real GnuPG keys', { skip: gpgSkip }, () => {
     await assert.rejects(verifyDetachedSignature(tampered, sig, armored.rsa3072), signatureError('BAD_SIGNATURE', /does not verify/));
     const edSig = await home.detachSign(keys.ed25519, sums);
     await assert.rejects(verifyDetachedSignature(tampered, edSig, armored.ed25519), signatureError('BAD_SIGNATURE'));
-    await assert.rejects(verifyDetachedSignature(sums, sig, armored.ed25519),
-      signatureError('UNKNOWN_SIGNER', new RegExp(`made by ${keys.rsa3072.keyId}, not by key ${keys.ed25519.keyId}`)));
+    await assert.rejects(
+      verifyDetachedSignature(sums, sig, armored.ed25519),
+      signatureError('UNKNOWN_SIGNER', new RegExp(`made by ${keys.rsa3072.keyId}, not by key ${keys.ed25519.keyId}`)),
+    );
     await assert.rejects(verifyDetachedSignature(sums, Buffer.from('garbage'), armored.rsa3072), signatureError('MALFORMED'));
     await assert.rejects(verifyDetachedSignature(sums, Buffer.from([0x89, 0x01, 0x02]), armored.rsa3072), signatureError('MALFORMED'));
     await assert.rejects(verifyDetachedSignature(sums, sig, 'not a key'), signatureError('MALFORMED'));
   });
 
   test('with several signatures, the one by the given key decides', async () => {
-    const both = await home.gpg(['--local-user', keys.rsa3072.fingerprint, '--local-user', keys.ed25519.fingerprint,
-      '--output', '-', '--detach-sign'], sums);
+    const both = await home.gpg(
+      ['--local-user', keys.rsa3072.fingerprint, '--local-user', keys.ed25519.fingerprint, '--output', '-', '--detach-sign'],
+      sums,
+    );
     assert.equal((await verifyDetachedSignature(sums, both, armored.ed25519)).signerKeyId, keys.ed25519.keyId);
     assert.equal((await verifyDetachedSignature(sums, both, armored.rsa3072)).signerKeyId, keys.rsa3072.keyId);
   });
@@ -109,8 +123,10 @@ describe('OpenPGP with real GnuPG keys', { skip: gpgSkip }, () => {
 test('toBinarySignature refuses what is neither form', () => {
   assert.throws(() => toBinarySignature(Buffer.from('hello')), signatureError('MALFORMED'));
   assert.throws(() => toBinarySignature(Buffer.alloc(0)), signatureError('MALFORMED'));
-  assert.throws(() => toBinarySignature(Buffer.from('-----BEGIN PGP MESSAGE-----\n\nAAAA\n-----END PGP MESSAGE-----\n')),
-    signatureError('MALFORMED', /PGP SIGNATURE/));
+  assert.throws(
+    () => toBinarySignature(Buffer.from('-----BEGIN PGP MESSAGE-----\n\nAAAA\n-----END PGP MESSAGE-----\n')),
+    signatureError('MALFORMED', /PGP SIGNATURE/),
+  );
 });
 
 test('keyExpiryWarning', () => {
@@ -118,7 +134,10 @@ test('keyExpiryWarning', () => {
   const at = (iso: string) => ({ keyId: 'ABCDEF0123456789', expiresAt: new Date(iso) });
   assert.equal(keyExpiryWarning({ keyId: 'ABCDEF0123456789', expiresAt: null }, now), null);
   assert.equal(keyExpiryWarning(at('2025-07-15T00:00:00Z'), now), null);
-  assert.equal(keyExpiryWarning(at('2025-06-11T00:00:00Z'), now), 'key ABCDEF0123456789 expires on 2025-06-11 (in 10 days): extend it and re-upload');
+  assert.equal(
+    keyExpiryWarning(at('2025-06-11T00:00:00Z'), now),
+    'key ABCDEF0123456789 expires on 2025-06-11 (in 10 days): extend it and re-upload',
+  );
   assert.match(keyExpiryWarning(at('2025-06-01T12:00:00Z'), now) ?? '', /in 1 day\)/);
   assert.match(keyExpiryWarning(at('2025-05-01T00:00:00Z'), now) ?? '', /^key ABCDEF0123456789 expired on 2025-05-01/);
 });

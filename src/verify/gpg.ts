@@ -26,7 +26,13 @@ const hex = (id: { toHex(): string }): string => id.toHex().toUpperCase();
 
 function describeAlgorithm(info: openpgp.AlgorithmInfo): string {
   const names: Record<string, string> = {
-    rsaEncryptSign: 'RSA', rsaSign: 'RSA', eddsaLegacy: 'EdDSA', ed25519: 'Ed25519', ed448: 'Ed448', ecdsa: 'ECDSA', dsa: 'DSA',
+    rsaEncryptSign: 'RSA',
+    rsaSign: 'RSA',
+    eddsaLegacy: 'EdDSA',
+    ed25519: 'Ed25519',
+    ed448: 'Ed448',
+    ecdsa: 'ECDSA',
+    dsa: 'DSA',
   };
   const name = names[info.algorithm] ?? info.algorithm;
   const curve = info.curve?.replace(/Legacy$/, '');
@@ -64,7 +70,10 @@ export async function readPublicKey(armored: string): Promise<PublicKeyInfo> {
   if (expiry === null) throw new VerifyError('KEY_MALFORMED', `key ${hex(key.getKeyID())} has no valid self-signature (or is revoked)`);
   const signingKeyIds: string[] = [];
   for (const k of key.getKeys()) {
-    const ok = await key.getSigningKey(k.getKeyID(), null).then(() => true, () => false);
+    const ok = await key.getSigningKey(k.getKeyID(), null).then(
+      () => true,
+      () => false,
+    );
     if (ok) signingKeyIds.push(hex(k.getKeyID()));
   }
   return {
@@ -108,8 +117,10 @@ export async function verifyDetachedSignature(data: Buffer, signature: Buffer, a
   const issuers = sig.getSigningKeyIDs();
   const index = issuers.findIndex((id) => key.getKeys(id).length > 0);
   if (index === -1) {
-    throw new SignatureError('UNKNOWN_SIGNER', `the signature was made by ${issuers.map(hex).join(', ') || 'an unnamed key'}, ` +
-      `not by key ${hex(key.getKeyID())} or its subkeys`);
+    throw new SignatureError(
+      'UNKNOWN_SIGNER',
+      `the signature was made by ${issuers.map(hex).join(', ') || 'an unnamed key'}, ` + `not by key ${hex(key.getKeyID())} or its subkeys`,
+    );
   }
   const signerKeyId = hex(issuers[index] as openpgp.KeyID);
   let verified: Promise<true>;
@@ -158,7 +169,10 @@ export function toBinarySignature(sig: Buffer): Buffer {
     }
     return sig;
   }
-  const lines = sig.toString('utf8').split(/\r?\n/).map((l) => l.trim());
+  const lines = sig
+    .toString('utf8')
+    .split(/\r?\n/)
+    .map((l) => l.trim());
   const begin = lines.indexOf(SIG_BEGIN);
   const end = lines.indexOf(SIG_END);
   if (begin === -1 || end < begin) throw new SignatureError('MALFORMED', `armored input is not a "${SIG_BEGIN}" block`);

@@ -6,7 +6,12 @@ import { parseReleaseFilename } from './release-names.js';
 test('parseReleaseFilename: the four GoReleaser file kinds', () => {
   const cases: Array<[string, string, string, object]> = [
     ['terraform-provider-foo_1.2.3_linux_amd64.zip', 'foo', '1.2.3', { kind: 'zip', os: 'linux', arch: 'amd64' }],
-    ['terraform-provider-google-beta_5.0.0-rc.1+b.2_windows_386.zip', 'google-beta', '5.0.0-rc.1+b.2', { kind: 'zip', os: 'windows', arch: '386' }],
+    [
+      'terraform-provider-google-beta_5.0.0-rc.1+b.2_windows_386.zip',
+      'google-beta',
+      '5.0.0-rc.1+b.2',
+      { kind: 'zip', os: 'windows', arch: '386' },
+    ],
     ['terraform-provider-foo_1.2.3_SHA256SUMS', 'foo', '1.2.3', { kind: 'shasums' }],
     ['terraform-provider-foo_1.2.3_SHA256SUMS.sig', 'foo', '1.2.3', { kind: 'signature' }],
     ['terraform-provider-foo_1.2.3_manifest.json', 'foo', '1.2.3', { kind: 'manifest' }],
@@ -29,6 +34,10 @@ test('parseReleaseFilename: mismatches name the file and what differs', () => {
     ['terraform-provider-foo_1.2.3', /expected _<os>_<arch>\.zip/],
   ];
   for (const [filename, re] of cases) {
-    assert.throws(() => parseReleaseFilename(filename, 'foo', '1.2.3'), (e) => isVerifyError(e, 'BAD_FILENAME') && re.test(e.message), filename);
+    assert.throws(
+      () => parseReleaseFilename(filename, 'foo', '1.2.3'),
+      (e) => isVerifyError(e, 'BAD_FILENAME') && re.test(e.message),
+      filename,
+    );
   }
 });

@@ -14,7 +14,9 @@ export type ReleaseFile =
   | { kind: 'manifest'; filename: string };
 
 const SUFFIXES: Array<[string, ReleaseFile['kind']]> = [
-  ['SHA256SUMS', 'shasums'], ['SHA256SUMS.sig', 'signature'], ['manifest.json', 'manifest'],
+  ['SHA256SUMS', 'shasums'],
+  ['SHA256SUMS.sig', 'signature'],
+  ['manifest.json', 'manifest'],
 ];
 
 /**
@@ -37,8 +39,10 @@ export function parseReleaseFilename(filename: string, type: string, version: st
   if (rest.length === 2 && (rest[1] as string).endsWith('.zip')) {
     const os = rest[0] as string;
     const arch = (rest[1] as string).slice(0, -'.zip'.length);
-    if (!(RELEASE_OS as readonly string[]).includes(os)) throw bad(`unsupported os ${JSON.stringify(os)} (allowed: ${RELEASE_OS.join(', ')})`);
-    if (!(RELEASE_ARCH as readonly string[]).includes(arch)) throw bad(`unsupported arch ${JSON.stringify(arch)} (allowed: ${RELEASE_ARCH.join(', ')})`);
+    if (!(RELEASE_OS as readonly string[]).includes(os))
+      throw bad(`unsupported os ${JSON.stringify(os)} (allowed: ${RELEASE_OS.join(', ')})`);
+    if (!(RELEASE_ARCH as readonly string[]).includes(arch))
+      throw bad(`unsupported arch ${JSON.stringify(arch)} (allowed: ${RELEASE_ARCH.join(', ')})`);
     return { kind: 'zip', filename, os, arch };
   }
   throw bad(`expected _<os>_<arch>.zip, _SHA256SUMS, _SHA256SUMS.sig or _manifest.json after "${prefix}${type}_${version}"`);

@@ -16,7 +16,12 @@ const expectedHex = createHash('sha256').update(whole).digest('hex');
 function collector(): { sink: Writable; received: () => Buffer } {
   const parts: Buffer[] = [];
   return {
-    sink: new Writable({ write(chunk: Buffer, _enc, cb) { parts.push(chunk); cb(); } }),
+    sink: new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        parts.push(chunk);
+        cb();
+      },
+    }),
     received: () => Buffer.concat(parts),
   };
 }
@@ -33,8 +38,10 @@ test('Sha256Stream hashes and counts while passing bytes through unchanged', asy
 
 test('Sha256Stream fails with TOO_LARGE one byte past the cap', async () => {
   const hasher = new Sha256Stream({ maxBytes: whole.length - 1, label: 'upload.zip' });
-  await assert.rejects(pipeline(Readable.from(chunks), hasher, collector().sink),
-    (e) => isVerifyError(e, 'TOO_LARGE') && /upload\.zip is larger than the limit of 100010 bytes/.test(e.message));
+  await assert.rejects(
+    pipeline(Readable.from(chunks), hasher, collector().sink),
+    (e) => isVerifyError(e, 'TOO_LARGE') && /upload\.zip is larger than the limit of 100010 bytes/.test(e.message),
+  );
 });
 
 test('Sha256Stream of nothing is the sha256 of the empty string', async () => {

@@ -4,12 +4,11 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Digest } from '../oci/types.js';
 import { VerifyError } from './errors.js';
 
 export interface Sha256Result {
-  /** `sha256:<hex>`, the OCI digest. */
-  digest: Digest;
+  /** `sha256:<hex>`: the OCI digest of the bytes (https://github.com/opencontainers/image-spec/blob/main/descriptor.md#digests). */
+  digest: `sha256:${string}`;
   /** Lowercase hex: the `zh:` hash and SHA256SUMS value when the bytes are a provider zip. */
   hex: string;
   size: number;
@@ -56,7 +55,7 @@ export class Sha256Stream extends Transform {
 
   override _flush(callback: TransformCallback): void {
     const hex = this.#hash.digest('hex');
-    this.#result = { digest: `sha256:${hex}` as Digest, hex, size: this.#size };
+    this.#result = { digest: `sha256:${hex}`, hex, size: this.#size };
     callback();
   }
 
@@ -71,7 +70,9 @@ export class Sha256Stream extends Transform {
 export async function sha256File(path: string, options: Sha256StreamOptions = {}): Promise<Sha256Result> {
   const hasher = new Sha256Stream({ label: path, ...options });
   await pipeline(createReadStream(path), hasher, async function drain(source: AsyncIterable<Buffer>) {
-    for await (const _ of source) { /* pass-through output is not needed */ }
+    for await (const _ of source) {
+      /* pass-through output is not needed */
+    }
   });
   return hasher.result();
 }

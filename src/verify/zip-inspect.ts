@@ -39,11 +39,13 @@ export interface ZipInspectOptions {
  * `\n` is refused, as Go does. Used for zips (names as stored) and for directories.
  */
 export function dirhashH1(entries: Iterable<readonly [name: string, sha256hex: string]>): string {
-  const sorted = [...entries].map(([name, hex]) => ({ key: Buffer.from(name, 'utf8'), name, hex }))
+  const sorted = [...entries]
+    .map(([name, hex]) => ({ key: Buffer.from(name, 'utf8'), name, hex }))
     .sort((a, b) => Buffer.compare(a.key, b.key));
   const summary = createHash('sha256');
   for (const { name, hex } of sorted) {
-    if (name.includes('\n')) throw new VerifyError('UNSAFE_ZIP', `file name ${JSON.stringify(name)} contains a newline; dirhash refuses it`);
+    if (name.includes('\n'))
+      throw new VerifyError('UNSAFE_ZIP', `file name ${JSON.stringify(name)} contains a newline; dirhash refuses it`);
     summary.update(`${hex}  ${name}\n`, 'utf8');
   }
   return `h1:${summary.digest('base64')}`;
@@ -107,7 +109,8 @@ async function hashEntry(zip: ZipFile, path: string, entry: Entry, name: string,
   let size = 0;
   const { fileDataStart } = await zip.readLocalFileHeaderPromise(entry, { minimal: true });
   if (entry.compressedSize === 0) {
-    if (entry.uncompressedSize !== 0) throw new VerifyError('CORRUPT_ZIP', `entry ${JSON.stringify(name)}: no data for ${entry.uncompressedSize} bytes`);
+    if (entry.uncompressedSize !== 0)
+      throw new VerifyError('CORRUPT_ZIP', `entry ${JSON.stringify(name)}: no data for ${entry.uncompressedSize} bytes`);
     return hash.digest('hex');
   }
   const raw = createReadStream(path, {
@@ -122,7 +125,8 @@ async function hashEntry(zip: ZipFile, path: string, entry: Entry, name: string,
       size += chunk.length;
       budget.left -= chunk.length;
       if (budget.left < 0) throw new VerifyError('TOO_LARGE', 'the zip expands past the uncompressed size limit');
-      if (size > entry.uncompressedSize) throw new VerifyError('CORRUPT_ZIP', `entry ${JSON.stringify(name)}: more data than its recorded size`);
+      if (size > entry.uncompressedSize)
+        throw new VerifyError('CORRUPT_ZIP', `entry ${JSON.stringify(name)}: more data than its recorded size`);
       hash.update(chunk);
       crc = crc32(chunk, crc);
     }
@@ -130,7 +134,8 @@ async function hashEntry(zip: ZipFile, path: string, entry: Entry, name: string,
     raw.destroy();
     stream.destroy();
   }
-  if (size !== entry.uncompressedSize) throw new VerifyError('CORRUPT_ZIP', `entry ${JSON.stringify(name)}: ${size} bytes, its header says ${entry.uncompressedSize}`);
+  if (size !== entry.uncompressedSize)
+    throw new VerifyError('CORRUPT_ZIP', `entry ${JSON.stringify(name)}: ${size} bytes, its header says ${entry.uncompressedSize}`);
   if (crc >>> 0 !== entry.crc32 >>> 0) throw new VerifyError('CORRUPT_ZIP', `entry ${JSON.stringify(name)}: CRC-32 mismatch`);
   return hash.digest('hex');
 }
@@ -145,7 +150,8 @@ export async function inspectZip(path: string, options: ZipInspectOptions = {}):
   const budget = { left: options.maxUncompressedBytes ?? 4 * 1024 ** 3 };
   const zip = await openZip(path);
   try {
-    if (zip.entryCount > maxEntries) throw new VerifyError('TOO_LARGE', `the zip has ${zip.entryCount} entries, over the limit of ${maxEntries}`);
+    if (zip.entryCount > maxEntries)
+      throw new VerifyError('TOO_LARGE', `the zip has ${zip.entryCount} entries, over the limit of ${maxEntries}`);
     const seen = new Set<string>();
     const entries: ZipEntryInfo[] = [];
     for await (const entry of zip.eachEntry()) {
@@ -184,10 +190,14 @@ export function checkProviderZipContents(entries: readonly Pick<ZipEntryInfo, 'n
   const binaries = entries.filter((e) => binaryRe.test(e.name)).map((e) => e.name);
   const others = entries.filter((e) => !binaryRe.test(e.name) && !EXTRA_FILE_RE.test(e.name)).map((e) => e.name);
   const want = `terraform-provider-${type}${version === undefined ? '' : `_v${version}`}`;
-  if (binaries.length === 0) throw new VerifyError('ZIP_POLICY', `the zip holds no provider binary (expected ${want}, optionally with .exe)`);
+  if (binaries.length === 0)
+    throw new VerifyError('ZIP_POLICY', `the zip holds no provider binary (expected ${want}, optionally with .exe)`);
   if (binaries.length > 1) throw new VerifyError('ZIP_POLICY', `the zip holds several provider binaries: ${binaries.join(', ')}`);
   if (others.length > 0) {
-    throw new VerifyError('ZIP_POLICY', `the zip holds files other than the provider binary and LICENSE/README/CHANGELOG: ${others.slice(0, 5).join(', ')}`);
+    throw new VerifyError(
+      'ZIP_POLICY',
+      `the zip holds files other than the provider binary and LICENSE/README/CHANGELOG: ${others.slice(0, 5).join(', ')}`,
+    );
   }
   return binaries[0] as string;
 }

@@ -6,7 +6,11 @@ import assert from 'node:assert/strict';
 import { findToken, hashToken, parseTokenEntries } from '../../src/auth/api-tokens.js';
 import { expandPermissions } from '../../src/auth/permissions.js';
 import {
-  delegatedCredential, delegatedPrincipal, readAuthorization, splitUserPassword, type DelegateOptions,
+  delegatedCredential,
+  delegatedPrincipal,
+  readAuthorization,
+  splitUserPassword,
+  type DelegateOptions,
 } from '../../src/auth/delegated-credential.js';
 
 describe('API tokens', () => {
@@ -25,7 +29,12 @@ describe('API tokens', () => {
   });
 
   it('expands groups and * into exact permissions', () => {
-    assert.deepEqual([...findToken(entries, 'tok-keys')!.permissions].sort(), ['gpg-keys:create', 'gpg-keys:delete', 'gpg-keys:read', 'gpg-keys:update']);
+    assert.deepEqual([...findToken(entries, 'tok-keys')!.permissions].sort(), [
+      'gpg-keys:create',
+      'gpg-keys:delete',
+      'gpg-keys:read',
+      'gpg-keys:update',
+    ]);
     assert.equal(findToken(entries, 'tok-admin')!.permissions.size, 13);
     assert.deepEqual([...expandPermissions(['providers:read', 'providers:read'])], ['providers:read']);
   });
@@ -39,14 +48,22 @@ describe('API tokens', () => {
     bad({ name: 'x', token: 'plain', sha256: hashToken('a'), permissions: ['*'] }, /unknown key "token"/);
     bad({ name: 'bad name', sha256: hashToken('a'), permissions: ['*'] }, /"name" must be/);
     bad('x', /must be a table/);
-    assert.throws(() => parseTokenEntries([
-      { name: 'a', sha256: hashToken('a'), permissions: ['*'] },
-      { name: 'a', sha256: hashToken('b'), permissions: ['*'] },
-    ]), /configured twice/);
-    assert.throws(() => parseTokenEntries([
-      { name: 'a', sha256: hashToken('a'), permissions: ['*'] },
-      { name: 'b', sha256: hashToken('a'), permissions: ['*'] },
-    ]), /same sha256/);
+    assert.throws(
+      () =>
+        parseTokenEntries([
+          { name: 'a', sha256: hashToken('a'), permissions: ['*'] },
+          { name: 'a', sha256: hashToken('b'), permissions: ['*'] },
+        ]),
+      /configured twice/,
+    );
+    assert.throws(
+      () =>
+        parseTokenEntries([
+          { name: 'a', sha256: hashToken('a'), permissions: ['*'] },
+          { name: 'b', sha256: hashToken('a'), permissions: ['*'] },
+        ]),
+      /same sha256/,
+    );
   });
 });
 
@@ -58,7 +75,11 @@ describe('delegated credential', () => {
     assert.deepEqual(readAuthorization(undefined), { scheme: 'none' });
     assert.deepEqual(readAuthorization('Bearer abc.def'), { scheme: 'bearer', token: 'abc.def' });
     assert.deepEqual(readAuthorization('bearer   abc '), { scheme: 'bearer', token: 'abc' });
-    assert.deepEqual(readAuthorization(`Basic ${Buffer.from('u:p:q').toString('base64')}`), { scheme: 'basic', username: 'u', password: 'p:q' });
+    assert.deepEqual(readAuthorization(`Basic ${Buffer.from('u:p:q').toString('base64')}`), {
+      scheme: 'basic',
+      username: 'u',
+      password: 'p:q',
+    });
     assert.equal(readAuthorization('Basic not-base64!').scheme, 'invalid');
     assert.equal(readAuthorization('Token abc').scheme, 'invalid');
     assert.equal(readAuthorization('Bearer').scheme, 'invalid');
@@ -66,22 +87,32 @@ describe('delegated credential', () => {
 
   it('hands the token over as access token, password of the configured user, or refresh token', () => {
     assert.deepEqual(fromBearer('ghp_abc123'), { accessToken: 'ghp_abc123' });
-    assert.deepEqual(fromBearer('glpat-xyz', { tokenAs: 'password', username: 'gitlab-ci-token' }), { username: 'gitlab-ci-token', password: 'glpat-xyz' });
+    assert.deepEqual(fromBearer('glpat-xyz', { tokenAs: 'password', username: 'gitlab-ci-token' }), {
+      username: 'gitlab-ci-token',
+      password: 'glpat-xyz',
+    });
     assert.deepEqual(fromBearer('rt-1', { tokenAs: 'refresh_token' }), { refreshToken: 'rt-1' });
     assert.deepEqual(delegatedCredential({ scheme: 'none' }, opts()), {}, 'no token = anonymous upstream, not the service credential');
   });
 
   it('uses user:password tokens (plain or base64) as Basic credentials, unless disabled', () => {
     assert.deepEqual(fromBearer('robot$ci:s3cr3t'), { username: 'robot$ci', password: 's3cr3t' });
-    assert.deepEqual(fromBearer(Buffer.from('reader:pw:with:colons').toString('base64')), { username: 'reader', password: 'pw:with:colons' });
+    assert.deepEqual(fromBearer(Buffer.from('reader:pw:with:colons').toString('base64')), {
+      username: 'reader',
+      password: 'pw:with:colons',
+    });
     assert.deepEqual(fromBearer('robot$ci:s3cr3t', { userPassword: false }), { accessToken: 'robot$ci:s3cr3t' });
     assert.equal(delegatedCredential({ scheme: 'basic', username: 'u', password: 'p' }, opts({ userPassword: false })), undefined);
   });
 
   it('does not mistake random tokens for user:password', () => {
     const tokens = [
-      'a'.repeat(40), '0123456789abcdef0123456789abcdef01234567', 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln',
-      'ghp_16C7e42F292c6912E7710c838347Ae178B4a', 'glpat-aBcDeFgHiJkLmNoPqRsT', 'QUJDREVGR0g=',
+      'a'.repeat(40),
+      '0123456789abcdef0123456789abcdef01234567',
+      'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln',
+      'ghp_16C7e42F292c6912E7710c838347Ae178B4a',
+      'glpat-aBcDeFgHiJkLmNoPqRsT',
+      'QUJDREVGR0g=',
     ];
     for (const t of tokens) assert.equal(splitUserPassword(t), undefined, t);
     assert.equal(splitUserPassword(':nouser'), undefined);

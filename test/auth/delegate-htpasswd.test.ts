@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { providerRepository } from '../../src/layout/names.js';
 import type { Credential } from '../../src/oci/store.js';
-import { toAppError } from '../../src/registry/upstream-errors.js';
+import { toAppError } from '../../src/core/store-errors.js';
 import { DOCKER_REGISTRY_BIN, requireTool, startDistribution, type Distribution } from '../support/distribution.js';
 import { createTestSigner, type TestSigner } from '../support/gpg-signer.js';
 import { makeFixtureRelease, pushRelease } from '../support/provider-fixture.js';
@@ -27,7 +27,8 @@ describe('delegate mode over Distribution 2.8 with htpasswd', tools, () => {
   let reg: Distribution;
   let signer: TestSigner;
   let t: AuthTestApp;
-  const toml = (url: string, extra = '') => `[storage]\nkind = "registry"\nurl = "${url}"\nplain_http = true\nprefix = "tf"\n[auth]\n${extra}`;
+  const toml = (url: string, extra = '') =>
+    `[storage]\nkind = "registry"\nurl = "${url}"\nplain_http = true\nprefix = "tf"\n[auth]\n${extra}`;
   const credentialOf = (app: AuthTestApp, headers: Record<string, string>): Credential => {
     const c = app.access.identify(new Request('https://x/', { headers })).caller.credential;
     assert.ok(c);
@@ -39,7 +40,7 @@ describe('delegate mode over Distribution 2.8 with htpasswd', tools, () => {
     t = buildAuthApp(undefined, toml(reg.url));
     signer = await createTestSigner();
     const rel = await makeFixtureRelease({ type: 'basic', version: '1.0.0', platforms: [{ os: 'linux', arch: 'amd64' }], signer });
-    await pushRelease(asCredential(t.registry.store, credentialOf(t, bearer(PUSHER))), REPO, rel);
+    await pushRelease(asCredential(t.shared.store, credentialOf(t, bearer(PUSHER))), REPO, rel);
   });
   after(async () => {
     await signer?.cleanup();
@@ -67,7 +68,12 @@ describe('delegate mode over Distribution 2.8 with htpasswd', tools, () => {
       const body = (await pkg.json()) as { download_url: string; shasum: string };
       const zip = await t.app.request(pathOf(body.download_url));
       assert.equal(zip.status, 200);
-      assert.equal(createHash('sha256').update(Buffer.from(await zip.arrayBuffer())).digest('hex'), body.shasum);
+      assert.equal(
+        createHash('sha256')
+          .update(Buffer.from(await zip.arrayBuffer()))
+          .digest('hex'),
+        body.shasum,
+      );
     }
   });
 
@@ -77,10 +83,13 @@ describe('delegate mode over Distribution 2.8 with htpasswd', tools, () => {
     assert.equal((await app.app.request('/v1/providers/acme/basic/versions', { headers: bearer('htpw-pusher-a93d') })).status, 401);
   });
 
-  it('pushes with the caller\'s own credential (a bad one is refused upstream with 401)', async () => {
-    const bad = asCredential(t.registry.store, credentialOf(t, bearer('pusher:wrong')));
-    await assert.rejects(bad.pushBlob(REPO, Readable.from([Buffer.from('x')])), (err: unknown) => toAppError(err, ['NOT_FOUND', ''], '').status === 401);
-    const good = asCredential(t.registry.store, credentialOf(t, bearer(PUSHER)));
+  it("pushes with the caller's own credential (a bad one is refused upstream with 401)", async () => {
+    const bad = asCredential(t.shared.store, credentialOf(t, bearer('pusher:wrong')));
+    await assert.rejects(
+      bad.pushBlob(REPO, Readable.from([Buffer.from('x')])),
+      (err: unknown) => toAppError(err, ['NOT_FOUND', ''], '').status === 401,
+    );
+    const good = asCredential(t.shared.store, credentialOf(t, bearer(PUSHER)));
     const d = await good.pushBlob(REPO, Buffer.from('pushed by the pusher'));
     assert.equal((await good.statBlob(REPO, d.digest))?.size, 20);
   });

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { providerRepository } from '../../src/layout/names.js';
 import type { Credential } from '../../src/oci/store.js';
-import { toAppError } from '../../src/registry/upstream-errors.js';
+import { toAppError } from '../../src/core/store-errors.js';
 import { DOCKER_REGISTRY_BIN, requireTool, startDistribution, type Distribution } from '../support/distribution.js';
 import { createTestSigner, type TestSigner } from '../support/gpg-signer.js';
 import { makeFixtureRelease, pushRelease, type FixtureRelease } from '../support/provider-fixture.js';
@@ -57,12 +57,17 @@ describe('delegate mode over Distribution 2.8 with token auth', tools, () => {
       },
       refreshTokens: { 'refresh-for-reader-9d1e': 'reader' },
     });
-    reg = await startDistribution({ auth: { kind: 'token', realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, rootCertBundle: tokens.certFile } });
-    t = buildAuthApp(undefined, `[storage]\nkind = "registry"\nurl = "${reg.url}"\nplain_http = true\nprefix = "tf"\n[cache]\ntags_ttl = 0\n`);
+    reg = await startDistribution({
+      auth: { kind: 'token', realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, rootCertBundle: tokens.certFile },
+    });
+    t = buildAuthApp(
+      undefined,
+      `[storage]\nkind = "registry"\nurl = "${reg.url}"\nplain_http = true\nprefix = "tf"\n[cache]\ntags_ttl = 0\n`,
+    );
     signer = await createTestSigner();
     rel = await makeFixtureRelease({ type: 'widget', version: '1.0.0', platforms: [{ os: 'linux', arch: 'amd64' }], signer });
-    await pushRelease(asCredential(t.registry.store, credentialOf(ADMIN)), REPO, rel);
-    await pushRelease(asCredential(t.registry.store, credentialOf(ADMIN)), SECRET_REPO, rel);
+    await pushRelease(asCredential(t.shared.store, credentialOf(ADMIN)), REPO, rel);
+    await pushRelease(asCredential(t.shared.store, credentialOf(ADMIN)), SECRET_REPO, rel);
   });
   after(async () => {
     await signer?.cleanup();
@@ -77,14 +82,17 @@ describe('delegate mode over Distribution 2.8 with token auth', tools, () => {
       assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="tf-oci-registry"');
     }
     // The store itself has no credential: it is anonymous upstream, never privileged.
-    await expectAppError(t.registry.store.listTags(REPO), 401);
+    await expectAppError(t.shared.store.listTags(REPO), 401);
   });
 
   it('lets the reader list and download, the download URL working with NO Authorization header', async () => {
     for (const token of [READER, b64(READER)]) {
       const versions = await t.app.request('/v1/providers/acme/widget/versions', { headers: bearer(token) });
       assert.equal(versions.status, 200);
-      assert.deepEqual(((await versions.json()) as { versions: Array<{ version: string }> }).versions.map((v) => v.version), ['1.0.0']);
+      assert.deepEqual(
+        ((await versions.json()) as { versions: Array<{ version: string }> }).versions.map((v) => v.version),
+        ['1.0.0'],
+      );
       const mirror = await t.app.request(`/mirror/${HOST}/acme/widget/1.0.0.json`, { headers: bearer(token) });
       assert.equal(mirror.status, 200);
       const pkg = await t.app.request('/v1/providers/acme/widget/1.0.0/download/linux/amd64', { headers: bearer(token) });
@@ -92,12 +100,17 @@ describe('delegate mode over Distribution 2.8 with token auth', tools, () => {
       const body = (await pkg.json()) as { download_url: string; shasums_url: string; shasum: string };
       const zip = await t.app.request(pathOf(body.download_url)); // terraform sends no token here (§4.4)
       assert.equal(zip.status, 200);
-      assert.equal(createHash('sha256').update(Buffer.from(await zip.arrayBuffer())).digest('hex'), body.shasum);
+      assert.equal(
+        createHash('sha256')
+          .update(Buffer.from(await zip.arrayBuffer()))
+          .digest('hex'),
+        body.shasum,
+      );
       assert.equal((await t.app.request(pathOf(body.shasums_url))).status, 200);
     }
   });
 
-  it('signed URLs: bound to one blob, refused when tampered or expired, never beyond the caller\'s rights', async () => {
+  it("signed URLs: bound to one blob, refused when tampered or expired, never beyond the caller's rights", async () => {
     const narrow = 'narrow:narrow-pw-4410';
     const pkg = await t.app.request('/v1/providers/acme/widget/1.0.0/download/linux/amd64', { headers: bearer(narrow) });
     assert.equal(pkg.status, 200);
@@ -105,7 +118,10 @@ describe('delegate mode over Distribution 2.8 with token auth', tools, () => {
     const [, , zipTicket] = pathOf(body.download_url).split('/');
     const [, , sumsTicket] = pathOf(body.shasums_url).split('/');
     assert.ok(zipTicket && sumsTicket);
-    const sha = async (res: Response) => createHash('sha256').update(Buffer.from(await res.arrayBuffer())).digest('hex');
+    const sha = async (res: Response) =>
+      createHash('sha256')
+        .update(Buffer.from(await res.arrayBuffer()))
+        .digest('hex');
 
     // The ticket, not the file name, names the blob: another name still gets the same blob.
     const renamed = await t.app.request(`/download/${zipTicket}/terraform-provider-widget_1.0.0_SHA256SUMS`);
@@ -113,18 +129,22 @@ describe('delegate mode over Distribution 2.8 with token auth', tools, () => {
     assert.equal(await sha(renamed), body.shasum);
     // Tampered (one character), spliced from two tickets, or truncated: 403.
     const flip = zipTicket[40] === 'A' ? 'B' : 'A';
-    for (const bad of [zipTicket.slice(0, 40) + flip + zipTicket.slice(41), zipTicket.slice(0, 30) + sumsTicket.slice(30), zipTicket.slice(0, -4)]) {
+    for (const bad of [
+      zipTicket.slice(0, 40) + flip + zipTicket.slice(41),
+      zipTicket.slice(0, 30) + sumsTicket.slice(30),
+      zipTicket.slice(0, -4),
+    ]) {
       const res = await t.app.request(`/download/${bad}/${body.filename}`);
       assert.equal(res.status, 403);
       assert.equal(((await res.json()) as { errors: Array<{ code: string }> }).errors[0]!.code, 'URL_INVALID');
     }
     // A ticket naming another repository with this caller's credential (as a forged or mis-issued one
     // would) is still fetched AS THE CALLER: the registry refuses, nothing leaks.
-    const opened = t.registry.tokens.open<Record<string, unknown>>(zipTicket);
+    const opened = t.shared.tokens.open<Record<string, unknown>>(zipTicket);
     assert.ok(opened.ok);
-    const forged = t.registry.tokens.seal({ ...opened.payload, r: SECRET_REPO }, 60);
+    const forged = t.shared.tokens.seal({ ...opened.payload, r: SECRET_REPO }, 60);
     assert.equal((await t.app.request(`/download/${forged}/x.zip`)).status, 403);
-    const control = t.registry.tokens.seal({ ...opened.payload, r: SECRET_REPO, c: credentialOf(ADMIN) }, 60);
+    const control = t.shared.tokens.seal({ ...opened.payload, r: SECRET_REPO, c: credentialOf(ADMIN) }, 60);
     const controlRes = await t.app.request(`/download/${control}/x.zip`);
     assert.equal(controlRes.status, 200, 'control: the blob is there for a caller who may read it');
     await controlRes.arrayBuffer();
@@ -145,25 +165,31 @@ describe('delegate mode over Distribution 2.8 with token auth', tools, () => {
     assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="tf-oci-registry"');
   });
 
-  it('the reader cannot publish (403 from the registry\'s insufficient_scope); the pusher can; delete needs delete', async () => {
-    const asReader = asCredential(t.registry.store, credentialOf(READER));
+  it("the reader cannot publish (403 from the registry's insufficient_scope); the pusher can; delete needs delete", async () => {
+    const asReader = asCredential(t.shared.store, credentialOf(READER));
     await expectAppError(asReader.pushBlob(REPO, Readable.from([Buffer.from('reader was here')])), 403);
     const index = await asReader.fetchManifest(REPO, '1.0.0');
     await expectAppError(asReader.pushManifest(REPO, '9.9.9', index.bytes, index.descriptor.mediaType), 403);
 
     const rel2 = await makeFixtureRelease({ type: 'widget', version: '2.0.0', platforms: [{ os: 'linux', arch: 'amd64' }], signer });
-    const asPusher = asCredential(t.registry.store, credentialOf(PUSHER));
+    const asPusher = asCredential(t.shared.store, credentialOf(PUSHER));
     const pushed = await pushRelease(asPusher, REPO, rel2);
     const versions = await t.app.request('/v1/providers/acme/widget/versions', { headers: bearer(READER) });
-    assert.deepEqual(((await versions.json()) as { versions: Array<{ version: string }> }).versions.map((v) => v.version).sort(), ['1.0.0', '2.0.0']);
+    assert.deepEqual(((await versions.json()) as { versions: Array<{ version: string }> }).versions.map((v) => v.version).sort(), [
+      '1.0.0',
+      '2.0.0',
+    ]);
 
     await expectAppError(asPusher.deleteManifest(REPO, pushed.digest), 403);
-    await asCredential(t.registry.store, credentialOf(ADMIN)).deleteManifest(REPO, pushed.digest);
+    await asCredential(t.shared.store, credentialOf(ADMIN)).deleteManifest(REPO, pushed.digest);
   });
 
-  it('caches upstream tokens per caller: one exchange per caller, never one caller\'s token for another', async () => {
+  it("caches upstream tokens per caller: one exchange per caller, never one caller's token for another", async () => {
     // A fresh server (fresh token cache); tags_ttl = 0, so every listing goes upstream.
-    const fresh = buildAuthApp(undefined, `[storage]\nkind = "registry"\nurl = "${reg.url}"\nplain_http = true\nprefix = "tf"\n[cache]\ntags_ttl = 0\n`);
+    const fresh = buildAuthApp(
+      undefined,
+      `[storage]\nkind = "registry"\nurl = "${reg.url}"\nplain_http = true\nprefix = "tf"\n[cache]\ntags_ttl = 0\n`,
+    );
     tokens.requests.length = 0;
     const list = (token?: string) => fresh.app.request('/v1/providers/acme/widget/versions', { headers: bearer(token) });
     assert.equal((await list(READER)).status, 200);
@@ -171,19 +197,33 @@ describe('delegate mode over Distribution 2.8 with token auth', tools, () => {
     assert.equal((await list(b64(READER))).status, 200, 'same credential, other spelling: same cache entry');
     assert.equal((await list(PUSHER)).status, 200);
     assert.equal((await list(PUSHER)).status, 200);
-    assert.equal((await list()).status, 401, 'anonymous right after the reader: not served the reader\'s token');
-    assert.equal((await list('pusher:wrong')).status, 401, 'wrong password right after the pusher: not served the pusher\'s token');
-    const byUser = (u: string | null) => tokens.requests.filter((r) => r.user === u && r.granted.length > 0 && r.granted[0]!.actions.length > 0).length;
+    assert.equal((await list()).status, 401, "anonymous right after the reader: not served the reader's token");
+    assert.equal((await list('pusher:wrong')).status, 401, "wrong password right after the pusher: not served the pusher's token");
+    const byUser = (u: string | null) =>
+      tokens.requests.filter((r) => r.user === u && r.granted.length > 0 && r.granted[0]!.actions.length > 0).length;
     assert.equal(byUser('reader'), 1, JSON.stringify(tokens.requests));
     assert.equal(byUser('pusher'), 1, JSON.stringify(tokens.requests));
-    assert.ok(tokens.requests.some((r) => r.user === null), 'anonymous asked the token server itself');
-    assert.ok(tokens.requests.some((r) => r.user === 'pusher' && r.granted.length === 0), 'the wrong password was sent to the token server');
+    assert.ok(
+      tokens.requests.some((r) => r.user === null),
+      'anonymous asked the token server itself',
+    );
+    assert.ok(
+      tokens.requests.some((r) => r.user === 'pusher' && r.granted.length === 0),
+      'the wrong password was sent to the token server',
+    );
   });
 
-  it('never answers one caller from another caller\'s cached listings (caches keyed by principal)', async () => {
-    const cached = buildAuthApp(undefined, `[storage]\nkind = "registry"\nurl = "${reg.url}"\nplain_http = true\nprefix = "tf"\n[cache]\ntags_ttl = 600\n`);
+  it("never answers one caller from another caller's cached listings (caches keyed by principal)", async () => {
+    const cached = buildAuthApp(
+      undefined,
+      `[storage]\nkind = "registry"\nurl = "${reg.url}"\nplain_http = true\nprefix = "tf"\n[cache]\ntags_ttl = 600\n`,
+    );
     const get = (path: string, token?: string) => cached.app.request(path, { headers: bearer(token) });
-    for (const path of ['/v1/providers/acme/widget/versions', '/v1/providers/acme/widget/1.0.0/download/linux/amd64', `/mirror/${HOST}/acme/widget/1.0.0.json`]) {
+    for (const path of [
+      '/v1/providers/acme/widget/versions',
+      '/v1/providers/acme/widget/1.0.0/download/linux/amd64',
+      `/mirror/${HOST}/acme/widget/1.0.0.json`,
+    ]) {
       assert.equal((await get(path, READER)).status, 200, path);
       assert.equal((await get(path)).status, 401, `${path} anonymous after the reader`);
       assert.equal((await get(path, 'reader:wrong')).status, 401, `${path} wrong password after the reader`);
@@ -193,7 +233,8 @@ describe('delegate mode over Distribution 2.8 with token auth', tools, () => {
   });
 
   it('hands the token over as configured: registry access token, password of a user, OAuth2 refresh token', async () => {
-    const cfg = (extra: string) => buildAuthApp(undefined, `[storage]\nkind = "registry"\nurl = "${reg.url}"\nplain_http = true\nprefix = "tf"\n[auth]\n${extra}`);
+    const cfg = (extra: string) =>
+      buildAuthApp(undefined, `[storage]\nkind = "registry"\nurl = "${reg.url}"\nplain_http = true\nprefix = "tf"\n[auth]\n${extra}`);
     const list = (app: AuthTestApp, token: string) => app.app.request('/v1/providers/acme/widget/versions', { headers: bearer(token) });
 
     const access = cfg('delegate_token_as = "access_token"\n');

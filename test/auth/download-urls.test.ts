@@ -4,7 +4,7 @@ import { before, after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { providerRepository } from '../../src/layout/names.js';
 import { createMemoryStore } from '../../src/oci/memory-store.js';
-import { unsafeRedirectReason } from '../../src/auth/redirect-guard.js';
+import { unsafeRedirectReason } from '../../src/downloads/redirect-guard.js';
 import { requireTool } from '../support/distribution.js';
 import { createTestSigner, type TestSigner } from '../support/gpg-signer.js';
 import { makeFixtureRelease, pushRelease } from '../support/provider-fixture.js';
@@ -17,7 +17,10 @@ describe('download URL secrets rotate: the first signs, all verify', requireTool
   const store = createMemoryStore();
   let signer: TestSigner;
   const app = (secrets: string[]) =>
-    buildAuthApp(store, `[server]\npublic_url = "https://registry.example.test"\nsecrets = [${secrets.map((s) => `"${s}"`).join(', ')}]\n[storage]\nprefix = "tf"\n`);
+    buildAuthApp(
+      store,
+      `[server]\npublic_url = "https://registry.example.test"\nsecrets = [${secrets.map((s) => `"${s}"`).join(', ')}]\n[storage]\nprefix = "tf"\n`,
+    );
   const mint = async (a: AuthTestApp) => {
     const res = await a.app.request('/v1/providers/acme/widget/1.0.0/download/linux/amd64');
     assert.equal(res.status, 200);
@@ -54,7 +57,13 @@ describe('download URL secrets rotate: the first signs, all verify', requireTool
 describe('redirect guard', () => {
   const registry = 'https://registry.internal.test';
   it('passes on object-storage locations only', () => {
-    assert.equal(unsafeRedirectReason('https://bucket.s3.amazonaws.com/docker/registry/v2/blobs/sha256/ab/abcd/data?X-Amz-Signature=1', registry, { username: 'u', password: 'hunter2-long' }), null);
+    assert.equal(
+      unsafeRedirectReason('https://bucket.s3.amazonaws.com/docker/registry/v2/blobs/sha256/ab/abcd/data?X-Amz-Signature=1', registry, {
+        username: 'u',
+        password: 'hunter2-long',
+      }),
+      null,
+    );
     assert.equal(unsafeRedirectReason('https://storage.googleapis.com/b/o?X-Goog-Signature=2', registry, undefined), null);
   });
   it('refuses the registry origin, userinfo, other schemes and embedded secrets (raw, encoded, base64)', () => {
@@ -64,7 +73,10 @@ describe('redirect guard', () => {
     assert.match(unsafeRedirectReason('ftp://bucket.example/x', registry, cred) ?? '', /scheme/);
     assert.match(unsafeRedirectReason('not a url', registry, cred) ?? '', /not a URL/);
     assert.match(unsafeRedirectReason(`https://b.example/x?t=${encodeURIComponent(cred.password)}`, registry, cred) ?? '', /credential/);
-    assert.match(unsafeRedirectReason(`https://b.example/x?t=${Buffer.from('alice:p@ss w/rd!').toString('base64url')}`, registry, cred) ?? '', /credential/);
+    assert.match(
+      unsafeRedirectReason(`https://b.example/x?t=${Buffer.from('alice:p@ss w/rd!').toString('base64url')}`, registry, cred) ?? '',
+      /credential/,
+    );
     assert.match(unsafeRedirectReason('https://b.example/x?token=tok-123456', registry, { accessToken: 'tok-123456' }) ?? '', /credential/);
   });
 });

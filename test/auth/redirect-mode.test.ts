@@ -33,7 +33,11 @@ describe('download_mode = "redirect"', tools, () => {
     front = await startRedirectFront(reg.url);
     signer = await createTestSigner();
     rel = await makeFixtureRelease({ type: 'widget', version: '1.0.0', platforms: [{ os: 'linux', arch: 'amd64' }], signer });
-    await pushRelease(createRegistryStore({ url: reg.url, plainHttp: true, dispatcher: new Agent() }), providerRepository('tf', HOST, 'acme', 'widget'), rel);
+    await pushRelease(
+      createRegistryStore({ url: reg.url, plainHttp: true, dispatcher: new Agent() }),
+      providerRepository('tf', HOST, 'acme', 'widget'),
+      rel,
+    );
     const toml = (mode: string) =>
       `[server]\npublic_url = "https://${HOST}"\nsecrets = ["redirect-test-secret-0123456789"]\ndownload_mode = "${mode}"\n` +
       `[storage]\nkind = "registry"\nurl = "${front.url}"\nplain_http = true\nprefix = "tf"\n`;
@@ -95,7 +99,7 @@ describe('download_mode = "redirect"', tools, () => {
     assert.equal(sha(await res.arrayBuffer()), shasum);
   });
 
-  it('logs neither the object-storage signature nor the caller\'s secret', () => {
+  it("logs neither the object-storage signature nor the caller's secret", () => {
     for (const app of [redirect, proxy]) {
       const text = app.logs();
       assert.ok(!text.includes('fake-presigned-0001'), 'presigned location logged');

@@ -18,7 +18,9 @@ import { bearer, buildAuthApp, pathOf, type AuthTestApp, type ErrorBody } from '
 
 const tools = requireTool('gpg', 'zip');
 const tokenOf = (perm: string) => `tok-${perm.replace(':', '-')}-0123456789`;
-const TOKENS_TOML = PERMISSIONS.map((p) => `[[auth.tokens]]\nname = "${p.replace(':', '_')}"\nsha256 = "${hashToken(tokenOf(p))}"\npermissions = ["${p}"]\n`).join('');
+const TOKENS_TOML = PERMISSIONS.map(
+  (p) => `[[auth.tokens]]\nname = "${p.replace(':', '_')}"\nsha256 = "${hashToken(tokenOf(p))}"\npermissions = ["${p}"]\n`,
+).join('');
 const ADMIN = 'tok-admin-0123456789';
 
 /** A concrete request path for every pattern of the table (the test fails if a rule has none). */
@@ -61,7 +63,10 @@ describe('service mode: the permission table through HTTP', tools, () => {
     signer = await createTestSigner();
     const rel = await makeFixtureRelease({ type: 'widget', version: '1.0.0', platforms: [{ os: 'linux', arch: 'amd64' }], signer });
     await pushRelease(store, providerRepository('tf', 'registry.example.test', 'acme', 'widget'), rel);
-    t = buildAuthApp(store, `[storage]\nprefix = "tf"\n[auth]\nmode = "service"\n${TOKENS_TOML}[[auth.tokens]]\nname = "admin"\nsha256 = "${hashToken(ADMIN)}"\npermissions = ["*"]\n`);
+    t = buildAuthApp(
+      store,
+      `[storage]\nprefix = "tf"\n[auth]\nmode = "service"\n${TOKENS_TOML}[[auth.tokens]]\nname = "admin"\nsha256 = "${hashToken(ADMIN)}"\npermissions = ["*"]\n`,
+    );
     stubLaterRoutes(t);
     const pkg = await t.app.request('/v1/providers/acme/widget/1.0.0/download/linux/amd64', { headers: bearer(tokenOf('providers:read')) });
     assert.equal(pkg.status, 200);
@@ -88,7 +93,8 @@ describe('service mode: the permission table through HTTP', tools, () => {
             assertAllowed(res, what);
           } else {
             assert.equal(res.status, 403, what);
-            if (method !== 'HEAD') assert.match(((await res.json()) as ErrorBody).errors[0]!.detail, new RegExp(`lacks the permission ${rule.access}$`), what);
+            if (method !== 'HEAD')
+              assert.match(((await res.json()) as ErrorBody).errors[0]!.detail, new RegExp(`lacks the permission ${rule.access}$`), what);
             assert.match(res.headers.get('www-authenticate') ?? '', /error="insufficient_scope"/, what);
           }
           checked++;
@@ -117,12 +123,18 @@ describe('service mode: the permission table through HTTP', tools, () => {
     const res = await t.app.request('/v1/providers/acme/widget/versions', { headers: bearer('tok-unknown') });
     assert.equal(res.status, 401);
     assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="tf-oci-registry", error="invalid_token"');
-    const basic = await t.app.request('/v1/providers/acme/widget/versions', { headers: { authorization: `Basic ${Buffer.from(`x:${ADMIN}`).toString('base64')}` } });
+    const basic = await t.app.request('/v1/providers/acme/widget/versions', {
+      headers: { authorization: `Basic ${Buffer.from(`x:${ADMIN}`).toString('base64')}` },
+    });
     assert.equal(basic.status, 401);
   });
 
   it('denies routes the table does not cover, even for an all-permissions token', async () => {
-    for (const [method, path] of [['GET', '/api/v1/secrets'], ['PATCH', '/api/v1/provider-versions/pv-1'], ['GET', '/nowhere']] as const) {
+    for (const [method, path] of [
+      ['GET', '/api/v1/secrets'],
+      ['PATCH', '/api/v1/provider-versions/pv-1'],
+      ['GET', '/nowhere'],
+    ] as const) {
       const res = await t.app.request(path, { method, headers: bearer(ADMIN) });
       assert.equal(res.status, 403, `${method} ${path}`);
       assert.match(((await res.json()) as ErrorBody).errors[0]!.detail, /not covered by the permission table/);

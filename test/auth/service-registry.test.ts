@@ -23,13 +23,22 @@ describe('service mode over Distribution 2.8 with htpasswd', tools, () => {
 
   before(async () => {
     reg = await startDistribution({ auth: { kind: 'htpasswd', users: { svc: STORAGE_PW } } });
-    t = buildAuthApp(undefined, `[storage]\nkind = "registry"\nurl = "${reg.url}"\nplain_http = true\nprefix = "tf"\nusername = "svc"\npassword_file = "/run/secrets/pw"
+    t = buildAuthApp(
+      undefined,
+      `[storage]\nkind = "registry"\nurl = "${reg.url}"\nplain_http = true\nprefix = "tf"\nusername = "svc"\npassword_file = "/run/secrets/pw"
 [auth]\nmode = "service"
 [[auth.tokens]]\nname = "reader"\nsha256 = "${hashToken(READ_TOKEN)}"\npermissions = ["providers:read"]
-[[auth.tokens]]\nname = "keys"\nsha256 = "${hashToken(KEYS_TOKEN)}"\npermissions = ["gpg-keys:*"]\n`, {}, { '/run/secrets/pw': `${STORAGE_PW}\n` });
+[[auth.tokens]]\nname = "keys"\nsha256 = "${hashToken(KEYS_TOKEN)}"\npermissions = ["gpg-keys:*"]\n`,
+      {},
+      { '/run/secrets/pw': `${STORAGE_PW}\n` },
+    );
     signer = await createTestSigner();
     const rel = await makeFixtureRelease({ type: 'widget', version: '1.0.0', platforms: [{ os: 'linux', arch: 'amd64' }], signer });
-    await pushRelease(asCredential(t.registry.store, { username: 'svc', password: STORAGE_PW }), providerRepository('tf', 'registry.example.test', 'acme', 'widget'), rel);
+    await pushRelease(
+      asCredential(t.shared.store, { username: 'svc', password: STORAGE_PW }),
+      providerRepository('tf', 'registry.example.test', 'acme', 'widget'),
+      rel,
+    );
   });
   after(async () => {
     await signer?.cleanup();
@@ -42,7 +51,10 @@ describe('service mode over Distribution 2.8 with htpasswd', tools, () => {
     assert.equal(anon.headers.get('www-authenticate'), 'Bearer realm="tf-oci-registry"');
     const keys = await t.app.request('/v1/providers/acme/widget/versions', { headers: bearer(KEYS_TOKEN) });
     assert.equal(keys.status, 403);
-    assert.match(((await keys.json()) as { errors: Array<{ detail: string }> }).errors[0]!.detail, /API token "keys" lacks the permission providers:read/);
+    assert.match(
+      ((await keys.json()) as { errors: Array<{ detail: string }> }).errors[0]!.detail,
+      /API token "keys" lacks the permission providers:read/,
+    );
     // The storage credential is NOT what a registry user sends: presenting it gets nothing.
     assert.equal((await t.app.request('/v1/providers/acme/widget/versions', { headers: bearer(`svc:${STORAGE_PW}`) })).status, 401);
   });

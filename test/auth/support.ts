@@ -6,7 +6,7 @@
 import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../src/config/load.js';
 import type { OciStore, CallOptions, Credential } from '../../src/oci/store.js';
-import { createLogger, createServerApp, createStore } from '../../src/server/build-deps.js';
+import { createLogger, createServerApp, createStore } from '../../src/wiring/server-app.js';
 
 export const SECRET = 'auth-test-secret-0123456789abcdef';
 
@@ -23,10 +23,13 @@ export interface AuthTestApp extends ReturnType<typeof createServerApp> {
  * undefined, over the store `serve` would build from the config (createStore: in delegate mode it has
  * no credential of its own).
  */
-export function buildAuthApp(store: OciStore | undefined, toml: string, env: Record<string, string> = {}, files: Record<string, string> = {}): AuthTestApp {
-  const text = /\[server\]/.test(toml)
-    ? toml
-    : `[server]\npublic_url = "https://registry.example.test"\nsecrets = ["${SECRET}"]\n${toml}`;
+export function buildAuthApp(
+  store: OciStore | undefined,
+  toml: string,
+  env: Record<string, string> = {},
+  files: Record<string, string> = {},
+): AuthTestApp {
+  const text = /\[server\]/.test(toml) ? toml : `[server]\npublic_url = "https://registry.example.test"\nsecrets = ["${SECRET}"]\n${toml}`;
   const config = loadConfig({
     fileText: text,
     fileName: 'auth-test.toml',

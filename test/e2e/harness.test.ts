@@ -97,7 +97,10 @@ describe('e2e harness: real terraform + real provider, no server', { skip }, () 
     assert.equal(good.ok, true, good.output);
 
     const tampered = join(work, 'tampered_SHA256SUMS');
-    await writeFile(tampered, release.shasums.replace(/^[0-9a-f]/, (c) => (c === '0' ? '1' : '0')));
+    await writeFile(
+      tampered,
+      release.shasums.replace(/^[0-9a-f]/, (c) => (c === '0' ? '1' : '0')),
+    );
     const bad = await gpgVerifyDetached(signer.publicKeyArmored, tampered, release.signaturePath);
     assert.equal(bad.ok, false, bad.output);
   });
@@ -128,7 +131,10 @@ describe('e2e harness: real terraform + real provider, no server', { skip }, () 
 
     const lock = await ws.readLockFile();
     assert.equal(lock?.[ADDRESS]?.version, VERSION);
-    assert.deepEqual((lock?.[ADDRESS]?.hashes ?? []).filter((h) => h.startsWith('h1:')), [pkg.h1]);
+    assert.deepEqual(
+      (lock?.[ADDRESS]?.hashes ?? []).filter((h) => h.startsWith('h1:')),
+      [pkg.h1],
+    );
 
     await ws.runOk(['apply', '-auto-approve']);
     const outputs = JSON.parse((await ws.runOk(['output', '-json'])).stdout) as Record<string, { value: string }>;
@@ -139,7 +145,7 @@ describe('e2e harness: real terraform + real provider, no server', { skip }, () 
     assert.equal(plan.code, 0, plan.flat);
   });
 
-  test('init fails with terraform\'s own message when no version matches', async () => {
+  test("init fails with terraform's own message when no version matches", async () => {
     const ws = await workspace({ cliConfig: fsMirrorConfig(), files: { 'main.tf': mainTf('>= 9.0.0') } });
     const init = await ws.run(['init']);
     assert.equal(init.code, 1, init.flat);

@@ -107,13 +107,30 @@ export function apiClient(baseUrl: string, ca: string) {
     call,
     close: () => dispatcher.close(),
     /** Registers the key, the provider and the version, then uploads the release tarball. */
-    async publish(input: { namespace: string; type: string; version: string; armoredKey: string; tarballPath: string; token?: string; keyId?: string }) {
+    async publish(input: {
+      namespace: string;
+      type: string;
+      version: string;
+      armoredKey: string;
+      tarballPath: string;
+      token?: string;
+      keyId?: string;
+    }) {
       const token = input.token;
       let keyId = input.keyId;
       if (!keyId) {
         const key = await call('POST', '/api/v1/gpg-keys', {
           token,
-          json: { data: { type: 'gpg-keys', attributes: { namespace: input.namespace, name: `release key ${input.version.replace(/[^A-Za-z0-9]/g, "-")}`, 'ascii-armor': input.armoredKey } } },
+          json: {
+            data: {
+              type: 'gpg-keys',
+              attributes: {
+                namespace: input.namespace,
+                name: `release key ${input.version.replace(/[^A-Za-z0-9]/g, '-')}`,
+                'ascii-armor': input.armoredKey,
+              },
+            },
+          },
         });
         if (key.status === 409) keyId = (await this.findKey(input.namespace, token)) ?? undefined;
         else {
@@ -133,7 +150,10 @@ export function apiClient(baseUrl: string, ca: string) {
           data: {
             type: 'provider-versions',
             attributes: { version: input.version },
-            relationships: { provider: { data: { type: 'providers', id: providerId } }, 'gpg-key': { data: { type: 'gpg-keys', id: keyId } } },
+            relationships: {
+              provider: { data: { type: 'providers', id: providerId } },
+              'gpg-key': { data: { type: 'gpg-keys', id: keyId } },
+            },
           },
         },
       });

@@ -49,7 +49,7 @@ describe('terraform end-to-end: credentials', { skip }, () => {
     assert.ok(!stack.server.logs.join('').includes('reader-password'), 'the token never appears in the server log');
   });
 
-  it('init fails with terraform\'s own authentication error without credentials', async () => {
+  it("init fails with terraform's own authentication error without credentials", async () => {
     const ws = await workspace(hostBlock(REGISTRY_HOST, stack.server.url));
     const r = await ws.run(['init', '-input=false']);
     assert.notEqual(r.code, 0);

@@ -61,7 +61,7 @@ describe('terraform end-to-end: registry, lock and mirror', { skip }, () => {
     assert.match(apply.flat, /provider_version = "1\.0\.0"/);
   });
 
-  it('2. `providers lock` for several platforms records each platform\'s h1 and zh', async () => {
+  it("2. `providers lock` for several platforms records each platform's h1 and zh", async () => {
     const ws = await workspace(hostBlock(REGISTRY_HOST, stack.server.url), mainTf(ADDRESS, '~> 1.0'));
     await ws.runOk(['providers', 'lock', ...PLATFORMS.map((p) => `-platform=${p.os}_${p.arch}`)]);
     const lock = (await ws.readLockFile())![ADDRESS]!;
@@ -84,7 +84,7 @@ describe('terraform end-to-end: registry, lock and mirror', { skip }, () => {
     assert.equal(after, registryLock, 'the mirror added nothing the registry lock did not already have');
   });
 
-  it('5a. a version constraint nothing matches fails with terraform\'s own message', async () => {
+  it("5a. a version constraint nothing matches fails with terraform's own message", async () => {
     const ws = await workspace(hostBlock(REGISTRY_HOST, stack.server.url), mainTf(ADDRESS, '~> 9.0'));
     const r = await ws.run(['init', '-input=false']);
     assert.notEqual(r.code, 0);
@@ -101,7 +101,18 @@ describe('terraform end-to-end: registry, lock and mirror', { skip }, () => {
 
   it('5c. a zip altered in the registry after publishing is refused, not installed', async () => {
     const pkg = releases.byVersion['1.0.0']!.packages.find((p) => p.os === 'linux' && p.arch === 'amd64')!;
-    const blob = join(stack.registry.dir, 'data', 'docker', 'registry', 'v2', 'blobs', 'sha256', pkg.sha256.slice(0, 2), pkg.sha256, 'data');
+    const blob = join(
+      stack.registry.dir,
+      'data',
+      'docker',
+      'registry',
+      'v2',
+      'blobs',
+      'sha256',
+      pkg.sha256.slice(0, 2),
+      pkg.sha256,
+      'data',
+    );
     const original = await readFile(blob);
     const altered = Buffer.from(original);
     altered[altered.length >> 1] = altered[altered.length >> 1]! ^ 0xff;

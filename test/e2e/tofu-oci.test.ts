@@ -64,7 +64,9 @@ describe('OpenTofu end-to-end: oci_mirror, oci:// and the registry protocols', {
     stack = await startStack({ registryTls: true });
     registryHostPort = new URL(stack.registry.url).host;
     await publishReleases(stack, releases);
-    const mod = await stack.api.call('POST', '/api/v1/modules', { json: { data: { type: 'modules', attributes: { namespace: 'acme', name: 'greeting', system: 'null' } } } });
+    const mod = await stack.api.call('POST', '/api/v1/modules', {
+      json: { data: { type: 'modules', attributes: { namespace: 'acme', name: 'greeting', system: 'null' } } },
+    });
     assert.equal(mod.status, 201, JSON.stringify(mod.body));
     for (const version of ['1.0.0', '1.1.0', '2.0.0']) {
       const zip = await zipOf(Object.entries(moduleFiles(version)).map(([name, content]) => ({ name, content })));
@@ -121,7 +123,7 @@ describe('OpenTofu end-to-end: oci_mirror, oci:// and the registry protocols', {
     assert.equal(await readFile(join(ws.dir, '.terraform.lock.hcl'), 'utf8'), registryLock);
   });
 
-  it('4. `tofu providers lock` for several platforms through providers.v1 records each platform\'s h1 and zh', async () => {
+  it("4. `tofu providers lock` for several platforms through providers.v1 records each platform's h1 and zh", async () => {
     // (providers lock ignores provider_installation, oci_mirror included: it asks the origin registry.)
     const ws = await workspace(hostBlock(REGISTRY_HOST, stack.server.url), mainTf(ADDRESS, '1.0.0'));
     await ws.runOk(['providers', 'lock', ...PLATFORMS.map((p) => `-platform=${p.os}_${p.arch}`)]);
@@ -149,7 +151,7 @@ describe('OpenTofu end-to-end: oci_mirror, oci:// and the registry protocols', {
     assert.equal((await outputs(ws)).version!.value, '1.1.0');
   });
 
-  it('7. oci_mirror refuses a version that was never published, with tofu\'s own message', async () => {
+  it("7. oci_mirror refuses a version that was never published, with tofu's own message", async () => {
     const ws = await workspace(ociMirrorBlock(registryHostPort), mainTf(ADDRESS, '~> 9.0'));
     const r = await ws.run(['init', '-input=false']);
     assert.notEqual(r.code, 0);

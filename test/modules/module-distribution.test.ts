@@ -59,7 +59,12 @@ describe('modules on the real Distribution registry', { skip: tools.skip ?? fals
     assert.equal(manifest.body.layers[0].mediaType, 'archive/zip');
     assert.equal(manifest.body.layers[0].digest, `sha256:${v2.body.data.attributes.shasum}`);
     const blob = await fetch(`${reg.url}/v2/${REPO}/blobs/${manifest.body.layers[0].digest}`);
-    assert.equal(createHash('sha256').update(Buffer.from(await blob.arrayBuffer())).digest('hex'), v2.body.data.attributes.shasum);
+    assert.equal(
+      createHash('sha256')
+        .update(Buffer.from(await blob.arrayBuffer()))
+        .digest('hex'),
+      v2.body.data.attributes.shasum,
+    );
   });
 
   it('lists and serves a version pushed in OpenTofu layout with the OCI client alone', async () => {
@@ -74,14 +79,34 @@ describe('modules on the real Distribution registry', { skip: tools.skip ?? fals
       const hex = /checksum=sha256:([0-9a-f]{64})$/.exec(location)![1]!;
       const zip = await m.app.request(pathOf(location));
       assert.equal(zip.status, 200, v);
-      assert.equal(createHash('sha256').update(Buffer.from(await zip.arrayBuffer())).digest('hex'), hex, v);
+      assert.equal(
+        createHash('sha256')
+          .update(Buffer.from(await zip.arrayBuffer()))
+          .digest('hex'),
+        hex,
+        v,
+      );
     }
     const apiList = await api.json('GET', '/api/v1/modules/mod-acme.network.aws/versions');
-    assert.deepEqual(apiList.body!.data.map((d: any) => [d.attributes.version, d.attributes.published]), [['0.5.0', false], ['1.0.0', true], ['1.1.0', true]]);
+    assert.deepEqual(
+      apiList.body!.data.map((d: any) => [d.attributes.version, d.attributes.published]),
+      [
+        ['0.5.0', false],
+        ['1.0.0', true],
+        ['1.1.0', true],
+      ],
+    );
   });
 
   it('leaves no tag behind for a refused upload, refuses a duplicate (409)', async () => {
-    const bad = await api.upload('mod-acme.network.aws', '2.0.0', await tarGz([{ name: 'main.tf', content: 'x' }, { name: 'evil', type: 'symlink', linkname: '/etc/passwd' }]));
+    const bad = await api.upload(
+      'mod-acme.network.aws',
+      '2.0.0',
+      await tarGz([
+        { name: 'main.tf', content: 'x' },
+        { name: 'evil', type: 'symlink', linkname: '/etc/passwd' },
+      ]),
+    );
     assert.equal(bad.status, 422);
     const dup = await api.upload('mod-acme.network.aws', '1.0.0', await tarGz(filesOf('1.0.0')));
     assert.equal(dup.status, 409);
@@ -97,14 +122,33 @@ describe('modules on the real Distribution registry', { skip: tools.skip ?? fals
       await Promise.all([once(server, 'listening'), once(smallServer, 'listening')]);
       const url = (s: typeof server, path: string) => `http://127.0.0.1:${(s.address() as AddressInfo).port}${path}`;
       const archive = await tarGz(filesOf('1.2.0'));
-      const chunked = new ReadableStream<Uint8Array>({ start(c) { c.enqueue(archive.subarray(0, 100)); c.enqueue(archive.subarray(100)); c.close(); } });
-      const res = await fetch(url(server, '/api/v1/modules/mod-acme.network.aws/versions/1.2.0'), { method: 'PUT', body: chunked, duplex: 'half' } as RequestInit);
+      const chunked = new ReadableStream<Uint8Array>({
+        start(c) {
+          c.enqueue(archive.subarray(0, 100));
+          c.enqueue(archive.subarray(100));
+          c.close();
+        },
+      });
+      const res = await fetch(url(server, '/api/v1/modules/mod-acme.network.aws/versions/1.2.0'), {
+        method: 'PUT',
+        body: chunked,
+        duplex: 'half',
+      } as RequestInit);
       assert.equal(res.status, 201, await res.clone().text());
       assert.equal(((await res.json()) as any).data.attributes.version, '1.2.0');
       // No Content-Length, 1 MiB of body against a 64 KiB limit: the client still reads the 413.
       const big = Buffer.alloc(1024 * 1024, 7);
-      const stream = new ReadableStream<Uint8Array>({ start(c) { for (let i = 0; i < 16; i++) c.enqueue(big.subarray(i * 65536, (i + 1) * 65536)); c.close(); } });
-      const refused = await fetch(url(smallServer, '/api/v1/modules/mod-acme.network.aws/versions/1.3.0'), { method: 'PUT', body: stream, duplex: 'half' } as RequestInit);
+      const stream = new ReadableStream<Uint8Array>({
+        start(c) {
+          for (let i = 0; i < 16; i++) c.enqueue(big.subarray(i * 65536, (i + 1) * 65536));
+          c.close();
+        },
+      });
+      const refused = await fetch(url(smallServer, '/api/v1/modules/mod-acme.network.aws/versions/1.3.0'), {
+        method: 'PUT',
+        body: stream,
+        duplex: 'half',
+      } as RequestInit);
       assert.equal(refused.status, 413);
       assert.match(((await refused.json()) as any).errors[0].detail, /the upload is larger than the limit of 65536 bytes/);
     } finally {

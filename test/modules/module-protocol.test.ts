@@ -30,7 +30,12 @@ describe('modules.v1', () => {
     await pushForeignModule(store, REPO, '0.9.0', await zipFor('0.9.0'), 'oras-pushed.zip');
     await pushNotAModule(store, REPO, '3.0.0');
     await pushForeignModule(store, REPO, '0.1.0', await zipFor('latest'));
-    await store.pushManifest(REPO, 'latest', (await store.fetchManifest(REPO, '0.1.0')).bytes, 'application/vnd.oci.image.manifest.v1+json');
+    await store.pushManifest(
+      REPO,
+      'latest',
+      (await store.fetchManifest(REPO, '0.1.0')).bytes,
+      'application/vnd.oci.image.manifest.v1+json',
+    );
   });
 
   it('lists the versions holding a module package, oldest first (other tags and non-modules left out)', async () => {
@@ -38,19 +43,27 @@ describe('modules.v1', () => {
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), 'application/json');
     assert.deepEqual(await res.json(), {
-      modules: [{
-        source: 'registry.example.test/acme/vpc/aws',
-        versions: ['0.1.0', '0.9.0', '1.0.0', '1.0.0+build.5', '1.1.0', '2.0.0-beta.1'].map((version) => ({ version })),
-      }],
+      modules: [
+        {
+          source: 'registry.example.test/acme/vpc/aws',
+          versions: ['0.1.0', '0.9.0', '1.0.0', '1.0.0+build.5', '1.1.0', '2.0.0-beta.1'].map((version) => ({ version })),
+        },
+      ],
     });
-    assert.ok(m.logLines.some((l) => l.includes('not OpenTofu module packages') && l.includes('3.0.0')), 'the hidden tag is logged');
+    assert.ok(
+      m.logLines.some((l) => l.includes('not OpenTofu module packages') && l.includes('3.0.0')),
+      'the hidden tag is logged',
+    );
   });
 
   it('answers a warm listing from the cache (no store call)', async () => {
     await m.app.request('/v1/modules/acme/vpc/aws/versions');
     store.resetCalls();
     assert.equal((await m.app.request('/v1/modules/acme/vpc/aws/versions')).status, 200);
-    assert.equal(Object.values(store.calls).reduce((a, b) => a + b, 0), 0);
+    assert.equal(
+      Object.values(store.calls).reduce((a, b) => a + b, 0),
+      0,
+    );
   });
 
   it('answers a download with 204 + X-Terraform-Get: an absolute signed URL with archive and checksum', async () => {
@@ -61,7 +74,12 @@ describe('modules.v1', () => {
     const { bytes } = await store.fetchManifest(REPO, '1.1.0');
     const layer = JSON.parse(bytes.toString()).layers[0] as { digest: string; size: number };
     const hex = layer.digest.slice('sha256:'.length);
-    assert.match(location, new RegExp(`^https://registry\\.example\\.test/download/[A-Za-z0-9_-]+/vpc-aws-1\\.1\\.0\\.zip\\?archive=zip&checksum=sha256:${hex}$`));
+    assert.match(
+      location,
+      new RegExp(
+        `^https://registry\\.example\\.test/download/[A-Za-z0-9_-]+/vpc-aws-1\\.1\\.0\\.zip\\?archive=zip&checksum=sha256:${hex}$`,
+      ),
+    );
     // The download route ignores the query go-getter would have stripped anyway.
     const zip = await m.app.request(pathOf(location));
     assert.equal(zip.status, 200);

@@ -83,9 +83,18 @@ describe('module publishing API', () => {
     const zip = await blobBytes(store, pkg.layer.digest);
     assert.equal(createHash('sha256').update(zip).digest('hex'), a.shasum);
     const entries = await readZip(zip);
-    assert.deepEqual(entries.map((e) => e.name), ['README.md', 'main.tf', 'modules/sub/main.tf', 'scripts/run.sh']);
-    assert.deepEqual(entries.map((e) => e.mode.toString(8)), ['100644', '100644', '100644', '100755']);
-    assert.ok(entries.every((e) => e.dosDate === ((0 << 9) | (1 << 5) | 1) && e.dosTime === 0), 'fixed timestamp 1980-01-01 00:00');
+    assert.deepEqual(
+      entries.map((e) => e.name),
+      ['README.md', 'main.tf', 'modules/sub/main.tf', 'scripts/run.sh'],
+    );
+    assert.deepEqual(
+      entries.map((e) => e.mode.toString(8)),
+      ['100644', '100644', '100644', '100755'],
+    );
+    assert.ok(
+      entries.every((e) => e.dosDate === ((0 << 9) | (1 << 5) | 1) && e.dosTime === 0),
+      'fixed timestamp 1980-01-01 00:00',
+    );
     assert.equal(entries.find((e) => e.name === 'main.tf')!.content.toString(), files['main.tf']);
     assert.deepEqual(await readdir(tmp), [], 'temp files removed');
   });
@@ -94,7 +103,9 @@ describe('module publishing API', () => {
     const archive = await zipOf([
       { name: 'scripts/run.sh', content: SCRIPT, mode: 0o100700 },
       { name: 'modules/' },
-      ...Object.entries(files).reverse().map(([name, content]) => ({ name, content, mode: 0o100600 })),
+      ...Object.entries(files)
+        .reverse()
+        .map(([name, content]) => ({ name, content, mode: 0o100600 })),
     ]);
     const res = await api.upload('mod-acme.vpc.aws', '1.0.1', archive);
     assert.equal(res.status, 201, JSON.stringify(res.body));
@@ -104,10 +115,17 @@ describe('module publishing API', () => {
   });
 
   it('lists versions oldest first and reads one (README, inputs, outputs)', async () => {
-    assert.equal((await api.upload('mod-acme.vpc.aws', '1.0.0-rc.1', await zipOf([{ name: 'main.tf', content: 'output "a" { value = 1 }\n' }]))).status, 201);
+    assert.equal(
+      (await api.upload('mod-acme.vpc.aws', '1.0.0-rc.1', await zipOf([{ name: 'main.tf', content: 'output "a" { value = 1 }\n' }])))
+        .status,
+      201,
+    );
     const list = await api.json('GET', '/api/v1/modules/mod-acme.vpc.aws/versions');
     assert.equal(list.status, 200);
-    assert.deepEqual(list.body!.data.map((d: any) => d.attributes.version), ['1.0.0-rc.1', '1.0.0', '1.0.1']);
+    assert.deepEqual(
+      list.body!.data.map((d: any) => d.attributes.version),
+      ['1.0.0-rc.1', '1.0.0', '1.0.1'],
+    );
     const one = await api.json('GET', '/api/v1/modules/mod-acme.vpc.aws/versions/1.0.0-rc.1');
     assert.equal(one.body!.data.attributes.readme, null);
     assert.deepEqual(one.body!.data.attributes.outputs, ['a']);
@@ -117,10 +135,18 @@ describe('module publishing API', () => {
   it('lists modules (namespace filter) and changes only the description', async () => {
     assert.equal((await api.createModule({ namespace: 'other', name: 'dns', system: 'gcp' })).status, 201);
     const all = await api.json('GET', '/api/v1/modules');
-    assert.deepEqual(all.body!.data.map((d: any) => d.id), ['mod-acme.vpc.aws', 'mod-other.dns.gcp']);
+    assert.deepEqual(
+      all.body!.data.map((d: any) => d.id),
+      ['mod-acme.vpc.aws', 'mod-other.dns.gcp'],
+    );
     const acme = await api.json('GET', '/api/v1/modules?filter[namespace]=acme');
-    assert.deepEqual(acme.body!.data.map((d: any) => d.id), ['mod-acme.vpc.aws']);
-    const patched = await api.json('PATCH', '/api/v1/modules/mod-acme.vpc.aws', { data: { type: 'modules', attributes: { description: 'new' } } });
+    assert.deepEqual(
+      acme.body!.data.map((d: any) => d.id),
+      ['mod-acme.vpc.aws'],
+    );
+    const patched = await api.json('PATCH', '/api/v1/modules/mod-acme.vpc.aws', {
+      data: { type: 'modules', attributes: { description: 'new' } },
+    });
     assert.equal(patched.status, 200);
     assert.equal(patched.body!.data.attributes.description, 'new');
     const rename = await api.json('PATCH', '/api/v1/modules/mod-acme.vpc.aws', { data: { type: 'modules', attributes: { name: 'x' } } });
@@ -135,7 +161,10 @@ describe('module publishing API', () => {
     assert.deepEqual((await store.listTags(REPO)).sort(), ['1.0.0', '1.0.0-rc.1']);
     const refused = await api.json('DELETE', '/api/v1/modules/mod-acme.vpc.aws');
     assert.equal(refused.status, 409);
-    assert.match(refused.body!.errors[0].detail, /still has 2 version\(s\) \(1\.0\.0-rc\.1, 1\.0\.0\); delete them first or pass \?cascade=true/);
+    assert.match(
+      refused.body!.errors[0].detail,
+      /still has 2 version\(s\) \(1\.0\.0-rc\.1, 1\.0\.0\); delete them first or pass \?cascade=true/,
+    );
     assert.equal((await m.app.request('/api/v1/modules/mod-acme.vpc.aws?cascade=true', { method: 'DELETE' })).status, 204);
     assert.equal((await api.json('GET', '/api/v1/modules/mod-acme.vpc.aws')).status, 404);
     assert.deepEqual(await store.listTags(REPO).catch((err: unknown) => (isOciError(err, 'NOT_FOUND') ? [] : Promise.reject(err))), []);

@@ -60,7 +60,12 @@ describe('terraform installs modules from the server', { skip }, () => {
     });
     await once(server, 'listening');
     port = (server.address() as AddressInfo).port;
-    const store = createRegistryStore({ url: reg.url, plainHttp: true, dispatcher: new Agent({ keepAliveTimeout: 10_000 }), timeoutMs: 10_000 });
+    const store = createRegistryStore({
+      url: reg.url,
+      plainHttp: true,
+      dispatcher: new Agent({ keepAliveTimeout: 10_000 }),
+      timeoutMs: 10_000,
+    });
     m = buildModuleApp(store, { publicUrl: `https://localhost:${port}/`, publicHostname: HOST });
     handler = m.app.fetch;
     api = apiClient(m.app);
@@ -92,7 +97,10 @@ describe('terraform installs modules from the server', { skip }, () => {
     assert.equal(out.version!.value, '1.1.0');
     assert.equal(out.message!.value, 'hello from 1.1.0');
     // terraform fetched the zip through the signed download route (the query was stripped by go-getter).
-    assert.ok(m.logLines.some((l) => l.includes('"path":"/download/…/greeting-null-1.1.0.zip"') && l.includes('"status":200')), 'zip downloaded');
+    assert.ok(
+      m.logLines.some((l) => l.includes('"path":"/download/…/greeting-null-1.1.0.zip"') && l.includes('"status":200')),
+      'zip downloaded',
+    );
   });
 
   it('init -upgrade picks a newly published matching version (1.2.0)', async (t) => {

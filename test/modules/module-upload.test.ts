@@ -39,7 +39,11 @@ describe('module uploads: refusals', () => {
     assert.equal(store.calls.pushManifest, 0, 'no manifest pushed');
     try {
       const tags = await store.listTags(REPO);
-      assert.deepEqual(tags.filter((t) => t === '1.0.0'), [], 'no version tag');
+      assert.deepEqual(
+        tags.filter((t) => t === '1.0.0'),
+        [],
+        'no version tag',
+      );
     } catch (err) {
       assert.ok(isOciError(err, 'NOT_FOUND'), String(err));
     }
@@ -50,52 +54,126 @@ describe('module uploads: refusals', () => {
     const res = await api.upload('mod-acme.vpc.aws', version, archive);
     assert.equal(res.status, status, JSON.stringify(res.body));
     const details = (res.body.errors as Array<{ detail: string }>).map((e) => e.detail);
-    assert.ok(details.some((d) => detail.test(d)), `expected ${detail} in ${JSON.stringify(details)}`);
+    assert.ok(
+      details.some((d) => detail.test(d)),
+      `expected ${detail} in ${JSON.stringify(details)}`,
+    );
     await assertNothingBehind();
     return details;
   }
 
   it('refuses an archive without a .tf or .tofu file at its root (422)', async () => {
-    await refused(await zipOf([{ name: 'README.md', content: '# x' }, { name: 'docs/notes.txt', content: 'x' }]), 422,
-      /no \.tf or \.tofu file at its root.*\(it holds README\.md, docs\/notes\.txt\)/);
-    await refused(await tarGz([{ name: 'a/b/main.tf', content: MAIN_TF }, { name: 'c/x.txt', content: 'x' }]), 422,
-      /no \.tf or \.tofu file at its root.*found a\/b\/main\.tf, inside a directory/);
+    await refused(
+      await zipOf([
+        { name: 'README.md', content: '# x' },
+        { name: 'docs/notes.txt', content: 'x' },
+      ]),
+      422,
+      /no \.tf or \.tofu file at its root.*\(it holds README\.md, docs\/notes\.txt\)/,
+    );
+    await refused(
+      await tarGz([
+        { name: 'a/b/main.tf', content: MAIN_TF },
+        { name: 'c/x.txt', content: 'x' },
+      ]),
+      422,
+      /no \.tf or \.tofu file at its root.*found a\/b\/main\.tf, inside a directory/,
+    );
   });
 
   it('refuses path traversal in a tar.gz and in a zip (422, naming the entry)', async () => {
-    await refused(await tarGz([{ name: 'main.tf', content: MAIN_TF }, { name: '../evil.tf', content: 'x' }]), 422,
-      /"\.\.\/evil\.tf": "\.\." is not allowed in paths/);
-    const zip = patchBytes(await zipOf([{ name: 'main.tf', content: MAIN_TF }, { name: 'ZZ/evil.tf', content: 'x' }]), 'ZZ/evil.tf', '../evil.tf');
+    await refused(
+      await tarGz([
+        { name: 'main.tf', content: MAIN_TF },
+        { name: '../evil.tf', content: 'x' },
+      ]),
+      422,
+      /"\.\.\/evil\.tf": "\.\." is not allowed in paths/,
+    );
+    const zip = patchBytes(
+      await zipOf([
+        { name: 'main.tf', content: MAIN_TF },
+        { name: 'ZZ/evil.tf', content: 'x' },
+      ]),
+      'ZZ/evil.tf',
+      '../evil.tf',
+    );
     await refused(zip, 422, /"\.\.\/evil\.tf": "\.\." is not allowed/);
   });
 
   it('refuses absolute paths (422)', async () => {
-    await refused(await tarGz([{ name: 'main.tf', content: MAIN_TF }, { name: '/etc/cron.tf', content: 'x' }]), 422,
-      /"\/etc\/cron\.tf": absolute paths are not allowed/);
-    const zip = patchBytes(await zipOf([{ name: 'main.tf', content: MAIN_TF }, { name: 'Zetc/cron.tf', content: 'x' }]), 'Zetc/cron.tf', '/etc/cron.tf');
+    await refused(
+      await tarGz([
+        { name: 'main.tf', content: MAIN_TF },
+        { name: '/etc/cron.tf', content: 'x' },
+      ]),
+      422,
+      /"\/etc\/cron\.tf": absolute paths are not allowed/,
+    );
+    const zip = patchBytes(
+      await zipOf([
+        { name: 'main.tf', content: MAIN_TF },
+        { name: 'Zetc/cron.tf', content: 'x' },
+      ]),
+      'Zetc/cron.tf',
+      '/etc/cron.tf',
+    );
     await refused(zip, 422, /"\/etc\/cron\.tf": absolute paths are not allowed/);
   });
 
   it('refuses symbolic links, hard links and devices (422, every problem listed)', async () => {
-    const details = await refused(await tarGz([
-      { name: 'main.tf', content: MAIN_TF },
-      { name: 'passwd.tf', type: 'symlink', linkname: '/etc/passwd' },
-      { name: 'hard.tf', type: 'link', linkname: 'main.tf' },
-      { name: 'tty', type: 'character-device' },
-    ]), 422, /"passwd\.tf": symbolic links are not allowed/);
-    assert.ok(details.some((d) => /"hard\.tf": hard links are not allowed/.test(d)), JSON.stringify(details));
-    assert.ok(details.some((d) => /"tty": device files are not allowed/.test(d)), JSON.stringify(details));
-    await refused(await zipOf([{ name: 'main.tf', content: MAIN_TF }, { name: 'link.tf', content: '/etc/passwd', mode: 0o120777 }]), 422,
-      /"link\.tf": symbolic links are not allowed/);
+    const details = await refused(
+      await tarGz([
+        { name: 'main.tf', content: MAIN_TF },
+        { name: 'passwd.tf', type: 'symlink', linkname: '/etc/passwd' },
+        { name: 'hard.tf', type: 'link', linkname: 'main.tf' },
+        { name: 'tty', type: 'character-device' },
+      ]),
+      422,
+      /"passwd\.tf": symbolic links are not allowed/,
+    );
+    assert.ok(
+      details.some((d) => /"hard\.tf": hard links are not allowed/.test(d)),
+      JSON.stringify(details),
+    );
+    assert.ok(
+      details.some((d) => /"tty": device files are not allowed/.test(d)),
+      JSON.stringify(details),
+    );
+    await refused(
+      await zipOf([
+        { name: 'main.tf', content: MAIN_TF },
+        { name: 'link.tf', content: '/etc/passwd', mode: 0o120777 },
+      ]),
+      422,
+      /"link\.tf": symbolic links are not allowed/,
+    );
   });
 
   it('refuses a file over the per-file limit, and a module over the total limit (413)', async () => {
     const big = Buffer.alloc(LIMITS.maxFileBytes + 1, 'a');
-    await refused(await tarGz([{ name: 'main.tf', content: MAIN_TF }, { name: 'big.bin', content: big }]), 413,
-      /big\.bin is 131073 bytes, over the per-file limit of 131072 bytes/);
-    await refused(await zipOf([{ name: 'main.tf', content: MAIN_TF }, { name: 'big.bin', content: big }]), 413, /big\.bin is 131073 bytes/);
+    await refused(
+      await tarGz([
+        { name: 'main.tf', content: MAIN_TF },
+        { name: 'big.bin', content: big },
+      ]),
+      413,
+      /big\.bin is 131073 bytes, over the per-file limit of 131072 bytes/,
+    );
+    await refused(
+      await zipOf([
+        { name: 'main.tf', content: MAIN_TF },
+        { name: 'big.bin', content: big },
+      ]),
+      413,
+      /big\.bin is 131073 bytes/,
+    );
     const files = Array.from({ length: 5 }, (_, i) => ({ name: `part${i}.bin`, content: Buffer.alloc(120 * 1024, i) }));
-    await refused(await zipOf([{ name: 'main.tf', content: MAIN_TF }, ...files]), 413, /add up to more than the limit of 524288 bytes \(reached at part4\.bin\)/);
+    await refused(
+      await zipOf([{ name: 'main.tf', content: MAIN_TF }, ...files]),
+      413,
+      /add up to more than the limit of 524288 bytes \(reached at part4\.bin\)/,
+    );
   });
 
   it('refuses an upload over the size limit, with or without Content-Length (413)', async () => {
@@ -103,11 +181,19 @@ describe('module uploads: refusals', () => {
     await refused(random, 413, /the upload is 262154 bytes, over the limit of 262144 bytes/);
     const res = await m.app.request('/api/v1/modules/mod-acme.vpc.aws/versions/1.0.0', {
       method: 'PUT',
-      body: new ReadableStream({ start(c) { c.enqueue(random); c.close(); } }),
+      body: new ReadableStream({
+        start(c) {
+          c.enqueue(random);
+          c.close();
+        },
+      }),
       duplex: 'half',
     } as RequestInit);
     assert.equal(res.status, 413);
-    assert.match(((await res.json()) as { errors: Array<{ detail: string }> }).errors[0]!.detail, /the upload is larger than the limit of 262144 bytes/);
+    assert.match(
+      ((await res.json()) as { errors: Array<{ detail: string }> }).errors[0]!.detail,
+      /the upload is larger than the limit of 262144 bytes/,
+    );
     await assertNothingBehind();
   });
 
@@ -119,7 +205,14 @@ describe('module uploads: refusals', () => {
 
   it('refuses a zip bomb whose directory lies about sizes, without expanding it (422)', async () => {
     const zeros = Buffer.alloc(2 * 1024 * 1024);
-    const bomb = lieAboutSize(await zipOf([{ name: 'main.tf', content: MAIN_TF }, { name: 'zeros.bin', content: zeros }]), 'zeros.bin', 100);
+    const bomb = lieAboutSize(
+      await zipOf([
+        { name: 'main.tf', content: MAIN_TF },
+        { name: 'zeros.bin', content: zeros },
+      ]),
+      'zeros.bin',
+      100,
+    );
     assert.ok(bomb.length < LIMITS.maxUploadBytes);
     await refused(bomb, 422, /the module archive was refused: zeros\.bin: too many bytes in the stream\. expected 100/);
   });
@@ -137,14 +230,32 @@ describe('module uploads: refusals', () => {
     const plainTar = (await import('node:zlib')).gunzipSync(await tarGz([{ name: 'main.tf', content: MAIN_TF }]));
     await refused(plainTar, 415, /uncompressed tar archive: compress it with gzip/);
     await refused(Buffer.alloc(0), 422, /the upload is empty/);
-    const details = await refused(gzipSync(Buffer.from('not a tar at all, but long enough to fill a header block '.repeat(20))), 422, /not a valid tar archive/);
+    const details = await refused(
+      gzipSync(Buffer.from('not a tar at all, but long enough to fill a header block '.repeat(20))),
+      422,
+      /not a valid tar archive/,
+    );
     assert.equal(details.length, 1, 'an unreadable archive is not judged further');
     await refused(Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(100)]), 422, /not a readable zip archive/);
   });
 
   it('refuses duplicate entries and names differing only in case (422)', async () => {
-    await refused(await tarGz([{ name: 'main.tf', content: MAIN_TF }, { name: './main.tf', content: MAIN_TF }]), 422, /"\.\/main\.tf": appears more than once/);
-    await refused(await zipOf([{ name: 'main.tf', content: MAIN_TF }, { name: 'Main.tf', content: MAIN_TF }]), 422, /"Main\.tf": differs from main\.tf only in letter case/);
+    await refused(
+      await tarGz([
+        { name: 'main.tf', content: MAIN_TF },
+        { name: './main.tf', content: MAIN_TF },
+      ]),
+      422,
+      /"\.\/main\.tf": appears more than once/,
+    );
+    await refused(
+      await zipOf([
+        { name: 'main.tf', content: MAIN_TF },
+        { name: 'Main.tf', content: MAIN_TF },
+      ]),
+      422,
+      /"Main\.tf": differs from main\.tf only in letter case/,
+    );
   });
 
   it('refuses a version that is not canonical semver (422) and an unknown module (404)', async () => {

@@ -8,7 +8,12 @@ import { isOciError, type OciErrorCode } from '../../src/oci/errors.js';
 import type { CallOptions, OciStore } from '../../src/oci/store.js';
 import { sha256Digest } from '../../src/oci/store-support.js';
 import {
-  EMPTY_CONFIG_BYTES, EMPTY_CONFIG_DIGEST, MEDIA_TYPE_EMPTY, MEDIA_TYPE_IMAGE_INDEX, MEDIA_TYPE_IMAGE_MANIFEST, type Digest,
+  EMPTY_CONFIG_BYTES,
+  EMPTY_CONFIG_DIGEST,
+  MEDIA_TYPE_EMPTY,
+  MEDIA_TYPE_IMAGE_INDEX,
+  MEDIA_TYPE_IMAGE_MANIFEST,
+  type Digest,
 } from '../../src/oci/types.js';
 
 let counter = 0;
@@ -51,29 +56,46 @@ export interface PushedRelease {
 }
 
 /** Pushes one OpenTofu provider version (two platforms) and tags its index. */
-export async function pushProviderRelease(store: OciStore, repo: string, tag: string, o: CallOptions = {}, salt = ''): Promise<PushedRelease> {
+export async function pushProviderRelease(
+  store: OciStore,
+  repo: string,
+  tag: string,
+  o: CallOptions = {},
+  salt = '',
+): Promise<PushedRelease> {
   await store.pushBlob(repo, EMPTY_CONFIG_BYTES, o);
   const platforms: PushedPlatform[] = [];
-  for (const [os, arch] of [['linux', 'amd64'], ['darwin', 'arm64']] as const) {
+  for (const [os, arch] of [
+    ['linux', 'amd64'],
+    ['darwin', 'arm64'],
+  ] as const) {
     const zipBytes = Buffer.concat([Buffer.from('PK\x03\x04'), randomBytes(3000)]);
     const zip = await store.pushBlob(repo, Readable.from([zipBytes]), o);
-    const manifest = Buffer.from(JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MEDIA_TYPE_IMAGE_MANIFEST,
-      artifactType: 'application/vnd.opentofu.provider-target',
-      config: { mediaType: MEDIA_TYPE_EMPTY, digest: EMPTY_CONFIG_DIGEST, size: 2 },
-      layers: [{
-        mediaType: 'archive/zip',
-        artifactType: 'application/vnd.opentofu.providerpkg',
-        digest: zip.digest,
-        size: zip.size,
-        annotations: { 'org.opencontainers.image.title': `terraform-provider-foo_1.2.3_${os}_${arch}.zip` },
-      }],
-      annotations: { 'org.opencontainers.image.version': '1.2.3' },
-    }));
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MEDIA_TYPE_IMAGE_MANIFEST,
+        artifactType: 'application/vnd.opentofu.provider-target',
+        config: { mediaType: MEDIA_TYPE_EMPTY, digest: EMPTY_CONFIG_DIGEST, size: 2 },
+        layers: [
+          {
+            mediaType: 'archive/zip',
+            artifactType: 'application/vnd.opentofu.providerpkg',
+            digest: zip.digest,
+            size: zip.size,
+            annotations: { 'org.opencontainers.image.title': `terraform-provider-foo_1.2.3_${os}_${arch}.zip` },
+          },
+        ],
+        annotations: { 'org.opencontainers.image.version': '1.2.3' },
+      }),
+    );
     const desc = await store.pushManifest(repo, sha256Digest(manifest), manifest, MEDIA_TYPE_IMAGE_MANIFEST, o);
     platforms.push({
-      os, arch, digest: desc.digest, bytes: manifest, zip: { digest: zip.digest, bytes: zipBytes },
+      os,
+      arch,
+      digest: desc.digest,
+      bytes: manifest,
+      zip: { digest: zip.digest, bytes: zipBytes },
       descriptorJson: JSON.stringify({
         mediaType: MEDIA_TYPE_IMAGE_MANIFEST,
         artifactType: 'application/vnd.opentofu.provider-target',

@@ -15,17 +15,21 @@ import { storeContract } from './store-contract.js';
 const tools = requireTool(DOCKER_REGISTRY_BIN, 'htpasswd');
 const users = { pusher: 's3cret', other: 'pw2' };
 
-storeContract('Distribution 2.8, htpasswd, store credential', async () => {
-  const reg = await startDistribution({ auth: { kind: 'htpasswd', users } });
-  const dispatcher = new Agent();
-  return {
-    store: createRegistryStore({ url: reg.url, plainHttp: true, dispatcher, credential: { username: 'pusher', password: 's3cret' } }),
-    teardown: async () => {
-      await dispatcher.close();
-      await reg.stop();
-    },
-  };
-}, tools);
+storeContract(
+  'Distribution 2.8, htpasswd, store credential',
+  async () => {
+    const reg = await startDistribution({ auth: { kind: 'htpasswd', users } });
+    const dispatcher = new Agent();
+    return {
+      store: createRegistryStore({ url: reg.url, plainHttp: true, dispatcher, credential: { username: 'pusher', password: 's3cret' } }),
+      teardown: async () => {
+        await dispatcher.close();
+        await reg.stop();
+      },
+    };
+  },
+  tools,
+);
 
 describe('Distribution 2.8, htpasswd: credentials', tools, () => {
   let reg: Distribution;
@@ -68,7 +72,10 @@ describe('Distribution 2.8, htpasswd: credentials', tools, () => {
   it('remembers the Basic scheme: no 401 round trip after the first', async () => {
     const statuses: number[] = [];
     const store = createRegistryStore({
-      url: reg.url, plainHttp: true, dispatcher, credential: { username: 'pusher', password: 's3cret' },
+      url: reg.url,
+      plainHttp: true,
+      dispatcher,
+      credential: { username: 'pusher', password: 's3cret' },
       logger: { debug: (o: object) => void statuses.push((o as { status?: number }).status ?? -1) },
     });
     await store.ping();

@@ -15,17 +15,21 @@ import { storeContract } from './store-contract.js';
 
 const tools = requireTool(DOCKER_REGISTRY_BIN);
 
-storeContract('Distribution 2.8, no auth', async () => {
-  const reg = await startDistribution();
-  const dispatcher = new Agent({ keepAliveTimeout: 10_000 });
-  return {
-    store: createRegistryStore({ url: reg.url, plainHttp: true, dispatcher }),
-    teardown: async () => {
-      await dispatcher.close();
-      await reg.stop();
-    },
-  };
-}, tools);
+storeContract(
+  'Distribution 2.8, no auth',
+  async () => {
+    const reg = await startDistribution();
+    const dispatcher = new Agent({ keepAliveTimeout: 10_000 });
+    return {
+      store: createRegistryStore({ url: reg.url, plainHttp: true, dispatcher }),
+      teardown: async () => {
+        await dispatcher.close();
+        await reg.stop();
+      },
+    };
+  },
+  tools,
+);
 
 describe('Distribution 2.8, no auth: registry specifics', tools, () => {
   let reg: Distribution;
@@ -65,7 +69,9 @@ describe('Distribution 2.8, no auth: registry specifics', tools, () => {
     const started = Date.now();
     const failure = await (async () => {
       try {
-        for (let r = await iterator.next(); !r.done; r = await iterator.next()) { /* drain */ }
+        for (let r = await iterator.next(); !r.done; r = await iterator.next()) {
+          /* drain */
+        }
         return undefined;
       } catch (err) {
         return err;

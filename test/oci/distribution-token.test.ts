@@ -33,18 +33,22 @@ async function startTokenRegistry(): Promise<{ reg: Distribution; tokens: TokenS
   return { reg, tokens };
 }
 
-storeContract('Distribution 2.8, token auth, pusher', async () => {
-  const { reg, tokens } = await startTokenRegistry();
-  const dispatcher = new Agent();
-  return {
-    store: createRegistryStore({ url: reg.url, plainHttp: true, dispatcher, credential: pusher }),
-    teardown: async () => {
-      await dispatcher.close();
-      await reg.stop();
-      await tokens.close();
-    },
-  };
-}, tools);
+storeContract(
+  'Distribution 2.8, token auth, pusher',
+  async () => {
+    const { reg, tokens } = await startTokenRegistry();
+    const dispatcher = new Agent();
+    return {
+      store: createRegistryStore({ url: reg.url, plainHttp: true, dispatcher, credential: pusher }),
+      teardown: async () => {
+        await dispatcher.close();
+        await reg.stop();
+        await tokens.close();
+      },
+    };
+  },
+  tools,
+);
 
 describe('Distribution 2.8, token auth: authorization and token cache', tools, () => {
   let reg: Distribution;
@@ -114,7 +118,10 @@ describe('Distribution 2.8, token auth: authorization and token cache', tools, (
     await s.listTags('shared/repo', { credential: pusher });
     await s.listTags('shared/repo', { credential: reader });
     await s.listTags('shared/repo', { credential: pusher });
-    assert.deepEqual(tokens.requests.map((r) => r.user), ['reader', 'pusher']);
+    assert.deepEqual(
+      tokens.requests.map((r) => r.user),
+      ['reader', 'pusher'],
+    );
     // A second store with the same cache and credential reuses the token; a fresh cache does not.
     await store(reader, cache).listTags('shared/repo');
     assert.equal(tokens.requests.length, 2);

@@ -26,7 +26,9 @@ function generated(hash: ReturnType<typeof createHash>): Readable {
       if (produced >= TOTAL) return void this.push(null);
       const chunk = Buffer.allocUnsafe(CHUNK);
       for (let i = 0; i < CHUNK; i += 4) {
-        x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
         chunk.writeInt32LE(x | 0, i);
       }
       produced += CHUNK;

@@ -34,7 +34,9 @@ describe('layout store on disk', () => {
     const dir = join(root, 'providers', 'example', 'foo');
     assert.equal(readFileSync(join(dir, 'oci-layout'), 'utf8'), '{"imageLayoutVersion":"1.0.0"}');
     const index = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8')) as {
-      schemaVersion: number; mediaType: string; manifests: Array<{ digest: string; mediaType: string; annotations?: Record<string, string> }>;
+      schemaVersion: number;
+      mediaType: string;
+      manifests: Array<{ digest: string; mediaType: string; annotations?: Record<string, string> }>;
     };
     assert.equal(index.schemaVersion, 2);
     assert.equal(index.mediaType, MEDIA_TYPE_IMAGE_INDEX);

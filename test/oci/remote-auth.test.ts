@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { validateRealm } from '../../src/oci/remote/auth.js';
 import { createRegistryStore } from '../../src/oci/remote/registry-store.js';
 import { TokenCache } from '../../src/oci/remote/token-cache.js';
-import { json, useFakeServers, type FakeHandler, type FakeServer } from './fake-http.js';
+import { json, useFakeServers, type FakeServer } from './fake-http.js';
 import { expectCode } from './contract-fixtures.js';
 
 const { dispatcher, fake } = useFakeServers();
@@ -17,15 +17,20 @@ async function bearerRegistry(realm: string, accepted: (token: string) => boolea
     const auth = req.headers.authorization ?? '';
     if (auth.startsWith('Bearer ') && accepted(auth.slice(7))) return json(res, 200, { tags: ['ok'] });
     const repo = /^\/v2\/(.+)\/tags\/list/.exec(req.url ?? '')?.[1] ?? 'x';
-    return json(res, 401, { errors: [{ code: 'UNAUTHORIZED' }] }, {
-      'www-authenticate': `Bearer realm="${realm}",service="svc",scope="repository:${repo}:pull"`,
-    });
+    return json(
+      res,
+      401,
+      { errors: [{ code: 'UNAUTHORIZED' }] },
+      {
+        'www-authenticate': `Bearer realm="${realm}",service="svc",scope="repository:${repo}:pull"`,
+      },
+    );
   });
 }
 
 describe('token requests', () => {
   it('sends service, one scope per parameter, Basic auth only with a password; prefers access_token', async () => {
-    const tokenServer = await fake((req, res) => json(res, 200, { token: 'plain', access_token: 'preferred', expires_in: 300 }));
+    const tokenServer = await fake((_req, res) => json(res, 200, { token: 'plain', access_token: 'preferred', expires_in: 300 }));
     const reg = await bearerRegistry(`${tokenServer.url}/token`, (t) => t === 'preferred');
     const store = createRegistryStore({ url: reg.url, plainHttp: true, dispatcher, credential: { username: 'u', password: 'p' } });
     assert.deepEqual(await store.listTags('a/b'), ['ok']);
@@ -47,7 +52,8 @@ describe('token requests', () => {
 
   it('caps token responses at 128 KiB and needs a token in them', async () => {
     const tokenServer = await fake((req, res) =>
-      req.url?.includes('scope=repository%3Abig') ? json(res, 200, { token: 'x'.repeat(200 * 1024) }) : json(res, 200, { nothing: true }));
+      req.url?.includes('scope=repository%3Abig') ? json(res, 200, { token: 'x'.repeat(200 * 1024) }) : json(res, 200, { nothing: true }),
+    );
     const reg = await bearerRegistry(`${tokenServer.url}/token`, () => false);
     const store = createRegistryStore({ url: reg.url, plainHttp: true, dispatcher });
     await expectCode(store.listTags('big/x'), 'TOO_LARGE');
@@ -57,7 +63,13 @@ describe('token requests', () => {
   it('maps token-server refusals: 401 -> UNAUTHORIZED, 5xx -> UNAVAILABLE', async () => {
     const tokenServer = await fake((req, res) => json(res, req.url?.includes('down') ? 503 : 401, {}));
     const reg = await bearerRegistry(`${tokenServer.url}/token`, () => false);
-    const store = createRegistryStore({ url: reg.url, plainHttp: true, dispatcher, backoffMs: 5, credential: { username: 'u', password: 'bad' } });
+    const store = createRegistryStore({
+      url: reg.url,
+      plainHttp: true,
+      dispatcher,
+      backoffMs: 5,
+      credential: { username: 'u', password: 'bad' },
+    });
     await expectCode(store.listTags('a/b'), 'UNAUTHORIZED');
     await expectCode(store.listTags('down/b'), 'UNAVAILABLE');
   });
@@ -124,7 +136,10 @@ describe('realm validation', () => {
 
   it('Basic challenge without a password is UNAUTHORIZED without a second request', async () => {
     const reg = await fake((_req, res) => json(res, 401, {}, { 'www-authenticate': 'Basic realm="r"' }));
-    await expectCode(createRegistryStore({ url: reg.url, plainHttp: true, dispatcher, credential: { accessToken: 'x' } }).listTags('a/b'), 'UNAUTHORIZED');
+    await expectCode(
+      createRegistryStore({ url: reg.url, plainHttp: true, dispatcher, credential: { accessToken: 'x' } }).listTags('a/b'),
+      'UNAUTHORIZED',
+    );
     assert.equal(reg.requests.length, 1);
   });
 });

@@ -26,7 +26,8 @@ describe('tag pagination', () => {
       const url = new URL(req.url ?? '', 'http://x');
       const last = url.searchParams.get('last');
       if (last === null) return json(res, 200, { tags: ['a', 'b'] }, { link: '</v2/r/x/tags/list?n=2&last=b>; rel="next"' });
-      if (last === 'b') return json(res, 200, { tags: ['c', 'd'] }, { link: `<http://${req.headers.host}/v2/r/x/tags/list?n=2&last=d>; rel=next` });
+      if (last === 'b')
+        return json(res, 200, { tags: ['c', 'd'] }, { link: `<http://${req.headers.host}/v2/r/x/tags/list?n=2&last=d>; rel=next` });
       return json(res, 200, { name: 'r/x', tags: ['e'] });
     });
     assert.deepEqual(await store.listTags('r/x'), ['a', 'b', 'c', 'd', 'e']);
@@ -48,7 +49,10 @@ describe('tag pagination', () => {
 
   it('treats "tags": null as no tags and maps NAME_UNKNOWN to NOT_FOUND', async () => {
     const { store } = await fake((req, res) =>
-      req.url?.startsWith('/v2/empty/') ? json(res, 200, { name: 'empty/x', tags: null }) : json(res, 404, { errors: [{ code: 'NAME_UNKNOWN' }] }));
+      req.url?.startsWith('/v2/empty/')
+        ? json(res, 200, { name: 'empty/x', tags: null })
+        : json(res, 404, { errors: [{ code: 'NAME_UNKNOWN' }] }),
+    );
     assert.deepEqual(await store.listTags('empty/x'), []);
     await expectCode(store.listTags('gone/x'), 'NOT_FOUND');
   });
@@ -91,7 +95,10 @@ describe('manifest verification', () => {
       res.end(req.method === 'HEAD' ? undefined : body);
     });
     assert.deepEqual(await store.resolveManifest('a/b', 'v1'), { mediaType: MEDIA_TYPE_IMAGE_MANIFEST, digest, size: body.length });
-    assert.deepEqual(server.requests.map((r) => r.method), ['HEAD', 'GET']);
+    assert.deepEqual(
+      server.requests.map((r) => r.method),
+      ['HEAD', 'GET'],
+    );
     assert.equal(server.requests[0]?.headers.accept?.includes('application/vnd.oci.image.index.v1+json'), true);
   });
 });
@@ -137,7 +144,10 @@ describe('blob verification', () => {
 describe('uploads', () => {
   it('withDigest appends to an existing query or starts one', () => {
     const d = sha256Digest(Buffer.from('x'));
-    assert.equal(withDigest(new URL('http://r/v2/u/1?_state=ab%3D%3D'), d).href, `http://r/v2/u/1?_state=ab%3D%3D&digest=${encodeURIComponent(d)}`);
+    assert.equal(
+      withDigest(new URL('http://r/v2/u/1?_state=ab%3D%3D'), d).href,
+      `http://r/v2/u/1?_state=ab%3D%3D&digest=${encodeURIComponent(d)}`,
+    );
     assert.equal(withDigest(new URL('http://r/v2/u/1'), d).search, `?digest=${encodeURIComponent(d)}`);
   });
 
@@ -156,13 +166,17 @@ describe('uploads', () => {
     assert.equal(put?.url, `/v2/a/b/blobs/uploads/u?_state=two&digest=${encodeURIComponent(desc.digest)}`);
     assert.equal(put?.headers['content-type'], 'application/octet-stream');
     assert.equal(put?.headers['content-length'], '0');
-    assert.deepEqual(server.requests.map((r) => r.method), ['POST', 'PATCH', 'PUT']);
+    assert.deepEqual(
+      server.requests.map((r) => r.method),
+      ['POST', 'PATCH', 'PUT'],
+    );
   });
 
   it('refuses to follow an upload Location to another origin', async () => {
     const elsewhere = await fake((_req, res) => json(res, 202, {}));
     const { store } = await fake((req, res) =>
-      req.method === 'POST' ? json(res, 202, {}, { location: `${elsewhere.server.url}/upload` }) : json(res, 404, {}));
+      req.method === 'POST' ? json(res, 202, {}, { location: `${elsewhere.server.url}/upload` }) : json(res, 404, {}),
+    );
     await expectCode(store.pushBlob('a/b', Readable.from([Buffer.from('x')])), 'PROTOCOL');
     assert.equal(elsewhere.server.requests.length, 0);
   });
@@ -179,16 +193,15 @@ describe('uploads', () => {
   it('mount: 201 is true; 202 cancels the offered session and is false', async () => {
     const { server, store } = await fake((req, res) => {
       if (req.method === 'DELETE') return json(res, 204, {});
-      return req.url?.includes('from=has%2Fit')
-        ? json(res, 201, {})
-        : json(res, 202, {}, { location: '/v2/a/b/blobs/uploads/offered' });
+      return req.url?.includes('from=has%2Fit') ? json(res, 201, {}) : json(res, 202, {}, { location: '/v2/a/b/blobs/uploads/offered' });
     });
     const d = sha256Digest(Buffer.from('m'));
     assert.equal(await store.mountBlob('a/b', d, 'has/it'), true);
     assert.equal(await store.mountBlob('a/b', d, 'lacks/it'), false);
     assert.equal(server.requests[0]?.url, `/v2/a/b/blobs/uploads/?mount=${encodeURIComponent(d)}&from=has%2Fit`);
     assert.deepEqual(server.requests.map((r) => `${r.method} ${r.url.split('?')[0]}`).slice(1), [
-      'POST /v2/a/b/blobs/uploads/', 'DELETE /v2/a/b/blobs/uploads/offered',
+      'POST /v2/a/b/blobs/uploads/',
+      'DELETE /v2/a/b/blobs/uploads/offered',
     ]);
   });
 });

@@ -8,7 +8,7 @@ import { createRegistryStore, type RegistryStoreOptions } from '../../src/oci/re
 import { createTransport, parseRetryAfter } from '../../src/oci/remote/transport.js';
 import { sha256Digest } from '../../src/oci/store-support.js';
 import { MEDIA_TYPE_IMAGE_MANIFEST } from '../../src/oci/types.js';
-import { json, useFakeServers, type FakeHandler, type FakeServer } from './fake-http.js';
+import { json, useFakeServers, type FakeServer } from './fake-http.js';
 import { collect, expectCode } from './contract-fixtures.js';
 
 const { dispatcher, fake } = useFakeServers();
@@ -65,11 +65,16 @@ describe('retries', () => {
       if (req.method === 'PATCH') return json(res, 503, { errors: [{ code: 'UNAVAILABLE' }] });
       return json(res, 204, {});
     });
-    const source = Readable.from((function* () {
-      for (let i = 0; i < 50; i++) yield Buffer.alloc(100_000, i);
-    })());
+    const source = Readable.from(
+      (function* () {
+        for (let i = 0; i < 50; i++) yield Buffer.alloc(100_000, i);
+      })(),
+    );
     await expectCode(storeFor(s).pushBlob('a/b', source), 'UNAVAILABLE');
-    assert.deepEqual(s.requests.map((r) => r.method), ['POST', 'PATCH', 'DELETE']);
+    assert.deepEqual(
+      s.requests.map((r) => r.method),
+      ['POST', 'PATCH', 'DELETE'],
+    );
     assert.equal(s.requests[1]?.bodyLength, 5_000_000);
     assert.equal(s.requests[1]?.headers['content-type'], 'application/octet-stream');
     assert.equal(s.requests[1]?.headers['transfer-encoding'], 'chunked');
@@ -149,7 +154,9 @@ describe('error bodies', () => {
   for (const [status, body, code] of cases) {
     it(`${status} ${JSON.stringify(body).slice(0, 40)} -> ${code}`, async () => {
       const s = await fake((_req, res) => json(res, status, body));
-      const err = await storeFor(s).pushManifest('a/b', 'v1', manifest, MEDIA_TYPE_IMAGE_MANIFEST, cred).catch((e: unknown) => e);
+      const err = await storeFor(s)
+        .pushManifest('a/b', 'v1', manifest, MEDIA_TYPE_IMAGE_MANIFEST, cred)
+        .catch((e: unknown) => e);
       assert.equal((err as { code?: string }).code, code);
       if (typeof body === 'object' && body !== null && 'errors' in body) {
         assert.deepEqual((err as { wire?: unknown }).wire, (body as { errors: unknown }).errors);
@@ -168,7 +175,9 @@ describe('error bodies', () => {
       res.writeHead(400, { 'content-type': 'text/plain' });
       res.end('x'.repeat(5 * 1024 * 1024));
     });
-    const err = await storeFor(s).listTags('a/b').catch((e: unknown) => e);
+    const err = await storeFor(s)
+      .listTags('a/b')
+      .catch((e: unknown) => e);
     assert.equal((err as { code?: string }).code, 'INVALID');
     assert.ok((err as Error).message.length < 1000);
   });

@@ -131,7 +131,10 @@ export function storeContract(name: string, setup: () => Promise<ContractTarget>
       }
       const parsed = JSON.parse(rel.index.bytes.toString('utf8')) as { artifactType: string; manifests: Array<{ artifactType: string }> };
       assert.equal(parsed.artifactType, 'application/vnd.opentofu.provider');
-      assert.deepEqual(parsed.manifests.map((m) => m.artifactType), ['application/vnd.opentofu.provider-target', 'application/vnd.opentofu.provider-target']);
+      assert.deepEqual(
+        parsed.manifests.map((m) => m.artifactType),
+        ['application/vnd.opentofu.provider-target', 'application/vnd.opentofu.provider-target'],
+      );
     });
 
     it('keeps artifactType, annotations and formatting byte-for-byte', async () => {
@@ -203,10 +206,14 @@ export function storeContract(name: string, setup: () => Promise<ContractTarget>
       const repo = uniqueRepo('refs');
       const rel = await pushProviderRelease(store, repo, 'ok', o);
       const ghost = sha256Digest(Buffer.from('ghost'));
-      const orphan = Buffer.from(JSON.stringify({
-        schemaVersion: 2, mediaType: MEDIA_TYPE_IMAGE_MANIFEST,
-        config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: ghost, size: 5 }, layers: [],
-      }));
+      const orphan = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: MEDIA_TYPE_IMAGE_MANIFEST,
+          config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: ghost, size: 5 },
+          layers: [],
+        }),
+      );
       await expectCode(store.pushManifest(repo, 'orphan', orphan, MEDIA_TYPE_IMAGE_MANIFEST, o), 'INVALID');
       await expectCode(store.pushManifest(repo, ghost, rel.index.bytes, MEDIA_TYPE_IMAGE_INDEX, o), 'DIGEST_MISMATCH');
       await expectCode(store.resolveManifest(repo, 'orphan', o), 'NOT_FOUND');

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { providerRepository } from '../../src/layout/names.js';
-import type { PublishLimits } from '../../src/publish/types.js';
+import type { PublishLimits } from '../../src/publishing/types.js';
 import { assertDetail, details, type Harness } from './harness.js';
 import { buildRelease, entriesOf, makeZip, sha256Hex, tarGz, type BuiltRelease, type TarEntry } from './release-fixture.js';
 
@@ -34,12 +34,25 @@ export interface BadCase {
 }
 
 const good = (s: Signers): Promise<BuiltRelease> =>
-  buildRelease({ type: TYPE, version: VERSION, platforms: [{ os: 'linux', arch: 'amd64' }, { os: 'darwin', arch: 'arm64' }], sign: s.sign, protocols: ['5.0'] });
+  buildRelease({
+    type: TYPE,
+    version: VERSION,
+    platforms: [
+      { os: 'linux', arch: 'amd64' },
+      { os: 'darwin', arch: 'arm64' },
+    ],
+    sign: s.sign,
+    protocols: ['5.0'],
+  });
 
 /** A release whose SHA256SUMS (and its signature) cover `files` exactly. */
 async function signedSet(s: Signers, files: Map<string, Buffer>): Promise<TarEntry[]> {
   const sums = Buffer.from([...files].map(([n, b]) => `${sha256Hex(b)}  ${n}\n`).join(''));
-  return [...[...files].map(([name, content]) => ({ name, content })), { name: SUMS, content: sums }, { name: `${SUMS}.sig`, content: await s.sign(sums) }];
+  return [
+    ...[...files].map(([name, content]) => ({ name, content })),
+    { name: SUMS, content: sums },
+    { name: `${SUMS}.sig`, content: await s.sign(sums) },
+  ];
 }
 
 const withoutFile = (r: BuiltRelease, name: string): TarEntry[] => entriesOf(r).filter((e) => e.name !== name);
@@ -47,28 +60,40 @@ const binary = `terraform-provider-${TYPE}_v${VERSION}`;
 
 export const BAD_RELEASES: BadCase[] = [
   {
-    name: 'no provider zip', status: 422, messages: [/the release has no provider zip/],
+    name: 'no provider zip',
+    status: 422,
+    messages: [/the release has no provider zip/],
     tarball: async (s) => tarGz(await signedSet(s, new Map([['README.md', Buffer.from('# hi')]]))),
   },
   {
-    name: 'SHA256SUMS missing', status: 422, messages: [new RegExp(`the release has no ${SUMS} \\(contents check\\)`)],
+    name: 'SHA256SUMS missing',
+    status: 422,
+    messages: [new RegExp(`the release has no ${SUMS} \\(contents check\\)`)],
     tarball: async (s) => tarGz(withoutFile(await good(s), SUMS)),
   },
   {
-    name: 'signature missing', status: 422, messages: [new RegExp(`the release has no ${SUMS}\\.sig`)],
+    name: 'signature missing',
+    status: 422,
+    messages: [new RegExp(`the release has no ${SUMS}\\.sig`)],
     tarball: async (s) => tarGz(withoutFile(await good(s), `${SUMS}.sig`)),
   },
   {
-    name: 'a zip not listed in SHA256SUMS', status: 422, messages: [new RegExp(`${PREFIX}_windows_amd64\\.zip: not listed in ${SUMS} \\(checksum check\\)`)],
-    tarball: async (s) => tarGz([...entriesOf(await good(s)), { name: `${PREFIX}_windows_amd64.zip`, content: await makeZip({ [`${binary}.exe`]: 'win' }) }]),
+    name: 'a zip not listed in SHA256SUMS',
+    status: 422,
+    messages: [new RegExp(`${PREFIX}_windows_amd64\\.zip: not listed in ${SUMS} \\(checksum check\\)`)],
+    tarball: async (s) =>
+      tarGz([...entriesOf(await good(s)), { name: `${PREFIX}_windows_amd64.zip`, content: await makeZip({ [`${binary}.exe`]: 'win' }) }]),
   },
   {
-    name: 'SHA256SUMS lists a file that is not in the tarball', status: 422,
+    name: 'SHA256SUMS lists a file that is not in the tarball',
+    status: 422,
     messages: [new RegExp(`${SUMS}: lists ${PREFIX}_darwin_arm64\\.zip, which is not in the release \\(checksum check\\)`)],
     tarball: async (s) => tarGz(withoutFile(await good(s), `${PREFIX}_darwin_arm64.zip`)),
   },
   {
-    name: 'checksum mismatch', status: 422, messages: [new RegExp(`${LINUX}: checksum mismatch: ${SUMS} says [0-9a-f]{64}, the file hashes to [0-9a-f]{64} \\(checksum check\\)`)],
+    name: 'checksum mismatch',
+    status: 422,
+    messages: [new RegExp(`${LINUX}: checksum mismatch: ${SUMS} says [0-9a-f]{64}, the file hashes to [0-9a-f]{64} \\(checksum check\\)`)],
     tarball: async (s) => {
       const r = await good(s);
       r.files.set(LINUX, await makeZip({ [binary]: 'a different build' }));
@@ -76,11 +101,18 @@ export const BAD_RELEASES: BadCase[] = [
     },
   },
   {
-    name: 'signature by another key', status: 422, messages: [new RegExp(`${SUMS}\\.sig: not signed by the version's GPG key: .* \\(signature check\\)`)],
-    tarball: async (s) => tarGz(entriesOf(await buildRelease({ type: TYPE, version: VERSION, platforms: [{ os: 'linux', arch: 'amd64' }], sign: s.signOther }))),
+    name: 'signature by another key',
+    status: 422,
+    messages: [new RegExp(`${SUMS}\\.sig: not signed by the version's GPG key: .* \\(signature check\\)`)],
+    tarball: async (s) =>
+      tarGz(
+        entriesOf(await buildRelease({ type: TYPE, version: VERSION, platforms: [{ os: 'linux', arch: 'amd64' }], sign: s.signOther })),
+      ),
   },
   {
-    name: 'signature over other bytes', status: 422, messages: [new RegExp(`${SUMS}\\.sig: signature does not match: .* \\(signature check\\)`)],
+    name: 'signature over other bytes',
+    status: 422,
+    messages: [new RegExp(`${SUMS}\\.sig: signature does not match: .* \\(signature check\\)`)],
     tarball: async (s) => {
       const r = await good(s);
       r.files.set(`${SUMS}.sig`, await s.sign(Buffer.from(`${r.files.get(SUMS)!.toString()}\n`)));
@@ -88,7 +120,9 @@ export const BAD_RELEASES: BadCase[] = [
     },
   },
   {
-    name: 'garbage signature', status: 422, messages: [new RegExp(`${SUMS}\\.sig: unreadable signature: .* \\(signature check\\)`)],
+    name: 'garbage signature',
+    status: 422,
+    messages: [new RegExp(`${SUMS}\\.sig: unreadable signature: .* \\(signature check\\)`)],
     tarball: async (s) => {
       const r = await good(s);
       r.files.set(`${SUMS}.sig`, Buffer.from('this is not a signature'));
@@ -96,102 +130,174 @@ export const BAD_RELEASES: BadCase[] = [
     },
   },
   {
-    name: 'an unsupported file', status: 422, messages: [/^notes\.txt: unsupported file: a release holds only/],
+    name: 'an unsupported file',
+    status: 422,
+    messages: [/^notes\.txt: unsupported file: a release holds only/],
     tarball: async (s) => tarGz([...entriesOf(await good(s)), { name: 'notes.txt', content: 'hello' }]),
   },
   {
-    name: 'a version mismatch in a file name', status: 422,
+    name: 'a version mismatch in a file name',
+    status: 422,
     messages: [/terraform-provider-widget_1\.0\.1_linux_amd64\.zip: version is "1\.0\.1", expected "1\.0\.0" \(file name check\)/],
-    tarball: async (s) => tarGz([...entriesOf(await good(s)), { name: 'terraform-provider-widget_1.0.1_linux_amd64.zip', content: await makeZip({ [binary]: 'x' }) }]),
+    tarball: async (s) =>
+      tarGz([
+        ...entriesOf(await good(s)),
+        { name: 'terraform-provider-widget_1.0.1_linux_amd64.zip', content: await makeZip({ [binary]: 'x' }) },
+      ]),
   },
   {
-    name: 'a provider name mismatch in a file name', status: 422,
+    name: 'a provider name mismatch in a file name',
+    status: 422,
     messages: [/terraform-provider-gadget_1\.0\.0_linux_amd64\.zip: provider type is "gadget", expected "widget" \(file name check\)/],
-    tarball: async (s) => tarGz([...entriesOf(await good(s)), { name: 'terraform-provider-gadget_1.0.0_linux_amd64.zip', content: await makeZip({ [binary]: 'x' }) }]),
+    tarball: async (s) =>
+      tarGz([
+        ...entriesOf(await good(s)),
+        { name: 'terraform-provider-gadget_1.0.0_linux_amd64.zip', content: await makeZip({ [binary]: 'x' }) },
+      ]),
   },
   {
-    name: 'an unsupported platform', status: 422, messages: [/_plan9_amd64\.zip: unsupported os "plan9"/, /_linux_riscv64\.zip: unsupported arch "riscv64"/],
-    tarball: async (s) => tarGz([...entriesOf(await good(s)),
-      { name: `${PREFIX}_plan9_amd64.zip`, content: 'x' }, { name: `${PREFIX}_linux_riscv64.zip`, content: 'x' }]),
+    name: 'an unsupported platform',
+    status: 422,
+    messages: [/_plan9_amd64\.zip: unsupported os "plan9"/, /_linux_riscv64\.zip: unsupported arch "riscv64"/],
+    tarball: async (s) =>
+      tarGz([
+        ...entriesOf(await good(s)),
+        { name: `${PREFIX}_plan9_amd64.zip`, content: 'x' },
+        { name: `${PREFIX}_linux_riscv64.zip`, content: 'x' },
+      ]),
   },
   {
-    name: 'a duplicate entry', status: 422, messages: [new RegExp(`${LINUX}: appears more than once in the tarball`)],
+    name: 'a duplicate entry',
+    status: 422,
+    messages: [new RegExp(`${LINUX}: appears more than once in the tarball`)],
     tarball: async (s) => {
       const entries = entriesOf(await good(s));
       return tarGz([...entries, entries.find((e) => e.name === LINUX)!]);
     },
   },
   {
-    name: 'a path with ".."', status: 422, messages: [/\.\.\/evil\.zip: "\.\." is not allowed in tarball paths/],
+    name: 'a path with ".."',
+    status: 422,
+    messages: [/\.\.\/evil\.zip: "\.\." is not allowed in tarball paths/],
     tarball: async (s) => tarGz([...entriesOf(await good(s)), { name: '../evil.zip', content: 'x' }]),
   },
   {
-    name: 'an absolute path', status: 422, messages: [/\/etc\/passwd: absolute paths are not allowed in the tarball/],
+    name: 'an absolute path',
+    status: 422,
+    messages: [/\/etc\/passwd: absolute paths are not allowed in the tarball/],
     tarball: async (s) => tarGz([...entriesOf(await good(s)), { name: '/etc/passwd', content: 'x' }]),
   },
   {
-    name: 'a symbolic link', status: 422, messages: [/README\.md: symbolic link not allowed/],
+    name: 'a symbolic link',
+    status: 422,
+    messages: [/README\.md: symbolic link not allowed/],
     tarball: async (s) => tarGz([...entriesOf(await good(s)), { name: 'README.md', type: 'symlink', linkname: '/etc/passwd' }]),
   },
   {
-    name: 'a hard link', status: 422, messages: [/CHANGELOG\.md: hard link not allowed/],
+    name: 'a hard link',
+    status: 422,
+    messages: [/CHANGELOG\.md: hard link not allowed/],
     tarball: async (s) => tarGz([...entriesOf(await good(s)), { name: 'CHANGELOG.md', type: 'link', linkname: LINUX }]),
   },
   {
-    name: 'a device entry', status: 422, messages: [/null: character-device entry not allowed/],
+    name: 'a device entry',
+    status: 422,
+    messages: [/null: character-device entry not allowed/],
     tarball: async (s) => tarGz([...entriesOf(await good(s)), { name: 'null', type: 'character-device' }]),
   },
   {
-    name: 'a directory other than docs/', status: 422, messages: [/bin\/: directory not allowed/],
+    name: 'a directory other than docs/',
+    status: 422,
+    messages: [/bin\/: directory not allowed/],
     tarball: async (s) => tarGz([...entriesOf(await good(s)), { name: 'bin/', type: 'directory' }]),
   },
   {
-    name: 'a zip that is not a zip', status: 422, messages: [new RegExp(`${LINUX}: not a zip file: .* \\(zip check\\)`)],
+    name: 'a zip that is not a zip',
+    status: 422,
+    messages: [new RegExp(`${LINUX}: not a zip file: .* \\(zip check\\)`)],
     tarball: async (s) => {
       const files = new Map([[LINUX, Buffer.from('MZ this is an exe, not a zip')]]);
       return tarGz(await signedSet(s, files));
     },
   },
   {
-    name: 'a zip holding more than the provider binary', status: 422,
-    messages: [new RegExp(`${LINUX}: the zip holds files other than the provider binary and LICENSE/README/CHANGELOG: install\\.sh \\(zip check\\)`)],
-    tarball: async (s) => tarGz(await signedSet(s, new Map([[LINUX, await makeZip({ [binary]: 'bin', LICENSE: 'MIT', 'install.sh': 'rm -rf /' })]]))),
+    name: 'a zip holding more than the provider binary',
+    status: 422,
+    messages: [
+      new RegExp(`${LINUX}: the zip holds files other than the provider binary and LICENSE/README/CHANGELOG: install\\.sh \\(zip check\\)`),
+    ],
+    tarball: async (s) =>
+      tarGz(await signedSet(s, new Map([[LINUX, await makeZip({ [binary]: 'bin', LICENSE: 'MIT', 'install.sh': 'rm -rf /' })]]))),
   },
   {
-    name: 'a zip without the provider binary', status: 422, messages: [new RegExp(`${LINUX}: the zip holds no provider binary .* \\(zip check\\)`)],
+    name: 'a zip without the provider binary',
+    status: 422,
+    messages: [new RegExp(`${LINUX}: the zip holds no provider binary .* \\(zip check\\)`)],
     tarball: async (s) => tarGz(await signedSet(s, new Map([[LINUX, await makeZip({ 'terraform-provider-gadget': 'bin' })]]))),
   },
   {
-    name: 'a manifest with an unsupported protocol', status: 422,
+    name: 'a manifest with an unsupported protocol',
+    status: 422,
     messages: [new RegExp(`${PREFIX}_manifest\\.json: metadata\\.protocol_versions: protocol version "4\\.0" is not supported`)],
-    tarball: async (s) => tarGz(entriesOf(await buildRelease({ type: TYPE, version: VERSION, platforms: [{ os: 'linux', arch: 'amd64' }], sign: s.sign, protocols: ['4.0'] }))),
+    tarball: async (s) =>
+      tarGz(
+        entriesOf(
+          await buildRelease({
+            type: TYPE,
+            version: VERSION,
+            platforms: [{ os: 'linux', arch: 'amd64' }],
+            sign: s.sign,
+            protocols: ['4.0'],
+          }),
+        ),
+      ),
   },
   {
-    name: 'a manifest that is not JSON', status: 422, messages: [/terraform-registry-manifest\.json: not valid JSON/],
+    name: 'a manifest that is not JSON',
+    status: 422,
+    messages: [/terraform-registry-manifest\.json: not valid JSON/],
     tarball: async (s) => tarGz([...entriesOf(await good(s)), { name: 'terraform-registry-manifest.json', content: '{nope' }]),
   },
   {
-    name: 'a body that is not gzip', status: 422, count: 1, messages: [/the upload is not a complete gzip stream \(expected a \.tar\.gz\): .* \(tarball check\)/],
+    name: 'a body that is not gzip',
+    status: 422,
+    count: 1,
+    messages: [/the upload is not a complete gzip stream \(expected a \.tar\.gz\): .* \(tarball check\)/],
     tarball: async () => Buffer.from('PK\u0003\u0004 a zip, not a tarball'),
   },
   {
-    name: 'a truncated tarball', status: 422, count: 1, messages: [/the upload is not a complete gzip stream/],
+    name: 'a truncated tarball',
+    status: 422,
+    count: 1,
+    messages: [/the upload is not a complete gzip stream/],
     tarball: async (s) => {
       const tgz = await tarGz(entriesOf(await good(s)));
       return tgz.subarray(0, tgz.length - 100);
     },
   },
   {
-    name: 'gzip that is not a tar', status: 422, count: 1, messages: [/the upload is not a valid tar archive: .* \(tarball check\)/],
+    name: 'gzip that is not a tar',
+    status: 422,
+    count: 1,
+    messages: [/the upload is not a valid tar archive: .* \(tarball check\)/],
     tarball: async () => gzipSync(Buffer.from('x'.repeat(4096))),
   },
   {
-    name: 'files outside the top-level directory', status: 422, messages: [/other\/README\.md: outside the tarball's top-level directory dist\//],
+    name: 'files outside the top-level directory',
+    status: 422,
+    messages: [/other\/README\.md: outside the tarball's top-level directory dist\//],
     tarball: async (s) => tarGz([...entriesOf(await good(s), (n) => `dist/${n}`), { name: 'other/README.md', content: 'x' }]),
   },
   {
-    name: 'many failures at once (every one reported)', status: 422, count: 4,
-    messages: [/notes\.txt: unsupported file/, new RegExp(`the release has no ${SUMS}\\.sig`), new RegExp(`${LINUX}: checksum mismatch`), /evil: symbolic link/],
+    name: 'many failures at once (every one reported)',
+    status: 422,
+    count: 4,
+    messages: [
+      /notes\.txt: unsupported file/,
+      new RegExp(`the release has no ${SUMS}\\.sig`),
+      new RegExp(`${LINUX}: checksum mismatch`),
+      /evil: symbolic link/,
+    ],
     tarball: async (s) => {
       const r = await good(s);
       r.files.delete(`${SUMS}.sig`);
@@ -200,28 +306,41 @@ export const BAD_RELEASES: BadCase[] = [
     },
   },
   {
-    name: 'a gzip bomb', status: 413, messages: [/the unpacked tarball is larger than the limit of 1048576 bytes \(size limit check\)/],
+    name: 'a gzip bomb',
+    status: 413,
+    messages: [/the unpacked tarball is larger than the limit of 1048576 bytes \(size limit check\)/],
     limits: { maxUncompressedBytes: 1024 * 1024, maxEntryBytes: 1024 ** 3 },
     // 64 MiB of zeros in one entry: ~64 KiB compressed. Refused after 1 MiB, never expanded in full.
-    tarball: async () => gzipSync(Buffer.concat([tarHeader('terraform-provider-widget_1.0.0_linux_amd64.zip', 64 * 1024 * 1024), Buffer.alloc(64 * 1024 * 1024)])),
+    tarball: async () =>
+      gzipSync(
+        Buffer.concat([tarHeader('terraform-provider-widget_1.0.0_linux_amd64.zip', 64 * 1024 * 1024), Buffer.alloc(64 * 1024 * 1024)]),
+      ),
   },
   {
-    name: 'an entry over the per-file limit', status: 413, messages: [new RegExp(`${LINUX} is \\d+ bytes, over the per-file limit of 100 bytes`)],
+    name: 'an entry over the per-file limit',
+    status: 413,
+    messages: [new RegExp(`${LINUX} is \\d+ bytes, over the per-file limit of 100 bytes`)],
     limits: { maxEntryBytes: 100 },
     tarball: async (s) => tarGz(entriesOf(await good(s))),
   },
   {
-    name: 'a compressed upload over the limit', status: 413, messages: [/the upload is \d+ bytes, over the limit of 512 bytes|the upload is larger than the limit of 512 bytes/],
+    name: 'a compressed upload over the limit',
+    status: 413,
+    messages: [/the upload is \d+ bytes, over the limit of 512 bytes|the upload is larger than the limit of 512 bytes/],
     limits: { maxCompressedBytes: 512 },
     tarball: async (s) => tarGz(entriesOf(await good(s))),
   },
   {
-    name: 'too many entries', status: 413, messages: [/the tarball holds more than 3 entries/],
+    name: 'too many entries',
+    status: 413,
+    messages: [/the tarball holds more than 3 entries/],
     limits: { maxEntries: 3 },
     tarball: async (s) => tarGz(entriesOf(await good(s))),
   },
   {
-    name: 'a small file over its limit', status: 422, messages: [/README\.md: 5000 bytes, over the limit of 4096 bytes for this file/],
+    name: 'a small file over its limit',
+    status: 422,
+    messages: [/README\.md: 5000 bytes, over the limit of 4096 bytes for this file/],
     limits: { maxSmallFileBytes: 4096 },
     tarball: async (s) => tarGz([...entriesOf(await good(s)), { name: 'README.md', content: 'x'.repeat(5000) }]),
   },
@@ -266,6 +385,6 @@ export async function runBadCase(h: Harness, c: BadCase, signers: Signers, armor
   assert.ok(!tags.includes(VERSION), `tag ${VERSION} must not exist after a refused upload (tags: ${tags.join(', ')})`);
   assert.deepEqual(await h.leftovers(), [], 'no temp file is left behind');
   const versions = await h.app.request(`/v1/providers/${namespace}/${TYPE}/versions`);
-  if (versions.status === 200) assert.deepEqual((await versions.json() as { versions: unknown[] }).versions, []);
+  if (versions.status === 200) assert.deepEqual(((await versions.json()) as { versions: unknown[] }).versions, []);
   else assert.equal(versions.status, 404);
 }

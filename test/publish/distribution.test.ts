@@ -30,7 +30,14 @@ const run = promisify(execFile);
 const HOST = 'registry.example.test';
 
 function registryStore(url: string): OciStore {
-  return createRegistryStore({ url, plainHttp: true, dispatcher: new Agent({ keepAliveTimeout: 10_000 }), timeoutMs: 10_000, retries: 1, backoffMs: 20 });
+  return createRegistryStore({
+    url,
+    plainHttp: true,
+    dispatcher: new Agent({ keepAliveTimeout: 10_000 }),
+    timeoutMs: 10_000,
+    retries: 1,
+    backoffMs: 20,
+  });
 }
 
 /** Serves a harness app on 127.0.0.1 (so uploads take the real IncomingMessage streaming path). */
@@ -46,7 +53,9 @@ async function listen(h: Harness): Promise<{ origin: string; close(): Promise<vo
 async function putFile(origin: string, uploadUrl: string, path: string): Promise<{ status: number; body: any }> {
   const u = new URL(uploadUrl);
   const res = await request(`${origin}${u.pathname}`, {
-    method: 'PUT', body: createReadStream(path), headers: { 'content-length': String((await stat(path)).size) },
+    method: 'PUT',
+    body: createReadStream(path),
+    headers: { 'content-length': String((await stat(path)).size) },
   });
   const text = await res.body.text();
   return { status: res.statusCode, body: text ? JSON.parse(text) : null };
@@ -116,7 +125,7 @@ describe('publishing API on the real Distribution registry', { skip: tools.skip 
         const up = await putFile(server.origin, created.body.data.links.upload, release.tarballPath!);
         assert.equal(up.status, 200, JSON.stringify(up.body));
         assert.equal(up.body.data.attributes.status, 'uploaded');
-        assert.deepEqual(up.body.data.attributes.protocols, ['6.0'], 'protocol versions from GoReleaser\'s _manifest.json');
+        assert.deepEqual(up.body.data.attributes.protocols, ['6.0'], "protocol versions from GoReleaser's _manifest.json");
         assert.equal(up.body.data.attributes.shasums, release.shasums);
       } finally {
         await server.close();
@@ -124,16 +133,24 @@ describe('publishing API on the real Distribution registry', { skip: tools.skip 
       const repo = providerRepository('tf', HOST, 'acme', PROVIDER_TYPE);
       const providerPushes = pushes.filter((p) => p.startsWith(`${repo}@`));
       assert.equal(providerPushes.at(-1), `${repo}@${VERSION}`, `the version tag is the last push: ${providerPushes.join(', ')}`);
-      assert.ok(providerPushes.slice(0, -1).every((p) => p.includes('@sha256:')), 'everything before the tag is pushed by digest');
+      assert.ok(
+        providerPushes.slice(0, -1).every((p) => p.includes('@sha256:')),
+        'everything before the tag is pushed by digest',
+      );
     });
 
     it('is served on providers.v1 right after (zip, SHA256SUMS, binary signature, key)', async () => {
-      const versions = await (await h.app.request(`/v1/providers/acme/${PROVIDER_TYPE}/versions`)).json() as { versions: Array<{ version: string; protocols: string[] }> };
-      assert.deepEqual(versions.versions.map((v) => [v.version, v.protocols]), [[VERSION, ['6.0']]]);
+      const versions = (await (await h.app.request(`/v1/providers/acme/${PROVIDER_TYPE}/versions`)).json()) as {
+        versions: Array<{ version: string; protocols: string[] }>;
+      };
+      assert.deepEqual(
+        versions.versions.map((v) => [v.version, v.protocols]),
+        [[VERSION, ['6.0']]],
+      );
       for (const pkg of release.packages) {
         const res = await h.app.request(`/v1/providers/acme/${PROVIDER_TYPE}/${VERSION}/download/${pkg.os}/${pkg.arch}`);
         assert.equal(res.status, 200);
-        const meta = await res.json() as Record<string, any>;
+        const meta = (await res.json()) as Record<string, any>;
         assert.equal(meta.filename, pkg.filename);
         assert.equal(meta.shasum, pkg.sha256);
         assert.equal(meta.signing_keys.gpg_public_keys[0].key_id, subkey.keyId);
@@ -149,7 +166,9 @@ describe('publishing API on the real Distribution registry', { skip: tools.skip 
     it('is served on the network mirror with the h1 hashes terraform records', async () => {
       const index = await (await h.app.request(`/mirror/${HOST}/acme/${PROVIDER_TYPE}/index.json`)).json();
       assert.deepEqual(index, { versions: { [VERSION]: {} } });
-      const v = await (await h.app.request(`/mirror/${HOST}/acme/${PROVIDER_TYPE}/${VERSION}.json`)).json() as { archives: Record<string, { hashes: string[] }> };
+      const v = (await (await h.app.request(`/mirror/${HOST}/acme/${PROVIDER_TYPE}/${VERSION}.json`)).json()) as {
+        archives: Record<string, { hashes: string[] }>;
+      };
       for (const pkg of release.packages) {
         assert.deepEqual(v.archives[`${pkg.os}_${pkg.arch}`]!.hashes, [pkg.zh, pkg.h1]);
       }
@@ -158,8 +177,10 @@ describe('publishing API on the real Distribution registry', { skip: tools.skip 
     it('lists the version with platforms and counts it on the key', async () => {
       const list = await h.api.get(`/api/v1/provider-versions?filter[provider]=prv-acme.${PROVIDER_TYPE}`);
       assert.equal(list.body.data.length, 1);
-      assert.deepEqual(list.body.data[0].attributes.platforms.map((p: { os: string; arch: string; h1: string }) => [p.os, p.arch, p.h1]).sort(),
-        release.packages.map((p) => [p.os, p.arch, p.h1]).sort());
+      assert.deepEqual(
+        list.body.data[0].attributes.platforms.map((p: { os: string; arch: string; h1: string }) => [p.os, p.arch, p.h1]).sort(),
+        release.packages.map((p) => [p.os, p.arch, p.h1]).sort(),
+      );
       const keys = await h.api.get('/api/v1/gpg-keys?filter[namespace]=acme');
       assert.equal(keys.body.data[0].attributes['versions-count'], 1);
       const refused = await h.api.delete(`/api/v1/gpg-keys/${keys.body.data[0].id}`);
@@ -174,10 +195,15 @@ describe('publishing API on the real Distribution registry', { skip: tools.skip 
     const providerId = await first.api.createProvider('restart', 'widget');
     const created = await first.api.createVersion(providerId, keyId, '1.0.0');
     const second = harness();
-    const release = await buildRelease({ type: 'widget', version: '1.0.0', platforms: [{ os: 'linux', arch: 'arm64' }], sign: (d) => gpg.detachSign(rsa, d) });
+    const release = await buildRelease({
+      type: 'widget',
+      version: '1.0.0',
+      platforms: [{ os: 'linux', arch: 'arm64' }],
+      sign: (d) => gpg.detachSign(rsa, d),
+    });
     const up = await second.api.put(created.body.data.links.upload, await tarGz(entriesOf(release)));
     assert.equal(up.status, 200, JSON.stringify(up.body));
-    const versions = await (await second.app.request('/v1/providers/restart/widget/versions')).json() as { versions: unknown[] };
+    const versions = (await (await second.app.request('/v1/providers/restart/widget/versions')).json()) as { versions: unknown[] };
     assert.equal(versions.versions.length, 1);
   });
 
@@ -186,12 +212,20 @@ describe('publishing API on the real Distribution registry', { skip: tools.skip 
     const keyId = await h.api.createKey('race', 'k', await gpg.exportPublicKey(rsa));
     const providerId = await h.api.createProvider('race', 'widget');
     const created = await h.api.createVersion(providerId, keyId, '1.0.0');
-    const release = await buildRelease({ type: 'widget', version: '1.0.0', platforms: [{ os: 'linux', arch: 'amd64' }], sign: (d) => gpg.detachSign(rsa, d) });
+    const release = await buildRelease({
+      type: 'widget',
+      version: '1.0.0',
+      platforms: [{ os: 'linux', arch: 'amd64' }],
+      sign: (d) => gpg.detachSign(rsa, d),
+    });
     const path = join(work, 'race.tar.gz');
     await writeFile(path, await tarGz(entriesOf(release)));
     const server = await listen(h);
     try {
-      const results = await Promise.all([putFile(server.origin, created.body.data.links.upload, path), putFile(server.origin, created.body.data.links.upload, path)]);
+      const results = await Promise.all([
+        putFile(server.origin, created.body.data.links.upload, path),
+        putFile(server.origin, created.body.data.links.upload, path),
+      ]);
       assert.deepEqual(results.map((r) => r.status).sort(), [200, 409], JSON.stringify(results.map((r) => r.body)));
     } finally {
       await server.close();
@@ -207,13 +241,19 @@ describe('publishing API on the real Distribution registry', { skip: tools.skip 
     await writeFile(path, await tarGz([{ name: zipName, content: randomBytes(8 * 1024 * 1024) }]));
     const server = await listen(h);
     try {
-      for (const [version, extra] of [['1.0.0', []], ['1.0.1', ['-H', 'Transfer-Encoding: chunked']]] as const) {
+      for (const [version, extra] of [
+        ['1.0.0', []],
+        ['1.0.1', ['-H', 'Transfer-Encoding: chunked']],
+      ] as const) {
         const created = await h.api.createVersion(providerId, keyId, version);
         const url = `${server.origin}${new URL(created.body.data.links.upload).pathname}`;
         const { stdout } = await run('curl', ['-sS', '-o', '-', '-w', '\n%{http_code}', '-T', path, ...extra, url]);
         const [body, code] = [stdout.slice(0, stdout.lastIndexOf('\n')), stdout.slice(stdout.lastIndexOf('\n') + 1)];
         assert.equal(code, '413', stdout);
-        assert.match(JSON.parse(body).errors[0].detail, /the upload (is \d+ bytes, over|is larger than) the limit of 1048576 bytes \(size limit check\)/);
+        assert.match(
+          JSON.parse(body).errors[0].detail,
+          /the upload (is \d+ bytes, over|is larger than) the limit of 1048576 bytes \(size limit check\)/,
+        );
         const v = await h.api.get(`/api/v1/provider-versions/${created.body.data.id}`);
         assert.equal(v.body.data.attributes.status, 'errored');
       }
@@ -229,7 +269,15 @@ describe('publishing API on the real Distribution registry', { skip: tools.skip 
     const providerId = await h.api.createProvider('drafts', 'widget');
     const created = await h.api.createVersion(providerId, keyId, '3.1.0', { protocols: ['5.0', '6.0'] });
     const id = created.body.data.id as string;
-    const release = await buildRelease({ type: 'widget', version: '3.1.0', platforms: [{ os: 'linux', arch: 'amd64' }, { os: 'darwin', arch: 'arm64' }], sign: (d) => gpg.detachSign(rsa, d) });
+    const release = await buildRelease({
+      type: 'widget',
+      version: '3.1.0',
+      platforms: [
+        { os: 'linux', arch: 'amd64' },
+        { os: 'darwin', arch: 'arm64' },
+      ],
+      sign: (d) => gpg.detachSign(rsa, d),
+    });
     for (const [name, bytes] of release.files) {
       const r = await h.api.put(`/api/v1/provider-versions/${id}/files/${name}`, bytes);
       assert.equal(r.status, 200, JSON.stringify(r.body));
@@ -242,8 +290,13 @@ describe('publishing API on the real Distribution registry', { skip: tools.skip 
     const published = await h.api.request('POST', `/api/v1/provider-versions/${id}/publish`);
     assert.equal(published.status, 200, JSON.stringify(published.body));
     assert.deepEqual(published.body.data.attributes.protocols, ['5.0', '6.0']);
-    const versions = await (await h.app.request('/v1/providers/drafts/widget/versions')).json() as { versions: Array<{ version: string }> };
-    assert.deepEqual(versions.versions.map((v) => v.version), ['3.1.0']);
+    const versions = (await (await h.app.request('/v1/providers/drafts/widget/versions')).json()) as {
+      versions: Array<{ version: string }>;
+    };
+    assert.deepEqual(
+      versions.versions.map((v) => v.version),
+      ['3.1.0'],
+    );
     const tags = await h.deps.store.listTags(providerRepository('tf', HOST, 'drafts', 'widget'));
     assert.deepEqual(tags, ['3.1.0'], 'the draft manifest is gone once published');
   });
@@ -254,7 +307,12 @@ describe('publishing API on the real Distribution registry', { skip: tools.skip 
     const providerId = await h.api.createProvider('gone', 'widget');
     for (const version of ['1.0.0', '1.1.0']) {
       const created = await h.api.createVersion(providerId, keyId, version);
-      const release = await buildRelease({ type: 'widget', version, platforms: [{ os: 'linux', arch: 'amd64' }], sign: (d) => gpg.detachSign(rsa, d) });
+      const release = await buildRelease({
+        type: 'widget',
+        version,
+        platforms: [{ os: 'linux', arch: 'amd64' }],
+        sign: (d) => gpg.detachSign(rsa, d),
+      });
       assert.equal((await h.api.put(created.body.data.links.upload, await tarGz(entriesOf(release)))).status, 200);
     }
     const repo = providerRepository('tf', HOST, 'gone', 'widget');
@@ -268,7 +326,10 @@ describe('publishing API on the real Distribution registry', { skip: tools.skip 
     assert.equal(refused.status, 409);
     assertDetail(refused, /still has 1 version\(s\) \(1\.1\.0\)/);
     assert.equal((await h.api.delete(`/api/v1/providers/${providerId}?cascade=true`)).status, 204);
-    assert.deepEqual((await h.deps.store.listTags(repo).catch(() => [])).filter((t) => /^\d/.test(t)), []);
+    assert.deepEqual(
+      (await h.deps.store.listTags(repo).catch(() => [])).filter((t) => /^\d/.test(t)),
+      [],
+    );
     assert.equal((await h.api.get(`/api/v1/providers/${providerId}`)).status, 404);
     assert.equal((await h.api.delete(`/api/v1/gpg-keys/${keyId}`)).status, 204, 'the key is free once its versions are gone');
   });
@@ -291,7 +352,13 @@ describe('publishing API on the real Distribution registry', { skip: tools.skip 
     const keyId = await h.api.createKey('report', 'k', await gpg.exportPublicKey(rsa));
     const providerId = await h.api.createProvider('report', 'widget');
     const created = await h.api.createVersion(providerId, keyId, '1.0.0');
-    const up = await h.api.put(created.body.data.links.upload, await tarGz([{ name: 'a.txt', content: 'x' }, { name: 'b', type: 'symlink', linkname: 'a.txt' }]));
+    const up = await h.api.put(
+      created.body.data.links.upload,
+      await tarGz([
+        { name: 'a.txt', content: 'x' },
+        { name: 'b', type: 'symlink', linkname: 'a.txt' },
+      ]),
+    );
     assert.equal(up.status, 422);
     const got = await h.api.get(`/api/v1/provider-versions/${created.body.data.id}`);
     assert.deepEqual(got.body.data.attributes['error-messages'], details(up));

@@ -1,24 +1,16 @@
-// The real application with the publishing API mounted, over any OciStore (memory for unit tests, the
-// real Distribution registry for integration tests), plus small JSON:API request helpers. Mounts
-// apiRoutes itself the way src/app.ts is meant to (see the publish report), so the tests exercise the
-// same request context and error handler users meet.
+// The real application (the one wiring, test/support/test-app.ts) over any OciStore (memory for unit
+// tests, the real Distribution registry for integration tests), plus small JSON:API request helpers.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { OciStore } from '../../src/oci/store.js';
-import { createPublishServices } from '../../src/publish/services.js';
-import type { PublishLimits } from '../../src/publish/types.js';
-import { apiRoutes } from '../../src/http/routes/api/index.js';
 import { buildTestApp, pathOf, type TestAppOptions } from '../support/test-app.js';
 
 export const JSON_API = 'application/vnd.api+json';
 
-export interface HarnessOptions extends TestAppOptions {
-  limits?: Partial<PublishLimits>;
-  uploadTtl?: number;
-}
+export type HarnessOptions = TestAppOptions;
 
 export interface ApiResult {
   status: number;
@@ -29,28 +21,26 @@ export interface ApiResult {
 }
 
 export function publishHarness(store: OciStore, opts: HarnessOptions = {}) {
-  const t = buildTestApp(store, opts);
   // Its own temp directory, so a test can check that refused and failed uploads leave nothing behind.
   const tmpDir = join(tmpdir(), 'tf-oci-registry-test', `publish-${randomUUID()}`);
-  const publish = createPublishServices({
-    ...t.deps,
-    tmpDir,
-    publicUrl: t.publicUrl,
-    ...(opts.limits ? { limits: opts.limits } : {}),
-    ...(opts.uploadTtl !== undefined ? { uploadTtl: opts.uploadTtl } : {}),
-    now: () => new Date(t.clock.now),
-  });
-  t.app.route('/api/v1', apiRoutes(publish, t.publicUrl));
+  const t = buildTestApp(store, { ...opts, tmpDir });
+  const publish = t.publishServices;
 
-  async function request(method: string, path: string, init: { json?: unknown; body?: RequestInit["body"]; headers?: Record<string, string> } = {}): Promise<ApiResult> {
+  async function request(
+    method: string,
+    path: string,
+    init: { json?: unknown; body?: RequestInit['body']; headers?: Record<string, string> } = {},
+  ): Promise<ApiResult> {
     const headers: Record<string, string> = { ...init.headers };
-    let body: RequestInit["body"] | undefined = init.body;
+    let body: RequestInit['body'] | undefined = init.body;
     if (init.json !== undefined) {
       body = JSON.stringify(init.json);
       headers['content-type'] ??= JSON_API;
     }
     const res = await t.app.request(path.startsWith('http') ? pathOf(path) : path, {
-      method, headers, ...(body !== undefined ? { body, duplex: 'half' } as RequestInit : {}),
+      method,
+      headers,
+      ...(body !== undefined ? ({ body, duplex: 'half' } as RequestInit) : {}),
     });
     const text = await res.text();
     return { status: res.status, headers: res.headers, body: text === '' ? null : JSON.parse(text) };
@@ -74,7 +64,9 @@ export function publishHarness(store: OciStore, opts: HarnessOptions = {}) {
       return r.body.data.id as string;
     },
     async createProvider(namespace: string, name: string, description = ''): Promise<string> {
-      const r = await request('POST', '/api/v1/providers', { json: { data: { type: 'providers', attributes: { namespace, name, description } } } });
+      const r = await request('POST', '/api/v1/providers', {
+        json: { data: { type: 'providers', attributes: { namespace, name, description } } },
+      });
       assert.equal(r.status, 201, JSON.stringify(r.body));
       return r.body.data.id as string;
     },
@@ -85,7 +77,10 @@ export function publishHarness(store: OciStore, opts: HarnessOptions = {}) {
           data: {
             type: 'provider-versions',
             attributes: { version, ...extra },
-            relationships: { provider: { data: { type: 'providers', id: providerId } }, 'gpg-key': { data: { type: 'gpg-keys', id: keyId } } },
+            relationships: {
+              provider: { data: { type: 'providers', id: providerId } },
+              'gpg-key': { data: { type: 'gpg-keys', id: keyId } },
+            },
           },
         },
       });
@@ -108,5 +103,8 @@ export function details(r: ApiResult): string[] {
 /** Asserts that some error detail matches `re`, showing them all when none does. */
 export function assertDetail(r: ApiResult, re: RegExp): void {
   const all = details(r);
-  assert.ok(all.some((d) => re.test(d)), `no error detail matches ${re}:\n  ${all.join('\n  ')}`);
+  assert.ok(
+    all.some((d) => re.test(d)),
+    `no error detail matches ${re}:\n  ${all.join('\n  ')}`,
+  );
 }

@@ -62,9 +62,16 @@ export async function buildRelease(o: ReleaseOptions): Promise<BuiltRelease> {
     files.set(name, await makeZip({ [bin]: `#!/bin/sh\necho ${o.type} ${o.version} ${p.os}_${p.arch}\n`, ...o.zipExtras }));
     zipNames.push(name);
   }
-  if (o.protocols) files.set(`${prefix}_manifest.json`, Buffer.from(JSON.stringify({ version: 1, metadata: { protocol_versions: o.protocols } }, null, 2)));
+  if (o.protocols)
+    files.set(
+      `${prefix}_manifest.json`,
+      Buffer.from(JSON.stringify({ version: 1, metadata: { protocol_versions: o.protocols } }, null, 2)),
+    );
   const shasumsName = `${prefix}_SHA256SUMS`;
-  const sums = [...files].map(([name, bytes]) => `${sha256Hex(bytes)}  ${name}\n`).sort((a, b) => a.slice(66).localeCompare(b.slice(66))).join('');
+  const sums = [...files]
+    .map(([name, bytes]) => `${sha256Hex(bytes)}  ${name}\n`)
+    .sort((a, b) => a.slice(66).localeCompare(b.slice(66)))
+    .join('');
   files.set(shasumsName, Buffer.from(sums));
   files.set(`${shasumsName}.sig`, await o.sign(Buffer.from(sums)));
   return { files, prefix, shasumsName, zipNames };
@@ -88,8 +95,18 @@ export async function tarGz(entries: TarEntry[]): Promise<Buffer> {
   for (const e of entries) {
     const body = e.content === undefined ? Buffer.alloc(0) : Buffer.from(e.content);
     await new Promise<void>((resolve, reject) => {
-      pack.entry({ name: e.name, type: e.type ?? 'file', size: body.length, mode: 0o644, mtime: new Date(0), ...(e.linkname ? { linkname: e.linkname } : {}) },
-        e.type === undefined || e.type === 'file' ? body : undefined as unknown as Buffer, (err) => (err ? reject(err) : resolve()));
+      pack.entry(
+        {
+          name: e.name,
+          type: e.type ?? 'file',
+          size: body.length,
+          mode: 0o644,
+          mtime: new Date(0),
+          ...(e.linkname ? { linkname: e.linkname } : {}),
+        },
+        e.type === undefined || e.type === 'file' ? body : (undefined as unknown as Buffer),
+        (err) => (err ? reject(err) : resolve()),
+      );
     });
   }
   pack.finalize();

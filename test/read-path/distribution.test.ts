@@ -17,7 +17,14 @@ import { buildTestApp } from '../support/test-app.js';
 const tools = requireTool('docker-registry', 'gpg', 'zip');
 
 function registryStore(url: string) {
-  return createRegistryStore({ url, plainHttp: true, dispatcher: new Agent({ keepAliveTimeout: 10_000 }), timeoutMs: 5000, retries: 1, backoffMs: 20 });
+  return createRegistryStore({
+    url,
+    plainHttp: true,
+    dispatcher: new Agent({ keepAliveTimeout: 10_000 }),
+    timeoutMs: 5000,
+    retries: 1,
+    backoffMs: 20,
+  });
 }
 
 let shared: Distribution | undefined;
@@ -89,7 +96,10 @@ describe('read path: registry failures', { skip: tools.skip ?? false }, () => {
   it('a download whose blob vanished from the registry is a 404 naming the digest', async () => {
     const store = registryStore(reg.url);
     const { app } = buildTestApp(store);
-    const meta = (await (await app.request('/v1/providers/acme/fragile/1.0.0/download/linux/amd64')).json()) as { download_url: string; shasum: string };
+    const meta = (await (await app.request('/v1/providers/acme/fragile/1.0.0/download/linux/amd64')).json()) as {
+      download_url: string;
+      shasum: string;
+    };
     await store.deleteBlob(repo, `sha256:${meta.shasum}` as never);
     const u = new URL(meta.download_url);
     const res = await app.request(u.pathname);

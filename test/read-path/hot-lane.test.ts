@@ -1,7 +1,8 @@
-// The hot lane (src/http/hot-lane.ts) answers exactly as the Hono application does: the same requests
-// are sent to a real Node server running the production listener (hot lane in front of
-// @hono/node-server's listener) and to app.request, and status, JSON body and the headers clients read
-// must agree, for answers and refusals alike. A counter on the Hono listener proves which path served.
+// The Node front (src/http/pipeline/node-front.ts) answers exactly as the Hono application does: the same
+// requests are sent to a real Node server running the production listener (the front before
+// @hono/node-server's listener), to a second server running Hono's listener alone, and to app.request.
+// Status, body and EVERY response header (but Date and the generated request id) must agree, for answers
+// and refusals alike. A counter on the Hono listener proves which path served.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -29,19 +30,31 @@ interface Served {
   /** Requests the hot lane passed on to Hono. */
   passedOn: number;
   server: Server;
+  /** The same application served by Hono's listener alone (no front). */
+  plainUrl: string;
+  plain: Server;
 }
 
 async function serve(t: AuthTestApp): Promise<Served> {
   const honoListener = getRequestListener(t.app.fetch);
-  const served: Served = { url: '', passedOn: 0, server: undefined as unknown as Server };
+  const served: Served = {
+    url: '',
+    passedOn: 0,
+    server: undefined as unknown as Server,
+    plainUrl: '',
+    plain: undefined as unknown as Server,
+  };
   served.server = createServer(
-    t.hotLane((req, res) => {
+    t.nodeFront((req, res) => {
       served.passedOn++;
       return honoListener(req, res);
     }),
   );
   await new Promise<void>((resolve) => served.server.listen(0, '127.0.0.1', resolve));
   served.url = `http://127.0.0.1:${(served.server.address() as AddressInfo).port}`;
+  served.plain = createServer(honoListener);
+  await new Promise<void>((resolve) => served.plain.listen(0, '127.0.0.1', resolve));
+  served.plainUrl = `http://127.0.0.1:${(served.plain.address() as AddressInfo).port}`;
   return served;
 }
 
@@ -60,10 +73,16 @@ async function compare(t: AuthTestApp, s: Served, c: Case): Promise<void> {
   const before = s.passedOn;
   const init = { method: c.method ?? 'GET', headers: c.headers ?? {} };
   const viaServer = await fetch(s.url + c.path, init);
+  const viaPlain = await fetch(s.plainUrl + c.path, init);
   const viaApp = await t.app.request(c.path, init);
   assert.equal(s.passedOn - before, c.hot ? 0 : 1, `${what}: ${c.hot ? 'expected the hot lane' : 'expected Hono'}`);
   assert.equal(viaServer.status, c.status, `${what}: status over the server`);
   assert.equal(viaApp.status, c.status, `${what}: status through app.request`);
+  // Every header the client sees, over the same transport, but Date and the request id's value.
+  const headersOf = (r: Response) => [...r.headers].filter(([k]) => k !== 'date' && k !== 'x-request-id').sort();
+  assert.deepEqual(headersOf(viaServer), headersOf(viaPlain), `${what}: every response header, front vs Hono alone`);
+  assert.equal(viaPlain.status, c.status, `${what}: status from Hono alone`);
+  await viaPlain.arrayBuffer();
   for (const h of ['content-type', 'cache-control', 'www-authenticate', 'x-terraform-get']) {
     assert.equal(viaServer.headers.get(h), viaApp.headers.get(h), `${what}: header ${h}`);
   }
@@ -95,8 +114,10 @@ describe('hot lane: same answers as the Hono application', tools, () => {
     s2 = await serve(open);
   });
   after(async () => {
-    s1?.server.close();
-    s2?.server.close();
+    for (const s of [s1, s2]) {
+      s?.server.close();
+      s?.plain.close();
+    }
     await signer?.cleanup();
   });
 
@@ -168,7 +189,9 @@ describe('hot lane: same answers as the Hono application', tools, () => {
     assert.equal(given.headers.get('x-request-id'), 'trace-42');
     const odd = await fetch(`${s1.url}/v1/providers/acme/widget/versions`, { headers: { ...reader, 'x-request-id': 'a b' } });
     assert.match(odd.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
-    const line = service.logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.reqId === 'trace-42' && l.msg === 'request');
+    const line = service.logLines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .find((l) => l.reqId === 'trace-42' && l.msg === 'request');
     assert.ok(line, 'access line for trace-42');
     assert.equal(line.status, 200);
     assert.equal(line.apiToken, 'reader');

@@ -12,8 +12,8 @@ import { providerRepository } from '../../src/layout/names.js';
 import { OciError } from '../../src/oci/errors.js';
 import { createMemoryStore } from '../../src/oci/memory-store.js';
 import type { CallOptions, OciStore } from '../../src/oci/store.js';
-import type { Caller } from '../../src/registry/context.js';
-import { invalidateRepository } from '../../src/registry/provider-reader.js';
+import type { Caller } from '../../src/core/caller.js';
+import { invalidateRepository } from '../../src/read-cache/reader.js';
 import { countingStore, type CountingStore } from '../support/counting-store.js';
 import { requireTool } from '../support/distribution.js';
 import { createTestSigner, type TestSigner } from '../support/gpg-signer.js';
@@ -43,8 +43,14 @@ function perCredentialStore(inner: OciStore, hidden: Set<string>): OciStore {
       const tags = await inner.listTags(r, o);
       return who(o) === 'bob' ? tags.filter((t) => !hidden.has(t)) : tags;
     },
-    resolveManifest: async (r, ref, o) => (check(o, ref), inner.resolveManifest(r, ref, o)),
-    fetchManifest: async (r, ref, o) => (check(o, ref), inner.fetchManifest(r, ref, o)),
+    resolveManifest: async (r, ref, o) => {
+      check(o, ref);
+      return inner.resolveManifest(r, ref, o);
+    },
+    fetchManifest: async (r, ref, o) => {
+      check(o, ref);
+      return inner.fetchManifest(r, ref, o);
+    },
   };
 }
 
@@ -69,7 +75,8 @@ describe('read caches', requireTool('gpg', 'zip'), () => {
     return { base, counted: countingStore(base) };
   }
 
-  const versionsOf = async (res: Response) => ((await res.json()) as { versions: Array<{ version: string; protocols: string[] }> }).versions;
+  const versionsOf = async (res: Response) =>
+    ((await res.json()) as { versions: Array<{ version: string; protocols: string[] }> }).versions;
 
   it('after the revalidation interval a warm listing costs one tags/list on the request path; HEADs run in the background', async () => {
     const { counted } = await fixture();
@@ -81,7 +88,10 @@ describe('read caches', requireTool('gpg', 'zip'), () => {
     clock.now += REVALIDATE + 1;
     const res = await app.request(VERSIONS);
     assert.equal(res.status, 200);
-    assert.deepEqual((await versionsOf(res)).map((v) => v.version), ['1.0.0', '1.1.0']);
+    assert.deepEqual(
+      (await versionsOf(res)).map((v) => v.version),
+      ['1.0.0', '1.1.0'],
+    );
     assert.deepEqual(counted.counts, { listTags: 1 }, 'no manifest GET on the request path');
     await deps.revalidator.idle();
     assert.deepEqual(counted.counts, { listTags: 1, resolveManifest: 2 }, 'one background HEAD per version');
@@ -105,7 +115,7 @@ describe('read caches', requireTool('gpg', 'zip'), () => {
     assert.deepEqual((await versionsOf(await app.request(VERSIONS)))[0]!.protocols, ['6.0'], 'the memoized listing was invalidated');
   });
 
-  it('shares tag -> index across principals only behind each caller\'s own listing', async () => {
+  it("shares tag -> index across principals only behind each caller's own listing", async () => {
     const { base } = await fixture();
     const counted = countingStore(perCredentialStore(base, new Set(['1.0.0'])));
     const { services } = buildTestApp(counted, { tagsTtlMs: TAGS_TTL });
@@ -122,9 +132,15 @@ describe('read caches', requireTool('gpg', 'zip'), () => {
 
     // bob's listing does not hold 1.0.0: the shared entry is not his, the registry answers him.
     counted.reset();
-    await assert.rejects(async () => services.findProviderPackage(input, as('bob')), (e: unknown) => (e as { code?: string }).code === 'VERSION_NOT_FOUND');
+    await assert.rejects(
+      async () => services.findProviderPackage(input, as('bob')),
+      (e: unknown) => (e as { code?: string }).code === 'VERSION_NOT_FOUND',
+    );
     assert.deepEqual(counted.counts, { listTags: 1, fetchManifest: 1 }, 'asked upstream as bob');
-    assert.deepEqual((await services.listProviderVersions('acme', 'widget', as('bob'))).versions.map((v) => v.version), ['1.1.0']);
+    assert.deepEqual(
+      (await services.listProviderVersions('acme', 'widget', as('bob'))).versions.map((v) => v.version),
+      ['1.1.0'],
+    );
 
     // eve cannot list: nothing cached by others reaches her.
     for (const call of [
@@ -132,11 +148,14 @@ describe('read caches', requireTool('gpg', 'zip'), () => {
       () => services.listProviderVersions('acme', 'widget', as('eve')),
       () => services.mirrorVersion({ hostname: HOST, namespace: 'acme', type: 'widget', version: '1.0.0' }, as('eve')),
     ]) {
-      await assert.rejects(async () => call(), (e: unknown) => (e as { code?: string }).code === 'FORBIDDEN');
+      await assert.rejects(
+        async () => call(),
+        (e: unknown) => (e as { code?: string }).code === 'FORBIDDEN',
+      );
     }
   });
 
-  it('a tag gone from the caller\'s listing is not found, although its entry is still cached', async () => {
+  it("a tag gone from the caller's listing is not found, although its entry is still cached", async () => {
     const { base, counted } = await fixture();
     const { app, clock, deps } = buildTestApp(counted, { tagsTtlMs: TAGS_TTL });
     assert.equal((await app.request(DOWNLOAD)).status, 200);
@@ -146,7 +165,10 @@ describe('read caches', requireTool('gpg', 'zip'), () => {
     clock.now += TAGS_TTL + 1;
     assert.equal((await app.request(DOWNLOAD)).status, 404);
     assert.equal((await app.request(`/mirror/${HOST}/acme/widget/1.0.0.json`)).status, 404);
-    assert.deepEqual((await versionsOf(await app.request(VERSIONS))).map((v) => v.version), ['1.1.0']);
+    assert.deepEqual(
+      (await versionsOf(await app.request(VERSIONS))).map((v) => v.version),
+      ['1.1.0'],
+    );
   });
 
   it('memoized answers: the same object while nothing changed; recomputed at once after invalidateRepository', async () => {
@@ -164,14 +186,20 @@ describe('read caches', requireTool('gpg', 'zip'), () => {
     await pushRelease(base, REPO, v3); // published on this replica:
     invalidateRepository(deps, REPO);
     const after = await services.listProviderVersions('acme', 'widget', caller);
-    assert.deepEqual(after.versions.map((v) => v.version), ['1.0.0', '1.1.0', '2.0.0']);
+    assert.deepEqual(
+      after.versions.map((v) => v.version),
+      ['1.0.0', '1.1.0', '2.0.0'],
+    );
     assert.deepEqual([...(await services.mirrorIndex(HOST, 'acme', 'widget', caller))], ['1.0.0', '1.1.0', '2.0.0']);
     assert.notEqual(await services.findProviderPackage(input, caller), doc, 'a new document after the repository changed');
 
     const deleted = await base.fetchManifest(REPO, '2.0.0');
     await base.deleteManifest(REPO, deleted.descriptor.digest);
     invalidateRepository(deps, REPO);
-    assert.deepEqual((await services.listProviderVersions('acme', 'widget', caller)).versions.map((v) => v.version), ['1.0.0', '1.1.0']);
+    assert.deepEqual(
+      (await services.listProviderVersions('acme', 'widget', caller)).versions.map((v) => v.version),
+      ['1.0.0', '1.1.0'],
+    );
   });
 
   it('reuses a download document for a window that leaves at least 90 % of the ticket lifetime', async () => {
@@ -192,23 +220,44 @@ describe('read caches', requireTool('gpg', 'zip'), () => {
   it('checks proxied zips by size only (the client verifies them), and everything else by digest', async () => {
     const { base } = await fixture();
     const seen: Array<{ digest: string; verify: string | undefined }> = [];
-    const recording: OciStore = { ...base, describe: base.describe, fetchBlob: (r, d, o) => (seen.push({ digest: d, verify: o?.verify }), base.fetchBlob(r, d, o)) };
+    const recording: OciStore = {
+      ...base,
+      describe: base.describe,
+      fetchBlob: (r, d, o) => {
+        seen.push({ digest: d, verify: o?.verify });
+        return base.fetchBlob(r, d, o);
+      },
+    };
     const { app } = buildTestApp(recording, { tagsTtlMs: TAGS_TTL });
-    const doc = (await (await app.request(DOWNLOAD)).json()) as { download_url: string; shasums_url: string; shasums_signature_url: string; shasum: string };
+    const doc = (await (await app.request(DOWNLOAD)).json()) as {
+      download_url: string;
+      shasums_url: string;
+      shasums_signature_url: string;
+      shasum: string;
+    };
     seen.length = 0;
-    for (const u of [doc.download_url, doc.shasums_url, doc.shasums_signature_url]) assert.equal((await app.request(new URL(u).pathname)).status, 200);
-    assert.deepEqual(seen.map((s) => s.verify), ['size', 'digest', 'digest']);
+    for (const u of [doc.download_url, doc.shasums_url, doc.shasums_signature_url])
+      assert.equal((await app.request(new URL(u).pathname)).status, 200);
+    assert.deepEqual(
+      seen.map((s) => s.verify),
+      ['size', 'digest', 'digest'],
+    );
     assert.equal(seen[0]!.digest, `sha256:${doc.shasum}`, 'the zip');
   });
 
-  it('does not create the request\'s abort signal unless an upstream call is made', async () => {
+  it("does not create the request's abort signal unless an upstream call is made", async () => {
     const { counted } = await fixture();
     const { app } = buildTestApp(counted, { tagsTtlMs: TAGS_TTL });
     const get = async (path: string) => {
       const req = new Request(`https://${HOST}${path}`);
       let reads = 0;
       const ac = new AbortController();
-      Object.defineProperty(req, 'signal', { get: () => (reads++, ac.signal) });
+      Object.defineProperty(req, 'signal', {
+        get: () => {
+          reads++;
+          return ac.signal;
+        },
+      });
       const res = await app.fetch(req);
       await res.arrayBuffer();
       return { status: res.status, reads };

@@ -25,7 +25,11 @@ interface Json {
   [k: string]: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-export function readPathSuite(name: string, makeStore: () => Promise<{ store: OciStore; cleanup: () => Promise<void> }>, skip: string | false = false) {
+export function readPathSuite(
+  name: string,
+  makeStore: () => Promise<{ store: OciStore; cleanup: () => Promise<void> }>,
+  skip: string | false = false,
+) {
   describe(`read path over ${name}`, { skip }, () => {
     let signer: TestSigner;
     let store: OciStore;
@@ -58,7 +62,7 @@ export function readPathSuite(name: string, makeStore: () => Promise<{ store: Oc
       const res = await app.request('/.well-known/terraform.json');
       assert.equal(res.status, 200);
       assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
-      assert.deepEqual(await res.json(), { 'providers.v1': '/v1/providers/' });
+      assert.deepEqual(await res.json(), { 'providers.v1': '/v1/providers/', 'modules.v1': '/v1/modules/' });
     });
 
     it('lists signed versions with protocols and platforms; unsigned ones only as a warning', async () => {
@@ -67,9 +71,23 @@ export function readPathSuite(name: string, makeStore: () => Promise<{ store: Oc
       assert.equal(res.status, 200);
       const body = (await res.json()) as Json;
       assert.deepEqual(body.versions, [
-        { version: '1.0.0', protocols: ['5.0', '6.0'], platforms: [
-          { os: 'darwin', arch: 'arm64' }, { os: 'linux', arch: 'amd64' }, { os: 'windows', arch: 'amd64' }] },
-        { version: '1.1.0-beta.1+build.7', protocols: ['6.0'], platforms: [{ os: 'darwin', arch: 'arm64' }, { os: 'linux', arch: 'amd64' }] },
+        {
+          version: '1.0.0',
+          protocols: ['5.0', '6.0'],
+          platforms: [
+            { os: 'darwin', arch: 'arm64' },
+            { os: 'linux', arch: 'amd64' },
+            { os: 'windows', arch: 'amd64' },
+          ],
+        },
+        {
+          version: '1.1.0-beta.1+build.7',
+          protocols: ['6.0'],
+          platforms: [
+            { os: 'darwin', arch: 'arm64' },
+            { os: 'linux', arch: 'amd64' },
+          ],
+        },
       ]);
       assert.equal(body.warnings.length, 1);
       assert.match(body.warnings[0], /0\.9\.0.*without a signed SHA256SUMS.*network mirror/);
@@ -103,7 +121,12 @@ export function readPathSuite(name: string, makeStore: () => Promise<{ store: Oc
 
       const sums = Buffer.from(await (await app.request(pathOf(body.shasums_url))).arrayBuffer());
       assert.ok(sums.equals(v1.shasums), 'SHA256SUMS served byte-identical');
-      assert.ok(sums.toString().split('\n').some((l) => l === `${body.shasum}  ${body.filename}`));
+      assert.ok(
+        sums
+          .toString()
+          .split('\n')
+          .some((l) => l === `${body.shasum}  ${body.filename}`),
+      );
       const sig = Buffer.from(await (await app.request(pathOf(body.shasums_signature_url))).arrayBuffer());
       assert.ok(sig.equals(v1.signature), 'signature served byte-identical');
 
@@ -128,7 +151,10 @@ export function readPathSuite(name: string, makeStore: () => Promise<{ store: Oc
       const cases: Array<[string, RegExp]> = [
         ['/v1/providers/acme/nope/versions', /provider registry\.example\.test\/acme\/nope does not exist/],
         ['/v1/providers/acme/widget/9.9.9/download/linux/amd64', /has no version 9\.9\.9/],
-        ['/v1/providers/acme/widget/1.0.0/download/linux/arm', /not available for linux_arm \(available: darwin_arm64, linux_amd64, windows_amd64\)/],
+        [
+          '/v1/providers/acme/widget/1.0.0/download/linux/arm',
+          /not available for linux_arm \(available: darwin_arm64, linux_amd64, windows_amd64\)/,
+        ],
         ['/v1/providers/acme/widget/v1.0.0/download/linux/amd64', /not a canonical semantic version/],
         ['/v1/providers/ac_me/widget/versions', /namespace/],
         ['/v1/providers/acme/widget/0.9.0/download/linux/amd64', /no signed SHA256SUMS/],

@@ -21,8 +21,18 @@ export function countingStore(inner: OciStore): CountingStore {
     },
   } as CountingStore;
   const methods: StoreMethod[] = [
-    'ping', 'listTags', 'resolveManifest', 'fetchManifest', 'pushManifest', 'deleteManifest',
-    'statBlob', 'fetchBlob', 'blobRedirect', 'pushBlob', 'mountBlob', 'deleteBlob',
+    'ping',
+    'listTags',
+    'resolveManifest',
+    'fetchManifest',
+    'pushManifest',
+    'deleteManifest',
+    'statBlob',
+    'fetchBlob',
+    'blobRedirect',
+    'pushBlob',
+    'mountBlob',
+    'deleteBlob',
   ];
   for (const m of methods) {
     (wrapped as unknown as Record<string, unknown>)[m] = (...args: unknown[]) => {

@@ -129,7 +129,13 @@ async function answers(url: string, dispatcher: Agent): Promise<boolean> {
  * purging off, a fixed upload-state secret; the access log on only when asked (the benchmark counts
  * upstream requests with it). Auth sections are appended by the caller.
  */
-export function distributionConfig(o: { port: number; dataDir: string; accessLog: boolean; relativeUrls?: boolean; tls?: DistributionTls }): string {
+export function distributionConfig(o: {
+  port: number;
+  dataDir: string;
+  accessLog: boolean;
+  relativeUrls?: boolean;
+  tls?: DistributionTls;
+}): string {
   return [
     'version: 0.1',
     'log:',
@@ -154,7 +160,9 @@ export function distributionConfig(o: { port: number; dataDir: string; accessLog
 }
 
 /** Starts a registry. Call `stop()` in an `after` hook. */
-export async function startDistribution(opts: { auth?: DistributionAuth; relativeUrls?: boolean; tls?: DistributionTls } = {}): Promise<Distribution> {
+export async function startDistribution(
+  opts: { auth?: DistributionAuth; relativeUrls?: boolean; tls?: DistributionTls } = {},
+): Promise<Distribution> {
   const dir = mkdtempSync(join(tmpdir(), 'tf-oci-distribution-'));
   const port = await freePort();
   const url = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
@@ -162,8 +170,13 @@ export async function startDistribution(opts: { auth?: DistributionAuth; relativ
   const logFile = join(dir, 'registry.log');
   writeFileSync(
     configFile,
-    distributionConfig({ port, dataDir: join(dir, 'data'), accessLog: false, relativeUrls: opts.relativeUrls ?? false, ...(opts.tls ? { tls: opts.tls } : {}) }) +
-      authYaml(dir, opts.auth ?? { kind: 'none' }),
+    distributionConfig({
+      port,
+      dataDir: join(dir, 'data'),
+      accessLog: false,
+      relativeUrls: opts.relativeUrls ?? false,
+      ...(opts.tls ? { tls: opts.tls } : {}),
+    }) + authYaml(dir, opts.auth ?? { kind: 'none' }),
   );
 
   let child: ChildProcess | undefined;

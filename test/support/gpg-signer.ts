@@ -47,7 +47,19 @@ export async function createTestSigner(opts: TestSignerOptions = {}): Promise<Te
       keyId: fingerprint.slice(-16),
       publicKeyArmored,
       async sign(file, sigPath = `${file}.sig`) {
-        await gpg(['--yes', '--passphrase', '', '--pinentry-mode', 'loopback', '--local-user', fingerprint, '--output', sigPath, '--detach-sign', file]);
+        await gpg([
+          '--yes',
+          '--passphrase',
+          '',
+          '--pinentry-mode',
+          'loopback',
+          '--local-user',
+          fingerprint,
+          '--output',
+          sigPath,
+          '--detach-sign',
+          file,
+        ]);
         return sigPath;
       },
       cleanup: () => removeHome(home),

@@ -101,8 +101,10 @@ export async function createGpgHome(): Promise<GpgHome> {
       return (await gpg(['--armor', '--export', key.fingerprint])).toString();
     },
     async detachSign(key, data, opts = {}) {
-      return gpg([...faked(opts.fakedTime), '--local-user', key.fingerprint,
-        ...(opts.armor ? ['--armor'] : []), '--output', '-', '--detach-sign'], data);
+      return gpg(
+        [...faked(opts.fakedTime), '--local-user', key.fingerprint, ...(opts.armor ? ['--armor'] : []), '--output', '-', '--detach-sign'],
+        data,
+      );
     },
     async close() {
       await run('gpgconf', ['--kill', 'gpg-agent'], env).catch(() => undefined);

@@ -106,7 +106,16 @@ export async function buildTestProvider(opts: BuildTestProviderOptions): Promise
       const path = join(outDir, filename);
       await copyFile(cached.zipPath, path);
       const sha256 = await sha256File(path);
-      return { ...p, filename, path, binaryName: cached.binaryName, size: (await stat(path)).size, sha256, zh: `zh:${sha256}`, h1: cached.h1 };
+      return {
+        ...p,
+        filename,
+        path,
+        binaryName: cached.binaryName,
+        size: (await stat(path)).size,
+        sha256,
+        zh: `zh:${sha256}`,
+        h1: cached.h1,
+      };
     }),
   );
 
@@ -115,7 +124,7 @@ export async function buildTestProvider(opts: BuildTestProviderOptions): Promise
   if (opts.manifest ?? true) {
     manifestPath = join(outDir, `${PROVIDER_PROJECT}_${version}_manifest.json`);
     const manifest = { version: 1, metadata: { protocol_versions: [...PROVIDER_PROTOCOLS] } };
-    await writeFile(manifestPath, JSON.stringify(manifest, null, 2) + '\n');
+    await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
     sums.push([await sha256File(manifestPath), basename(manifestPath)]);
   }
   // sha256sum format: "<hex>  <name>", one line per file, sorted by name.
@@ -175,7 +184,7 @@ export function h1Hash(files: Array<[name: string, content: Uint8Array]>): strin
   for (const [name, content] of sorted) {
     outer.update(`${createHash('sha256').update(content).digest('hex')}  ${name}\n`);
   }
-  return 'h1:' + outer.digest('base64');
+  return `h1:${outer.digest('base64')}`;
 }
 
 // 2020-01-01T00:00:00Z: fixed timestamps keep zips and tarballs byte-identical across rebuilds.
@@ -204,7 +213,7 @@ async function pruneStaleBuilds(builds: string, keep: string): Promise<void> {
 /** Hash of the provider sources, the Go version and the recipe: the cache key's first part. */
 function sourceFingerprint(): Promise<string> {
   fingerprint ??= (async () => {
-    const hash = createHash('sha256').update(RECIPE + '\n');
+    const hash = createHash('sha256').update(`${RECIPE}\n`);
     const { stdout } = await run('go', ['env', 'GOVERSION'], { env: goEnv() });
     hash.update(stdout);
     const names = (await readdir(PROVIDER_SOURCE_DIR)).filter((n) => /^(go\.mod|go\.sum|.*\.go)$/.test(n)).sort();
@@ -256,7 +265,7 @@ async function cachedPackage(cacheRoot: string, version: string, p: Platform) {
     } catch (err) {
       throw new Error(`zip of ${binaryName} failed (is zip(1) installed?): ${(err as Error).message}`);
     }
-    await writeFile(join(tmp, 'h1'), h1 + '\n');
+    await writeFile(join(tmp, 'h1'), `${h1}\n`);
     await rename(join(tmp, 'h1'), h1Path);
     await rename(zipTmp, zipPath);
     return { binaryName, zipPath, h1 };

@@ -112,23 +112,35 @@ export async function pushForeignRelease(store: OciStore, repository: string, ve
     const zip = await store.pushBlob(repository, z.bytes);
     const configBytes = Buffer.from(JSON.stringify({ architecture: z.arch, os: z.os }));
     const config = await store.pushBlob(repository, configBytes);
-    const manifest = Buffer.from(JSON.stringify({
-      schemaVersion: 2,
-      mediaType: MEDIA_TYPE_IMAGE_MANIFEST,
-      artifactType: 'application/vnd.opentofu.provider-target',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config.digest, size: config.size },
-      layers: [{ mediaType: 'archive/zip', digest: zip.digest, size: zip.size, annotations: { 'org.opencontainers.image.title': z.filename } }],
-      annotations: { 'org.opencontainers.image.created': '2025-01-01T00:00:00Z' },
-    }));
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MEDIA_TYPE_IMAGE_MANIFEST,
+        artifactType: 'application/vnd.opentofu.provider-target',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: config.digest, size: config.size },
+        layers: [
+          { mediaType: 'archive/zip', digest: zip.digest, size: zip.size, annotations: { 'org.opencontainers.image.title': z.filename } },
+        ],
+        annotations: { 'org.opencontainers.image.created': '2025-01-01T00:00:00Z' },
+      }),
+    );
     const desc = await store.pushManifest(repository, sha256Ref(manifest), manifest, MEDIA_TYPE_IMAGE_MANIFEST);
     entries.push({ ...desc, platform: { architecture: z.arch, os: z.os }, artifactType: 'application/vnd.opentofu.provider-target' });
   }
-  const index = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: MEDIA_TYPE_IMAGE_INDEX,
-    artifactType: 'application/vnd.opentofu.provider',
-    manifests: entries.map((e) => ({ mediaType: e.mediaType, digest: e.digest, size: e.size, platform: e.platform, artifactType: e.artifactType })),
-  }));
+  const index = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPE_IMAGE_INDEX,
+      artifactType: 'application/vnd.opentofu.provider',
+      manifests: entries.map((e) => ({
+        mediaType: e.mediaType,
+        digest: e.digest,
+        size: e.size,
+        platform: e.platform,
+        artifactType: e.artifactType,
+      })),
+    }),
+  );
   return store.pushManifest(repository, versionToTag(version), index, MEDIA_TYPE_IMAGE_INDEX);
 }
 

@@ -16,7 +16,11 @@ export interface CliTool {
   hint: string;
 }
 
-export const TERRAFORM: CliTool = { envVar: 'TF_OCI_TERRAFORM', name: 'terraform', hint: 'export TF_OCI_TERRAFORM="$(.ci/build-terraform.sh)"' };
+export const TERRAFORM: CliTool = {
+  envVar: 'TF_OCI_TERRAFORM',
+  name: 'terraform',
+  hint: 'export TF_OCI_TERRAFORM="$(.ci/build-terraform.sh)"',
+};
 export const TOFU: CliTool = { envVar: 'TF_OCI_TOFU', name: 'tofu', hint: 'export TF_OCI_TOFU="$(.ci/build-tofu.sh)"' };
 
 function isCI(): boolean {
@@ -189,7 +193,9 @@ export async function terraformWorkspace(opts: WorkspaceOptions): Promise<Terraf
     async runOk(args, runOpts) {
       const r = await run(args, runOpts);
       if (r.code !== 0) {
-        throw new Error(`terraform ${args.join(' ')} ${r.timedOut ? 'timed out' : `exited ${r.code}`}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
+        throw new Error(
+          `terraform ${args.join(' ')} ${r.timedOut ? 'timed out' : `exited ${r.code}`}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`,
+        );
       }
       return r;
     },

@@ -1,23 +1,50 @@
-// Builds the real application (createApp + the real use cases) over a given store, with a controllable
-// clock for download tokens and a log sink the tests can search.
+// The real application for tests, built by the one wiring (src/wiring/server-app.ts) from a Config over a
+// given store, with a controllable clock for download tokens and records, and a log sink the tests can
+// search. Every feature is mounted, as `serve` mounts it.
 import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
-import { createApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config/load.js';
 import type { OciStore } from '../../src/oci/store.js';
-import { createReadCaches } from '../../src/registry/read-caches.js';
-import type { RegistryDeps } from '../../src/registry/context.js';
-import { createServices } from '../../src/registry/services.js';
-import { createSealedTokens } from '../../src/signing/sealed-token.js';
-import { normalizeHostname } from '../../src/layout/names.js';
+import type { ModuleLimits } from '../../src/modules/types.js';
+import type { PublishLimits } from '../../src/publishing/types.js';
+import { createLogger, createServerApp } from '../../src/wiring/server-app.js';
 
 export interface TestAppOptions {
   publicUrl?: string;
+  /** Registry hostname of provider and module addresses; default the publicUrl's host. */
+  publicHostname?: string;
   prefix?: string;
   secrets?: string[];
   tagsTtlMs?: number;
   downloadTtl?: number;
+  /** Publishing limits (and upload URL lifetime) over the defaults. */
+  limits?: Partial<PublishLimits>;
+  uploadTtl?: number;
+  moduleLimits?: Partial<ModuleLimits>;
+  /** Temp directory of the use cases (tests check it is left empty). */
+  tmpDir?: string;
+}
+
+/** The Config `serve` would run with for these options (layout store kind; the store itself is given). */
+export function testConfig(opts: TestAppOptions = {}): Config {
+  const publicUrl = new URL(opts.publicUrl ?? 'https://registry.example.test/');
+  const env: Record<string, string> = {
+    TF_OCI_REGISTRY_SERVER_PUBLIC_URL: publicUrl.href,
+    TF_OCI_REGISTRY_SERVER_SECRETS: (opts.secrets ?? ['test-secret-0123456789abcdef']).join(','),
+    TF_OCI_REGISTRY_STORAGE_PREFIX: opts.prefix ?? 'tf',
+    TF_OCI_REGISTRY_LOG_LEVEL: 'debug',
+    TF_OCI_REGISTRY_CACHE_MAX_BYTES: String(32 * 1024 * 1024),
+  };
+  if (opts.publicHostname) env.TF_OCI_REGISTRY_SERVER_REGISTRY_HOSTNAME = opts.publicHostname;
+  if (opts.downloadTtl !== undefined) env.TF_OCI_REGISTRY_SERVER_DOWNLOAD_URL_TTL = String(opts.downloadTtl);
+  const config = loadConfig({ env, readFile: () => '', randomSecret: () => 'unused' });
+  return {
+    ...config,
+    cache: { ...config.cache, tagsTtl: (opts.tagsTtlMs ?? 10_000) / 1000 },
+    publish: { ...config.publish, ...opts.limits, ...(opts.uploadTtl !== undefined ? { uploadUrlTtl: opts.uploadTtl } : {}) },
+    modules: { ...config.modules, ...opts.moduleLimits },
+  };
 }
 
 export function buildTestApp(store: OciStore, opts: TestAppOptions = {}) {
@@ -29,31 +56,13 @@ export function buildTestApp(store: OciStore, opts: TestAppOptions = {}) {
       cb();
     },
   });
-  const logger = pino({ level: 'debug' }, sink);
-  const publicUrl = new URL(opts.publicUrl ?? 'https://registry.example.test/');
-  const ttl = opts.tagsTtlMs ?? 10_000;
-  const deps: RegistryDeps = {
-    store,
-    prefix: opts.prefix ?? 'tf',
-    publicHostname: normalizeHostname(publicUrl.host),
-    ...createReadCaches({
-      store,
-      logger,
-      tagsTtlMs: ttl,
-      downloadTtl: opts.downloadTtl ?? 300,
-      maxBytes: 32 * 1024 * 1024,
-      now: () => clock.now,
-      maxTagLists: 1000,
-      maxTagDigests: 1000,
-    }),
-    tokens: createSealedTokens(opts.secrets ?? ['test-secret-0123456789abcdef'], () => clock.now),
-    downloadTtl: opts.downloadTtl ?? 300,
-    tmpDir: join(tmpdir(), 'tf-oci-registry-test'),
-    logger,
-  };
-  const services = createServices(deps);
-  const app = createApp({ services, logger, publicUrl, mirrorBasePath: '/mirror/' });
-  return { app, deps, services, clock, logLines, publicUrl };
+  const config = testConfig(opts);
+  const logger = createLogger(config.log.level, sink);
+  const built = createServerApp(config, logger, store, {
+    now: () => clock.now,
+    tmpDir: opts.tmpDir ?? join(tmpdir(), 'tf-oci-registry-test'),
+  });
+  return { ...built, deps: built.shared, config, clock, logLines, publicUrl: config.server.publicUrl };
 }
 
 /** Path and query of an absolute URL on the test server (app.request takes paths). */

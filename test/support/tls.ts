@@ -42,12 +42,41 @@ export async function createTestTls(hosts: readonly string[] = DEFAULT_TLS_HOSTS
       ].join('\n'),
     );
     const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-    await openssl(['req', '-x509', ...ec, '-keyout', p('ca-key.pem'), '-out', p('ca.pem'), '-days', '7',
-      '-subj', '/CN=tf-oci-registry test CA',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+    await openssl([
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      p('ca-key.pem'),
+      '-out',
+      p('ca.pem'),
+      '-days',
+      '7',
+      '-subj',
+      '/CN=tf-oci-registry test CA',
+      '-addext',
+      'basicConstraints=critical,CA:TRUE',
+      '-addext',
+      'keyUsage=critical,keyCertSign,cRLSign',
+    ]);
     await openssl(['req', '-new', ...ec, '-keyout', p('key.pem'), '-out', p('server.csr'), '-subj', `/CN=${hosts[0] ?? 'localhost'}`]);
-    await openssl(['x509', '-req', '-in', p('server.csr'), '-CA', p('ca.pem'), '-CAkey', p('ca-key.pem'), '-CAcreateserial',
-      '-out', p('cert.pem'), '-days', '7', '-extfile', p('server.ext')]);
+    await openssl([
+      'x509',
+      '-req',
+      '-in',
+      p('server.csr'),
+      '-CA',
+      p('ca.pem'),
+      '-CAkey',
+      p('ca-key.pem'),
+      '-CAcreateserial',
+      '-out',
+      p('cert.pem'),
+      '-days',
+      '7',
+      '-extfile',
+      p('server.ext'),
+    ]);
     const [ca, cert, key] = await Promise.all(['ca.pem', 'cert.pem', 'key.pem'].map((n) => readFile(p(n), 'utf8')));
     return {
       dir,

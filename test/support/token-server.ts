@@ -93,10 +93,8 @@ function grant(grants: Grant[], scopes: string[]): Access[] {
   const out: Access[] = [];
   for (const s of scopes) {
     const parsed = parseScope(s);
-    if (!parsed || parsed.type !== 'repository') continue;
-    const match = grants
-      .filter((g) => parsed.name.startsWith(g.prefix))
-      .sort((a, b) => b.prefix.length - a.prefix.length)[0];
+    if (parsed?.type !== 'repository') continue;
+    const match = grants.filter((g) => parsed.name.startsWith(g.prefix)).sort((a, b) => b.prefix.length - a.prefix.length)[0];
     const allowed = match ? parsed.actions.filter((a) => match.actions.includes(a) || match.actions.includes('*')) : [];
     out.push({ type: 'repository', name: parsed.name, actions: allowed });
   }
@@ -115,8 +113,11 @@ export async function startTokenServer(options: TokenServerOptions = {}): Promis
   const keyFile = join(dir, 'key.pem');
   const certFile = join(dir, 'cert.pem');
   const issuer = options.issuer ?? 'test-token-issuer';
-  const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile,
-    '-days', '2', '-subj', `/CN=${issuer}`], { encoding: 'utf8' });
+  const r = spawnSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', `/CN=${issuer}`],
+    { encoding: 'utf8' },
+  );
   if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
   const key: KeyObject = createPrivateKey(readFileSync(keyFile));
   const cert = new X509Certificate(readFileSync(certFile));
@@ -144,8 +145,14 @@ export async function startTokenServer(options: TokenServerOptions = {}): Promis
     const now = Math.floor(Date.now() / 1000);
     const header = state.options.keyIdMode === 'x5c' ? { typ: 'JWT', alg: 'RS256', x5c } : { typ: 'JWT', alg: 'RS256', kid };
     const claims = {
-      iss: issuer, sub: subject, aud: state.service, exp: now + (state.options.expiresIn ?? 300),
-      nbf: now - 10, iat: now, jti: randomUUID(), access,
+      iss: issuer,
+      sub: subject,
+      aud: state.service,
+      exp: now + (state.options.expiresIn ?? 300),
+      nbf: now - 10,
+      iat: now,
+      jti: randomUUID(),
+      access,
     };
     const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
     return `${input}.${b64url(sign('sha256', Buffer.from(input), key))}`;
@@ -190,7 +197,10 @@ export async function startTokenServer(options: TokenServerOptions = {}): Promis
           user = name;
           grantType = 'basic';
         }
-        scopes = url.searchParams.getAll('scope').flatMap((s) => s.split(' ')).filter(Boolean);
+        scopes = url.searchParams
+          .getAll('scope')
+          .flatMap((s) => s.split(' '))
+          .filter(Boolean);
       }
       const grants = grantsFor(user);
       if (grants === undefined) {

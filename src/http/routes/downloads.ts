@@ -6,10 +6,10 @@
 import { Readable } from 'node:stream';
 import { Hono } from 'hono';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import type { Services } from '../../registry/services.js';
+import type { DownloadServices } from '../../downloads/services.js';
 import type { AppEnv } from '../env.js';
 
-export function downloadRoutes(services: Services): Hono<AppEnv> {
+export function downloadRoutes(services: DownloadServices): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.get('/download/:token/:filename', async (c) => {
@@ -28,7 +28,12 @@ export function downloadRoutes(services: Services): Hono<AppEnv> {
       // Redirect mode: the registry's short-lived object-storage URL, checked safe to pass on.
       return new Response(null, {
         status: 307,
-        headers: { Location: d.redirect, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Request-Id': c.get('requestId') },
+        headers: {
+          Location: d.redirect,
+          'Cache-Control': 'no-store',
+          'Referrer-Policy': 'no-referrer',
+          'X-Request-Id': c.get('requestId'),
+        },
       });
     }
     const headers = {

@@ -1,10 +1,10 @@
 // Liveness (/healthz: the process answers) and readiness (/readyz: the store answers).
 import { Hono } from 'hono';
-import type { Services } from '../../registry/services.js';
+import type { Readiness } from '../../core/readiness.js';
 import type { AppEnv } from '../env.js';
 import { jsonResponse } from '../json.js';
 
-export function healthRoutes(services: Services): Hono<AppEnv> {
+export function healthRoutes(services: Readiness): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   app.get('/healthz', (c) => jsonResponse(c, { status: 'ok' }));
   app.get('/readyz', async (c) => {

@@ -4,11 +4,11 @@
 // are memoized results (src/registry/memoized.ts), serialized once each (JsonBodies), served as one hot
 // route (../hot-routes.ts): the hot lane answers it in front of Hono.
 import { Hono } from 'hono';
-import { AppError } from '../../errors.js';
-import type { MirrorArchive } from '../../registry/provider-mirror.js';
-import type { Services } from '../../registry/services.js';
+import { AppError } from '../../core/app-error.js';
+import type { MirrorArchive } from '../../providers/provider-mirror.js';
+import type { Services } from '../../providers/services.js';
 import type { AppEnv } from '../env.js';
-import { mountHotRoutes, render, type HotRoute } from '../hot-routes.js';
+import { mountHotRoutes, render, type HotRoute } from '../pipeline/hot-routes.js';
 import { JsonBodies } from '../json.js';
 
 export function mirrorRoutes(routes: readonly HotRoute[]): Hono<AppEnv> {
@@ -32,7 +32,9 @@ export function mirrorHotRoutes(services: Services, basePath: string, downloadBa
       const { hostname = '', namespace = '', type = '', file = '' } = p;
       if (file === 'index.json') return render(services.mirrorIndex(hostname, namespace, type, caller), (v) => indexBodies.text(v));
       if (!file.endsWith('.json')) throw new AppError('NOT_FOUND', `no mirror document "${file}": expected index.json or <version>.json`);
-      return render(services.mirrorVersion({ hostname, namespace, type, version: file.slice(0, -5) }, caller), (a) => versionBodies.text(a));
+      return render(services.mirrorVersion({ hostname, namespace, type, version: file.slice(0, -5) }, caller), (a) =>
+        versionBodies.text(a),
+      );
     },
   };
 

@@ -36,9 +36,15 @@ function moduleResource(v: ModuleView, links: ModuleLinks) {
     type: 'modules',
     id: m.id,
     attributes: {
-      namespace: m.namespace, name: m.name, system: m.system, description: m.description,
-      source: v.source, 'oci-repository': v.repository, 'oci-address': v.ociAddress,
-      'created-at': m.createdAt, 'updated-at': m.updatedAt,
+      namespace: m.namespace,
+      name: m.name,
+      system: m.system,
+      description: m.description,
+      source: v.source,
+      'oci-repository': v.repository,
+      'oci-address': v.ociAddress,
+      'created-at': m.createdAt,
+      'updated-at': m.updatedAt,
     },
     relationships: { versions: { links: { related: links.versions(m.id) } } },
     links: { self: links.module(m.id) },
@@ -50,10 +56,20 @@ function versionResource(moduleId: string, v: ModuleVersionView, id: string, lin
     type: 'module-versions',
     id,
     attributes: {
-      version: v.version, tag: v.tag, shasum: v.shasum, size: v.size, filename: v.filename,
-      'manifest-digest': v.manifestDigest, 'oci-address': v.ociAddress,
-      published: v.published, 'published-at': v.publishedAt, files: v.files, 'unpacked-bytes': v.unpackedBytes,
-      readme: v.readme, inputs: v.inputs, outputs: v.outputs,
+      version: v.version,
+      tag: v.tag,
+      shasum: v.shasum,
+      size: v.size,
+      filename: v.filename,
+      'manifest-digest': v.manifestDigest,
+      'oci-address': v.ociAddress,
+      published: v.published,
+      'published-at': v.publishedAt,
+      files: v.files,
+      'unpacked-bytes': v.unpackedBytes,
+      readme: v.readme,
+      inputs: v.inputs,
+      outputs: v.outputs,
     },
     relationships: { module: { data: { type: 'modules', id: moduleId }, links: { related: links.module(moduleId) } } },
     links: { self: links.version(moduleId, v.version) },
@@ -91,7 +107,9 @@ export function modulesApiRoutes(services: ModuleServices, publicUrl: URL): Hono
     return apiResponse(c, { data: moduleResource(view, links) }, 201);
   });
 
-  app.get('/modules/:id', async (c) => apiResponse(c, { data: moduleResource(await services.getModule(c.req.param('id'), c.get('caller')), links) }));
+  app.get('/modules/:id', async (c) =>
+    apiResponse(c, { data: moduleResource(await services.getModule(c.req.param('id'), c.get('caller')), links) }),
+  );
 
   app.patch('/modules/:id', async (c) => {
     const id = c.req.param('id');

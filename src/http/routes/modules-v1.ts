@@ -9,7 +9,7 @@ import { Hono } from 'hono';
 import type { ModuleServices } from '../../modules/services.js';
 import type { AppEnv } from '../env.js';
 import type { ModuleVersionList } from '../../modules/module-registry.js';
-import { mountHotRoutes, render, type HotRoute } from '../hot-routes.js';
+import { mountHotRoutes, render, type HotRoute } from '../pipeline/hot-routes.js';
 import { JsonBodies } from '../json.js';
 
 /** The versions listing, as a hot route. */
@@ -21,7 +21,9 @@ export function modulesV1HotRoutes(services: ModuleServices): HotRoute[] {
     {
       pattern: '/v1/modules/:namespace/:name/:system/versions',
       answer: (p, caller) =>
-        render(services.listModuleVersions({ namespace: p.namespace!, name: p.name!, system: p.system! }, caller), (list) => versionsBodies.text(list)),
+        render(services.listModuleVersions({ namespace: p.namespace!, name: p.name!, system: p.system! }, caller), (list) =>
+          versionsBodies.text(list),
+        ),
     },
   ];
 }

@@ -4,10 +4,10 @@
 // Both answers are memoized results (src/registry/memoized.ts), serialized once each (JsonBodies), and
 // both are hot routes (../hot-routes.ts): the hot lane serves them in front of Hono.
 import { Hono } from 'hono';
-import type { ProviderPackage, ProviderVersionList } from '../../registry/provider-registry.js';
-import type { Services } from '../../registry/services.js';
+import type { ProviderPackage, ProviderVersionList } from '../../providers/provider-registry.js';
+import type { Services } from '../../providers/services.js';
 import type { AppEnv } from '../env.js';
-import { mountHotRoutes, render, type HotRoute } from '../hot-routes.js';
+import { mountHotRoutes, render, type HotRoute } from '../pipeline/hot-routes.js';
 import { JsonBodies } from '../json.js';
 
 export function providersV1Routes(routes: readonly HotRoute[]): Hono<AppEnv> {
@@ -18,9 +18,9 @@ export function providersV1Routes(routes: readonly HotRoute[]): Hono<AppEnv> {
 
 /** `versions` and `download`, as hot routes. */
 export function providersV1HotRoutes(services: Services, downloadBase: string): HotRoute[] {
-
   const versionsBodies = new JsonBodies<ProviderVersionList>((list) =>
-    list.warnings.length > 0 ? { versions: list.versions, warnings: list.warnings } : { versions: list.versions });
+    list.warnings.length > 0 ? { versions: list.versions, warnings: list.warnings } : { versions: list.versions },
+  );
   const versions: HotRoute = {
     pattern: '/v1/providers/:namespace/:type/versions',
     answer: (p, caller) => render(services.listProviderVersions(p.namespace!, p.type!, caller), (list) => versionsBodies.text(list)),

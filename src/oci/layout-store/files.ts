@@ -26,7 +26,12 @@ export async function writeFileAtomic(path: string, data: string | Buffer): Prom
  * Streams `source` into `dir/.tmp-<uuid>` while hashing, checks the limits, then renames the file to
  * `dir/<hex>`. Returns digest and size. The temp file is removed on any failure.
  */
-export async function writeBlobStream(dir: string, source: Readable, limits: ContentLimits, signal?: AbortSignal): Promise<{ digest: Digest; size: number }> {
+export async function writeBlobStream(
+  dir: string,
+  source: Readable,
+  limits: ContentLimits,
+  signal?: AbortSignal,
+): Promise<{ digest: Digest; size: number }> {
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `.tmp-${randomUUID()}`);
   const counter = new DigestCounter(limits);

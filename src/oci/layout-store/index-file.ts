@@ -39,9 +39,12 @@ export async function readIndex(repoDir: string): Promise<LayoutIndex | null> {
   if (!Array.isArray(manifests)) throw new OciError('PROTOCOL', `${join(repoDir, INDEX_FILE)} has no manifests array`);
   const valid = manifests.filter(
     (d: unknown): d is Descriptor =>
-      typeof d === 'object' && d !== null &&
-      typeof (d as Descriptor).digest === 'string' && isDigest((d as Descriptor).digest) &&
-      typeof (d as Descriptor).mediaType === 'string' && Number.isSafeInteger((d as Descriptor).size),
+      typeof d === 'object' &&
+      d !== null &&
+      typeof (d as Descriptor).digest === 'string' &&
+      isDigest((d as Descriptor).digest) &&
+      typeof (d as Descriptor).mediaType === 'string' &&
+      Number.isSafeInteger((d as Descriptor).size),
   );
   return { schemaVersion: 2, mediaType: MEDIA_TYPE_IMAGE_INDEX, manifests: valid };
 }
@@ -75,9 +78,7 @@ export function tagsOf(index: LayoutIndex): string[] {
 
 /** The entry for a tag or digest reference. */
 export function findEntry(index: LayoutIndex, reference: string): Descriptor | undefined {
-  return isDigest(reference)
-    ? index.manifests.find((d) => d.digest === reference)
-    : index.manifests.find((d) => tagOf(d) === reference);
+  return isDigest(reference) ? index.manifests.find((d) => d.digest === reference) : index.manifests.find((d) => tagOf(d) === reference);
 }
 
 /** Records a manifest, under `tag` when given (moving the tag if it pointed elsewhere). */

@@ -14,7 +14,7 @@ import { pickChallenge, parseChallenges, type Challenge } from './challenge.js';
 import { discard, readCapped, responseError } from './response.js';
 import { cleanScopes, splitScopes } from './scope.js';
 import { credentialIdentity, type IssuedToken, type TokenCache } from './token-cache.js';
-import { type HttpRequest, type HttpResponse, type Transport } from './transport.js';
+import type { HttpRequest, HttpResponse, Transport } from './transport.js';
 
 /** Token responses are read up to this size (oras-go's limit). */
 export const MAX_TOKEN_BYTES = 128 * 1024;
@@ -83,8 +83,14 @@ function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promis
     const onAbort = (): void => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(
-      (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
-      (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e)),
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
     );
   });
 }
@@ -191,7 +197,10 @@ export function createAuthClient(opts: AuthClientOptions): AuthClient {
         await discard(first); // free the connection while the token server is asked
         // No caller signal here: concurrent callers share this fetch (single-flight), and one caller
         // going away must not fail the others. The transport timeout bounds it.
-        next = `Bearer ${await untilAborted(tokenCache.get(key, () => fetchToken(challenge, scopes, cred)), req.signal)}`;
+        next = `Bearer ${await untilAborted(
+          tokenCache.get(key, () => fetchToken(challenge, scopes, cred)),
+          req.signal,
+        )}`;
       }
       tokenCache.setScheme(identity, host, 'bearer');
     }

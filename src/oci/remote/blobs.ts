@@ -24,14 +24,19 @@ function blobRequest(
   follow: FollowOptions,
   scopes: readonly string[] = [repositoryScope(repository, ACTION_PULL)],
 ) {
-  return sendFollowingRedirects(ctx.auth, ctx.transport, {
-    method,
-    url: v2Url(ctx, `${repository}/blobs/${digest}`),
-    scopes,
-    credential: callCredential(ctx, opts),
-    timeout: method === 'GET' ? 'idle' : 'total',
-    ...withSignal(opts),
-  }, follow);
+  return sendFollowingRedirects(
+    ctx.auth,
+    ctx.transport,
+    {
+      method,
+      url: v2Url(ctx, `${repository}/blobs/${digest}`),
+      scopes,
+      credential: callCredential(ctx, opts),
+      timeout: method === 'GET' ? 'idle' : 'total',
+      ...withSignal(opts),
+    },
+    follow,
+  );
 }
 
 /** HEAD a blob with the given scopes (uploads ask with pull+push to reuse one token). */
@@ -82,7 +87,7 @@ export async function fetchBlob(ctx: RegistryContext, repository: string, digest
     throw new OciError('PROTOCOL', `fetch blob ${repository}@${digest}: no Content-Length`, { method: 'GET', url: redactUrl(res.url) });
   }
   const claimed = header(res.headers, 'docker-content-digest');
-  if (claimed !== undefined && claimed.startsWith('sha256:') && claimed !== digest) {
+  if (claimed?.startsWith('sha256:') && claimed !== digest) {
     destroyBody(res.body);
     throw new OciError('DIGEST_MISMATCH', `fetch blob ${repository}@${digest}: registry sent ${claimed}`);
   }
@@ -90,7 +95,12 @@ export async function fetchBlob(ctx: RegistryContext, repository: string, digest
 }
 
 /** Where the registry redirects a blob GET to another origin, or null when it serves the bytes itself. */
-export async function blobRedirect(ctx: RegistryContext, repository: string, digest: Digest, opts?: CallOptions): Promise<BlobRedirect | null> {
+export async function blobRedirect(
+  ctx: RegistryContext,
+  repository: string,
+  digest: Digest,
+  opts?: CallOptions,
+): Promise<BlobRedirect | null> {
   validateRepository(repository);
   validateDigest(digest);
   const res = await blobRequest(ctx, 'GET', repository, digest, opts, { crossOrigin: 'return' });

@@ -9,8 +9,7 @@ const cases: Array<{ name: string; header: string; want: Challenge[] }> = [
   { name: 'basic realm', header: 'Basic realm="basic-realm"', want: [{ scheme: 'basic', params: { realm: 'basic-realm' } }] },
   {
     name: 'bearer with multi-scope and insufficient_scope',
-    header:
-      'Bearer realm="https://a/token",service="reg",scope="repository:a/b:pull,push repository:c:pull",error="insufficient_scope"',
+    header: 'Bearer realm="https://a/token",service="reg",scope="repository:a/b:pull,push repository:c:pull",error="insufficient_scope"',
     want: [
       {
         scheme: 'bearer',
@@ -83,7 +82,10 @@ describe('parseChallenges', () => {
 
   it('joins several header lines', () => {
     const got = parseChallenges(['Basic realm="a"', 'Bearer realm="b"']);
-    assert.deepEqual(got.map((c) => c.scheme), ['basic', 'bearer']);
+    assert.deepEqual(
+      got.map((c) => c.scheme),
+      ['basic', 'bearer'],
+    );
   });
 
   it('returns [] for a missing header', () => {

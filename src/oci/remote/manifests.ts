@@ -20,7 +20,7 @@ export function mediaTypeOf(contentType: string | undefined): string | undefined
 
 function checkHeaderDigest(res: HttpResponse, digest: Digest): void {
   const claimed = header(res.headers, 'docker-content-digest');
-  if (claimed !== undefined && claimed.startsWith('sha256:') && claimed !== digest) {
+  if (claimed?.startsWith('sha256:') && claimed !== digest) {
     throw new OciError('DIGEST_MISMATCH', `registry claims ${claimed} for content hashing to ${digest}`, {
       method: res.method,
       url: redactUrl(res.url),
@@ -29,18 +29,28 @@ function checkHeaderDigest(res: HttpResponse, digest: Digest): void {
 }
 
 function manifestRequest(ctx: RegistryContext, method: 'GET' | 'HEAD', repository: string, reference: string, opts?: CallOptions) {
-  return sendFollowingRedirects(ctx.auth, ctx.transport, {
-    method,
-    url: v2Url(ctx, `${repository}/manifests/${reference}`),
-    headers: { accept: MANIFEST_ACCEPT },
-    scopes: [repositoryScope(repository, ACTION_PULL)],
-    credential: callCredential(ctx, opts),
-    ...withSignal(opts),
-  }, { crossOrigin: 'return' });
+  return sendFollowingRedirects(
+    ctx.auth,
+    ctx.transport,
+    {
+      method,
+      url: v2Url(ctx, `${repository}/manifests/${reference}`),
+      headers: { accept: MANIFEST_ACCEPT },
+      scopes: [repositoryScope(repository, ACTION_PULL)],
+      credential: callCredential(ctx, opts),
+      ...withSignal(opts),
+    },
+    { crossOrigin: 'return' },
+  );
 }
 
 /** GET a manifest, verified. */
-export async function fetchManifest(ctx: RegistryContext, repository: string, reference: string, opts?: CallOptions): Promise<FetchedManifest> {
+export async function fetchManifest(
+  ctx: RegistryContext,
+  repository: string,
+  reference: string,
+  opts?: CallOptions,
+): Promise<FetchedManifest> {
   validateRepository(repository);
   validateReference(reference);
   const what = `fetch manifest ${repository}:${reference}`;
@@ -70,7 +80,12 @@ export async function fetchManifest(ctx: RegistryContext, repository: string, re
 }
 
 /** HEAD a manifest; falls back to a verified GET when the registry omits Docker-Content-Digest. */
-export async function resolveManifest(ctx: RegistryContext, repository: string, reference: string, opts?: CallOptions): Promise<Descriptor> {
+export async function resolveManifest(
+  ctx: RegistryContext,
+  repository: string,
+  reference: string,
+  opts?: CallOptions,
+): Promise<Descriptor> {
   validateRepository(repository);
   validateReference(reference);
   const res = await manifestRequest(ctx, 'HEAD', repository, reference, opts);

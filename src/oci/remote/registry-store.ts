@@ -73,7 +73,7 @@ export function createRegistryStore(opts: RegistryStoreOptions): OciStore {
 
   async function ping(callOpts?: CallOptions): Promise<void> {
     const credential = callCredential(ctx, callOpts);
-    let res;
+    let res: Awaited<ReturnType<typeof auth.send>>;
     try {
       res = await auth.send({ method: 'GET', url: v2Url(ctx, ''), scopes: [], credential, ...withSignal(callOpts) });
     } catch (err) {

@@ -58,14 +58,19 @@ export async function listTags(ctx: RegistryContext, repository: string, opts?: 
       throw new OciError('PROTOCOL', `tag list of ${repository}: pagination does not end (page ${page + 1})`);
     }
     seen.add(url.href);
-    const res = await sendFollowingRedirects(ctx.auth, ctx.transport, {
-      method: 'GET',
-      url,
-      headers: { accept: 'application/json' },
-      scopes: [repositoryScope(repository, ACTION_PULL)],
-      credential,
-      ...withSignal(opts),
-    }, { crossOrigin: 'return' });
+    const res = await sendFollowingRedirects(
+      ctx.auth,
+      ctx.transport,
+      {
+        method: 'GET',
+        url,
+        headers: { accept: 'application/json' },
+        scopes: [repositoryScope(repository, ACTION_PULL)],
+        credential,
+        ...withSignal(opts),
+      },
+      { crossOrigin: 'return' },
+    );
     if (res.status !== 200) throw await failure(res, credential, `list tags of ${repository}`);
     tags.push(...parseTags(await readCapped(res, MAX_TAGS_PAGE_BYTES, 'tag list', opts?.signal)));
     const next = parseNextLink(res.headers['link']);

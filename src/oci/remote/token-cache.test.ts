@@ -73,10 +73,13 @@ describe('TokenCache', () => {
   it('does not cache failures, and a later call retries', async () => {
     const cache = new TokenCache();
     let calls = 0;
-    await assert.rejects(cache.get(key(alice), async () => {
-      calls++;
-      throw new Error('token server down');
-    }), /token server down/);
+    await assert.rejects(
+      cache.get(key(alice), async () => {
+        calls++;
+        throw new Error('token server down');
+      }),
+      /token server down/,
+    );
     assert.equal(await cache.get(key(alice), async () => ({ token: `ok${++calls}` })), 'ok2');
   });
 

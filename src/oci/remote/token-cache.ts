@@ -122,9 +122,8 @@ export class TokenCache {
   }
 
   #store(k: string, issued: IssuedToken): void {
-    const ttl = issued.expiresIn !== undefined && Number.isFinite(issued.expiresIn) && issued.expiresIn > 0
-      ? issued.expiresIn
-      : DEFAULT_TTL_SECONDS;
+    const ttl =
+      issued.expiresIn !== undefined && Number.isFinite(issued.expiresIn) && issued.expiresIn > 0 ? issued.expiresIn : DEFAULT_TTL_SECONDS;
     const ttlMs = ttl * 1000;
     const expiresAt = this.#now() + ttlMs - Math.min(this.#margin, ttlMs / 4);
     this.#tokens.delete(k);

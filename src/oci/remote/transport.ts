@@ -73,8 +73,15 @@ export function redactUrl(url: URL): string {
 
 const RETRYABLE_METHODS = new Set<HttpMethod>(['GET', 'HEAD', 'PUT', 'DELETE']);
 const RETRYABLE_NETWORK_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
-  'UND_ERR_SOCKET', 'UND_ERR_CLOSED',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
 ]);
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 
@@ -176,7 +183,8 @@ export function createTransport(opts: TransportOptions): Transport {
           'oci request failed',
         );
         const code = errorCode(err);
-        const retryable = mapped instanceof OciError && mapped.code === 'UNAVAILABLE' && code !== undefined && RETRYABLE_NETWORK_CODES.has(code);
+        const retryable =
+          mapped instanceof OciError && mapped.code === 'UNAVAILABLE' && code !== undefined && RETRYABLE_NETWORK_CODES.has(code);
         if (attempt < attempts && retryable) {
           await sleep(backoff(attempt), undefined, { signal: req.signal });
           continue;

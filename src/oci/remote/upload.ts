@@ -83,7 +83,13 @@ async function cancel(ctx: RegistryContext, session: UploadSession): Promise<voi
   }
 }
 
-async function finish(ctx: RegistryContext, session: UploadSession, digest: Digest, body: Buffer | undefined, opts?: CallOptions): Promise<void> {
+async function finish(
+  ctx: RegistryContext,
+  session: UploadSession,
+  digest: Digest,
+  body: Buffer | undefined,
+  opts?: CallOptions,
+): Promise<void> {
   const res = await ctx.auth.send({
     method: 'PUT',
     url: withDigest(session.location, digest),
@@ -101,7 +107,7 @@ async function finish(ctx: RegistryContext, session: UploadSession, digest: Dige
   }
   await discard(res);
   const claimed = header(res.headers, 'docker-content-digest');
-  if (claimed !== undefined && claimed.startsWith('sha256:') && claimed !== digest) {
+  if (claimed?.startsWith('sha256:') && claimed !== digest) {
     throw new OciError('DIGEST_MISMATCH', `registry stored ${claimed} for an upload hashing to ${digest}`);
   }
 }
@@ -153,7 +159,12 @@ async function patchStream(ctx: RegistryContext, session: UploadSession, source:
  * Uploads a blob from a stream or bytes (see the file comment for the protocol). A stream source is
  * consumed, and destroyed if the upload fails or turns out to be unnecessary.
  */
-export async function pushBlob(ctx: RegistryContext, repository: string, source: Readable | Buffer, opts: BlobPushOptions = {}): Promise<Descriptor> {
+export async function pushBlob(
+  ctx: RegistryContext,
+  repository: string,
+  source: Readable | Buffer,
+  opts: BlobPushOptions = {},
+): Promise<Descriptor> {
   try {
     return await upload(ctx, repository, source, opts);
   } catch (err) {
@@ -185,7 +196,13 @@ async function upload(ctx: RegistryContext, repository: string, source: Readable
 }
 
 /** Cross-repository mount: true when the registry linked the blob, false when it offered an upload instead. */
-export async function mountBlob(ctx: RegistryContext, repository: string, digest: Digest, fromRepository: string, opts?: CallOptions): Promise<boolean> {
+export async function mountBlob(
+  ctx: RegistryContext,
+  repository: string,
+  digest: Digest,
+  fromRepository: string,
+  opts?: CallOptions,
+): Promise<boolean> {
   validateRepository(repository);
   validateRepository(fromRepository);
   if (!isDigest(digest)) throw new OciError('INVALID', `invalid digest ${JSON.stringify(digest)}`);

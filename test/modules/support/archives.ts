@@ -26,7 +26,12 @@ export async function tarGz(entries: TarEntry[]): Promise<Buffer> {
     const type = e.type ?? 'file';
     const content = type === 'file' ? Buffer.from(e.content ?? '') : undefined;
     await new Promise<void>((resolve, reject) => {
-      const header = { name: e.name, type, mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644), ...(e.linkname ? { linkname: e.linkname } : {}) };
+      const header = {
+        name: e.name,
+        type,
+        mode: e.mode ?? (type === 'directory' ? 0o755 : 0o644),
+        ...(e.linkname ? { linkname: e.linkname } : {}),
+      };
       const cb = (err?: Error | null) => (err ? reject(err) : resolve());
       if (content) pack.entry({ ...header, size: content.length }, content, cb);
       else pack.entry(header, cb);

@@ -1,37 +1,19 @@
-// Builds the real application (createApp with the module services: modules.v1, the module publishing API
-// and modules.v1 in discovery) over a given store, on test/support/test-app.ts's deps and clock.
+// The real application (the one wiring, test/support/test-app.ts) for the module tests, with module limits.
 // `publicHostname` lets the registry hostname in module addresses differ from the URL the server is
 // reached at (terraform reaches `registry.example.test` through a CLI-config host block while talking to
 // https://localhost:PORT/).
-import { KeyedLock } from '../../../src/publish/keyed-lock.js';
 import type { OciStore } from '../../../src/oci/store.js';
-import { normalizeHostname } from '../../../src/layout/names.js';
-import { createApp } from '../../../src/app.js';
-import { createModuleServices } from '../../../src/modules/services.js';
-import { DEFAULT_MODULE_LIMITS, type ModuleDeps, type ModuleLimits } from '../../../src/modules/types.js';
+import type { ModuleLimits } from '../../../src/modules/types.js';
 import { buildTestApp, type TestAppOptions } from '../../support/test-app.js';
 
 export interface ModuleAppOptions extends TestAppOptions {
   limits?: Partial<ModuleLimits>;
-  /** Registry hostname of module addresses; default the publicUrl's host. */
-  publicHostname?: string;
-  /** Temp directory of the module use cases (tests check it is left empty). */
-  tmpDir?: string;
 }
 
 export function buildModuleApp(store: OciStore, opts: ModuleAppOptions = {}) {
-  const base = buildTestApp(store, opts);
-  const moduleDeps: ModuleDeps = {
-    ...base.deps,
-    ...(opts.publicHostname ? { publicHostname: normalizeHostname(opts.publicHostname) } : {}),
-    ...(opts.tmpDir ? { tmpDir: opts.tmpDir } : {}),
-    limits: { ...DEFAULT_MODULE_LIMITS, ...opts.limits },
-    locks: new KeyedLock(),
-    now: () => new Date(base.clock.now),
-  };
-  const modules = createModuleServices(moduleDeps);
-  const app = createApp({ services: base.services, moduleServices: modules, logger: base.deps.logger, publicUrl: base.publicUrl, mirrorBasePath: '/mirror/' });
-  return { ...base, app, moduleDeps, modules };
+  const { limits, ...rest } = opts;
+  const base = buildTestApp(store, { ...rest, ...(limits ? { moduleLimits: limits } : {}) });
+  return { ...base, moduleDeps: base.shared, modules: base.moduleServices };
 }
 
 export type ModuleApp = ReturnType<typeof buildModuleApp>;

@@ -1,11 +1,11 @@
 // /api/v1/gpg-keys (seed 000 "Managing GPG Keys"): POST, GET list (filter[namespace]), GET one, PATCH
 // name/description, DELETE. Single-key responses repeat the key's expiry warnings in top-level meta.
 import { Hono } from 'hono';
-import type { PublishServices } from '../../../publish/services.js';
+import type { PublishServices } from '../../../publishing/services.js';
 import type { AppEnv } from '../../env.js';
 import { apiResponse, noContent, readData } from './json-api.js';
 import { gpgKeyResource, type ApiLinks } from './resources.js';
-import type { GpgKeyView } from '../../../publish/gpg-keys.js';
+import type { GpgKeyView } from '../../../publishing/gpg-keys.js';
 
 function single(v: GpgKeyView, links: ApiLinks) {
   return { data: gpgKeyResource(v, links), ...(v.warnings.length > 0 ? { meta: { warnings: v.warnings } } : {}) };

@@ -2,7 +2,7 @@
 // upload URL. Mount with `app.route('/api/v1', apiRoutes(publishServices, publicUrl))`; errors go through
 // the app's one onError, which answers /api/ paths with application/vnd.api+json error documents.
 import { Hono } from 'hono';
-import type { PublishServices } from '../../../publish/services.js';
+import type { PublishServices } from '../../../publishing/services.js';
 import type { AppEnv } from '../../env.js';
 import { gpgKeyRoutes } from './gpg-keys.js';
 import { versionRoutes } from './provider-versions.js';

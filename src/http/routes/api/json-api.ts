@@ -3,7 +3,7 @@
 // `data` member checked for the expected type, and responses with the JSON:API media type.
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { AppError } from '../../../errors.js';
+import { AppError } from '../../../core/app-error.js';
 import type { AppEnv } from '../../env.js';
 
 export const JSON_API = 'application/vnd.api+json';
@@ -19,13 +19,17 @@ export interface RequestData {
 export function requireJsonBody(c: Context<AppEnv>): void {
   const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== JSON_API && type !== 'application/json') {
-    throw new AppError('UNSUPPORTED_MEDIA_TYPE', `send the request document as ${JSON_API} (or application/json), not ${JSON.stringify(type || 'no Content-Type')}`);
+    throw new AppError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `send the request document as ${JSON_API} (or application/json), not ${JSON.stringify(type || 'no Content-Type')}`,
+    );
   }
 }
 
 async function readCapped(c: Context<AppEnv>): Promise<string> {
   const declared = Number(c.req.header('content-length'));
-  if (declared > MAX_DOCUMENT_BYTES) throw new AppError('PAYLOAD_TOO_LARGE', `request documents are limited to ${MAX_DOCUMENT_BYTES} bytes`);
+  if (declared > MAX_DOCUMENT_BYTES)
+    throw new AppError('PAYLOAD_TOO_LARGE', `request documents are limited to ${MAX_DOCUMENT_BYTES} bytes`);
   const body = c.req.raw.body;
   if (!body) return '';
   const chunks: Uint8Array[] = [];
@@ -55,19 +59,27 @@ export async function readData(c: Context<AppEnv>, type: string, id?: string): P
     throw new AppError('BAD_REQUEST', `the request body is not valid JSON: ${(err as Error).message}`);
   }
   if (!isObject(doc) || !isObject(doc.data)) {
-    throw new AppError('BAD_REQUEST', 'the request body must be a JSON:API document {"data": {"type": …, "attributes": {…}}}', { source: { pointer: '/data' } });
+    throw new AppError('BAD_REQUEST', 'the request body must be a JSON:API document {"data": {"type": …, "attributes": {…}}}', {
+      source: { pointer: '/data' },
+    });
   }
   const data = doc.data;
   if (data.type !== type) {
-    throw new AppError('CONFLICT', `resource type must be "${type}", got ${JSON.stringify(data.type ?? null)}`, { source: { pointer: '/data/type' } });
+    throw new AppError('CONFLICT', `resource type must be "${type}", got ${JSON.stringify(data.type ?? null)}`, {
+      source: { pointer: '/data/type' },
+    });
   }
   if (id !== undefined && data.id !== undefined && data.id !== id) {
-    throw new AppError('CONFLICT', `resource id ${JSON.stringify(data.id)} does not match the URL's ${JSON.stringify(id)}`, { source: { pointer: '/data/id' } });
+    throw new AppError('CONFLICT', `resource id ${JSON.stringify(data.id)} does not match the URL's ${JSON.stringify(id)}`, {
+      source: { pointer: '/data/id' },
+    });
   }
   const attributes = data.attributes ?? {};
   const relationships = data.relationships ?? {};
-  if (!isObject(attributes)) throw new AppError('BAD_REQUEST', '"attributes" must be an object', { source: { pointer: '/data/attributes' } });
-  if (!isObject(relationships)) throw new AppError('BAD_REQUEST', '"relationships" must be an object', { source: { pointer: '/data/relationships' } });
+  if (!isObject(attributes))
+    throw new AppError('BAD_REQUEST', '"attributes" must be an object', { source: { pointer: '/data/attributes' } });
+  if (!isObject(relationships))
+    throw new AppError('BAD_REQUEST', '"relationships" must be an object', { source: { pointer: '/data/relationships' } });
   return { attributes, relationships };
 }
 

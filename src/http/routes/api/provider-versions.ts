@@ -11,8 +11,8 @@
 import { Readable } from 'node:stream';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
-import { AppError } from '../../../errors.js';
-import type { PublishServices } from '../../../publish/services.js';
+import { AppError } from '../../../core/app-error.js';
+import type { PublishServices } from '../../../publishing/services.js';
 import type { AppEnv } from '../../env.js';
 import { apiResponse, noContent, readData } from './json-api.js';
 import { draftFileResource, versionResource, type ApiLinks } from './resources.js';
@@ -58,7 +58,8 @@ export function versionRoutes(services: PublishServices, links: ApiLinks): Hono<
   });
 
   app.get('/provider-versions/:id', async (c) =>
-    apiResponse(c, { data: versionResource(await services.getVersion(c.req.param('id'), c.get('caller')), links) }));
+    apiResponse(c, { data: versionResource(await services.getVersion(c.req.param('id'), c.get('caller')), links) }),
+  );
 
   app.delete('/provider-versions/:id', async (c) => {
     await services.deleteVersion(c.req.param('id'), c.get('caller'));
@@ -66,7 +67,8 @@ export function versionRoutes(services: PublishServices, links: ApiLinks): Hono<
   });
 
   app.post('/provider-versions/:id/upload-url', async (c) =>
-    apiResponse(c, { data: versionResource(await services.renewUploadUrl(c.req.param('id'), c.get('caller')), links) }));
+    apiResponse(c, { data: versionResource(await services.renewUploadUrl(c.req.param('id'), c.get('caller')), links) }),
+  );
 
   app.get('/provider-versions/:id/files', async (c) => {
     const id = c.req.param('id');

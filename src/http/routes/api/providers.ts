@@ -1,7 +1,7 @@
 // /api/v1/providers (seed 000 "Creating a Provider"): POST, GET list (filter[namespace]), GET one, PATCH
 // description, DELETE (?cascade=true removes the versions first).
 import { Hono } from 'hono';
-import type { PublishServices } from '../../../publish/services.js';
+import type { PublishServices } from '../../../publishing/services.js';
 import type { AppEnv } from '../../env.js';
 import { apiResponse, booleanQuery, noContent, readData } from './json-api.js';
 import { providerResource, type ApiLinks } from './resources.js';
@@ -22,7 +22,9 @@ export function providerRoutes(services: PublishServices, links: ApiLinks): Hono
     return apiResponse(c, { data: views.map((v) => providerResource(v, links)) });
   });
 
-  app.get('/providers/:id', async (c) => apiResponse(c, { data: providerResource(await services.getProvider(c.req.param('id'), c.get('caller')), links) }));
+  app.get('/providers/:id', async (c) =>
+    apiResponse(c, { data: providerResource(await services.getProvider(c.req.param('id'), c.get('caller')), links) }),
+  );
 
   app.patch('/providers/:id', async (c) => {
     const id = c.req.param('id');

@@ -1,11 +1,11 @@
 // JSON:API resource objects of the publishing API (attribute names kebab-case, as seed 000's API and
 // HCP Terraform's registry API use). Pure: a use-case view in, a resource object out; links are
 // absolute under the public URL.
-import type { DraftFile } from '../../../publish/drafts.js';
-import type { GpgKeyView } from '../../../publish/gpg-keys.js';
-import { providerId } from '../../../publish/ids.js';
-import type { VersionView } from '../../../publish/provider-versions.js';
-import type { ProviderView } from '../../../publish/providers.js';
+import type { DraftFile } from '../../../publishing/drafts.js';
+import type { GpgKeyView } from '../../../publishing/gpg-keys.js';
+import { providerId } from '../../../publishing/ids.js';
+import type { VersionView } from '../../../publishing/provider-versions.js';
+import type { ProviderView } from '../../../publishing/providers.js';
 
 export type Resource = Record<string, unknown>;
 

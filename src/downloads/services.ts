@@ -1,0 +1,13 @@
+// The download use cases bound to their dependencies: the only surface the /download/ route sees.
+import { headDownload, openDownload, type DownloadDeps } from './downloads.js';
+
+export function createDownloadServices(deps: DownloadDeps) {
+  return {
+    /** HEAD: answered from the sealed ticket alone, without an upstream request. */
+    headDownload: (token: string) => headDownload(deps, token),
+    /** GET: the blob as a stream, or (redirect mode) where the client may fetch it. */
+    openDownload: (token: string, signal?: AbortSignal) => openDownload(deps, token, signal),
+  };
+}
+
+export type DownloadServices = ReturnType<typeof createDownloadServices>;

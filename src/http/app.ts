@@ -1,0 +1,97 @@
+// createApp(deps): the whole HTTP application, with every dependency injected (no I/O at import time).
+// Mounts the route groups behind the one request pipeline (pipeline/pipeline.ts) and the single error
+// handler; createApplication also returns the pipeline's Node entry (pipeline/node-front.ts), which
+// serves the warm metadata routes in front of Hono.
+import { Hono } from 'hono';
+import type { Logger } from 'pino';
+import type { AppEnv } from './env.js';
+import { notFound, onError } from './error-handler.js';
+import { admitAll, type Admit } from '../core/admission.js';
+import { pipelineMiddleware } from './pipeline/hono-adapter.js';
+import { Pipeline, type RequestObserver } from './pipeline/pipeline.js';
+import { discoveryRoutes } from './routes/discovery.js';
+import { downloadRoutes } from './routes/downloads.js';
+import { healthRoutes } from './routes/health.js';
+import { createNodeFront, type ListenerWrapper } from './pipeline/node-front.js';
+import { assertPipelineShape } from './pipeline/hot-routes.js';
+import { mirrorHotRoutes, mirrorRoutes } from './routes/mirror.js';
+import { providersV1HotRoutes, providersV1Routes } from './routes/providers-v1.js';
+import { apiRoutes } from './routes/api/index.js';
+import { modulesApiRoutes } from './routes/modules-api.js';
+import { modulesV1HotRoutes, modulesV1Routes } from './routes/modules-v1.js';
+import type { ModuleServices } from '../modules/services.js';
+import type { PublishServices } from '../publishing/services.js';
+import type { Readiness } from '../core/readiness.js';
+import type { DownloadServices } from '../downloads/services.js';
+import type { Services } from '../providers/services.js';
+
+export interface AppDeps {
+  services: Services;
+  /** GET/HEAD /download/<ticket>/<filename>. */
+  downloads: DownloadServices;
+  /** /readyz. */
+  readiness: Readiness;
+  /** The provider publishing API under /api/v1; absent = read-only server. */
+  publishServices?: PublishServices;
+  /** Module registry protocol and module publishing; absent = modules not served. */
+  moduleServices?: ModuleServices;
+  logger: Logger;
+  /** External base URL, ending with "/". */
+  publicUrl: URL;
+  /** Network mirror base path, starting and ending with "/". */
+  mirrorBasePath: string;
+  /**
+   * Access control (src/auth/access-control.ts, docs/auth.md): who is calling and whether they may, decided
+   * once per request by the pipeline. Absent = no checks, every caller acts as the server's identity.
+   */
+  admit?: Admit;
+  /** Cross-cutting concerns fed by every finished request (metrics, usage events). */
+  observers?: readonly RequestObserver[];
+}
+
+export interface Application {
+  /** The whole application (every route): app.fetch / app.request. */
+  app: Hono<AppEnv>;
+  /**
+   * For a Node server: the pipeline's Node entry around the listener made from `app.fetch`; it starts every
+   * request's scope and answers the hot read routes in front of Hono (pipeline/node-front.ts).
+   */
+  nodeFront: ListenerWrapper;
+  /** The hot routes' patterns, in the order the front tries them (tests derive their cases from these). */
+  hotPatterns: readonly string[];
+}
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  return createApplication(deps).app;
+}
+
+export function createApplication(deps: AppDeps): Application {
+  const app = new Hono<AppEnv>();
+  const downloadBase = new URL('download/', deps.publicUrl).href;
+  const admit = deps.admit ?? admitAll;
+  const pipeline = new Pipeline({ logger: deps.logger, admit, ...(deps.observers ? { observers: deps.observers } : {}) });
+  const middleware = pipelineMiddleware(pipeline);
+  // The hot read routes, built once: mounted on Hono below and served by the Node front (same objects).
+  const providerRoutes = providersV1HotRoutes(deps.services, downloadBase);
+  const moduleRoutes = deps.moduleServices ? modulesV1HotRoutes(deps.moduleServices) : [];
+  const mirrorDocumentRoutes = mirrorHotRoutes(deps.services, deps.mirrorBasePath, downloadBase);
+
+  app.onError(onError);
+  app.notFound(notFound);
+  app.use('*', middleware);
+
+  app.route('/', healthRoutes(deps.readiness));
+  app.route('/', discoveryRoutes(deps.moduleServices ? { 'modules.v1': '/v1/modules/' } : {}));
+  app.route('/', providersV1Routes(providerRoutes));
+  if (deps.publishServices) app.route('/api/v1', apiRoutes(deps.publishServices, deps.publicUrl));
+  if (deps.moduleServices) {
+    app.route('/', modulesV1Routes(deps.moduleServices, downloadBase, moduleRoutes));
+    app.route('/api/v1', modulesApiRoutes(deps.moduleServices, deps.publicUrl));
+  }
+  app.route('/', mirrorRoutes(mirrorDocumentRoutes));
+  app.route('/', downloadRoutes(deps.downloads));
+  // In Hono's order of registration, so that the first match is the same route on both entries.
+  const hot = [...providerRoutes, ...moduleRoutes, ...mirrorDocumentRoutes];
+  assertPipelineShape(app.routes, hot, middleware);
+  return { app, nodeFront: createNodeFront(pipeline, hot), hotPatterns: hot.map((r) => r.pattern) };
+}

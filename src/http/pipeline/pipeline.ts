@@ -1,0 +1,143 @@
+// The one request pipeline. Every request, whichever entry answers it (the Node front for served requests,
+// the Hono adapter for app.request), gets ONE RequestScope from here and is finished ONCE through it:
+//   start   request id (X-Request-Id when sane, else new), start time, the request's logger
+//   admit   the one access decision (core/admission.ts): the caller the use cases act as, or a refusal
+//   finish  the access line (route template, status, ms; never a token or ticket) and every observer
+//           (metrics, usage events: anything cross-cutting registers here, never as an app.use)
+// test/http/pipeline.test.ts sends a request to every route of the application through both entries and
+// fails when one is not finished exactly once with its route template.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Admission, Admit } from '../../core/admission.js';
+import { RequestLog } from './request-log.js';
+
+/** What every observer is told about a finished request. */
+export interface RequestRecord {
+  requestId: string;
+  method: string;
+  /** The route template that answered (`/v1/providers/:namespace/:type/versions`), or undefined (no route). */
+  route: string | undefined;
+  status: number;
+  /** Wall time from start to finish, ms. */
+  ms: number;
+  /** Who the request acted as ("service", a credential hash, or undefined when refused before admission). */
+  principal: string | undefined;
+}
+
+/** A cross-cutting concern fed by every request (metrics, usage events). Must not throw. */
+export type RequestObserver = (record: RequestRecord) => void;
+
+export interface PipelineOptions {
+  logger: Logger;
+  admit: Admit;
+  observers?: readonly RequestObserver[];
+}
+
+const SANE_REQUEST_ID = /^[\w.-]{1,64}$/;
+
+/** The request id: the client's X-Request-Id when it is sane (1-64 of [A-Za-z0-9_.-]), else a new UUID. */
+export function requestIdOf(given: string | string[] | undefined | null): string {
+  return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** Redacts sealed tickets from download paths: /download/<ticket>/<file> -> /download/…/<file>. */
+export function redactPath(path: string): string {
+  return path.startsWith('/download/') ? path.replace(/^\/download\/[^/]+\//, '/download/…/') : path;
+}
+
+export class RequestScope {
+  readonly requestId: string;
+  readonly log: RequestLog;
+  readonly #pipeline: Pipeline;
+  readonly #started = performance.now();
+  #method = 'GET';
+  #path = '/';
+  #admission: Admission | undefined;
+  #finished = false;
+  /** The route template that answered, set by the entry that dispatched the request. */
+  route: string | undefined;
+
+  constructor(pipeline: Pipeline, requestId: string) {
+    this.#pipeline = pipeline;
+    this.requestId = requestId;
+    this.log = new RequestLog(pipeline.logger, requestId);
+  }
+
+  /** The access decision for this request (once); throws the refusal (AppError 401/403). */
+  admit(method: string, path: string, authorization: string | undefined): Admission {
+    this.#method = method;
+    this.#path = path;
+    const admission = this.#pipeline.admitFn(method, path, authorization);
+    this.#admission = admission;
+    if (admission.apiToken !== undefined) this.log.bind({ apiToken: admission.apiToken });
+    return admission;
+  }
+
+  /** Names the request for the access line when it was refused or answered before admission. */
+  describe(method: string, path: string): void {
+    this.#method = method;
+    this.#path = path;
+  }
+
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  /** The access line and every observer, exactly once per request. */
+  finish(status: number): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    const ms = Math.round((performance.now() - this.#started) * 10) / 10;
+    if (this.log.enabled('info')) {
+      this.log.access({ method: this.#method, path: redactPath(this.#path), ...(this.route ? { route: this.route } : {}), status, ms });
+    }
+    const observers = this.#pipeline.observers;
+    if (observers.length === 0) return;
+    const record: RequestRecord = {
+      requestId: this.requestId,
+      method: this.#method,
+      route: this.route,
+      status,
+      ms,
+      principal: this.#admission?.caller.principal,
+    };
+    for (const observe of observers) {
+      try {
+        observe(record);
+      } catch (err) {
+        this.log.logger.warn({ err }, 'request observer failed');
+      }
+    }
+  }
+}
+
+/** The pipeline of one application: its logger, access decision and observers. */
+export class Pipeline {
+  readonly logger: Logger;
+  readonly admitFn: Admit;
+  readonly observers: readonly RequestObserver[];
+
+  constructor(opts: PipelineOptions) {
+    this.logger = opts.logger;
+    this.admitFn = opts.admit;
+    this.observers = opts.observers ?? [];
+  }
+
+  /** Scopes started by the Node front, looked up by the Hono adapter for the same request. */
+  readonly #byRequest = new WeakMap<object, RequestScope>();
+
+  /** Starts a request: its id (from the X-Request-Id header value) and logger. */
+  start(requestIdHeader: string | string[] | undefined | null): RequestScope {
+    return new RequestScope(this, requestIdOf(requestIdHeader));
+  }
+
+  /** Hands a scope from the Node front to the Hono adapter (keyed by the Node request object). */
+  attach(request: object, scope: RequestScope): void {
+    this.#byRequest.set(request, scope);
+  }
+
+  /** The scope the Node front started for this Node request, if any. */
+  scopeOf(request: object | undefined): RequestScope | undefined {
+    return request === undefined ? undefined : this.#byRequest.get(request);
+  }
+}

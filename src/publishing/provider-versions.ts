@@ -1,0 +1,206 @@
+// Use cases of the `provider-versions` resource (seed 000 "Publishing a Provider Version" step 1, seed 001
+// "Add a version ... Choose a provider protocol version"): create a pending version bound to a provider
+// and a GPG key of the same namespace and hand back a single-use upload URL; read and list with status,
+// platforms, SHA256SUMS and protocols; delete everywhere; issue a fresh upload URL for a retry.
+import semver from 'semver';
+import { AppError } from '../core/app-error.js';
+import { canonicalVersion, providerRepository, versionToTag } from '../layout/names.js';
+import { isOciError } from '../oci/errors.js';
+import { callOpts, type Caller } from '../core/caller.js';
+import { nowIso, type PublishContext } from './context.js';
+import { byCodeUnit, invalid, onlyAttributes, requiredString, type Attributes } from '../core/attributes.js';
+import { loadGpgKey } from './gpg-keys.js';
+import { parseProviderId, parseVersionId, versionId, versionTag } from './ids.js';
+import { loadProvider } from './providers.js';
+import { storeError } from '../core/store-errors.js';
+import type { VersionRecord } from './types.js';
+import { newNonce, uploadUrl } from './upload-tokens.js';
+import { listVersionRecords, loadVersion, saveVersion } from './version-records.js';
+import { removeVersion } from './version-removal.js';
+
+export interface VersionView {
+  version: VersionRecord;
+  /** Only right after creation or a new upload URL: the single-use URL to PUT the .tar.gz to. */
+  uploadUrl?: string;
+}
+
+/** JSON:API relationships of a request, unchecked. */
+export type Relationships = Record<string, unknown>;
+
+/**
+ * Plugin protocol versions: "5", "5.0", "6.1"... Terraform/OpenTofu speak protocol 5 and 6
+ * (`SupportedPluginProtocols = ">= 5, <7"`, protocols.md §4.3), so other majors are refused.
+ */
+export function parseProtocols(value: unknown, member: string): string[] {
+  if (!Array.isArray(value) || value.length === 0) throw invalid(member, `"protocols" must be a non-empty array such as ["5.0", "6.0"]`);
+  const out: string[] = [];
+  for (const p of value) {
+    const m = typeof p === 'string' ? /^([56])(?:\.(0|[1-9][0-9]{0,3}))?$/.exec(p) : null;
+    if (!m)
+      throw invalid(
+        member,
+        `protocol version ${JSON.stringify(p)} is not supported: providers speak plugin protocol 5.x or 6.x (e.g. "5.0")`,
+      );
+    const v = `${m[1]}.${m[2] ?? '0'}`;
+    if (!out.includes(v)) out.push(v);
+  }
+  return out;
+}
+
+function relationshipId(rels: Relationships, name: string, type: string): string {
+  const member = `/data/relationships/${name}`;
+  const rel = rels[name] as { data?: { type?: unknown; id?: unknown } } | undefined;
+  const data = rel?.data;
+  if (!data || typeof data !== 'object') throw invalid(member, `relationship "${name}" is required: {"data":{"type":"${type}","id":"…"}}`);
+  if (data.type !== type) throw invalid(`${member}/data/type`, `relationship "${name}" must have type "${type}"`);
+  if (typeof data.id !== 'string' || data.id === '') throw invalid(`${member}/data/id`, `relationship "${name}" needs an id`);
+  return data.id;
+}
+
+/** Loads a related resource, turning its 404 into a 404 that points at the relationship. */
+async function related<T>(name: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'NOT_FOUND') {
+      throw new AppError('NOT_FOUND', err.message, { source: { pointer: `/data/relationships/${name}/data/id` } });
+    }
+    throw err;
+  }
+}
+
+/**
+ * POST /provider-versions. 409 when the version exists as a record or as a tag in the provider's
+ * repository (pushed by another tool). The GPG-key lock of the namespace is held, so the key cannot be
+ * deleted between the check and the write (in this replica).
+ */
+export async function createVersion(ctx: PublishContext, attrs: Attributes, rels: Relationships, caller: Caller): Promise<VersionView> {
+  onlyAttributes(attrs, ['version', 'protocols'], [], 'provider version');
+  const raw = requiredString(attrs, 'version', 128);
+  const version = canonicalVersion(raw);
+  if (version === null)
+    throw invalid('version', `version ${JSON.stringify(raw)} is not a canonical semantic version (e.g. 1.2.3, 1.2.3-rc.1; no "v" prefix)`);
+  try {
+    versionToTag(version);
+  } catch (err) {
+    throw invalid('version', (err as Error).message);
+  }
+  const protocols = attrs.protocols === undefined || attrs.protocols === null ? null : parseProtocols(attrs.protocols, 'protocols');
+  const providerRef = relationshipId(rels, 'provider', 'providers');
+  const keyRef = relationshipId(rels, 'gpg-key', 'gpg-keys');
+  const provider = (await related('provider', () => loadProvider(ctx, providerRef, caller))).data;
+  const { namespace, name: type } = provider;
+
+  return ctx.deps.locks.run(`gpg-keys|${namespace}`, async () => {
+    const key = (await related('gpg-key', () => loadGpgKey(ctx, keyRef, caller))).data;
+    if (key.namespace !== namespace) {
+      throw invalid(
+        '/data/relationships/gpg-key/data/id',
+        `GPG key ${key.id} belongs to namespace ${key.namespace}, but provider ${provider.id} is in ${namespace}`,
+      );
+    }
+    const vkey = { namespace, type, version };
+    const id = versionId(vkey);
+    if (await ctx.records.get('version', versionTag(vkey), caller)) {
+      throw new AppError('CONFLICT', `provider ${namespace}/${type} already has version ${version} (${id})`, {
+        source: { pointer: '/data/attributes/version' },
+      });
+    }
+    const repository = providerRepository(ctx.deps.prefix, ctx.deps.publicHostname, namespace, type);
+    try {
+      await ctx.deps.store.resolveManifest(repository, versionToTag(version), callOpts(caller));
+      throw new AppError(
+        'CONFLICT',
+        `version ${version} already exists in the OCI repository ${repository} (pushed by another tool); delete it there first`,
+        { source: { pointer: '/data/attributes/version' } },
+      );
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      if (!isOciError(err, 'NOT_FOUND')) throw storeError(err, ctx.deps);
+    }
+    const now = nowIso(ctx);
+    const nonce = newNonce();
+    const record: VersionRecord = {
+      id,
+      namespace,
+      type,
+      version,
+      gpgKeyId: key.id,
+      keyId: key.keyId,
+      requestedProtocols: protocols,
+      status: 'pending',
+      errorMessages: [],
+      uploadNonce: nonce,
+      protocols: protocols ?? [],
+      platforms: [],
+      shasums: null,
+      shasumsFilename: null,
+      publishedAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await ctx.records.put('version', versionTag(vkey), record, caller);
+    return { version: record, uploadUrl: uploadUrl(ctx, id, nonce, caller) };
+  });
+}
+
+export async function getVersion(ctx: PublishContext, id: string, caller: Caller): Promise<VersionView> {
+  return { version: (await loadVersion(ctx, id, caller)).data };
+}
+
+/** GET /provider-versions[?filter[provider]=id | filter[namespace]=ns], ordered by provider then semver. */
+export async function listVersions(
+  ctx: PublishContext,
+  filter: { provider?: string; namespace?: string },
+  caller: Caller,
+): Promise<VersionView[]> {
+  let where: { namespace?: string; type?: string } = {};
+  if (filter.provider !== undefined) {
+    const p = parseProviderId(filter.provider);
+    where = { namespace: p.namespace, type: p.type };
+  } else if (filter.namespace !== undefined) {
+    where = { namespace: filter.namespace.toLowerCase() };
+  }
+  const all = await listVersionRecords(ctx, caller, where);
+  return all
+    .map((s) => ({ version: s.data }))
+    .sort(
+      ({ version: a }, { version: b }) =>
+        byCodeUnit(a.namespace, b.namespace) || byCodeUnit(a.type, b.type) || semver.compare(a.version, b.version),
+    );
+}
+
+/** DELETE /provider-versions/:id: gone from every protocol, records and caches. */
+export async function deleteVersion(ctx: PublishContext, id: string, caller: Caller): Promise<void> {
+  parseVersionId(id);
+  await ctx.deps.locks.tryRun(
+    `version|${id}`,
+    async () => {
+      await removeVersion(ctx, await loadVersion(ctx, id, caller), caller);
+    },
+    () => {
+      throw new AppError('CONFLICT', `version ${id} is being uploaded or published right now; try again when that finished`);
+    },
+  );
+}
+
+/**
+ * POST /provider-versions/:id/upload-url: a new single-use URL (the previous one stops working), for a
+ * retry after `errored`, an expired URL, or an upload cut short. 409 once the version is uploaded.
+ */
+export async function renewUploadUrl(ctx: PublishContext, id: string, caller: Caller): Promise<VersionView> {
+  return ctx.deps.locks.tryRun(
+    `version|${id}`,
+    async () => {
+      const stored = await loadVersion(ctx, id, caller);
+      if (stored.data.status === 'uploaded')
+        throw new AppError('CONFLICT', `version ${stored.data.version} is already uploaded; delete it to publish it again`);
+      const nonce = newNonce();
+      const saved = await saveVersion(ctx, { ...stored.data, uploadNonce: nonce }, caller);
+      return { version: saved.data, uploadUrl: uploadUrl(ctx, id, nonce, caller) };
+    },
+    () => {
+      throw new AppError('CONFLICT', `version ${id} is being uploaded or published right now`);
+    },
+  );
+}

@@ -1,0 +1,72 @@
+// The publishing use cases bound to their dependencies: the only surface the /api/v1 routes see (they
+// never touch the OCI store). One instance per process; all state is in the store, so any number of
+// replicas can serve the API (see keyed-lock.ts and push-release.ts for the cross-replica windows).
+import type { Readable } from 'node:stream';
+import type { Caller } from '../core/caller.js';
+import type { StoreScope } from '../core/scope.js';
+import type { SealedTokens } from '../core/sealed-token.js';
+import type { ReadContext } from '../read-cache/read-context.js';
+import type { PublishContext } from './context.js';
+import type { Attributes } from '../core/attributes.js';
+import { listDraftFiles, publishDraft, putDraftFile } from './drafts.js';
+import { createGpgKey, deleteGpgKey, getGpgKey, listGpgKeys, updateGpgKey } from './gpg-keys.js';
+import { KeyedLock } from '../core/keyed-lock.js';
+import { createVersion, deleteVersion, getVersion, listVersions, renewUploadUrl, type Relationships } from './provider-versions.js';
+import { createProvider, deleteProvider, getProvider, listProviders, updateProvider } from './providers.js';
+import { createRecordStore } from '../core/record-store.js';
+import { DEFAULT_PUBLISH_LIMITS, type PublishLimits } from './types.js';
+import { uploadRelease, type UploadBody } from './uploads.js';
+
+export interface PublishServiceDeps extends ReadContext, StoreScope {
+  tmpDir: string;
+  tokens: SealedTokens;
+  /** External base URL, ending with "/". */
+  publicUrl: URL;
+  limits?: Partial<PublishLimits>;
+  /** Upload URL lifetime, seconds (default 3600). */
+  uploadTtl?: number;
+  /** Clock for record timestamps and key-expiry warnings (tests). */
+  now?: () => Date;
+}
+
+export function createPublishServices(input: PublishServiceDeps) {
+  const deps = {
+    ...input,
+    limits: { ...DEFAULT_PUBLISH_LIMITS, ...input.limits },
+    uploadTtl: input.uploadTtl ?? 3600,
+    locks: new KeyedLock(),
+    now: input.now ?? (() => new Date()),
+  };
+  const ctx: PublishContext = { deps, records: createRecordStore(deps) };
+  return {
+    createGpgKey: (attrs: Attributes, caller: Caller) => createGpgKey(ctx, attrs, caller),
+    listGpgKeys: (filter: { namespace?: string }, caller: Caller) => listGpgKeys(ctx, filter, caller),
+    getGpgKey: (id: string, caller: Caller) => getGpgKey(ctx, id, caller),
+    updateGpgKey: (id: string, attrs: Attributes, caller: Caller) => updateGpgKey(ctx, id, attrs, caller),
+    deleteGpgKey: (id: string, caller: Caller) => deleteGpgKey(ctx, id, caller),
+
+    createProvider: (attrs: Attributes, caller: Caller) => createProvider(ctx, attrs, caller),
+    listProviders: (filter: { namespace?: string }, caller: Caller) => listProviders(ctx, filter, caller),
+    getProvider: (id: string, caller: Caller) => getProvider(ctx, id, caller),
+    updateProvider: (id: string, attrs: Attributes, caller: Caller) => updateProvider(ctx, id, attrs, caller),
+    deleteProvider: (id: string, opts: { cascade: boolean }, caller: Caller) => deleteProvider(ctx, id, opts, caller),
+
+    createVersion: (attrs: Attributes, rels: Relationships, caller: Caller) => createVersion(ctx, attrs, rels, caller),
+    listVersions: (filter: { provider?: string; namespace?: string }, caller: Caller) => listVersions(ctx, filter, caller),
+    getVersion: (id: string, caller: Caller) => getVersion(ctx, id, caller),
+    deleteVersion: (id: string, caller: Caller) => deleteVersion(ctx, id, caller),
+    renewUploadUrl: (id: string, caller: Caller) => renewUploadUrl(ctx, id, caller),
+
+    /** PUT <upload URL>: the token is the authority (no caller; the token carries the creator's). */
+    uploadRelease: (token: string, body: UploadBody, signal?: AbortSignal) => uploadRelease(ctx, token, body, signal),
+    putDraftFile: (id: string, filename: string, body: { stream: Readable; contentLength?: number }, caller: Caller) =>
+      putDraftFile(ctx, id, filename, body, caller),
+    listDraftFiles: (id: string, caller: Caller) => listDraftFiles(ctx, id, caller),
+    publishDraft: (id: string, caller: Caller) => publishDraft(ctx, id, caller),
+
+    publicHostname: deps.publicHostname,
+    limits: deps.limits,
+  };
+}
+
+export type PublishServices = ReturnType<typeof createPublishServices>;

@@ -1,0 +1,118 @@
+// Shapes of the publishing API's state (seed 000 "Concepts": GPG keys, providers, provider versions) as
+// stored in the records repository, the upload limits, and the dependencies every publish use case gets.
+// Pure data; no I/O.
+import type { SealedTokens } from '../core/sealed-token.js';
+import type { StoreScope } from '../core/scope.js';
+import type { ReadContext } from '../read-cache/read-context.js';
+import type { KeyedLock } from '../core/keyed-lock.js';
+
+/** Seed 000 "Provider Versions": pending while uploading, uploaded once verified, errored otherwise. */
+export type VersionStatus = 'pending' | 'uploaded' | 'errored';
+
+/** Common bookkeeping of every record. Times are ISO 8601 UTC strings. */
+export interface RecordBase {
+  /** The resource id (see ids.ts): derived from the record's natural key, stable, URL-safe. */
+  id: string;
+  namespace: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A registered public key (seed 000 "GPG Keys"). Armor and fingerprint never change. */
+export interface GpgKeyRecord extends RecordBase {
+  name: string;
+  description: string;
+  asciiArmor: string;
+  /** 40 upper-case hex digits of the primary key. */
+  fingerprint: string;
+  /** Upper-case 16-hex long key id of the primary key (what providers.v1 announces as key_id). */
+  keyId: string;
+  /** e.g. "RSA 3072". */
+  algorithm: string;
+  /** When the primary key expires (ISO 8601), or null. */
+  expiresAt: string | null;
+}
+
+/** A provider (seed 000 "Providers"): `name` is the provider type; only the description changes. */
+export interface ProviderRecord extends RecordBase {
+  name: string;
+  description: string;
+}
+
+/** One published platform of a version, as recorded after verification. */
+export interface PlatformRecord {
+  os: string;
+  arch: string;
+  filename: string;
+  /** Lowercase hex sha256 of the zip (= SHA256SUMS line = zh: hash = OCI layer digest). */
+  shasum: string;
+  h1: string;
+  size: number;
+}
+
+/** A provider version (seed 000 "Provider Versions", seed 001 drafts). */
+export interface VersionRecord extends RecordBase {
+  /** Provider type. */
+  type: string;
+  /** Canonical semver. */
+  version: string;
+  /** Resource id of the GPG key that must have signed SHA256SUMS. */
+  gpgKeyId: string;
+  /** Long key id of that key, denormalized for responses. */
+  keyId: string;
+  /** Protocol versions given at creation (seed 001), used when the release carries no manifest. */
+  requestedProtocols: string[] | null;
+  status: VersionStatus;
+  /** Every failed check of the last upload or publish, each naming the file and the check. */
+  errorMessages: string[];
+  /** The nonce the current upload URL carries; null once used (single-use URL). */
+  uploadNonce: string | null;
+  /** Set once uploaded. */
+  protocols: string[];
+  platforms: PlatformRecord[];
+  shasums: string | null;
+  shasumsFilename: string | null;
+  publishedAt: string | null;
+}
+
+/**
+ * Limits checked while a release streams in (the issue: "a gzip bomb is refused, not expanded into
+ * memory or disk"). Every size is in bytes.
+ */
+export interface PublishLimits {
+  /** Compressed request body (the .tar.gz, or one draft file). */
+  maxCompressedBytes: number;
+  /** Everything gunzip produces (tar headers and all entries). */
+  maxUncompressedBytes: number;
+  /** One tar entry (one zip), and one zip's uncompressed content. */
+  maxEntryBytes: number;
+  /** Tar entries in one tarball. */
+  maxEntries: number;
+  /** SHA256SUMS, .sig, manifest.json, README.md, CHANGELOG.md: buffered in memory up to this size. */
+  maxSmallFileBytes: number;
+}
+
+export const DEFAULT_PUBLISH_LIMITS: PublishLimits = {
+  maxCompressedBytes: 2 * 1024 ** 3,
+  maxUncompressedBytes: 4 * 1024 ** 3,
+  maxEntryBytes: 1024 ** 3,
+  maxEntries: 256,
+  maxSmallFileBytes: 1024 ** 2,
+};
+
+/** What the publish use cases need: the read cache, the store scope, and these. */
+export interface PublishDeps extends ReadContext, StoreScope {
+  /** Seals single-use upload URLs (upload-tokens.ts). */
+  tokens: SealedTokens;
+  /** Directory for spooled zips. */
+  tmpDir: string;
+  /** External base URL, ending with "/" (upload links are absolute). */
+  publicUrl: URL;
+  limits: PublishLimits;
+  /** Lifetime of upload URLs, seconds (default 3600). */
+  uploadTtl: number;
+  /** In-process serialization per version / namespace (see keyed-lock.ts for the cross-replica window). */
+  locks: KeyedLock;
+  /** Clock, injectable for tests. */
+  now: () => Date;
+}
