@@ -1,4 +1,4 @@
-// Access control, issue 5: who is calling (identify) and what they may do (admit, over the permission
+// Access control (docs/auth.md): who is calling (identify) and what they may do (admit, over the permission
 // table of route-table.ts). Three modes:
 //   delegate - the server holds no user database: each caller's token becomes their registry credential
 //              (delegated-credential.ts) and the REGISTRY decides (pull/push/delete); a caller without a

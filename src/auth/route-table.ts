@@ -1,6 +1,6 @@
-// The permission table: which permission each HTTP action needs (method + route pattern), as the seed's
-// permission table (/work/shared/seeds/000 "Permissions") and issue 5 list them. ONE table drives the
-// permission middleware; the first matching rule wins, and a request no rule matches is DENIED (fail
+// The permission table: which permission each HTTP action needs (method + route pattern), as
+// docs/auth.md and docs/design/publishing-baseline.md ("Permissions") list them. ONE table drives the
+// access decision of the request pipeline; the first matching rule wins, and a request no rule matches is DENIED (fail
 // closed), so a route mounted later without a rule here is refused rather than left open.
 //
 // Patterns are slash-separated segments: a literal, `*` (exactly one non-empty segment) or a trailing
@@ -58,7 +58,7 @@ export function permissionTable(mirrorBasePath: string): RouteRule[] {
     { methods: ['DELETE'], pattern: '/api/v1/provider-versions/**', access: 'provider-versions:delete' },
 
     { methods: READ, pattern: '/api/v1/modules/**', access: 'modules:read' },
-    // The modules permission set has no "update" (issue 5): editing a module's description (PATCH
+    // The modules permission set has no "update" (docs/auth.md): editing a module's description (PATCH
     // /api/v1/modules/:id, src/http/routes/modules-api.ts) needs the same right as creating it.
     { methods: ['POST', 'PUT', 'PATCH'], pattern: '/api/v1/modules/**', access: 'modules:create' },
     { methods: ['DELETE'], pattern: '/api/v1/modules/**', access: 'modules:delete' },

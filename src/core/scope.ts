@@ -4,5 +4,5 @@ export interface StoreScope {
   /** Repository name prefix (may be empty). */
   prefix: string;
   /** Normalized hostname (with a non-default port) that providers.v1 and modules.v1 serve. */
-  publicHostname: string;
+  registryHostname: string;
 }

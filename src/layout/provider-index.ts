@@ -51,6 +51,10 @@ import type {
 } from './types.js';
 
 /** `terraform-provider-<type>_<version>_<os>_<arch>.zip`, the name tofu synthesizes too (protocols.md §1.6). */
+
+/** Plugin protocol versions assumed when a release names none (Terraform's own default for providers.v1). */
+export const DEFAULT_PROTOCOLS = ['5.0'];
+
 export function defaultProviderFilename(type: string, version: string, os: string, arch: string): string {
   return `terraform-provider-${type}_${version}_${os}_${arch}.zip`;
 }

@@ -28,7 +28,7 @@ export interface ModuleAddress extends ModuleKey {
  * such a module cannot exist here; 422 on the publishing API), naming the part and its rule.
  */
 export function parseModuleAddress(
-  deps: { prefix: string; publicHostname: string },
+  deps: { prefix: string; registryHostname: string },
   key: ModuleKey,
   code: ErrorCode = 'MODULE_NOT_FOUND',
 ): ModuleAddress {
@@ -40,8 +40,8 @@ export function parseModuleAddress(
       namespace,
       name,
       system,
-      repository: moduleRepository(deps.prefix, deps.publicHostname, namespace, name, system),
-      display: `${deps.publicHostname}/${namespace}/${name}/${system}`,
+      repository: moduleRepository(deps.prefix, deps.registryHostname, namespace, name, system),
+      display: `${deps.registryHostname}/${namespace}/${name}/${system}`,
     };
   } catch (err) {
     throw new AppError(code, (err as Error).message, { cause: err });

@@ -1,4 +1,4 @@
-// Use cases of the publishing API's `modules` resource (issue 7): create a module (namespace, name, system,
+// Use cases of the publishing API's `modules` resource: create a module (namespace, name, system,
 // description), read and list them, change the description, delete one (refused while versions exist,
 // unless cascading). A module record may be created for a repository another tool already pushed to: its
 // versions then become manageable through the API.

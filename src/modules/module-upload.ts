@@ -7,11 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ZipFile } from 'yauzl';
 import { AppError } from '../core/app-error.js';
-import { ByteLimit, LimitExceededError } from '../core/byte-limit.js';
+import { LimitExceededError, UploadInterruptedError, shieldBody } from '../core/byte-limit.js';
 import { PackageTree, type TreeFile } from './package-tree.js';
 import { readTarGzUpload } from './tar-input.js';
 import type { ModuleLimits } from './types.js';
@@ -33,30 +33,14 @@ export interface IngestedModule {
   dispose(): Promise<void>;
 }
 
-class InterruptedError extends Error {}
-
 /** Writes the body to `file` through the upload limit, without ever destroying the request itself. */
 async function spool(body: Readable, file: string, max: number): Promise<number> {
-  // The shield is what a failed pipeline destroys; the request stays intact, so the client still gets
-  // its error response (the unread rest of its body is drained).
-  const shield = new PassThrough({ highWaterMark: 1 << 20 });
-  const interrupted = (): void => {
-    if (!body.readableEnded) shield.destroy(new InterruptedError('the client closed the connection before the upload ended'));
-  };
-  body.once('error', interrupted);
-  body.once('close', interrupted);
-  body.pipe(shield);
-  const limit = new ByteLimit(max, 'the upload');
+  const shielded = shieldBody(body, max, 'the upload');
   try {
-    await pipeline(shield, limit, createWriteStream(file));
-    return limit.count;
+    await pipeline(shielded.stream, createWriteStream(file));
+    return shielded.stream.count;
   } finally {
-    body.off('error', interrupted);
-    body.off('close', interrupted);
-    if (!body.readableEnded && !body.destroyed) {
-      body.unpipe(shield);
-      body.resume();
-    }
+    shielded.release();
   }
 }
 
@@ -125,7 +109,8 @@ export async function ingestModuleUpload(upload: ModuleUploadBody, limits: Modul
     await dispose();
     if (err instanceof LimitExceededError)
       throw new AppError('PAYLOAD_TOO_LARGE', `the module archive was refused: ${err.message}`, { cause: err });
-    if (err instanceof InterruptedError) throw new AppError('BAD_REQUEST', `the upload was interrupted: ${err.message}`, { cause: err });
+    if (err instanceof UploadInterruptedError)
+      throw new AppError('BAD_REQUEST', `the upload was interrupted: ${err.message}`, { cause: err });
     throw err;
   }
 }

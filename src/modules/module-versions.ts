@@ -1,4 +1,4 @@
-// Use cases of a module's versions in the publishing API (issue 7): publish one from an uploaded .zip or
+// Use cases of a module's versions in the publishing API: publish one from an uploaded .zip or
 // .tar.gz, list, read, delete. A published version is OpenTofu's module layout (protocols.md §2): the
 // repacked zip as the one `archive/zip` layer of an image manifest tagged with the version, so `oci://`
 // sources, modules.v1 and other OCI tools all see the same artifact. Nothing is pushed before the upload

@@ -1,4 +1,4 @@
-// Facts about a module package shown by the publishing API (optional extras of issue 7): the root README
+// Facts about a module package shown by the publishing API: the root README
 // and the names of the root module's input variables and outputs. The scan is deliberately plain (block
 // headers at the start of a line, comments removed); it is informative, never used to refuse an upload.
 import type { TreeFile } from './package-tree.js';

@@ -1,6 +1,6 @@
 // The rules a module upload must pass, whatever its archive format (zip or tar.gz): every entry name is
 // checked and normalized, every entry type judged, the limits counted, and the result checked as a module
-// (issue 7). Problems are collected, so the publisher sees every refused entry at once; a passed limit
+//. Problems are collected, so the publisher sees every refused entry at once; a passed limit
 // stops the upload at once (LimitExceededError -> 413). Pure bookkeeping: the readers feed it.
 import type { Readable } from 'node:stream';
 import { LimitExceededError } from '../core/byte-limit.js';

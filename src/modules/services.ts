@@ -30,7 +30,7 @@ export function createModuleServices(deps: ModuleDeps) {
     deleteModuleVersion: (id: string, version: string, caller: Caller) => deleteVersion(ctx, id, version, caller),
     /** The API resource id of a version (`modver-…`). */
     versionId: versionResourceId,
-    publicHostname: deps.publicHostname,
+    registryHostname: deps.registryHostname,
   };
 }
 

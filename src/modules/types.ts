@@ -1,4 +1,4 @@
-// Shapes of the module registry (issue 7): the dependencies its use cases get, the upload limits, and the
+// Shapes of the module registry: the dependencies its use cases get, the upload limits, and the
 // records the publishing API keeps for modules and module versions. Pure data; no I/O.
 import type { KeyedLock } from '../core/keyed-lock.js';
 import type { TicketDeps } from '../core/download-tickets.js';

@@ -1,4 +1,4 @@
-// Repacks a checked module into the zip that is stored and served (issue 7): files in byte-wise path order,
+// Repacks a checked module into the zip that is stored and served: files in byte-wise path order,
 // the same timestamp on every entry, modes 0644 / 0755 (execute bit kept), no directory entries (go-getter
 // and tofu create parent directories), deflate. The zip goes to a temp file while its sha256 is computed,
 // so it is pushed with a known digest and size. Same input files -> same bytes (given the zlib version).

@@ -2,8 +2,7 @@
 // one platform's package with signed download URLs. Reference: protocols.md §4; Terraform
 // internal/getproviders/registry_client.go (fields read), OpenTofu likewise.
 import { AppError } from '../core/app-error.js';
-import { canonicalVersion as layoutCanonicalVersion } from '../layout/names.js';
-import { defaultProviderFilename, shasumsFilename } from '../layout/provider-index.js';
+import { DEFAULT_PROTOCOLS, defaultProviderFilename, shasumsFilename } from '../layout/provider-index.js';
 import { readPublicKey } from '../verify/gpg.js';
 import type { Caller } from '../core/caller.js';
 import type { ProviderDeps } from './deps.js';
@@ -13,9 +12,6 @@ import { readMetadata, readPlatformLayer, readProviderIndex, readProviderIndexes
 import { readSmallBlob } from '../read-cache/reader.js';
 import { toAppError } from '../core/store-errors.js';
 import { locateProvider, parseVersion, type ProviderAddress, type ProviderLocation } from './addresses.js';
-
-/** Plugin protocol recorded when a release says nothing (as the seed registry does). */
-export const DEFAULT_PROTOCOLS = ['5.0'];
 
 export interface ProviderVersionSummary {
   version: string;
@@ -41,7 +37,7 @@ export function listProviderVersions(
   let loc: ProviderLocation | undefined;
   return warmOrAsync(
     () => {
-      loc = locateProvider(deps, deps.publicHostname, namespace, type);
+      loc = locateProvider(deps, deps.registryHostname, namespace, type);
       return listVersions(deps, loc, caller);
     },
     (err) => toAppError(err, ['PROVIDER_NOT_FOUND', `provider ${loc?.display} does not exist`], deps.store.describe),
@@ -106,7 +102,7 @@ export function findProviderPackage(
   let where = '';
   return warmOrAsync(
     () => {
-      const loc = locateProvider(deps, deps.publicHostname, input.namespace, input.type);
+      const loc = locateProvider(deps, deps.registryHostname, input.namespace, input.type);
       const { version, tag } = parseVersion(deps, input.version);
       where = `${loc.display} ${version}`;
       const key = `providers.v1 download|${tag}|${input.os.length}:${input.os}|${input.arch}`;
@@ -171,13 +167,6 @@ async function keyIdOf(deps: ProviderDeps, digest: string, armored: string): Pro
   const info = await readPublicKey(armored);
   deps.content.set(ckey, info.keyId, 64);
   return info.keyId;
-}
-
-/** Parses a version from a URL: canonical semver only (a `+build` part stays as is). */
-export function canonicalVersion(raw: string): string {
-  const v = layoutCanonicalVersion(raw);
-  if (v === null) throw new AppError('VERSION_NOT_FOUND', `"${raw}" is not a canonical semantic version (e.g. 1.2.3)`);
-  return v;
 }
 
 export type { ProviderAddress };

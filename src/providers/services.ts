@@ -12,7 +12,7 @@ export function createServices(deps: ProviderDeps) {
     mirrorIndex: (hostname: string, namespace: string, type: string, caller: Caller) =>
       mirrorIndex(deps, hostname, namespace, type, caller),
     mirrorVersion: (input: Parameters<typeof mirrorVersion>[1], caller: Caller) => mirrorVersion(deps, input, caller),
-    publicHostname: deps.publicHostname,
+    registryHostname: deps.registryHostname,
   };
 }
 

@@ -52,7 +52,7 @@ describe('drafts', () => {
     );
     assert.equal(files.body.data[3].attributes.sha256, sha256Hex(zip), 're-uploading a name replaced it');
 
-    const repo = providerRepository('tf', h.deps.publicHostname, 'acme', 'widget');
+    const repo = providerRepository('tf', h.deps.registryHostname, 'acme', 'widget');
     assert.deepEqual(await h.deps.store.listTags(repo), ['draft.1.0.0']);
     const hidden = await h.app.request('/v1/providers/acme/widget/versions');
     assert.deepEqual(((await hidden.json()) as { versions: unknown[] }).versions, []);

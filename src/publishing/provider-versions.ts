@@ -106,7 +106,7 @@ export async function createVersion(ctx: PublishContext, attrs: Attributes, rels
         source: { pointer: '/data/attributes/version' },
       });
     }
-    const repository = providerRepository(ctx.deps.prefix, ctx.deps.publicHostname, namespace, type);
+    const repository = providerRepository(ctx.deps.prefix, ctx.deps.registryHostname, namespace, type);
     try {
       await ctx.deps.store.resolveManifest(repository, versionToTag(version), callOpts(caller));
       throw new AppError(

@@ -120,7 +120,7 @@ describe('provider-versions', () => {
     assert.equal(dup.status, 409);
     assertDetail(dup, /already has version 1\.0\.0/);
     const zip = await makeZip({ 'terraform-provider-widget': 'x' });
-    await pushForeignRelease(h.deps.store, providerRepository('tf', h.deps.publicHostname, 'acme', 'widget'), '2.0.0', [
+    await pushForeignRelease(h.deps.store, providerRepository('tf', h.deps.registryHostname, 'acme', 'widget'), '2.0.0', [
       {
         os: 'linux',
         arch: 'amd64',

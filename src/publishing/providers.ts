@@ -20,7 +20,7 @@ export interface ProviderView {
 }
 
 function view(ctx: PublishContext, provider: ProviderRecord): ProviderView {
-  return { provider, source: `${ctx.deps.publicHostname}/${provider.namespace}/${provider.name}` };
+  return { provider, source: `${ctx.deps.registryHostname}/${provider.namespace}/${provider.name}` };
 }
 
 /** The provider with `id`, or 404. */

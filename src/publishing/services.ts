@@ -64,7 +64,7 @@ export function createPublishServices(input: PublishServiceDeps) {
     listDraftFiles: (id: string, caller: Caller) => listDraftFiles(ctx, id, caller),
     publishDraft: (id: string, caller: Caller) => publishDraft(ctx, id, caller),
 
-    publicHostname: deps.publicHostname,
+    registryHostname: deps.registryHostname,
     limits: deps.limits,
   };
 }

@@ -11,11 +11,9 @@
 import { isSignatureError, isVerifyError } from '../verify/errors.js';
 import { toBinarySignature, verifyDetachedSignature } from '../verify/gpg.js';
 import { parseShasums } from '../verify/shasums.js';
+import { DEFAULT_PROTOCOLS } from '../layout/provider-index.js';
 import { parseProtocols } from './provider-versions.js';
 import { REGISTRY_MANIFEST, type CollectedRelease, type CollectedZip, type SmallFile } from './release-files.js';
-
-/** Recorded when neither the release nor the version names protocol versions (seed 000). */
-export const DEFAULT_PROTOCOLS = ['5.0'];
 
 export interface VerifyInput {
   type: string;

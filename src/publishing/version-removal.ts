@@ -14,7 +14,7 @@ import type { VersionRecord } from './types.js';
 
 /** The OCI repository holding provider `namespace/type` (the read path's name, with our public hostname). */
 export function repositoryOf(ctx: PublishContext, v: { namespace: string; type: string }): string {
-  return providerRepository(ctx.deps.prefix, ctx.deps.publicHostname, v.namespace, v.type);
+  return providerRepository(ctx.deps.prefix, ctx.deps.registryHostname, v.namespace, v.type);
 }
 
 /** DELETEs the manifest `reference` resolves to; absent is fine. */

@@ -13,7 +13,6 @@ import type { Config } from '../config/load.js';
 import { createLayoutStore } from '../oci/layout-store.js';
 import { createRegistryStore } from '../oci/remote/registry-store.js';
 import type { OciStore } from '../oci/store.js';
-import { normalizeHostname } from '../layout/names.js';
 import { createReadCaches } from '../read-cache/read-caches.js';
 import type { TicketDeps } from '../core/download-tickets.js';
 import type { StoreScope } from '../core/scope.js';
@@ -100,7 +99,7 @@ export function createServerDeps(config: Config, logger: Logger, store: OciStore
   const shared: SharedDeps = {
     store,
     prefix: config.storage.prefix,
-    publicHostname: normalizeHostname(config.server.registryHostname),
+    registryHostname: config.server.registryHostname, // normalized by the config loader
     // Caches and memo tables, their sizes and lifetimes: src/registry/read-caches.ts. Version tags are not
     // moved by this server; a shared tag -> index entry is revalidated in the background after 30 tag TTLs.
     ...createReadCaches({

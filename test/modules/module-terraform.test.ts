@@ -66,7 +66,7 @@ describe('terraform installs modules from the server', { skip }, () => {
       dispatcher: new Agent({ keepAliveTimeout: 10_000 }),
       timeoutMs: 10_000,
     });
-    m = buildModuleApp(store, { publicUrl: `https://localhost:${port}/`, publicHostname: HOST });
+    m = buildModuleApp(store, { publicUrl: `https://localhost:${port}/`, registryHostname: HOST });
     handler = m.app.fetch;
     api = apiClient(m.app);
     assert.equal((await api.createModule({ namespace: 'acme', name: 'greeting', system: 'null' })).status, 201);

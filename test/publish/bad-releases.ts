@@ -380,7 +380,7 @@ export async function runBadCase(h: Harness, c: BadCase, signers: Signers, armor
   const version = await h.api.get(`/api/v1/provider-versions/${created.body.data.id}`);
   assert.equal(version.body.data.attributes.status, 'errored');
   assert.deepEqual(version.body.data.attributes['error-messages'], details(up));
-  const repository = providerRepository(h.deps.prefix, h.deps.publicHostname, namespace, TYPE);
+  const repository = providerRepository(h.deps.prefix, h.deps.registryHostname, namespace, TYPE);
   const tags = await h.deps.store.listTags(repository).catch(() => [] as string[]);
   assert.ok(!tags.includes(VERSION), `tag ${VERSION} must not exist after a refused upload (tags: ${tags.join(', ')})`);
   assert.deepEqual(await h.leftovers(), [], 'no temp file is left behind');

@@ -13,7 +13,7 @@ import { createLogger, createServerApp } from '../../src/wiring/server-app.js';
 export interface TestAppOptions {
   publicUrl?: string;
   /** Registry hostname of provider and module addresses; default the publicUrl's host. */
-  publicHostname?: string;
+  registryHostname?: string;
   prefix?: string;
   secrets?: string[];
   tagsTtlMs?: number;
@@ -36,7 +36,7 @@ export function testConfig(opts: TestAppOptions = {}): Config {
     TF_OCI_REGISTRY_LOG_LEVEL: 'debug',
     TF_OCI_REGISTRY_CACHE_MAX_BYTES: String(32 * 1024 * 1024),
   };
-  if (opts.publicHostname) env.TF_OCI_REGISTRY_SERVER_REGISTRY_HOSTNAME = opts.publicHostname;
+  if (opts.registryHostname) env.TF_OCI_REGISTRY_SERVER_REGISTRY_HOSTNAME = opts.registryHostname;
   if (opts.downloadTtl !== undefined) env.TF_OCI_REGISTRY_SERVER_DOWNLOAD_URL_TTL = String(opts.downloadTtl);
   const config = loadConfig({ env, readFile: () => '', randomSecret: () => 'unused' });
   return {

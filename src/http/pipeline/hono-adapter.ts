@@ -8,27 +8,10 @@
 // upstream call reads it (Caller.signal is a getter: @hono/node-server makes an AbortController per signal).
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
-import type { Caller } from '../../core/caller.js';
 import type { AppEnv } from '../env.js';
 import { onError } from '../error-handler.js';
 import type { Pipeline } from './pipeline.js';
-
-/** The caller as the use cases see it: its signal is the request's, created only when read. */
-class RequestCaller implements Caller {
-  readonly principal: string;
-  readonly credential: Caller['credential'];
-  readonly #signal: () => AbortSignal;
-
-  constructor(caller: Caller, signal: () => AbortSignal) {
-    this.principal = caller.principal;
-    this.credential = caller.credential;
-    this.#signal = signal;
-  }
-
-  get signal(): AbortSignal {
-    return this.#signal();
-  }
-}
+import { RequestCaller } from './request-caller.js';
 
 export function pipelineMiddleware(pipeline: Pipeline): MiddlewareHandler<AppEnv> {
   return async function requestPipeline(c, next) {

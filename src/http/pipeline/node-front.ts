@@ -6,13 +6,13 @@
 // route objects mounted on Hono; createApplication checks at start-up that Hono's router would send each
 // of them to that same mount (assertHotRoutesMounted), and test/http/pipeline.test.ts compares every
 // response header and body of both entries. Through Hono a warm metadata GET cost 19 to 25 µs of CPU, here
-// 14 to 19 µs (docs/design/performance.md). Only plain GETs are taken: HEAD, other methods,
+// 14 to 19 µs (bench/findings.md, "the hot lane"). Only plain GETs are taken: HEAD, other methods,
 // percent-escaped paths (Hono decodes those) and absolute-form request targets go to Hono.
 import type { IncomingMessage, OutgoingHttpHeaders, RequestListener, ServerResponse } from 'node:http';
-import type { Caller } from '../../core/caller.js';
 import { errorAnswer } from '../error-handler.js';
 import { compileHotRoutes, type HotMatch, type HotRoute } from './hot-routes.js';
 import type { Pipeline, RequestScope } from './pipeline.js';
+import { RequestCaller } from './request-caller.js';
 
 /** Wraps the application's (Hono) listener with the pipeline's Node entry. */
 export type ListenerWrapper = (hono: RequestListener) => RequestListener;
@@ -53,7 +53,7 @@ function answer(scope: RequestScope, found: HotMatch, path: string, req: Incomin
   let out: string | Promise<string>;
   try {
     const admission = scope.admit('GET', path, req.headers.authorization);
-    out = found.route.answer(found.params, new NodeCaller(admission.caller, res));
+    out = found.route.answer(found.params, new RequestCaller(admission.caller, () => closeSignal(res)));
   } catch (err) {
     respondError(scope, path, res, err);
     return;
@@ -102,30 +102,13 @@ function write(scope: RequestScope, res: ServerResponse, status: number, headers
   scope.finish(status);
 }
 
-/** The caller as the use cases see it: its abort signal (client gone) is created only when read. */
-class NodeCaller implements Caller {
-  readonly principal: string;
-  readonly credential: Caller['credential'];
-  readonly #res: ServerResponse;
-  #controller: AbortController | undefined;
-
-  constructor(caller: Caller, res: ServerResponse) {
-    this.principal = caller.principal;
-    this.credential = caller.credential;
-    this.#res = res;
-  }
-
-  get signal(): AbortSignal {
-    if (this.#controller === undefined) {
-      const controller = new AbortController();
-      this.#controller = controller;
-      const res = this.#res;
-      if (res.destroyed) controller.abort(new Error('client closed the connection'));
-      else
-        res.once('close', () => {
-          if (!res.writableFinished) controller.abort(new Error('client closed the connection'));
-        });
-    }
-    return this.#controller.signal;
-  }
+/** An abort signal that fires when the client goes away before the answer is written. */
+function closeSignal(res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  if (res.destroyed) controller.abort(new Error('client closed the connection'));
+  else
+    res.once('close', () => {
+      if (!res.writableFinished) controller.abort(new Error('client closed the connection'));
+    });
+  return controller.signal;
 }

@@ -1,4 +1,4 @@
-// The publishing API for modules under /api/v1/modules (issue 7), JSON:API style through the API's shared
+// The publishing API for modules under /api/v1/modules, JSON:API style through the API's shared
 // plumbing (api/json-api.ts: media type, capped document reads, kebab-case attributes; errors from the one
 // onError handler). Paths are relative to /api/v1, where the lead mounts this group; links are absolute:
 //

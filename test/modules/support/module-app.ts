@@ -1,5 +1,5 @@
 // The real application (the one wiring, test/support/test-app.ts) for the module tests, with module limits.
-// `publicHostname` lets the registry hostname in module addresses differ from the URL the server is
+// `registryHostname` lets the registry hostname in module addresses differ from the URL the server is
 // reached at (terraform reaches `registry.example.test` through a CLI-config host block while talking to
 // https://localhost:PORT/).
 import type { OciStore } from '../../../src/oci/store.js';
