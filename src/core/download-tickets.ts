@@ -1,10 +1,9 @@
 // Download tickets: the sealed payload behind every download URL (zip, SHA256SUMS, signature, module
 // archive). A ticket names one blob in one repository, its size and media type, and (in delegated auth)
 // the caller's credential, so that the blob is fetched with the caller's rights. Nothing else.
-import { AppError } from './app-error.js';
-import type { Credential } from '../oci/store.js';
 import type { Descriptor, Digest } from '../oci/types.js';
 import type { Caller } from './caller.js';
+import { openCapability, sealCapability } from './capability.js';
 import type { SealedTokens } from './sealed-token.js';
 
 /** What sealing and opening tickets needs. */
@@ -24,10 +23,6 @@ export interface TicketPayload {
   s: number;
   /** content type */
   t: string;
-  /** credential to use upstream, when the caller brought one */
-  c?: Credential;
-  /** principal the ticket was issued to */
-  p: string;
 }
 
 /** Seals a ticket for `blob` and returns the URL tail `<ticket>/<filename>`. */
@@ -39,9 +34,8 @@ export function sealDownload(
   filename: string,
   contentType: string,
 ): string {
-  const payload: TicketPayload = { r: repository, d: blob.digest, s: blob.size, t: contentType, p: caller.principal };
-  if (caller.credential) payload.c = caller.credential;
-  return `${deps.tokens.seal(payload, deps.downloadTtl)}/${encodeURIComponent(filename)}`;
+  const fields: TicketPayload = { r: repository, d: blob.digest, s: blob.size, t: contentType };
+  return `${sealCapability(deps.tokens, 'download', caller, fields, deps.downloadTtl)}/${encodeURIComponent(filename)}`;
 }
 
 export interface OpenedTicket {
@@ -52,20 +46,16 @@ export interface OpenedTicket {
   caller: Caller;
 }
 
-/** Opens a ticket or refuses it with 403 (tampered, unknown key, or expired). */
+const DOWNLOAD_WORDS = { what: 'download URL', renew: 'ask the registry for a new one' };
+
+/** Opens a ticket or refuses it with 403 (tampered, unknown key, expired, or not a download ticket). */
 export function openTicket(deps: TicketDeps, token: string, signal?: AbortSignal): OpenedTicket {
-  const r = deps.tokens.open<TicketPayload>(token);
-  if (!r.ok) {
-    throw r.reason === 'expired'
-      ? new AppError('URL_EXPIRED', 'this download URL has expired; ask the registry for a new one')
-      : new AppError('URL_INVALID', 'this download URL is not valid (tampered, or signed with an unknown key)');
-  }
-  const p = r.payload;
+  const { fields: p, caller } = openCapability<TicketPayload>(deps.tokens, 'download', token, DOWNLOAD_WORDS, signal);
   return {
     repository: p.r,
     digest: p.d as Digest,
     size: p.s,
     contentType: p.t,
-    caller: { principal: p.p, ...(p.c ? { credential: p.c } : {}), ...(signal ? { signal } : {}) },
+    caller,
   };
 }

@@ -1,10 +1,11 @@
 // JSON responses with the exact Content-Type the clients check (network mirror requires application/json).
-// Warm metadata answers are memoized use-case results (src/registry/memoized.ts): JsonBodies serializes
+// Warm metadata answers are memoized use-case results (src/read-cache/memoized.ts): JsonBodies serializes
 // each result object once, so a warm request does no JSON.stringify. Under @hono/node-server the answer
 // is a Response with plain-object headers (X-Request-Id included), which the server writes without
 // building web Headers.
 import type { Context } from 'hono';
 import type { AppEnv } from './env.js';
+import { servedByNode } from './node-io.js';
 
 type Status = 200 | 201 | 202;
 
@@ -15,7 +16,7 @@ export function jsonResponse(c: Context<AppEnv>, body: unknown, status: Status =
 
 /** A JSON answer from text already serialized. */
 export function jsonText(c: Context<AppEnv>, text: string, status: Status = 200): Response {
-  if (c.env?.outgoing) {
+  if (servedByNode(c)) {
     c.set('requestIdSent', true);
     return new Response(text, {
       status,

@@ -3,11 +3,10 @@
 // upstream request. Under @hono/node-server the upstream Node stream is piped
 // straight into the socket (no web-stream conversion: oci-registry-notes §10 measured the difference);
 // elsewhere (app.request in tests) it is wrapped as a web stream.
-import { Readable } from 'node:stream';
 import { Hono } from 'hono';
-import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { DownloadServices } from '../../downloads/services.js';
 import type { AppEnv } from '../env.js';
+import { attachmentDisposition, sendStream } from '../node-io.js';
 
 export function downloadRoutes(services: DownloadServices): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -15,7 +14,7 @@ export function downloadRoutes(services: DownloadServices): Hono<AppEnv> {
   app.get('/download/:token/:filename', async (c) => {
     const token = c.req.param('token');
     const filename = c.req.param('filename');
-    const disposition = `attachment; filename="${filename.replace(/["\\\r\n]/g, '_')}"`;
+    const disposition = attachmentDisposition(filename);
     if (c.req.method === 'HEAD') {
       const h = services.headDownload(token);
       return new Response(null, {
@@ -44,18 +43,7 @@ export function downloadRoutes(services: DownloadServices): Hono<AppEnv> {
       'Cache-Control': 'private, max-age=300',
       'X-Request-Id': c.get('requestId'),
     };
-    const outgoing = c.env?.outgoing;
-    if (outgoing && 'writeHead' in outgoing) {
-      outgoing.writeHead(200, headers);
-      d.body.on('error', (err) => {
-        c.get('log').logger.warn({ err }, 'upstream blob stream failed mid-download');
-        outgoing.destroy(err);
-      });
-      outgoing.on('close', () => d.body.destroy());
-      d.body.pipe(outgoing);
-      return RESPONSE_ALREADY_SENT;
-    }
-    return new Response(Readable.toWeb(d.body) as ReadableStream, { status: 200, headers });
+    return sendStream(c, 200, headers, d.body);
   });
 
   return app;

@@ -9,12 +9,11 @@
 //   PUT    /api/v1/modules/:id/versions/:version         publish: the body is the .zip or .tar.gz (streamed)
 //   GET    /api/v1/modules/:id/versions/:version         read (README, inputs, outputs, oci:// address)
 //   DELETE /api/v1/modules/:id/versions/:version         delete
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import type { ModuleServices } from '../../modules/services.js';
 import type { ModuleVersionView, ModuleView } from '../../modules/types.js';
 import type { AppEnv } from '../env.js';
+import { contentLength, requestBody } from '../node-io.js';
 import { apiResponse, booleanQuery, noContent, readData } from './api/json-api.js';
 
 /** Absolute links of module resources: `<public URL>api/v1/modules/…`. */
@@ -76,19 +75,6 @@ function versionResource(moduleId: string, v: ModuleVersionView, id: string, lin
   };
 }
 
-/** The request body as a Node stream: the socket itself under @hono/node-server, else the web stream. */
-function uploadBody(c: Context<AppEnv>): Readable {
-  const incoming = c.env?.incoming;
-  if (incoming) return incoming;
-  const body = c.req.raw.body;
-  return body ? Readable.fromWeb(body as WebReadableStream<Uint8Array>) : Readable.from([]);
-}
-
-function contentLength(c: Context<AppEnv>): number | undefined {
-  const raw = c.req.header('content-length');
-  return raw !== undefined && /^[0-9]+$/.test(raw) ? Number(raw) : undefined;
-}
-
 /** Routes relative to /api/v1: mount with `app.route('/api/v1', modulesApiRoutes(moduleServices, publicUrl))`. */
 export function modulesApiRoutes(services: ModuleServices, publicUrl: URL): Hono<AppEnv> {
   const links = new ModuleLinks(publicUrl);
@@ -131,7 +117,7 @@ export function modulesApiRoutes(services: ModuleServices, publicUrl: URL): Hono
   app.put('/modules/:id/versions/:version', async (c) => {
     const id = c.req.param('id');
     const length = contentLength(c);
-    const upload = { body: uploadBody(c), ...(length === undefined ? {} : { contentLength: length }) };
+    const upload = { body: requestBody(c), ...(length === undefined ? {} : { contentLength: length }) };
     const v = await services.publishModuleVersion(id, c.req.param('version'), upload, c.get('caller'));
     c.header('Location', links.version(id, v.version));
     return apiResponse(c, { data: versionResource(id, v, services.versionId(v), links) }, 201);

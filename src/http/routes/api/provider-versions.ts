@@ -8,12 +8,13 @@
 //   PUT    /uploads/:token                         the release .tar.gz (streamed), answers the final status
 // Bodies of file uploads are read as streams straight from Node's IncomingMessage when served by
 // @hono/node-server (never buffered), else from the web Request body (app.request in tests).
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { AppError } from '../../../core/app-error.js';
 import type { PublishServices } from '../../../publishing/services.js';
 import type { AppEnv } from '../../env.js';
+import { contentLength, requestBody } from '../../node-io.js';
 import { apiResponse, noContent, readData } from './json-api.js';
 import { draftFileResource, versionResource, type ApiLinks } from './resources.js';
 
@@ -26,17 +27,8 @@ export function streamedBody(c: Context<AppEnv>): { stream: Readable; contentLen
   if (type && REFUSED_UPLOAD_TYPES.test(type)) {
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', `send the file itself as the request body (e.g. curl -T file), not ${type.split(';')[0]}`);
   }
-  const length = c.req.header('content-length');
-  const contentLength = length !== undefined && /^[0-9]+$/.test(length) ? Number(length) : undefined;
-  // Touching c.req.raw.body would make @hono/node-server start reading the IncomingMessage into a web
-  // stream: take the IncomingMessage itself when there is one, and only then fall back.
-  const incoming = c.env?.incoming;
-  const stream = incoming ?? webBody(c.req.raw.body);
-  return { stream, ...(contentLength !== undefined ? { contentLength } : {}) };
-}
-
-function webBody(body: ReadableStream<Uint8Array> | null): Readable {
-  return body ? Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>) : Readable.from([]);
+  const length = contentLength(c);
+  return { stream: requestBody(c), ...(length !== undefined ? { contentLength: length } : {}) };
 }
 
 export function versionRoutes(services: PublishServices, links: ApiLinks): Hono<AppEnv> {
