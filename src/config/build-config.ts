@@ -6,6 +6,7 @@ import type { AuthMode } from '../auth/access-control.js';
 import type { DelegateTokenAs } from '../auth/delegated-credential.js';
 import { normalizeHostname } from '../layout/names.js';
 import { ConfigError, type Config } from './config.js';
+import { parseMirrorUpstreams } from './mirror-upstreams.js';
 
 /** Reads a typed value (default applied) of `section.key`. */
 export type ValueOf = (section: string, key: string) => unknown;
@@ -60,6 +61,12 @@ export function buildConfig(v: ValueOf, randomSecret: () => string): Config {
   if (basePath === '/' || basePath.startsWith('/v1/') || basePath.startsWith('/api/') || basePath.startsWith('/.well-known/')) {
     throw new ConfigError(`"mirror.base_path": ${basePath} collides with the registry's own paths`);
   }
+  const upstreams = parseMirrorUpstreams(v('mirror', 'upstream') as unknown[] | undefined);
+  const mirrorUsername = v('mirror', 'username') as string | undefined;
+  const mirrorPassword = v('mirror', 'password') as string | undefined;
+  if ((mirrorUsername === undefined) !== (mirrorPassword === undefined)) {
+    throw new ConfigError('"mirror.username" and "mirror.password" must be given together');
+  }
   const username = v('storage', 'username') as string | undefined;
   const password = v('storage', 'password') as string | undefined;
   let auth: AuthConfig;
@@ -76,6 +83,16 @@ export function buildConfig(v: ValueOf, randomSecret: () => string): Config {
     });
   } catch (err) {
     throw new ConfigError((err as Error).message);
+  }
+  // Pull-through writes what it fetched: in delegate mode the store has no credential of its own, so the
+  // writes need one (docs/mirror.md); elsewhere they use the storage credential.
+  if (upstreams.length > 0 && auth.mode === 'delegate' && mirrorUsername === undefined) {
+    throw new ConfigError(
+      '"mirror.upstream" in delegate mode needs "mirror.username" and "mirror.password": a service credential with push rights that pull-through writes mirrored providers with',
+    );
+  }
+  if (mirrorUsername !== undefined && auth.mode !== 'delegate') {
+    throw new ConfigError('"mirror.username" is only used in delegate mode; in other modes mirrored providers are written with storage.username');
   }
   return {
     server: {
@@ -99,7 +116,13 @@ export function buildConfig(v: ValueOf, randomSecret: () => string): Config {
       ...(password !== undefined ? { password } : {}),
     },
     auth,
-    mirror: { basePath },
+    mirror: {
+      basePath,
+      upstreams,
+      upstreamTtl: v('mirror', 'upstream_ttl') as number,
+      ...(mirrorUsername !== undefined ? { username: mirrorUsername } : {}),
+      ...(mirrorPassword !== undefined ? { password: mirrorPassword } : {}),
+    },
     cache: { maxBytes: v('cache', 'max_bytes') as number, tagsTtl: v('cache', 'tags_ttl') as number },
     publish: {
       maxCompressedBytes: v('publish', 'max_upload_bytes') as number,

@@ -1,6 +1,7 @@
 // The validated configuration the server runs with (what loadConfig returns), and the error every
 // configuration problem is reported as. Types only, plus the error class.
 import type { AuthConfig } from '../auth/config.js';
+import type { MirrorUpstream } from './mirror-upstreams.js';
 
 export interface Config {
   server: {
@@ -27,7 +28,16 @@ export interface Config {
     password?: string;
   };
   auth: AuthConfig;
-  mirror: { basePath: string };
+  mirror: {
+    basePath: string;
+    /** Pull-through upstreams ([[mirror.upstream]]); empty = the mirror serves only what is stored. */
+    upstreams: MirrorUpstream[];
+    /** Seconds an upstream version listing is reused. */
+    upstreamTtl: number;
+    /** The credential mirrored providers are written with (delegate mode; else the storage credential). */
+    username?: string;
+    password?: string;
+  };
   cache: { maxBytes: number; tagsTtl: number };
   publish: {
     maxCompressedBytes: number;

@@ -30,7 +30,7 @@ describe('config.example.toml', () => {
       for (const key of Object.keys(fields)) {
         assert.match(
           body,
-          new RegExp(`^#? ?(\\[\\[auth\\.)?${key}(_file)?\\b`, 'm'),
+          new RegExp(`^#? ?(\\[\\[${section}\\.)?${key}(_file)?\\b`, 'm'),
           `${section}.${key} is not mentioned in config.example.toml`,
         );
       }

@@ -102,6 +102,19 @@ export const CONFIG_SCHEMA = {
   },
   mirror: {
     base_path: { type: 'string', default: '/mirror/', doc: 'path of the provider network mirror' },
+    upstream: {
+      type: 'table-list',
+      doc: 'pull-through: provider hostnames the mirror fetches from, each {hostname, url, signing_keys}; TOML [[mirror.upstream]] (docs/mirror.md)',
+    },
+    upstream_ttl: {
+      type: 'integer',
+      default: 300,
+      min: 0,
+      max: 86400,
+      doc: 'seconds an upstream version listing is reused before the upstream is asked again',
+    },
+    username: { type: 'string', doc: 'delegate mode: the service credential pull-through writes mirrored providers with' },
+    password: { type: 'string', secret: true, doc: 'delegate mode: password or token of mirror.username' },
   },
   cache: {
     max_bytes: {
