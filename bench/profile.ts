@@ -54,7 +54,12 @@ async function main(): Promise<void> {
   try {
     const registry = await startBenchRegistry(join(tmp, 'registry'));
     const server = await startServer({ root, registryUrl: registry.url, logDir: tmp, ...(prof ? { cpuProfileDir: profDir } : {}) });
-    const pushStore = createRegistryStore({ url: registry.url, plainHttp: true, userAgent: 'tf-oci-bench-push', dispatcher: new Agent({ connections: 32 }) });
+    const pushStore = createRegistryStore({
+      url: registry.url,
+      plainHttp: true,
+      userAgent: 'tf-oci-bench-push',
+      dispatcher: new Agent({ connections: 32 }),
+    });
     const signer = await createBenchSigner();
     const ctx = { pushStore, signer, server, registry, tmp };
     let load: () => Promise<string>;
@@ -74,10 +79,16 @@ async function main(): Promise<void> {
     } else {
       let path: string;
       if (target === 'scale1000') {
-        const repository = providerRepository('', server.publicHostname, 'acme', 'scale1000');
+        const repository = providerRepository('', server.registryHostname, 'acme', 'scale1000');
         const zips = await pushSharedTinyZips(pushStore, repository, 'scale1000', THREE_PLATFORMS);
         log('pushing 1,000 versions');
-        await pushProviderVersions(pushStore, signer, { repository, type: 'scale1000', versions: versionList(1000), platforms: THREE_PLATFORMS, zips });
+        await pushProviderVersions(pushStore, signer, {
+          repository,
+          type: 'scale1000',
+          versions: versionList(1000),
+          platforms: THREE_PLATFORMS,
+          zips,
+        });
         path = '/v1/providers/acme/scale1000/versions';
       } else {
         const endpoints = await setupWidget(ctx);

@@ -39,7 +39,7 @@ export interface Table {
   rows: string[][];
 }
 
-/** A target from issue 6 and whether this run met it (null: not measurable in this mode). */
+/** A benchmark target and whether this run met it (null: not measurable in this mode). */
 export interface TargetCheck {
   target: string;
   measured: string;

@@ -1,4 +1,4 @@
-// `terraform init` timing (issue 4): the whole `terraform init` (wall clock, spawn to exit) of the real
+// `terraform init` timing: the whole `terraform init` (wall clock, spawn to exit) of the real
 // terraform CLI in a FRESH workspace each run (new HOME and TF_DATA_DIR, empty plugin cache, no lock
 // file), installing the test provider (test/fixtures/provider, 1 version, the 3 platforms of
 // test/e2e/fixtures.ts, published through our publishing API into the real Distribution registry):
@@ -29,6 +29,7 @@ import { pathToFileURL } from 'node:url';
 import { buildReleases, hostBlock, mainTf, mirrorBlock, NAMESPACE, PLATFORMS, TYPE, type Releases } from '../test/e2e/fixtures.js';
 import { REGISTRY_HOST, startStack, type Stack } from '../test/e2e/stack.js';
 import { findTerraform, requireTerraform, terraformWorkspace } from '../test/support/terraform.js';
+import { AnchorRuns, measureOurs } from './lib/anchor.js';
 import { startNginxMirror, writeZhFirstCopy, type NginxMirror } from './lib/mirror-anchor.js';
 import { stopAll } from './lib/processes.js';
 import { duBytes, parsePhases, type Phases } from './lib/terraform-phases.js';
@@ -63,7 +64,13 @@ interface Variant {
   args: string[];
   /** Installs the provider (so: warm-up, trace, ratio against nginx). */
   provider: boolean;
+  /** Set for the runs that do not involve our server (nginx, the floors): the anchor's name for retries. */
+  anchor?: string;
 }
+
+/** Anchor names (report lines and unavailable figures). */
+const MIRROR = 'nginx static mirror';
+const MIRROR_ZH = 'nginx static mirror, zh: first';
 
 interface Run {
   ms: number;
@@ -85,13 +92,16 @@ function skipped(reason: string): ScenarioResult {
   return {
     tables: [{ title: 'SKIPPED', columns: ['reason'], rows: [[reason]] }],
     targets: [],
-    notes: [`Skipped, not failed (outside CI; with CI set this scenario fails instead). To run it: \`export TF_OCI_TERRAFORM="$(.ci/build-terraform.sh)"\`, then \`npm run bench -- --only=terraform-init\`.`],
+    notes: [
+      `Skipped, not failed (outside CI; with CI set this scenario fails instead). To run it: \`export TF_OCI_TERRAFORM="$(.ci/build-terraform.sh)"\`, then \`npm run bench -- --only=terraform-init\`.`,
+    ],
   };
 }
 
 const sec = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : 'n/a');
 const msText = (ms: number | undefined) => (ms !== undefined && Number.isFinite(ms) ? `${ms.toFixed(0)} ms` : '—');
-const pct = (part: number, whole: number) => (Number.isFinite(part) && Number.isFinite(whole) && whole > 0 ? `${((100 * part) / whole).toFixed(0)} %` : 'n/a');
+const pct = (part: number, whole: number) =>
+  Number.isFinite(part) && Number.isFinite(whole) && whole > 0 ? `${((100 * part) / whole).toFixed(0)} %` : 'n/a';
 
 export async function runTerraformInitBench(o: TerraformInitOptions): Promise<ScenarioResult> {
   if (findTerraform() === undefined && !isCI()) {
@@ -112,12 +122,17 @@ export async function runTerraformInitBench(o: TerraformInitOptions): Promise<Sc
   const tracedRuns = o.traced ?? (o.quick ? 1 : 3);
   const work = join(o.tmp, 'terraform-init');
   mkdirSync(work, { recursive: true });
-  const tv = spawnSync(terraform, ['version'], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', CHECKPOINT_DISABLE: '1', TF_CLI_CONFIG_FILE: '/dev/null', HOME: work } });
+  const tv = spawnSync(terraform, ['version'], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', CHECKPOINT_DISABLE: '1', TF_CLI_CONFIG_FILE: '/dev/null', HOME: work },
+  });
   const terraformVersion = (tv.stdout ?? '').split('\n')[0]?.trim() || 'unknown';
 
   let releases: Releases | undefined;
   let stack: Stack | undefined;
   let nginx: NginxMirror | undefined;
+  // Anchor runs (nginx, the floors) are retried and may end up unavailable; runs through our server are not.
+  const anchors = new AnchorRuns({ log: (m) => o.log(`terraform-init: ${m}`) });
   // run.ts exits the process on its watchdog and on signals: stop our server then too (stop() sends
   // SIGTERM synchronously; test/support/distribution.ts kills its registry on exit by itself).
   const onExit = () => void stack?.stop().catch(() => undefined);
@@ -127,7 +142,13 @@ export async function runTerraformInitBench(o: TerraformInitOptions): Promise<Sc
     releases = await buildReleases([VERSION]);
     const release = releases.byVersion[VERSION]!;
     stack = await startStack();
-    const pub = await stack.api.publish({ namespace: NAMESPACE, type: TYPE, version: VERSION, armoredKey: releases.signer.publicKeyArmored, tarballPath: release.tarballPath! });
+    const pub = await stack.api.publish({
+      namespace: NAMESPACE,
+      type: TYPE,
+      version: VERSION,
+      armoredKey: releases.signer.publicKeyArmored,
+      tarballPath: release.tarballPath!,
+    });
     if (pub.upload.status !== 200 || pub.upload.body?.data?.attributes?.status !== 'uploaded') {
       throw new Error(`publishing ${ADDRESS} ${VERSION} failed: HTTP ${pub.upload.status} ${JSON.stringify(pub.upload.body)}`);
     }
@@ -144,31 +165,67 @@ export async function runTerraformInitBench(o: TerraformInitOptions): Promise<Sc
       await mws.cleanup();
     }
     await writeZhFirstCopy(mirrorDir, ADDRESS, VERSION);
-    nginx = await startNginxMirror(join(work, 'nginx'), mirrorDir, st.tls, `${ADDRESS}/index.json`);
+    nginx = await anchors.measure(MIRROR, () => startNginxMirror(join(work, 'nginx'), mirrorDir, st.tls, `${ADDRESS}/index.json`));
+    if (!nginx) anchors.markUnavailable(MIRROR_ZH, `${MIRROR} did not start`);
+    const nginxUrl = nginx?.url ?? 'https://anchor-unavailable.invalid';
     const setupS = (performance.now() - setup0) / 1000;
-    o.log(`terraform-init: ${ADDRESS} ${VERSION} published (${PLATFORMS.length} platforms), static mirror on ${nginx.url}; set-up ${setupS.toFixed(0)} s; ${rounds} rounds`);
+    o.log(
+      `terraform-init: ${ADDRESS} ${VERSION} published (${PLATFORMS.length} platforms), static mirror on ${nginxUrl}; set-up ${setupS.toFixed(0)} s; ${rounds} rounds`,
+    );
 
     const variants: Variant[] = [
-      { key: 'v1', label: 'ours: providers.v1 (host block)', cliConfig: hostCli, files: mainTf(ADDRESS, VERSION), args: ['init', '-input=false'], provider: true },
-      { key: 'mirror', label: 'ours: network mirror (/mirror/)', cliConfig: mirrorBlock(st.server.url), files: mainTf(ADDRESS, VERSION), args: ['init', '-input=false'], provider: true },
       {
-        key: 'nginx',
-        label: 'anchor: nginx, static `providers mirror` files',
-        cliConfig: `provider_installation {\n  network_mirror {\n    url = "${nginx.url}/"\n  }\n}\n`,
+        key: 'v1',
+        label: 'ours: providers.v1 (host block)',
+        cliConfig: hostCli,
         files: mainTf(ADDRESS, VERSION),
         args: ['init', '-input=false'],
         provider: true,
+      },
+      {
+        key: 'mirror',
+        label: 'ours: network mirror (/mirror/)',
+        cliConfig: mirrorBlock(st.server.url),
+        files: mainTf(ADDRESS, VERSION),
+        args: ['init', '-input=false'],
+        provider: true,
+      },
+      {
+        key: 'nginx',
+        label: 'anchor: nginx, static `providers mirror` files',
+        cliConfig: `provider_installation {\n  network_mirror {\n    url = "${nginxUrl}/"\n  }\n}\n`,
+        files: mainTf(ADDRESS, VERSION),
+        args: ['init', '-input=false'],
+        provider: true,
+        anchor: MIRROR,
       },
       {
         key: 'nginxZh',
         label: 'anchor variant: nginx, same files, `zh:` listed before `h1:`',
-        cliConfig: `provider_installation {\n  network_mirror {\n    url = "${nginx.url}/zh-first/"\n  }\n}\n`,
+        cliConfig: `provider_installation {\n  network_mirror {\n    url = "${nginxUrl}/zh-first/"\n  }\n}\n`,
         files: mainTf(ADDRESS, VERSION),
         args: ['init', '-input=false'],
         provider: true,
+        anchor: MIRROR_ZH,
       },
-      { key: 'floor', label: 'floor: `terraform init`, no provider', cliConfig: '', files: { 'main.tf': 'terraform {}\n' }, args: ['init', '-input=false'], provider: false },
-      { key: 'version', label: 'floor: `terraform version` (process start-up)', cliConfig: '', files: { 'main.tf': 'terraform {}\n' }, args: ['version'], provider: false },
+      {
+        key: 'floor',
+        label: 'floor: `terraform init`, no provider',
+        cliConfig: '',
+        files: { 'main.tf': 'terraform {}\n' },
+        args: ['init', '-input=false'],
+        provider: false,
+        anchor: 'init floor (no provider)',
+      },
+      {
+        key: 'version',
+        label: 'floor: `terraform version` (process start-up)',
+        cliConfig: '',
+        files: { 'main.tf': 'terraform {}\n' },
+        args: ['version'],
+        provider: false,
+        anchor: '`terraform version` floor',
+      },
     ];
     const providerVariants = variants.filter((v) => v.provider);
 
@@ -184,10 +241,15 @@ export async function runTerraformInitBench(o: TerraformInitOptions): Promise<Sc
         const r = await ws.run(v.args, { timeoutMs: 120_000, env });
         const ms = performance.now() - t0;
         const endedAt = Date.now();
-        if (r.code !== 0) throw new Error(`${v.label}: terraform ${v.args.join(' ')} ${r.timedOut ? 'timed out' : `exited ${r.code}`}\n${r.stdout}\n${r.stderr}`);
-        if (v.provider && !INSTALLED.test(r.flat)) throw new Error(`${v.label}: terraform init did not report "Installed ${ADDRESS} v${VERSION}":\n${r.stdout}`);
+        if (r.code !== 0)
+          throw new Error(
+            `${v.label}: terraform ${v.args.join(' ')} ${r.timedOut ? 'timed out' : `exited ${r.code}`}\n${r.stdout}\n${r.stderr}`,
+          );
+        if (v.provider && !INSTALLED.test(r.flat))
+          throw new Error(`${v.label}: terraform init did not report "Installed ${ADDRESS} v${VERSION}":\n${r.stdout}`);
         if (!trace) return { ms, startedAt, endedAt };
-        if (v.key === 'v1' && !Number.isFinite(unpackedBytes)) unpackedBytes = duBytes(join(ws.root, 'plugin-cache', ADDRESS, VERSION, 'linux_amd64'));
+        if (v.key === 'v1' && !Number.isFinite(unpackedBytes))
+          unpackedBytes = duBytes(join(ws.root, 'plugin-cache', ADDRESS, VERSION, 'linux_amd64'));
         const phases = parsePhases(await readFile(logPath, 'utf8'), startedAt, endedAt);
         return { ms, startedAt, endedAt, ...(phases ? { phases } : {}) };
       } finally {
@@ -195,16 +257,27 @@ export async function runTerraformInitBench(o: TerraformInitOptions): Promise<Sc
       }
     }
 
+    /** One run: anchors through the retrying wrapper (undefined when unavailable), ours exactly once. */
+    async function measured(v: Variant, trace = false): Promise<(Run & { phases?: Phases }) | undefined> {
+      const anchor = v.anchor;
+      if (anchor !== undefined) return anchors.measure(anchor, () => once(v, trace));
+      return measureOurs(v.label, () => once(v, trace));
+    }
+
     // Warm-up: first run per provider path (our caches, nginx's files, the page cache), reported apart.
     const first = new Map<Key, number>();
-    for (const v of providerVariants) first.set(v.key, (await once(v)).ms);
+    for (const v of providerVariants) {
+      const r = await measured(v);
+      if (r) first.set(v.key, r.ms);
+    }
     const samples = new Map<Key, number[]>(variants.map((v) => [v.key, []]));
     const timed0 = performance.now();
     for (let i = 0; i < rounds; i++) {
       // Rotate the order every round: no path always runs right after another one.
       for (let j = 0; j < variants.length; j++) {
         const v = variants[(i + j) % variants.length]!;
-        samples.get(v.key)!.push((await once(v)).ms);
+        const r = await measured(v);
+        if (r) samples.get(v.key)!.push(r.ms);
       }
     }
     const timedS = (performance.now() - timed0) / 1000;
@@ -213,8 +286,8 @@ export async function runTerraformInitBench(o: TerraformInitOptions): Promise<Sc
     for (let i = 0; i < tracedRuns; i++) {
       for (let j = 0; j < providerVariants.length; j++) {
         const v = providerVariants[(i + j) % providerVariants.length]!;
-        const r = await once(v, true);
-        if (r.phases) phases.get(v.key)!.push(r.phases);
+        const r = await measured(v, true);
+        if (r?.phases) phases.get(v.key)!.push(r.phases);
       }
     }
 
@@ -225,24 +298,35 @@ export async function runTerraformInitBench(o: TerraformInitOptions): Promise<Sc
     const rowsMain = variants.map((v) => {
       const vals = samples.get(v.key)!;
       const m = median(vals);
+      const own = (text: string) => (v.anchor === undefined ? text : anchors.cell(v.anchor, text));
       return [
         v.label,
-        spread(vals, sec),
-        v.provider ? sec(first.get(v.key)!) : '—',
-        v.provider ? sec(m - floor) : '—',
-        v.provider ? ratio(m, nginxMed) : '—',
-        v.provider ? ratio(m - floor, nginxMed - floor) : '—',
+        own(spread(vals, sec)),
+        v.provider ? own(sec(first.get(v.key) ?? Number.NaN)) : '—',
+        v.provider ? own(sec(m - floor)) : '—',
+        v.provider ? own(ratio(m, nginxMed)) : '—',
+        v.provider ? own(ratio(m - floor, nginxMed - floor)) : '—',
       ];
     });
     const tables: Table[] = [
       {
         title: `Whole \`terraform init\`, wall clock, fresh workspace each run: median (min–max) of ${rounds} run(s) per path`,
-        columns: ['installation path', 'median (min–max)', 'first run (warm-up, untimed)', 'minus init floor', '÷ nginx (ours / nginx)', '÷ nginx, minus floor'],
+        columns: [
+          'installation path',
+          'median (min–max)',
+          'first run (warm-up, untimed)',
+          'minus init floor',
+          '÷ nginx (ours / nginx)',
+          '÷ nginx, minus floor',
+        ],
         rows: rowsMain,
       },
     ];
     const pm = (k: Key, f: (p: Phases) => number | undefined) => {
-      const vals = phases.get(k)!.map(f).filter((x): x is number => x !== undefined);
+      const vals = phases
+        .get(k)!
+        .map(f)
+        .filter((x): x is number => x !== undefined);
       return vals.length === 0 ? undefined : median(vals);
     };
     const phaseRows: Array<[string, (p: Phases) => number | undefined]> = [
@@ -273,8 +357,9 @@ export async function runTerraformInitBench(o: TerraformInitOptions): Promise<Sc
     const unpackedMB = Number.isFinite(unpackedBytes) ? `${(unpackedBytes / 1e6).toFixed(1)} MB` : 'n/a';
     const diff = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined ? a - b : undefined);
     const notes: string[] = [
-      `Provider \`${ADDRESS}\` ${VERSION}: the Go test provider (test/fixtures/provider), ${PLATFORMS.length} platforms, SHA256SUMS signed with a real GnuPG RSA-3072 key, published through our publishing API into the CNCF Distribution registry; terraform installs linux_amd64 (zip ${(zip.size / 1e6).toFixed(1)} MB, ${unpackedMB} unpacked). ${terraformVersion}; nginx ${nginx.version}.`,
-      'Stack: its own HTTPS stack (test/e2e/stack.ts): Distribution + a tf-oci-registry server process (download mode proxy, log level info) with a test CA (`SSL_CERT_FILE`); not the suite\'s plain-HTTP server, since terraform speaks only HTTPS to host blocks and mirrors. Anchor: `terraform providers mirror -platform=linux_amd64` output (index.json, <version>.json with the `h1:` hash, the zip), made once through our providers.v1, served by one nginx process over TLS with the same certificate, HTTP/1.1 like ours.',
+      ...anchors.notes(),
+      `Provider \`${ADDRESS}\` ${VERSION}: the Go test provider (test/fixtures/provider), ${PLATFORMS.length} platforms, SHA256SUMS signed with a real GnuPG RSA-3072 key, published through our publishing API into the CNCF Distribution registry; terraform installs linux_amd64 (zip ${(zip.size / 1e6).toFixed(1)} MB, ${unpackedMB} unpacked). ${terraformVersion}; nginx ${nginx?.version ?? 'unavailable'}.`,
+      "Stack: its own HTTPS stack (test/e2e/stack.ts): Distribution + a tf-oci-registry server process (download mode proxy, log level info) with a test CA (`SSL_CERT_FILE`); not the suite's plain-HTTP server, since terraform speaks only HTTPS to host blocks and mirrors. Anchor: `terraform providers mirror -platform=linux_amd64` output (index.json, <version>.json with the `h1:` hash, the zip), made once through our providers.v1, served by one nginx process over TLS with the same certificate, HTTP/1.1 like ours.",
       `Method: every run is a fresh workspace (new HOME and TF_DATA_DIR, empty TF_PLUGIN_CACHE_DIR, no .terraform.lock.hcl), timed from spawn to exit of the terraform process; ${rounds} round(s), the ${variants.length} commands in rotating order; each provider path had one untimed warm-up run first (the "first run" column; our server's caches are warm afterwards). The "init floor" is \`terraform init\` of a configuration with no provider: what every init costs before installing anything.`,
       `Result (below 1 = ours faster): ours ÷ nginx = ${ratio(v1, nginxMed)} through providers.v1 and ${ratio(mir, nginxMed)} through our network mirror, whole init (medians ${sec(v1)} and ${sec(mir)} vs ${sec(nginxMed)}); minus the init floor (${sec(floor)}): ${ratio(v1 - floor, nginxMed - floor)} and ${ratio(mir - floor, nginxMed - floor)}.`,
       `What dominates: installing the package. terraform's own fixed cost (init floor ${sec(floor)}; process start-up alone, \`terraform version\`, ${sec(med('version'))}) is ${pct(floor, v1)} of an init through providers.v1. In the traced v1 runs${totV1 !== undefined ? ` (${msText(totV1)} in all)` : ''} the package phase is ${msText(pkgV1)}${pkgV1 !== undefined && totV1 !== undefined ? ` (${pct(pkgV1, totV1)})` : ''}: download + zip checksum + GPG check ${msText(verV1)}, then ${msText(diff(pkgV1, verV1))} of terraform unzipping the ${unpackedMB} binary into the plugin cache and linking it — client work, the same whoever serves the zip. The metadata requests are tens of ms at most (second table).`,
@@ -307,17 +392,21 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const quick = process.argv.includes('--quick');
   const tmp = mkdtempSync(join(tmpdir(), 'tf-oci-bench-tfinit-'));
   const started = performance.now();
-  const log = (m: string) => process.stderr.write(`[terraform-init ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${m}\n`);
+  const log = (m: string) =>
+    process.stderr.write(`[terraform-init ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${m}\n`);
   runTerraformInitBench({ quick, tmp, log })
-    .then((r) => {
-      const out = [...r.tables.map(renderTable), '', ...r.notes.map((n) => `- ${n}`)].join('\n\n');
-      process.stdout.write(`${out}\n`);
-      log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-      return 0;
-    }, (err: unknown) => {
-      console.error(err);
-      return 1;
-    })
+    .then(
+      (r) => {
+        const out = [...r.tables.map(renderTable), '', ...r.notes.map((n) => `- ${n}`)].join('\n\n');
+        process.stdout.write(`${out}\n`);
+        log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+        return 0;
+      },
+      (err: unknown) => {
+        console.error(err);
+        return 1;
+      },
+    )
     .then(async (code) => {
       await stopAll();
       rmSync(tmp, { recursive: true, force: true });

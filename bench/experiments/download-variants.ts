@@ -66,8 +66,16 @@ async function main(): Promise<void> {
   try {
     const registry = await startBenchRegistry(join(tmp, 'registry'));
     const server = await startServer({ root, registryUrl: registry.url, logDir: tmp });
-    const pushStore = createRegistryStore({ url: registry.url, plainHttp: true, userAgent: 'tf-oci-bench-push', dispatcher: new Agent({ connections: 8 }) });
-    const { proxyUrl, directUrl, size } = await setupBigZip({ pushStore, signer: await createBenchSigner(), server, registry, tmp }, sizeMB);
+    const pushStore = createRegistryStore({
+      url: registry.url,
+      plainHttp: true,
+      userAgent: 'tf-oci-bench-push',
+      dispatcher: new Agent({ connections: 8 }),
+    });
+    const { proxyUrl, directUrl, size } = await setupBigZip(
+      { pushStore, signer: await createBenchSigner(), server, registry, tmp },
+      sizeMB,
+    );
     // The proxies load undici from the repository's node_modules: write the script inside bench/.
     const script = join(root, 'bench', 'experiments', `.proxy-${process.pid}.mjs`);
     writeFileSync(script, PROXY_SOURCE);
@@ -94,7 +102,10 @@ async function main(): Promise<void> {
       const lines = [
         `| variant | 1 client | ratio to direct | 8 clients (aggregate) | ratio to direct |`,
         `|---|---|---|---|---|`,
-        ...names.map((n) => `| ${n} | ${fmtMBps(median(one[n]!))} | ${ratio(median(one[n]!), median(one.direct!))} | ${fmtMBps(median(eight[n]!))} | ${ratio(median(eight[n]!), median(eight.direct!))} |`),
+        ...names.map(
+          (n) =>
+            `| ${n} | ${fmtMBps(median(one[n]!))} | ${ratio(median(one[n]!), median(one.direct!))} | ${fmtMBps(median(eight[n]!))} | ${ratio(median(eight[n]!), median(eight.direct!))} |`,
+        ),
       ];
       process.stdout.write(`${sizeMB} MB blob, ${runs} runs, medians\n\n${lines.join('\n')}\n`);
     } finally {

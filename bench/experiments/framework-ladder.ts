@@ -77,7 +77,12 @@ async function main(): Promise<void> {
   try {
     const registry = await startBenchRegistry(join(tmp, 'registry'));
     const server = await startServer({ root, registryUrl: registry.url, logDir: tmp });
-    const pushStore = createRegistryStore({ url: registry.url, plainHttp: true, userAgent: 'tf-oci-bench-push', dispatcher: new Agent({ connections: 8 }) });
+    const pushStore = createRegistryStore({
+      url: registry.url,
+      plainHttp: true,
+      userAgent: 'tf-oci-bench-push',
+      dispatcher: new Agent({ connections: 8 }),
+    });
     const endpoints = await setupWidget({ pushStore, signer: await createBenchSigner(), server });
     const versions = endpoints.find((e) => e.id === 'versions')!;
     const res = await fetch(server.url + versions.path);
@@ -86,13 +91,23 @@ async function main(): Promise<void> {
     writeFileSync(bodyFile, body);
     writeFileSync(script, SERVER_SOURCE);
     const nginx = await startNginx(join(tmp, 'nginx'), [{ path: versions.path, body }]);
-    const targets: Array<{ name: string; url: string; pid: number }> = [{ name: 'nginx (static file)', url: nginx.url + versions.path, pid: nginx.pid }];
+    const targets: Array<{ name: string; url: string; pid: number }> = [
+      { name: 'nginx (static file)', url: nginx.url + versions.path, pid: nginx.pid },
+    ];
     for (const kind of ['node', 'hono', 'hono-mw'] as const) {
       const port = await freePort();
       const child = spawnTracked(process.execPath, [script, kind, String(port), bodyFile], { cwd: root });
       const url = `http://127.0.0.1:${port}${versions.path}`;
       await waitForHttp(url, child, kind);
-      targets.push({ name: { node: 'node:http, constant body', hono: 'Hono + node-server, constant body', 'hono-mw': 'Hono + requestContext-like middleware' }[kind], url, pid: child.pid! });
+      targets.push({
+        name: {
+          node: 'node:http, constant body',
+          hono: 'Hono + node-server, constant body',
+          'hono-mw': 'Hono + requestContext-like middleware',
+        }[kind],
+        url,
+        pid: child.pid!,
+      });
     }
     targets.push({ name: 'tf-oci-registry `versions` (20 versions)', url: server.url + versions.path, pid: server.pid });
     if (pin) for (const t of targets) pinProcess(t.pid, '0');
@@ -100,7 +115,14 @@ async function main(): Promise<void> {
     for (const t of targets) await runWrk({ url: t.url, connections: 64, threads: 1, durationS: 2, ...(pin ? { cpus: '1' } : {}) }); // warm-up
     for (let i = 0; i < runs; i++) {
       for (const t of targets) {
-        const r = await runWrk({ url: t.url, connections: 64, threads: 1, durationS: seconds, serverPid: t.pid, ...(pin ? { cpus: '1' } : {}) });
+        const r = await runWrk({
+          url: t.url,
+          connections: 64,
+          threads: 1,
+          durationS: seconds,
+          serverPid: t.pid,
+          ...(pin ? { cpus: '1' } : {}),
+        });
         results.set(t.name, [...(results.get(t.name) ?? []), r]);
       }
     }

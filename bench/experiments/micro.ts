@@ -5,9 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import semver from 'semver';
 import { tagToVersion } from '../../src/layout/names.js';
-import { parseProviderAddress } from '../../src/registry/addresses.js';
-import { createLogger } from '../../src/server/build-deps.js';
-import { createSealedTokens } from '../../src/signing/sealed-token.js';
+import { parseProviderAddress } from '../../src/providers/addresses.js';
+import { createLogger } from '../../src/wiring/server-app.js';
+import { createSealedTokens } from '../../src/core/sealed-token.js';
 
 function bench(name: string, n: number, fn: () => unknown): void {
   for (let i = 0; i < n / 10; i++) fn();
@@ -23,7 +23,11 @@ const payload = { r: 'providers/127.0.0.1_4000/acme/widget', d: `sha256:${'a'.re
 const tags = Array.from({ length: 20 }, (_, i) => `1.0.${i}`);
 const shuffled = Array.from({ length: 1000 }, (_, i) => `1.${Math.floor(i / 100)}.${i % 100}`).sort(() => Math.random() - 0.5);
 const parsed = shuffled.map((v) => semver.parse(v)!);
-const platforms = [{ os: 'darwin', arch: 'arm64' }, { os: 'linux', arch: 'amd64' }, { os: 'windows', arch: 'amd64' }];
+const platforms = [
+  { os: 'darwin', arch: 'arm64' },
+  { os: 'linux', arch: 'amd64' },
+  { os: 'windows', arch: 'amd64' },
+];
 const body = { versions: shuffled.map((v) => ({ version: v, protocols: ['5.0'], platforms })) };
 
 process.stdout.write('| operation | cost per call |\n|---|---|\n');

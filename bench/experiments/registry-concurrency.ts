@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { createRegistryStore } from '../../src/oci/remote/registry-store.js';
-import { mapLimit } from '../../src/registry/context.js';
+import { mapLimit } from '../../src/core/map-limit.js';
 import { createBenchSigner, pushProviderVersions, pushSharedTinyZips, THREE_PLATFORMS, versionList } from '../lib/fixtures.js';
 import { procCpuMs, runMain, stopAll } from '../lib/processes.js';
 import { startBenchRegistry } from '../lib/registry.js';
@@ -17,10 +17,21 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), 'tf-oci-conc-'));
   try {
     const registry = await startBenchRegistry(join(tmp, 'registry'));
-    const store = createRegistryStore({ url: registry.url, plainHttp: true, userAgent: 'tf-oci-bench-push', dispatcher: new Agent({ connections: 32 }) });
+    const store = createRegistryStore({
+      url: registry.url,
+      plainHttp: true,
+      userAgent: 'tf-oci-bench-push',
+      dispatcher: new Agent({ connections: 32 }),
+    });
     const repository = 'providers/example.test/acme/scale';
     const zips = await pushSharedTinyZips(store, repository, 'scale', THREE_PLATFORMS);
-    await pushProviderVersions(store, await createBenchSigner(), { repository, type: 'scale', versions: versionList(1000), platforms: THREE_PLATFORMS, zips });
+    await pushProviderVersions(store, await createBenchSigner(), {
+      repository,
+      type: 'scale',
+      versions: versionList(1000),
+      platforms: THREE_PLATFORMS,
+      zips,
+    });
     process.stdout.write('| in flight | listing time (median of 3) | registry CPU |\n|---|---|---|\n');
     for (const concurrency of [4, 8, 16, 32, 64]) {
       const times: number[] = [];

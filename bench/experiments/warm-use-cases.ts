@@ -4,7 +4,7 @@
 // Needs gpg and zip (the fixture is a real signed release). Run: node --import tsx bench/experiments/warm-use-cases.ts
 import { providerRepository } from '../../src/layout/names.js';
 import { createMemoryStore } from '../../src/oci/memory-store.js';
-import type { Caller } from '../../src/registry/context.js';
+import type { Caller } from '../../src/core/caller.js';
 import { createTestSigner } from '../../test/support/gpg-signer.js';
 import { makeFixtureRelease, pushRelease } from '../../test/support/provider-fixture.js';
 import { buildTestApp } from '../../test/support/test-app.js';
@@ -22,9 +22,15 @@ async function main(): Promise<void> {
     const caller: Caller = { principal: 'anonymous', credential: {} };
     const cases: Array<[string, () => unknown]> = [
       ['providers.v1 versions', () => services.listProviderVersions('acme', 'widget', caller)],
-      ['providers.v1 download', () => services.findProviderPackage({ namespace: 'acme', type: 'widget', version: '1.0.0', os: 'linux', arch: 'amd64' }, caller)],
+      [
+        'providers.v1 download',
+        () => services.findProviderPackage({ namespace: 'acme', type: 'widget', version: '1.0.0', os: 'linux', arch: 'amd64' }, caller),
+      ],
       ['mirror index.json', () => services.mirrorIndex(HOST, 'acme', 'widget', caller)],
-      ['mirror <version>.json', () => services.mirrorVersion({ hostname: HOST, namespace: 'acme', type: 'widget', version: '1.0.0' }, caller)],
+      [
+        'mirror <version>.json',
+        () => services.mirrorVersion({ hostname: HOST, namespace: 'acme', type: 'widget', version: '1.0.0' }, caller),
+      ],
     ];
     process.stdout.write('| use case (warm) | cost per call |\n|---|---|\n');
     for (const [name, fn] of cases) {
@@ -39,7 +45,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

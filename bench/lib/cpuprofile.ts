@@ -40,7 +40,8 @@ export function areaOf(frame: CallFrame): string {
 }
 
 function frameKey(f: CallFrame): string {
-  const file = f.url === '' ? '' : ` ${f.url.replace(/^.*\/(node_modules|src|test|bench)\//, '$1/').replace(/^file:\/\//, '')}:${f.lineNumber + 1}`;
+  const file =
+    f.url === '' ? '' : ` ${f.url.replace(/^.*\/(node_modules|src|test|bench)\//, '$1/').replace(/^file:\/\//, '')}:${f.lineNumber + 1}`;
   return `${f.functionName || '(anonymous)'}${file}`;
 }
 
@@ -96,12 +97,18 @@ export function summarizeProfile(file: string, top = 25): ProfileSummary {
       {
         title: 'Self time by area (% of non-idle samples)',
         columns: ['area', 'self ms', 'share'],
-        rows: sorted(selfByArea).filter(([a]) => a !== '(idle)').slice(0, top).map(([a, us]) => [a, ms(us), pct(us)]),
+        rows: sorted(selfByArea)
+          .filter(([a]) => a !== '(idle)')
+          .slice(0, top)
+          .map(([a, us]) => [a, ms(us), pct(us)]),
       },
       {
         title: `Top ${top} functions by self time`,
         columns: ['function', 'self ms', 'share'],
-        rows: sorted(selfByKey).filter(([k]) => !skip.has(k)).slice(0, top).map(([k, us]) => [k, ms(us), pct(us)]),
+        rows: sorted(selfByKey)
+          .filter(([k]) => !skip.has(k))
+          .slice(0, top)
+          .map(([k, us]) => [k, ms(us), pct(us)]),
       },
       {
         title: `Top ${top} functions by inclusive time (src/ and packages only)`,

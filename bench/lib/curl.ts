@@ -14,12 +14,19 @@ export interface CurlResult {
 }
 
 export async function curlDownload(url: string, expectedSize: number): Promise<CurlResult> {
-  const r = await runCommand(CURL_BIN, ['-s', '-S', '-o', '/dev/null', '-w', '%{http_code} %{size_download} %{speed_download} %{time_total}', url], {
-    timeoutMs: 120_000,
-  });
+  const r = await runCommand(
+    CURL_BIN,
+    ['-s', '-S', '-o', '/dev/null', '-w', '%{http_code} %{size_download} %{speed_download} %{time_total}', url],
+    {
+      timeoutMs: 120_000,
+    },
+  );
   const [code, size, speed, time] = r.stdout.trim().split(' ');
   if (r.code !== 0 || code !== '200' || Number(size) !== expectedSize) {
-    throw new Error(`curl ${url.replace(/\/download\/[^/]+\//, '/download/…/')}: exit ${r.code}, HTTP ${code}, ${size} of ${expectedSize} bytes ${r.stderr}`);
+    const exit = r.timedOut ? 'killed after 120 s' : `exit ${r.code}`;
+    throw new Error(
+      `curl ${url.replace(/\/download\/[^/]+\//, '/download/…/')}: ${exit}, HTTP ${code ?? ''}, ${size ?? 0} of ${expectedSize} bytes ${r.stderr}`.trim(),
+    );
   }
   return { bytes: Number(size), speed: Number(speed), seconds: Number(time) };
 }
@@ -33,7 +40,11 @@ export interface ConcurrentResult {
 }
 
 export async function curlConcurrent(url: string, expectedSize: number, clients: number): Promise<ConcurrentResult> {
-  const results = await Promise.all(Array.from({ length: clients }, () => curlDownload(url, expectedSize)));
+  // allSettled, not all: a failed round returns only once every curl of it ended, so a retry never overlaps it.
+  const settled = await Promise.allSettled(Array.from({ length: clients }, () => curlDownload(url, expectedSize)));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  const results = settled.map((s) => (s as PromiseFulfilledResult<CurlResult>).value);
   const seconds = Math.max(...results.map((r) => r.seconds));
   const bytes = results.reduce((a, r) => a + r.bytes, 0);
   return { aggregate: bytes / seconds, perClient: results.map((r) => r.speed), seconds };

@@ -15,7 +15,7 @@ import { buildProviderRelease, defaultProviderFilename, shasumsFilename } from '
 import { versionToTag } from '../../src/layout/names.js';
 import type { OciStore } from '../../src/oci/store.js';
 import { EMPTY_CONFIG_BYTES, MEDIA_TYPE_IMAGE_INDEX, MEDIA_TYPE_IMAGE_MANIFEST, type Descriptor } from '../../src/oci/types.js';
-import { mapLimit } from '../../src/registry/context.js';
+import { mapLimit } from '../../src/core/map-limit.js';
 import { h1Hash } from '../../test/support/provider-build.js';
 
 export interface Platform {
@@ -81,20 +81,26 @@ export async function writeRandomZip(path: string, entryName: string, sizeBytes:
   const hash = createHash('sha256');
   const chunk = 1024 * 1024;
   let left = sizeBytes;
-  const random = Readable.from((function* () {
-    while (left > 0) {
-      const n = Math.min(chunk, left);
-      left -= n;
-      const b = randomBytes(n);
-      hash.update(b);
-      yield b;
-    }
-  })());
+  const random = Readable.from(
+    (function* () {
+      while (left > 0) {
+        const n = Math.min(chunk, left);
+        left -= n;
+        const b = randomBytes(n);
+        hash.update(b);
+        yield b;
+      }
+    })(),
+  );
   const zip = new yazl.ZipFile();
   zip.addReadStream(random, entryName, { mtime: FIXED_MTIME, mode: 0o100755, compress: false, size: sizeBytes });
   zip.end();
   await pipeline(zip.outputStream as Readable, createWriteStream(path));
-  const h1 = 'h1:' + createHash('sha256').update(`${hash.digest('hex')}  ${entryName}\n`).digest('base64');
+  const h1 =
+    'h1:' +
+    createHash('sha256')
+      .update(`${hash.digest('hex')}  ${entryName}\n`)
+      .digest('base64');
   return { h1, size: (await stat(path)).size };
 }
 
@@ -105,7 +111,12 @@ export async function pushZipFile(store: OciStore, repository: string, path: str
 }
 
 /** One tiny zip per platform, pushed once and shared by every version of the provider. */
-export async function pushSharedTinyZips(store: OciStore, repository: string, type: string, platforms: Platform[]): Promise<Map<string, PushedZip>> {
+export async function pushSharedTinyZips(
+  store: OciStore,
+  repository: string,
+  type: string,
+  platforms: Platform[],
+): Promise<Map<string, PushedZip>> {
   const out = new Map<string, PushedZip>();
   for (const p of platforms) {
     const bin = `terraform-provider-${type}${p.os === 'windows' ? '.exe' : ''}`;
@@ -161,7 +172,12 @@ export async function pushProviderVersions(store: OciStore, signer: BenchSigner,
     });
     await Promise.all([
       ...built.platformManifests.map((m) => store.pushManifest(spec.repository, m.descriptor.digest, m.bytes, MEDIA_TYPE_IMAGE_MANIFEST)),
-      store.pushManifest(spec.repository, built.metadataManifest.descriptor.digest, built.metadataManifest.bytes, MEDIA_TYPE_IMAGE_MANIFEST),
+      store.pushManifest(
+        spec.repository,
+        built.metadataManifest.descriptor.digest,
+        built.metadataManifest.bytes,
+        MEDIA_TYPE_IMAGE_MANIFEST,
+      ),
     ]);
     await store.pushManifest(spec.repository, versionToTag(version), built.index.bytes, MEDIA_TYPE_IMAGE_INDEX);
   });

@@ -9,14 +9,14 @@ import { Writable } from 'node:stream';
 import type { Hono } from 'hono';
 import { loadConfig } from '../../src/config/load.js';
 import type { AppEnv } from '../../src/http/env.js';
-import type { RegistryDeps } from '../../src/registry/context.js';
-import { createLogger, createServerApp, createStore } from '../../src/server/build-deps.js';
+import type { SharedDeps } from '../../src/wiring/server-app.js';
+import { createLogger, createServerApp, createStore } from '../../src/wiring/server-app.js';
 import { countingStore, type CountingStore } from '../../test/support/counting-store.js';
 
 export interface InProcessApp {
   app: Hono<AppEnv>;
   store: CountingStore;
-  deps: RegistryDeps;
+  deps: SharedDeps;
 }
 
 export function createInProcessApp(env: Record<string, string>): InProcessApp {
@@ -24,8 +24,8 @@ export function createInProcessApp(env: Record<string, string>): InProcessApp {
   const sink = new Writable({ write: (_chunk, _enc, cb) => cb() });
   const logger = createLogger(config.log.level, sink);
   const store = countingStore(createStore(config, logger));
-  const { app, registry } = createServerApp(config, logger, store);
-  return { app, store, deps: registry };
+  const { app, shared } = createServerApp(config, logger, store);
+  return { app, store, deps: shared };
 }
 
 export interface OffsetClock {

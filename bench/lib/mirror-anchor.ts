@@ -51,7 +51,9 @@ export async function startNginxMirror(dir: string, root: string, tls: TestTls, 
         const res = await request(probe, { dispatcher });
         const body = await res.body.text();
         if (res.statusCode !== 200 || !String(res.headers['content-type']).startsWith('application/json')) {
-          throw new Error(`nginx mirror ${probe}: HTTP ${res.statusCode}, content-type ${String(res.headers['content-type'])}: ${body.slice(0, 200)}`);
+          throw new Error(
+            `nginx mirror ${probe}: HTTP ${res.statusCode}, content-type ${String(res.headers['content-type'])}: ${body.slice(0, 200)}`,
+          );
         }
         break;
       } catch (err) {

@@ -109,8 +109,14 @@ function proxyLocation(origin: string): string {
 
 /** nginx as a reverse proxy of `origin` (plain HTTP): the native-proxy anchor of the downloads scenario. */
 export async function startNginxProxy(dir: string, origin: string): Promise<NginxAnchor> {
-  const nginx = await spawnNginx(dir, { root: dir, types: '', defaultType: 'application/octet-stream', comment: `reverse proxy of ${origin}`, proxyPass: origin });
-  await waitForHttp(`${nginx.url}/v2/`, nginx.child, `nginx proxy (conf ${nginx.conf})`, 10_000);
+  const nginx = await spawnNginx(dir, {
+    root: dir,
+    types: '',
+    defaultType: 'application/octet-stream',
+    comment: `reverse proxy of ${origin}`,
+    proxyPass: origin,
+  });
+  await readyOrStop(nginx, `${nginx.url}/v2/`, `nginx proxy (conf ${nginx.conf})`);
   return { url: nginx.url, pid: nginx.child.pid!, stop: nginx.stop };
 }
 
@@ -123,6 +129,16 @@ export async function startNginx(dir: string, files: StaticFile[]): Promise<Ngin
     writeFileSync(file, f.body);
   }
   const nginx = await spawnNginx(dir, { root: www, types: '', defaultType: 'application/json', comment: 'the metadata anchor' });
-  await waitForHttp(`${nginx.url}/`, nginx.child, `nginx (conf ${nginx.conf})`, 10_000);
+  await readyOrStop(nginx, `${nginx.url}/`, `nginx (conf ${nginx.conf})`);
   return { url: nginx.url, pid: nginx.child.pid!, stop: nginx.stop };
+}
+
+/** Waits until nginx answers on `url`; stops it when it does not (so a retried start leaves no stray process). */
+async function readyOrStop(nginx: NginxProcess, url: string, what: string): Promise<void> {
+  try {
+    await waitForHttp(url, nginx.child, what, 10_000);
+  } catch (err) {
+    await nginx.stop();
+    throw err;
+  }
 }

@@ -4,7 +4,6 @@
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const children = new Set<ChildProcess>();
@@ -32,21 +31,39 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...children].map((c) => stopChild(c, 3000)));
 }
 
-/** Runs a command to completion and returns its output (bounded by `timeoutMs`). */
+/**
+ * Runs a command to completion and returns its whole output (bounded by `timeoutMs`).
+ * It waits for 'close', not 'exit': 'exit' may be emitted before the last stdout/stderr chunks have been
+ * read, and under load that lost curl's one `-w` line (exit 0 with an empty status; seen in CI).
+ */
 export async function runCommand(
   command: string,
   args: string[],
   opts: { timeoutMs: number; env?: NodeJS.ProcessEnv; cwd?: string },
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawnTracked(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
+): Promise<{ code: number | null; stdout: string; stderr: string; timedOut: boolean }> {
+  const child = spawnTracked(command, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: opts.env ?? process.env,
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
+  });
   let stdout = '';
   let stderr = '';
+  let timedOut = false;
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
-  const [code] = (await once(child, 'exit')) as [number | null];
-  clearTimeout(timer);
-  return { code, stdout, stderr };
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+    // A grandchild still holding the pipes would otherwise delay 'close' past the timeout.
+    child.stdout!.destroy();
+    child.stderr!.destroy();
+  }, opts.timeoutMs);
+  try {
+    const [code] = (await once(child, 'close')) as [number | null];
+    return { code, stdout, stderr, timedOut };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A free TCP port on 127.0.0.1 (the test helper's). */

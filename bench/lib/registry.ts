@@ -61,8 +61,15 @@ export async function startBenchRegistry(dir: string): Promise<BenchRegistry> {
         const m = /"(\w+) (\S+) HTTP\/[\d.]+" \d+ \d+ "[^"]*" "([^"]*)"/.exec(line);
         if (!m || !m[3]!.startsWith(userAgent)) continue;
         const path = m[2]!;
-        const kind = /\/tags\/list/.test(path) ? 'tags' : /\/manifests\//.test(path) ? 'manifests'
-          : /\/blobs\/uploads/.test(path) ? 'uploads' : /\/blobs\//.test(path) ? 'blobs' : 'other';
+        const kind = /\/tags\/list/.test(path)
+          ? 'tags'
+          : /\/manifests\//.test(path)
+            ? 'manifests'
+            : /\/blobs\/uploads/.test(path)
+              ? 'uploads'
+              : /\/blobs\//.test(path)
+                ? 'blobs'
+                : 'other';
         const key = `${m[1]} ${kind}`;
         byKind[key] = (byKind[key] ?? 0) + 1;
         total++;
@@ -93,6 +100,8 @@ function readFrom(file: string, offset: number): string {
 
 /** "3 (GET tags 1, GET manifests 2)". */
 export function fmtCount(c: UpstreamCount): string {
-  const parts = Object.entries(c.byKind).sort().map(([k, v]) => `${k} ${v}`);
+  const parts = Object.entries(c.byKind)
+    .sort()
+    .map(([k, v]) => `${k} ${v}`);
   return parts.length === 0 ? '0' : `${c.total} (${parts.join(', ')})`;
 }

@@ -47,7 +47,11 @@ export function renderTable(t: Table): string {
 function renderTargets(targets: TargetCheck[]): string {
   if (targets.length === 0) return '';
   const mark = (m: boolean | null) => (m === null ? '—' : m ? 'met' : '**MISSED**');
-  return renderTable({ title: 'Targets (issue 6)', columns: ['target', 'measured', ''], rows: targets.map((t) => [t.target, t.measured, mark(t.met)]) });
+  return renderTable({
+    title: 'Targets',
+    columns: ['target', 'measured', ''],
+    rows: targets.map((t) => [t.target, t.measured, mark(t.met)]),
+  });
 }
 
 export interface ReportSection {
@@ -61,7 +65,14 @@ export interface ReportSection {
   load?: [number, number];
 }
 
-export function renderReport(opts: { machine: MachineInfo; command: string; quick: boolean; pinned: boolean; sections: ReportSection[]; preface: string[] }): string {
+export function renderReport(opts: {
+  machine: MachineInfo;
+  command: string;
+  quick: boolean;
+  pinned: boolean;
+  sections: ReportSection[];
+  preface: string[];
+}): string {
   const m = opts.machine;
   const out: string[] = [];
   out.push(opts.quick ? '# Benchmarks (quick mode)' : '# Benchmarks');
@@ -73,7 +84,11 @@ export function renderReport(opts: { machine: MachineInfo; command: string; quic
   out.push(`- Date: ${m.date}`);
   out.push(`- Command: \`${opts.command}\``);
   out.push(`- CPUs (nproc): ${m.nproc} — ${m.cpuModel}; memory ${m.memory}; ${m.kernel}`);
-  out.push(`- Node ${m.node}; ${Object.entries(m.tools).map(([k, v]) => `${k}: ${v}`).join('; ')}`);
+  out.push(
+    `- Node ${m.node}; ${Object.entries(m.tools)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join('; ')}`,
+  );
   out.push(`- CPU pinning (taskset): ${opts.pinned ? 'on where stated' : 'unavailable, not pinned'}`);
   out.push('');
   const summary: string[][] = [];
@@ -81,7 +96,13 @@ export function renderReport(opts: { machine: MachineInfo; command: string; quic
     const status = s.error ? 'ERROR' : s.skipped ? `skipped: ${s.skipped}` : 'ok';
     summary.push([s.id, s.title, status, `${s.seconds.toFixed(0)} s`, s.load ? `${s.load[0].toFixed(1)} → ${s.load[1].toFixed(1)}` : '']);
   }
-  out.push(renderTable({ title: `Scenarios (load average: 1-minute, at start → end; above ~${m.nproc} other work was competing for the CPUs)`, columns: ['id', 'scenario', 'status', 'time', 'load average'], rows: summary }));
+  out.push(
+    renderTable({
+      title: `Scenarios (load average: 1-minute, at start → end; above ~${m.nproc} other work was competing for the CPUs)`,
+      columns: ['id', 'scenario', 'status', 'time', 'load average'],
+      rows: summary,
+    }),
+  );
   out.push('');
   for (const s of opts.sections) {
     out.push(`## ${s.title}`);

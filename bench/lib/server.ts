@@ -12,7 +12,7 @@ export interface ServerProcess {
   /** http://127.0.0.1:<port> (no trailing slash). */
   readonly url: string;
   /** Normalized public hostname, e.g. `127.0.0.1:41234`: the providers.v1 hostname of its repositories. */
-  readonly publicHostname: string;
+  readonly registryHostname: string;
   readonly pid: number;
   /** The environment it was started with (also what an in-process copy loads its Config from). */
   readonly env: Record<string, string>;
@@ -55,12 +55,21 @@ export function serverEnv(port: number, registryUrl: string, extra: Record<strin
 export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
   const port = await freePort();
   const env = serverEnv(port, opts.registryUrl, opts.env);
-  const childEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NODE_ENV: 'production', ...env };
+  const childEnv: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/tmp',
+    NODE_ENV: 'production',
+    ...env,
+  };
   const nodeArgs = ['--import', 'tsx'];
   if (opts.cpuProfileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`);
   const logFile = join(opts.logDir, 'server.log');
   const fd = openSync(logFile, 'a');
-  const child = spawnTracked(process.execPath, [...nodeArgs, 'src/main.ts', 'serve'], { cwd: opts.root, env: childEnv, stdio: ['ignore', fd, fd] });
+  const child = spawnTracked(process.execPath, [...nodeArgs, 'src/main.ts', 'serve'], {
+    cwd: opts.root,
+    env: childEnv,
+    stdio: ['ignore', fd, fd],
+  });
   closeSync(fd);
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/healthz`, child, `tf-oci-registry (log: ${logFile})`, 30_000);
@@ -69,7 +78,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
   const rss = sampleRss(pid, 100);
   return {
     url,
-    publicHostname: normalizeHostname(new URL(env.TF_OCI_REGISTRY_SERVER_PUBLIC_URL!).host),
+    registryHostname: normalizeHostname(new URL(env.TF_OCI_REGISTRY_SERVER_PUBLIC_URL!).host),
     pid,
     env,
     idleRssKiB,

@@ -54,4 +54,3 @@ export function duBytes(dir: string): number {
   }
   return n;
 }
-

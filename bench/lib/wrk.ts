@@ -86,6 +86,7 @@ export async function runWrk(o: WrkOptions): Promise<WrkResult> {
   res.cpuUsPerRequest = ((cpu1 - cpu0) * 1000) / res.requests;
   if (res.non2xx > 0) throw new Error(`wrk got ${res.non2xx} non-2xx answers from ${o.url}`);
   // A few connection resets at the very end of a run are normal; more means the server struggled.
-  if (res.socketErrors > Math.max(5, res.requests / 1000)) throw new Error(`wrk: ${res.socketErrors} socket errors against ${o.url}\n${r.stdout}`);
+  if (res.socketErrors > Math.max(5, res.requests / 1000))
+    throw new Error(`wrk: ${res.socketErrors} socket errors against ${o.url}\n${r.stdout}`);
   return res;
 }
