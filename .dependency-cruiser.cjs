@@ -18,7 +18,7 @@ const LAYERS = {
   http: [...FEATURES, 'auth', 'core', 'layout'],
   config: ['auth', 'layout', 'core'],
   wiring: ['http', 'config', 'auth', ...FEATURES, 'provider-store', 'read-cache', 'core', 'upstream', 'oci', 'layout', 'verify'],
-  cli: ['wiring', 'config', 'core', 'upstream', 'oci', 'layout', 'verify'],
+  cli: ['wiring', 'config', ...FEATURES, 'core', 'upstream', 'oci', 'layout', 'verify'],
 };
 const alt = (names) => `(${names.map((n) => n.replace(/[-]/g, '\\-')).join('|')})`;
 

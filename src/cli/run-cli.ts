@@ -3,8 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
+import { isUpstreamError } from '../upstream/errors.js';
 import { loadCommandConfig } from './config-file.js';
-import { serveConfig } from './serve.js';
+import { CommandFailed, UsageError } from './errors.js';
+import type { MirrorOptions } from './mirror.js';
 
 /** The package version, read from package.json next to src/ or dist/. */
 function packageVersion(): string {
@@ -17,6 +19,8 @@ export function buildCli(env: NodeJS.ProcessEnv): Command {
     .description('Terraform/OpenTofu provider and module registry, network mirror and publishing API backed by an OCI registry')
     .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
+    // Program options only before the command: `mirror --version '~> 5.0'` is the command's own option.
+    .enablePositionalOptions()
     .exitOverride();
 
   program
@@ -32,9 +36,43 @@ export function buildCli(env: NodeJS.ProcessEnv): Command {
         'config.example.toml. Access control (auth.mode = delegate | service | none): docs/auth.md.',
     )
     .action(async (opts: { config?: string }) => {
+      // Commands load their code when they run: `--help` and `--version` stay fast.
+      const { serveConfig } = await import('./serve.js');
       await serveConfig(loadCommandConfig(opts.config, env));
     });
+  program
+    .command('mirror')
+    .description('import provider releases into the configured store, verified (docs/mirror.md)')
+    .argument('[address...]', 'provider addresses: [hostname/]namespace/type (hostname default registry.terraform.io)')
+    .option('-c, --config <file>', 'TOML configuration file (the store to import into)')
+    .option('--version <constraint>', 'version constraint, e.g. "~> 5.0" (default: the newest version)')
+    .option('--platform <os_arch>', 'a platform to import, e.g. linux_amd64 (repeatable; default: every platform)', collect, [])
+    .option('--lock-file <file>', 'import exactly the providers, versions and hashes a .terraform.lock.hcl names')
+    .option('--from-dir <dir>', 'read from the output of `terraform providers mirror <dir>`')
+    .option('--from-mirror <url>', 'read from another provider network mirror')
+    .option('--from-layout <dir>', 'read from an OCI image-layout directory written by this tool (air gap)')
+    .option('--from-prefix <prefix>', 'repository prefix inside --from-layout (default: storage.prefix)')
+    .option('--dry-run', 'say what would be imported, import nothing')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  tf-oci-registry mirror hashicorp/aws --version "~> 5.0" --platform linux_amd64 --config tf-oci-registry.toml\n' +
+        '  tf-oci-registry mirror --lock-file .terraform.lock.hcl --config tf-oci-registry.toml\n' +
+        '  tf-oci-registry mirror --from-layout /media/transfer --config tf-oci-registry.toml',
+    )
+    .action(async (addresses: string[], opts: MirrorOptions & { config?: string }) => {
+      const { runMirror } = await import('./mirror.js');
+      const code = await runMirror(loadCommandConfig(opts.config, env), addresses, opts, {
+        stdout: process.stdout,
+        stderr: process.stderr,
+      });
+      if (code !== 0) throw new CommandFailed(code);
+    });
   return program;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 /** Runs the command line; resolves with the exit code for commands that end (serve keeps running). */
@@ -49,6 +87,11 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    if (err instanceof CommandFailed) return err.code;
+    if (err instanceof UsageError || isUpstreamError(err, 'BAD_INPUT')) {
+      console.error(`error: ${(err as Error).message}`);
+      return 2;
+    }
     if (err instanceof ConfigError) {
       console.error(`configuration error: ${err.message}`);
       return 2;

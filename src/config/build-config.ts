@@ -92,7 +92,9 @@ export function buildConfig(v: ValueOf, randomSecret: () => string): Config {
     );
   }
   if (mirrorUsername !== undefined && auth.mode !== 'delegate') {
-    throw new ConfigError('"mirror.username" is only used in delegate mode; in other modes mirrored providers are written with storage.username');
+    throw new ConfigError(
+      '"mirror.username" is only used in delegate mode; in other modes mirrored providers are written with storage.username',
+    );
   }
   return {
     server: {

@@ -1,7 +1,6 @@
 // The validated configuration the server runs with (what loadConfig returns), and the error every
 // configuration problem is reported as. Types only, plus the error class.
 import type { AuthConfig } from '../auth/config.js';
-import type { MirrorUpstream } from './mirror-upstreams.js';
 
 export interface Config {
   server: {
@@ -49,6 +48,16 @@ export interface Config {
   };
   modules: { maxUploadBytes: number; maxUnpackedBytes: number; maxFileBytes: number; maxEntries: number };
   log: { level: string };
+}
+
+/** One [[mirror.upstream]] (src/config/mirror-upstreams.ts checks them). */
+export interface MirrorUpstream {
+  /** Normalized provider hostname (lowercase, punycode, non-default port kept). */
+  hostname: string;
+  /** Base URL of the upstream's service discovery (`<url>.well-known/terraform.json`), ending with "/". */
+  url: URL;
+  /** Pinned signing keys (armored); empty = trust the keys the upstream returns with each release. */
+  signingKeys: string[];
 }
 
 export class ConfigError extends Error {

@@ -5,30 +5,25 @@
 //   signing_keys  ASCII-armored public keys: when given, releases must be signed by one of these, whatever
 //                 keys the upstream returns (pinning)
 import { normalizeHostname } from '../layout/names.js';
-import { ConfigError } from './config.js';
-
-export interface MirrorUpstream {
-  /** Normalized provider hostname (lowercase, punycode, non-default port kept). */
-  hostname: string;
-  /** Base URL of the upstream's service discovery (`<url>.well-known/terraform.json`), ending with "/". */
-  url: URL;
-  /** Pinned signing keys (armored); empty = trust the keys the upstream returns with each release. */
-  signingKeys: string[];
-}
+import { ConfigError, type MirrorUpstream } from './config.js';
 
 const KEYS = new Set(['hostname', 'url', 'signing_keys']);
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+export type { MirrorUpstream };
 
 export function parseMirrorUpstreams(raw: readonly unknown[] | undefined): MirrorUpstream[] {
   const out: MirrorUpstream[] = [];
   (raw ?? []).forEach((item, i) => {
     const where = `"mirror.upstream" entry #${i + 1}`;
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new ConfigError(`${where} must be a table {hostname, url, signing_keys}`);
+    if (typeof item !== 'object' || item === null || Array.isArray(item))
+      throw new ConfigError(`${where} must be a table {hostname, url, signing_keys}`);
     const e = item as Record<string, unknown>;
     for (const k of Object.keys(e)) {
       if (!KEYS.has(k)) throw new ConfigError(`${where}: unknown key "${k}" (an upstream has hostname, url, signing_keys)`);
     }
-    if (typeof e.hostname !== 'string' || e.hostname === '') throw new ConfigError(`${where}: "hostname" is required, e.g. "registry.terraform.io"`);
+    if (typeof e.hostname !== 'string' || e.hostname === '')
+      throw new ConfigError(`${where}: "hostname" is required, e.g. "registry.terraform.io"`);
     let hostname: string;
     try {
       hostname = normalizeHostname(e.hostname);

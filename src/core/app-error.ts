@@ -25,6 +25,10 @@ export const ERROR_CODES = {
   INTERNAL: 500,
   UPSTREAM_ERROR: 502,
   UPSTREAM_UNAVAILABLE: 502,
+  /** Mirror population: an upstream release whose signature, checksums or platform list do not verify. */
+  UPSTREAM_SIGNATURE_INVALID: 502,
+  UPSTREAM_CHECKSUM_MISMATCH: 502,
+  UPSTREAM_PLATFORM_MISSING: 502,
   NOT_READY: 503,
   UPSTREAM_TIMEOUT: 504,
 } as const;

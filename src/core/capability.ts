@@ -8,7 +8,7 @@ import { AppError } from './app-error.js';
 import type { Caller } from './caller.js';
 import type { SealedTokens } from './sealed-token.js';
 
-export type CapabilityKind = 'download' | 'upload';
+export type CapabilityKind = 'download' | 'upload' | 'pull';
 
 /** What every capability holds besides its own fields (short keys: they travel in URLs). */
 interface Envelope {

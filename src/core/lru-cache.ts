@@ -119,4 +119,9 @@ export class SingleFlight {
     this.#inflight.set(key, p);
     return p;
   }
+
+  /** The promise in flight for `key`, if any (to wait for it without starting one). */
+  peek(key: string): Promise<unknown> | undefined {
+    return this.#inflight.get(key);
+  }
 }

@@ -19,6 +19,7 @@ import { providersV1HotRoutes, providersV1Routes } from './routes/providers-v1.j
 import { apiRoutes } from './routes/api/index.js';
 import { modulesApiRoutes } from './routes/modules-api.js';
 import { modulesV1HotRoutes, modulesV1Routes } from './routes/modules-v1.js';
+import type { MirrorServices } from '../mirror/services.js';
 import type { ModuleServices } from '../modules/services.js';
 import type { PublishServices } from '../publishing/services.js';
 import type { Readiness } from '../core/readiness.js';
@@ -33,6 +34,8 @@ export interface AppDeps {
   readiness: Readiness;
   /** The provider publishing API under /api/v1; absent = read-only server. */
   publishServices?: PublishServices;
+  /** Mirror population: pull-through for configured upstreams; absent = the mirror serves what is stored. */
+  mirror?: MirrorServices;
   /** Module registry protocol and module publishing; absent = modules not served. */
   moduleServices?: ModuleServices;
   logger: Logger;
@@ -74,7 +77,7 @@ export function createApplication(deps: AppDeps): Application {
   // The hot read routes, built once: mounted on Hono below and served by the Node front (same objects).
   const providerRoutes = providersV1HotRoutes(deps.services, downloadBase);
   const moduleRoutes = deps.moduleServices ? modulesV1HotRoutes(deps.moduleServices) : [];
-  const mirrorDocumentRoutes = mirrorHotRoutes(deps.services, deps.mirrorBasePath, downloadBase);
+  const mirrorDocumentRoutes = mirrorHotRoutes(deps.services, deps.mirrorBasePath, downloadBase, deps.mirror);
 
   app.onError(onError);
   app.notFound(notFound);
@@ -89,7 +92,7 @@ export function createApplication(deps: AppDeps): Application {
     app.route('/api/v1', modulesApiRoutes(deps.moduleServices, deps.publicUrl));
   }
   app.route('/', mirrorRoutes(mirrorDocumentRoutes));
-  app.route('/', downloadRoutes(deps.downloads));
+  app.route('/', downloadRoutes(deps.downloads, deps.mirror));
   // In Hono's order of registration, so that the first match is the same route on both entries.
   const hot = [...providerRoutes, ...moduleRoutes, ...mirrorDocumentRoutes];
   assertPipelineShape(app.routes, hot, middleware);

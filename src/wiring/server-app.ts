@@ -20,6 +20,8 @@ import type { ReadContext } from '../read-cache/read-context.js';
 import { createServices, type Services } from '../providers/services.js';
 import { createDownloadServices, type DownloadServices } from '../downloads/services.js';
 import { createReadiness, type Readiness } from '../core/readiness.js';
+import { createMirrorServices, type MirrorServices } from '../mirror/services.js';
+import { createUpstreamDispatcher, createUpstreams, mirrorWriter } from './upstreams.js';
 import { createModuleServices, type ModuleServices } from '../modules/services.js';
 import { KeyedLock } from '../core/keyed-lock.js';
 import { createPublishServices, type PublishServices } from '../publishing/services.js';
@@ -83,6 +85,7 @@ export interface ServerDeps {
   readiness: Readiness;
   moduleServices: ModuleServices;
   publishServices: PublishServices;
+  mirror: MirrorServices;
 }
 
 export interface ServerDepsOptions {
@@ -131,9 +134,18 @@ export function createServerDeps(config: Config, logger: Logger, store: OciStore
     uploadTtl: uploadUrlTtl,
     now: () => new Date(opts.now ? opts.now() : Date.now()),
   });
+  const mirror = createMirrorServices({
+    ...shared,
+    upstreams: createUpstreams(config, createUpstreamDispatcher()),
+    upstreamTtlMs: config.mirror.upstreamTtl * 1000,
+    writer: mirrorWriter(config),
+    locks,
+    now,
+  });
   return {
     shared,
     services: createServices(shared),
+    mirror,
     downloads: createDownloadServices(shared),
     readiness: createReadiness(store),
     moduleServices,
@@ -165,6 +177,7 @@ export function createServerApp(config: Config, logger: Logger, store: OciStore,
     downloads: deps.downloads,
     readiness: deps.readiness,
     moduleServices: deps.moduleServices,
+    mirror: deps.mirror,
     publishServices: deps.publishServices,
     logger,
     publicUrl: config.server.publicUrl,

@@ -24,6 +24,9 @@ export interface TestAppOptions {
   moduleLimits?: Partial<ModuleLimits>;
   /** Temp directory of the use cases (tests check it is left empty). */
   tmpDir?: string;
+  /** Pull-through upstreams ([[mirror.upstream]]), already typed. */
+  upstreams?: Config['mirror']['upstreams'];
+  upstreamTtlSeconds?: number;
 }
 
 /** The Config `serve` would run with for these options (layout store kind; the store itself is given). */
@@ -44,6 +47,11 @@ export function testConfig(opts: TestAppOptions = {}): Config {
     cache: { ...config.cache, tagsTtl: (opts.tagsTtlMs ?? 10_000) / 1000 },
     publish: { ...config.publish, ...opts.limits, ...(opts.uploadTtl !== undefined ? { uploadUrlTtl: opts.uploadTtl } : {}) },
     modules: { ...config.modules, ...opts.moduleLimits },
+    mirror: {
+      ...config.mirror,
+      ...(opts.upstreams ? { upstreams: opts.upstreams } : {}),
+      ...(opts.upstreamTtlSeconds !== undefined ? { upstreamTtl: opts.upstreamTtlSeconds } : {}),
+    },
   };
 }
 

@@ -1,15 +1,35 @@
 // GET/HEAD /download/<ticket>/<filename>: streams one blob named by a sealed ticket, or in redirect
 // mode answers 307 to the registry's object-storage location. HEAD answers from the ticket without an
-// upstream request. Under @hono/node-server the upstream Node stream is piped
-// straight into the socket (no web-stream conversion: oci-registry-notes §10 measured the difference);
+// upstream request. GET /download/pull/<ticket>/<filename>: pull-through's first download of a platform
+// (src/mirror/pull-through.ts), streamed from the upstream while it is verified and stored. Under @hono/node-server the upstream Node stream is piped
+// straight into the socket (no web-stream conversion: bench/findings.md measured the difference);
 // elsewhere (app.request in tests) it is wrapped as a web stream.
 import { Hono } from 'hono';
 import type { DownloadServices } from '../../downloads/services.js';
+import type { MirrorServices } from '../../mirror/services.js';
 import type { AppEnv } from '../env.js';
 import { attachmentDisposition, sendStream } from '../node-io.js';
 
-export function downloadRoutes(services: DownloadServices): Hono<AppEnv> {
+export function downloadRoutes(services: DownloadServices, mirror?: MirrorServices): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+
+  if (mirror) {
+    app.get('/download/pull/:token/:filename', async (c) => {
+      const disposition = attachmentDisposition(c.req.param('filename'));
+      if (c.req.method === 'HEAD') {
+        return new Response(null, { status: 200, headers: { 'Content-Type': 'application/zip', 'Content-Disposition': disposition } });
+      }
+      const d = await mirror.openPull(c.req.param('token'), c.req.raw.signal);
+      const headers: Record<string, string> = {
+        'Content-Type': d.contentType,
+        'Content-Disposition': disposition,
+        'Cache-Control': 'private, max-age=300',
+        'X-Request-Id': c.get('requestId'),
+        ...(d.size !== undefined ? { 'Content-Length': String(d.size) } : {}),
+      };
+      return sendStream(c, 200, headers, d.body);
+    });
+  }
 
   app.get('/download/:token/:filename', async (c) => {
     const token = c.req.param('token');

@@ -1,11 +1,13 @@
 // The provider network mirror protocol under the configured base path (default /mirror/):
 // :hostname/:namespace/:type/index.json and :hostname/:namespace/:type/:version.json (protocols.md §5.1).
-// Archive URLs are absolute signed URLs (the client sends no credentials for archives, §5.2). Both answers
-// are memoized results (src/registry/memoized.ts), serialized once each (JsonBodies), served as one hot
-// route (../hot-routes.ts): the hot lane answers it in front of Hono.
+// Archive URLs are absolute signed URLs (the client sends no credentials for archives, §5.2). Stored
+// providers' answers are memoized results (src/read-cache/memoized.ts), serialized once each (JsonBodies),
+// served as one hot route (../pipeline/hot-routes.ts). Hostnames with a configured upstream are answered by
+// pull-through (src/mirror/pull-through.ts, docs/mirror.md).
 import { Hono } from 'hono';
 import { AppError } from '../../core/app-error.js';
 import type { MirrorArchive } from '../../providers/provider-mirror.js';
+import type { MirrorServices } from '../../mirror/services.js';
 import type { Services } from '../../providers/services.js';
 import type { AppEnv } from '../env.js';
 import { mountHotRoutes, render, type HotRoute } from '../pipeline/hot-routes.js';
@@ -18,7 +20,7 @@ export function mirrorRoutes(routes: readonly HotRoute[]): Hono<AppEnv> {
 }
 
 /** index.json and <version>.json under `basePath`, as one hot route. */
-export function mirrorHotRoutes(services: Services, basePath: string, downloadBase: string): HotRoute[] {
+export function mirrorHotRoutes(services: Services, basePath: string, downloadBase: string, mirror?: MirrorServices): HotRoute[] {
   const indexBodies = new JsonBodies<readonly string[]>((versions) => ({ versions: Object.fromEntries(versions.map((v) => [v, {}])) }));
   const versionBodies = new JsonBodies<Readonly<Record<string, MirrorArchive>>>((archives) => {
     const out: Record<string, { url: string; hashes: string[] }> = {};
@@ -30,6 +32,14 @@ export function mirrorHotRoutes(services: Services, basePath: string, downloadBa
     pattern: `${basePath}:hostname/:namespace/:type/:file`,
     answer(p, caller) {
       const { hostname = '', namespace = '', type = '', file = '' } = p;
+      if (mirror?.handles(hostname)) {
+        if (file === 'index.json')
+          return mirror
+            .mirrorIndex(hostname, namespace, type, caller)
+            .then((v) => JSON.stringify({ versions: Object.fromEntries(v.map((x) => [x, {}])) }));
+        if (!file.endsWith('.json')) throw new AppError('NOT_FOUND', `no mirror document "${file}": expected index.json or <version>.json`);
+        return mirror.mirrorVersion({ hostname, namespace, type, version: file.slice(0, -5) }, caller).then((a) => versionBodies.text(a));
+      }
       if (file === 'index.json') return render(services.mirrorIndex(hostname, namespace, type, caller), (v) => indexBodies.text(v));
       if (!file.endsWith('.json')) throw new AppError('NOT_FOUND', `no mirror document "${file}": expected index.json or <version>.json`);
       return render(services.mirrorVersion({ hostname, namespace, type, version: file.slice(0, -5) }, caller), (a) =>

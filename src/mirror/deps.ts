@@ -1,0 +1,33 @@
+// What the mirror population use cases need: the read cache (what is stored), download tickets, the
+// store scope, the configured upstreams, and the identity the mirror writes with.
+import type { Caller } from '../core/caller.js';
+import type { TicketDeps } from '../core/download-tickets.js';
+import type { KeyedLock } from '../core/keyed-lock.js';
+import type { StoreScope } from '../core/scope.js';
+import type { ReadContext } from '../read-cache/read-context.js';
+import type { ProviderSource } from '../upstream/types.js';
+
+/** One `[[mirror.upstream]]`: the provider hostname it serves and how to read it. */
+export interface Upstream {
+  hostname: string;
+  source: ProviderSource;
+  /** Pinned signing keys (armored); empty = the keys the upstream returns with each release. */
+  trustedKeys: readonly string[];
+}
+
+export interface MirrorDeps extends ReadContext, TicketDeps, StoreScope {
+  /** Directory for packages while they are fetched and checked. */
+  tmpDir: string;
+  /** Pull-through upstreams by normalized provider hostname. */
+  upstreams: ReadonlyMap<string, Upstream>;
+  /** How long an upstream version listing is reused, ms. */
+  upstreamTtlMs: number;
+  /**
+   * Who the mirror writes as: the storage credential, or in delegate mode the configured mirror
+   * credential (docs/mirror.md). Reads of what is stored are made with the same identity.
+   */
+  writer: Caller;
+  /** In-process serialization of writes to one version (shared with the publishing API). */
+  locks: KeyedLock;
+  now: () => number;
+}

@@ -1,0 +1,34 @@
+// Builds the configured [[mirror.upstream]] entries into provider sources (src/upstream/), and the
+// identity the mirror writes with: the storage credential, or in delegate mode mirror.username/password.
+import { Agent, type Dispatcher } from 'undici';
+import type { Caller } from '../core/caller.js';
+import type { Config } from '../config/load.js';
+import type { Upstream } from '../mirror/deps.js';
+import { createRegistrySource } from '../upstream/registry-source.js';
+
+/** One keep-alive pool for every upstream (TLS trust: the system store plus NODE_EXTRA_CA_CERTS). */
+export function createUpstreamDispatcher(): Dispatcher {
+  return new Agent({ keepAliveTimeout: 30_000, connections: 16 });
+}
+
+export function createUpstreams(config: Config, dispatcher: Dispatcher): Map<string, Upstream> {
+  const out = new Map<string, Upstream>();
+  for (const u of config.mirror.upstreams) {
+    const source = createRegistrySource({
+      dispatcher,
+      timeoutMs: config.server.requestTimeout * 1000,
+      userAgent: 'tf-oci-registry (mirror)',
+      discoveryUrls: { [u.hostname]: u.url.href },
+    });
+    out.set(u.hostname, { hostname: u.hostname, source, trustedKeys: u.signingKeys });
+  }
+  return out;
+}
+
+/** Who mirrored providers are written (and read back) as. */
+export function mirrorWriter(config: Config): Caller {
+  if (config.auth.mode === 'delegate' && config.mirror.username !== undefined) {
+    return { principal: 'mirror', credential: { username: config.mirror.username, password: config.mirror.password ?? '' } };
+  }
+  return { principal: 'service' };
+}

@@ -1,0 +1,110 @@
+// An upstream registry for mirror tests: a real tf-oci-registry application (the one wiring) over a
+// memory store, served over HTTP on 127.0.0.1, with signed releases published through its own API
+// (real OpenPGP keys, GoReleaser-named zips). Counts the requests it answers per route, so tests can
+// assert how often the mirror went upstream, and can be stopped and restarted on the same port.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getRequestListener } from '@hono/node-server';
+import { createMemoryStore } from '../../src/oci/memory-store.js';
+import type { OciStore } from '../../src/oci/store.js';
+import type { RequestRecord } from '../../src/http/pipeline/pipeline.js';
+import { createLogger, createServerApp } from '../../src/wiring/server-app.js';
+import { Writable } from 'node:stream';
+import { generatePgpKey, type PgpKey } from '../publish/pgp.js';
+import { buildRelease, entriesOf, tarGz, type Platform } from '../publish/release-fixture.js';
+import { testConfig } from '../support/test-app.js';
+
+export interface Upstream {
+  url: string;
+  hostname: string;
+  store: OciStore;
+  key: PgpKey;
+  /** Requests answered, by route template. */
+  hits: Map<string, number>;
+  publish(type: string, version: string, platforms: Platform[], opts?: { key?: PgpKey }): Promise<void>;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((r) => probe.close(() => r()));
+  return port;
+}
+
+export async function startUpstream(hostname = 'upstream.example.test'): Promise<Upstream> {
+  const store = createMemoryStore();
+  const hits = new Map<string, number>();
+  const observer = (r: RequestRecord) => hits.set(r.route ?? '(none)', (hits.get(r.route ?? '(none)') ?? 0) + 1);
+  // The port first: the upstream's download URLs are absolute on its public URL.
+  let port = await freePort();
+  const config = testConfig({ publicUrl: `http://127.0.0.1:${port}/`, registryHostname: hostname, prefix: 'up' });
+  const logger = createLogger('silent', new Writable({ write: (_c, _e, cb) => cb() }));
+  const built = createServerApp(config, logger, store, { observers: [observer] });
+  const key = await generatePgpKey({ name: 'upstream' });
+  let server: Server | undefined;
+  const request = async (method: string, path: string, body?: unknown, raw?: Buffer) => {
+    const res = await built.app.request(path, {
+      method,
+      ...(raw ? { body: raw, headers: { 'content-type': 'application/octet-stream' } } : {}),
+      ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/vnd.api+json' } } : {}),
+    });
+    const text = await res.text();
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return text === '' ? null : (JSON.parse(text) as any);
+  };
+  const keyIds = new Map<string, string>();
+  const up: Upstream = {
+    url: '',
+    hostname,
+    store,
+    key,
+    hits,
+    async publish(type, version, platforms, opts = {}) {
+      const k = opts.key ?? key;
+      let keyId = keyIds.get(k.fingerprint);
+      if (!keyId) {
+        keyId = (
+          await request('POST', '/api/v1/gpg-keys', {
+            data: { type: 'gpg-keys', attributes: { namespace: 'acme', name: k.fingerprint.slice(-8), 'ascii-armor': k.armoredPublic } },
+          })
+        ).data.id as string;
+        keyIds.set(k.fingerprint, keyId);
+      }
+      const providerId = `prv-acme.${type}`;
+      await request('POST', '/api/v1/providers', { data: { type: 'providers', attributes: { namespace: 'acme', name: type } } }).catch(
+        () => undefined,
+      );
+      const created = await request('POST', '/api/v1/provider-versions', {
+        data: {
+          type: 'provider-versions',
+          attributes: { version },
+          relationships: {
+            provider: { data: { type: 'providers', id: providerId } },
+            'gpg-key': { data: { type: 'gpg-keys', id: keyId } },
+          },
+        },
+      });
+      const release = await buildRelease({ type, version, platforms, sign: (d) => k.sign(d), protocols: ['6.0'] });
+      const upload = new URL(created.data.links.upload as string);
+      await request('PUT', upload.pathname, undefined, await tarGz(entriesOf(release)));
+    },
+    async start() {
+      server = createServer(built.nodeFront(getRequestListener(built.app.fetch)));
+      await new Promise<void>((r) => server!.listen(port, '127.0.0.1', r));
+      port = (server.address() as AddressInfo).port;
+      up.url = `http://127.0.0.1:${port}/`;
+    },
+    async stop() {
+      const s = server;
+      server = undefined;
+      if (!s) return;
+      s.closeAllConnections();
+      await new Promise<void>((r) => s.close(() => r()));
+    },
+  };
+  await up.start();
+  return up;
+}
