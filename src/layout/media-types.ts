@@ -43,3 +43,5 @@ export const ANNOTATION_H1 = 'io.tf-oci-registry.h1';
 export const ANNOTATION_PROTOCOLS = 'io.tf-oci-registry.protocols';
 /** Ours: upper-case 16-hex id of the signing key's primary key, on the index and the key layer. */
 export const ANNOTATION_KEY_ID = 'io.tf-oci-registry.key-id';
+/** Ours: the registry a mirrored version was copied from (e.g. registry.terraform.io), on the index; informative. */
+export const ANNOTATION_MIRRORED_FROM = 'io.tf-oci-registry.mirrored-from';

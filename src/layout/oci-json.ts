@@ -42,7 +42,15 @@ function platformJson(p: Platform | undefined): Json | undefined {
   return p && ordered(p, ['architecture', 'os', 'os.version', 'os.features', 'variant']);
 }
 
+/**
+ * The JSON a descriptor was read from, when read by {@link readKeptDescriptor}: a non-enumerable property,
+ * so a copy (`{ ...d }`) or a changed descriptor does not carry it and is serialized afresh.
+ */
+const KEPT_JSON = Symbol('kept descriptor JSON');
+
 function descriptorJson(d: Descriptor): Json {
+  const kept = (d as { [KEPT_JSON]?: Json })[KEPT_JSON];
+  if (kept !== undefined) return kept;
   return ordered({ ...d, annotations: sortedMap(d.annotations), platform: platformJson(d.platform) }, [
     'mediaType',
     'digest',
@@ -132,6 +140,13 @@ export function readString(obj: Json, key: string, where: string): string | unde
   return v;
 }
 
+/** An array of strings (required where called). */
+function readStrings(obj: Json, key: string, where: string): string[] {
+  const v = readArray(obj, key, where);
+  if (!v.every((x) => typeof x === 'string')) throw new LayoutError('MALFORMED', `${where}: "${key}" must be an array of strings`);
+  return v as string[];
+}
+
 /** An array field (required). */
 export function readArray(obj: Json, key: string, where: string): unknown[] {
   const v = obj[key];
@@ -173,6 +188,7 @@ export function readDescriptor(value: unknown, where: string): Descriptor {
     throw new LayoutError('MALFORMED', `${where}: "size" must be a non-negative integer`);
   }
   const d: Descriptor = { mediaType, digest, size };
+  if (obj.urls !== undefined) d.urls = readStrings(obj, 'urls', where);
   const annotations = readAnnotations(obj, where);
   if (Object.keys(annotations).length > 0) d.annotations = annotations;
   const artifactType = readString(obj, 'artifactType', where);
@@ -183,6 +199,17 @@ export function readDescriptor(value: unknown, where: string): Descriptor {
   return d;
 }
 
+/**
+ * {@link readDescriptor}, remembering the JSON it was read from: an index built with this descriptor
+ * writes that entry back as it was (same fields, same order), e.g. when a platform is added to an index
+ * another tool wrote. The descriptor is frozen so the kept JSON always matches its fields.
+ */
+export function readKeptDescriptor(value: unknown, where: string): Descriptor {
+  const d = readDescriptor(value, where);
+  Object.defineProperty(d, KEPT_JSON, { value: structuredClone(asObject(value, where)), enumerable: false });
+  return Object.freeze(d);
+}
+
 function readPlatform(value: unknown, where: string): Platform {
   const obj = asObject(value, `${where}: "platform"`);
   const architecture = readString(obj, 'architecture', `${where}: platform`);
@@ -191,6 +218,7 @@ function readPlatform(value: unknown, where: string): Platform {
   const p: Platform = { architecture, os };
   const osVersion = readString(obj, 'os.version', `${where}: platform`);
   if (osVersion !== undefined) p['os.version'] = osVersion;
+  if (obj['os.features'] !== undefined) p['os.features'] = readStrings(obj, 'os.features', `${where}: platform`);
   const variant = readString(obj, 'variant', `${where}: platform`);
   if (variant !== undefined) p.variant = variant;
   return p;

@@ -11,11 +11,15 @@ import {
 } from '../oci/types.js';
 import { isLayoutError, type LayoutErrorCode } from './errors.js';
 import {
+  buildPlatformManifest,
+  buildProviderIndex,
   buildProviderRelease,
   defaultProviderFilename,
   parseMetadataManifest,
   parsePlatformManifest,
   parseProviderIndex,
+  providerIndexAnnotations,
+  readProviderIndexEntries,
   shasumsFilename,
 } from './provider-index.js';
 import type { ProviderReleaseInput } from './types.js';
@@ -440,4 +444,120 @@ test('parseMetadataManifest: required layers', () => {
 test('release file names', () => {
   assert.equal(defaultProviderFilename('foo', '1.0.0', 'linux', 'amd64'), 'terraform-provider-foo_1.0.0_linux_amd64.zip');
   assert.equal(shasumsFilename('foo', '1.0.0+b'), 'terraform-provider-foo_1.0.0+b_SHA256SUMS');
+});
+
+test('buildProviderIndex: existing entries plus new ones give the bytes of the release built at once', () => {
+  const input = releaseInput();
+  const whole = buildProviderRelease(input);
+  // Only the first platform stored (with the metadata entry), the others added later, in any order.
+  const first = buildProviderRelease({ ...input, platforms: input.platforms.slice(0, 1) });
+  const stored = readProviderIndexEntries(first.index.bytes, MEDIA_TYPE_IMAGE_INDEX);
+  assert.equal(stored.platforms.length, 1);
+  assert.equal(stored.metadata.length, 1);
+  assert.deepEqual(stored.others, []);
+  const merged = buildProviderIndex({
+    platforms: [
+      ...input.platforms
+        .slice(1)
+        .reverse()
+        .map((p) => buildPlatformManifest(p).entry),
+      ...stored.platforms,
+    ],
+    ...(stored.metadata[0] ? { metadata: stored.metadata[0] } : {}),
+    annotations: stored.annotations,
+  });
+  assert.equal(merged.bytes.toString(), whole.index.bytes.toString());
+  // Platform manifests built one by one are the release's.
+  const sorted = [...input.platforms].sort((a, b) => (a.os < b.os ? -1 : 1));
+  assert.deepEqual(
+    sorted.map((p) => buildPlatformManifest(p).descriptor.digest),
+    whole.platformManifests.map((m) => m.descriptor.digest),
+  );
+});
+
+test('buildProviderIndex: mirror-only (no metadata), no key id, entries of other types kept before the metadata', () => {
+  const input = releaseInput();
+  const entries = input.platforms.map((p) => buildPlatformManifest(p).entry);
+  const annotations = providerIndexAnnotations({ version: '1.2.3', protocols: [], mirroredFrom: 'registry.terraform.io' });
+  assert.deepEqual(annotations, {
+    'org.opencontainers.image.version': '1.2.3',
+    'io.tf-oci-registry.mirrored-from': 'registry.terraform.io',
+  });
+  const other: Descriptor = { ...blob('sbom', MEDIA_TYPE_IMAGE_MANIFEST), artifactType: 'application/spdx+json' };
+  const meta: Descriptor = {
+    ...blob('meta', MEDIA_TYPE_IMAGE_MANIFEST),
+    artifactType: 'application/vnd.tf-oci-registry.provider-metadata.v1',
+  };
+  const bare = buildProviderIndex({ platforms: entries, annotations });
+  const parsed = parseProviderIndex(bare.bytes, MEDIA_TYPE_IMAGE_INDEX);
+  assert.equal(parsed.metadata, undefined);
+  assert.equal(parsed.keyId, undefined);
+  assert.deepEqual(
+    parsed.platforms.map((p) => `${p.os}_${p.arch}`),
+    ['darwin_arm64', 'linux_amd64', 'windows_386'],
+  );
+  const full = JSON.parse(buildProviderIndex({ platforms: entries, others: [other], metadata: meta, annotations }).bytes.toString());
+  assert.deepEqual(
+    full.manifests.map((m: { artifactType: string }) => m.artifactType.split('/')[1]),
+    [
+      'vnd.opentofu.provider-target',
+      'vnd.opentofu.provider-target',
+      'vnd.opentofu.provider-target',
+      'spdx+json',
+      'vnd.tf-oci-registry.provider-metadata.v1',
+    ],
+  );
+  assert.throws(() => buildProviderIndex({ platforms: [], annotations }), layoutError('INVALID_INPUT'));
+});
+
+test('readProviderIndexEntries keeps foreign entries as they were (ORAS, OpenTofu fixtures, every descriptor field)', () => {
+  for (const name of ['oras-provider-index.json', 'opentofu-e2e-provider-index.json']) {
+    const bytes = fixture(name);
+    const e = readProviderIndexEntries(bytes, MEDIA_TYPE_IMAGE_INDEX);
+    const again = buildProviderIndex({ platforms: e.platforms, others: e.others, annotations: e.annotations });
+    // Go field order, no annotations: re-serialized to the same bytes.
+    assert.equal(again.bytes.toString(), bytes.toString().trim(), name);
+  }
+  const entry = {
+    mediaType: MEDIA_TYPE_IMAGE_MANIFEST,
+    digest: `sha256:${sha256('x')}`,
+    size: 1,
+    urls: ['https://example.com/x'],
+    annotations: { b: '2', a: '1' },
+    platform: { architecture: 'amd64', os: 'linux', 'os.features': ['f'] },
+    artifactType: 'application/vnd.opentofu.provider-target',
+  };
+  const index = json({
+    schemaVersion: 2,
+    mediaType: MEDIA_TYPE_IMAGE_INDEX,
+    artifactType: 'application/vnd.opentofu.provider',
+    manifests: [entry, { ...entry, artifactType: 'application/example', platform: undefined }],
+    annotations: { x: 'y' },
+  });
+  const e = readProviderIndexEntries(index, MEDIA_TYPE_IMAGE_INDEX);
+  assert.deepEqual(e.platforms, [entry]);
+  assert.equal(e.others.length, 1);
+  assert.deepEqual(e.annotations, { x: 'y' });
+  const rebuilt = JSON.parse(buildProviderIndex({ platforms: e.platforms, others: e.others, annotations: e.annotations }).bytes.toString());
+  assert.deepEqual(rebuilt.manifests[0], { ...entry, annotations: { a: '1', b: '2' } });
+  assert.throws(() => readProviderIndexEntries(index, MEDIA_TYPE_DOCKER_MANIFEST_LIST), layoutError('UNSUPPORTED_MEDIA_TYPE'));
+  const noPlatform = json({ ...JSON.parse(index.toString()), manifests: [{ ...entry, platform: undefined }] });
+  assert.throws(() => readProviderIndexEntries(noPlatform, MEDIA_TYPE_IMAGE_INDEX), layoutError('MALFORMED', /platform/));
+});
+
+test('entries read back keep their JSON (order, unknown fields); a changed copy is written afresh', () => {
+  const raw =
+    '{"size":1,"digest":"sha256:' +
+    sha256('x') +
+    '","mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"application/vnd.opentofu.provider-target",' +
+    '"platform":{"os":"linux","architecture":"amd64"},"com.example.extra":true}';
+  const index = Buffer.from(
+    `{"schemaVersion":2,"mediaType":"${MEDIA_TYPE_IMAGE_INDEX}","artifactType":"application/vnd.opentofu.provider","manifests":[${raw}]}`,
+  );
+  const [entry] = readProviderIndexEntries(index, MEDIA_TYPE_IMAGE_INDEX).platforms as [Descriptor];
+  const kept = JSON.parse(buildProviderIndex({ platforms: [entry], annotations: {} }).bytes.toString());
+  assert.equal(JSON.stringify(kept.manifests[0]), raw);
+  assert.ok(Object.isFrozen(entry));
+  const copy = JSON.parse(buildProviderIndex({ platforms: [{ ...entry }], annotations: {} }).bytes.toString());
+  assert.deepEqual(Object.keys(copy.manifests[0]), ['mediaType', 'digest', 'size', 'platform', 'artifactType']);
 });

@@ -53,17 +53,54 @@ export interface ProviderMetadataLayers {
   shasumsFilename?: string;
 }
 
-/** Everything needed to build a provider version's manifests (publish path). */
-export interface ProviderReleaseInput {
+/** One platform of a provider version to write: its zip (already a blob), `h1:` hash and release file name. */
+export interface ProviderPlatformInput extends TfPlatform {
+  filename: string;
+  zip: Descriptor;
+  h1: string;
+}
+
+/** What our metadata manifest is built from: the blobs of SHA256SUMS, its signature and the public key. */
+export interface ProviderMetadataInput {
   type: string;
   version: string;
-  protocols: string[];
   keyId: string;
-  platforms: Array<TfPlatform & { filename: string; zip: Descriptor; h1: string }>;
   shasums: { filename: string; blob: Descriptor };
   signature: Descriptor;
   publicKey: Descriptor;
   registryManifest?: Descriptor;
+}
+
+/** Everything needed to build a provider version's manifests (publish path). */
+export interface ProviderReleaseInput extends ProviderMetadataInput {
+  protocols: string[];
+  platforms: ProviderPlatformInput[];
+}
+
+/**
+ * The entries of a provider version's index, any order (the builder sorts): descriptors of platform
+ * manifests (from buildPlatformManifest, or read back from an existing index and kept as they are).
+ */
+export interface ProviderIndexInput {
+  /** provider-target entries, each with its platform. */
+  platforms: readonly Descriptor[];
+  /** Entries of other artifact types found in an existing index, kept in their order after the platforms. */
+  others?: readonly Descriptor[];
+  /** Our metadata entry; absent for a mirror-only version (like ORAS-pushed ones). */
+  metadata?: Descriptor;
+  /** Index annotations (providerIndexAnnotations, or an existing index's kept ones). */
+  annotations: Record<string, string>;
+}
+
+/** A provider version's index split into its kinds of entries, raw (for adding platforms to it). */
+export interface ProviderIndexEntries {
+  /** provider-target entries, in index order (duplicates and os.version entries included). */
+  platforms: Descriptor[];
+  /** Our metadata entries (one, normally). */
+  metadata: Descriptor[];
+  /** Every other entry (other artifact types), in index order. */
+  others: Descriptor[];
+  annotations: Record<string, string>;
 }
 
 /** What a module version's manifest is built from (publish path). */
@@ -89,6 +126,11 @@ export interface ModulePackage {
 export interface BuiltManifest {
   bytes: Buffer;
   descriptor: Descriptor;
+}
+
+/** A platform manifest and the index entry pointing at it (platform, h1 and title annotations). */
+export interface BuiltPlatformManifest extends BuiltManifest {
+  entry: Descriptor;
 }
 
 /** The manifests of one provider version, children first, index last (push order). */
