@@ -18,7 +18,7 @@ import { AppError } from '../core/app-error.js';
 import { callOpts } from '../core/caller.js';
 import { SingleFlight } from '../core/lru-cache.js';
 import { storeError } from '../core/store-errors.js';
-import { providerRepository, versionToTag } from '../layout/names.js';
+import { providerRepository } from '../layout/names.js';
 import { MEDIA_TYPE_ZIP } from '../layout/media-types.js';
 import { parseDigest } from '../oci/types.js';
 import { storeMirroredVersion } from '../provider-store/store-mirrored.js';
