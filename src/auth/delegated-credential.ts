@@ -1,8 +1,8 @@
 // Delegated mode: turns what terraform (or an API client) presents into the registry credential used
 // upstream on the caller's behalf, and into the cache principal (a hash, never the secret).
 // Terraform sends `Authorization: Bearer <token>` from `credentials "host" { token = … }` or TF_TOKEN_*
-// (protocols.md §4.4). How that token is handed to the registry is configurable (auth.delegate_token_as),
-// in oras-go's credential shapes (protocols.md §3, src/oci/store.ts Credential):
+// (docs/design/protocols.md §4.4). How that token is handed to the registry is configurable (auth.delegate_token_as),
+// in oras-go's credential shapes (docs/design/protocols.md §3, src/oci/store.ts Credential):
 //   access_token  -> used directly as the registry's bearer token (no token exchange);
 //   password      -> the password of auth.delegate_username: Basic on a Basic challenge, and the
 //                    Basic credential of the registry's token exchange (GET <realm>) on a Bearer one;

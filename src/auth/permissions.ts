@@ -1,5 +1,5 @@
-// The server's own permissions (service-credential mode), named as in the seed's permission table
-// (/work/shared/seeds/000: providers:*, provider-versions:*, gpg-keys:*, plus modules:* for modules.v1),
+// The server's own permissions (service-credential mode), named as in the baseline's permission table
+// (docs/design/publishing-baseline.md#permissions: providers:*, provider-versions:*, gpg-keys:*, plus modules:* for modules.v1),
 // and the parsing of permission lists in token entries ("providers:read", "providers:*", "*").
 export const PERMISSIONS = [
   'providers:read',
@@ -28,7 +28,7 @@ export function isPermission(value: string): value is Permission {
 
 /**
  * Expands a configured permission list: exact names, `<group>:*` (every permission of that group, as
- * the seed writes "providers:*") and `*` (all). Throws an Error naming the first unknown entry.
+ * docs/design/publishing-baseline.md#permissions writes "providers:*") and `*` (all). Throws an Error naming the first unknown entry.
  */
 export function expandPermissions(list: readonly string[]): Set<Permission> {
   const out = new Set<Permission>();

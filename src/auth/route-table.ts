@@ -42,7 +42,7 @@ export function permissionTable(mirrorBasePath: string): RouteRule[] {
     { methods: READ, pattern: mirror, access: 'providers:read' },
     { methods: READ, pattern: '/v1/modules/**', access: 'modules:read' },
 
-    // Publishing API (seed 000 permission table).
+    // Publishing API (docs/design/publishing-baseline.md#permissions).
     { methods: READ, pattern: '/api/v1/gpg-keys/**', access: 'gpg-keys:read' },
     { methods: ['POST'], pattern: '/api/v1/gpg-keys/**', access: 'gpg-keys:create' },
     { methods: ['PATCH'], pattern: '/api/v1/gpg-keys/**', access: 'gpg-keys:update' },

@@ -1,5 +1,5 @@
 // Sealed, expiring tokens for download URLs. Terraform sends no credentials to download_url,
-// shasums_url or the signature URL (protocols.md §4.4), so those URLs carry their own authority:
+// shasums_url or the signature URL (docs/design/protocols.md §4.4), so those URLs carry their own authority:
 // a JSON payload encrypted and authenticated with AES-256-GCM under a key derived (HKDF-SHA256) from the
 // configured secret. The first secret seals; every secret opens (rotation). Encryption (not only a MAC)
 // keeps repository names and any delegated credential out of URLs and logs.

@@ -1,5 +1,5 @@
 // Media types, artifact types and annotation keys of the layout: OpenTofu's own (which tofu checks,
-// protocols.md §1.3-§1.5 and §2) and ours (which tofu ignores, protocols.md §1.4 / §1.9 "Where to hang
+// docs/design/protocols.md §1.3-§1.5 and §2) and ours (which tofu ignores, docs/design/protocols.md §1.4 / §1.9 "Where to hang
 // server-only metadata"). Our names live under `vnd.tf-oci-registry` / `io.tf-oci-registry.`.
 
 // --- OpenTofu (internal/getproviders/oci_registry_mirror_source.go, internal/getmodules/oci_getter.go) ---
@@ -10,10 +10,10 @@ export const ARTIFACT_TYPE_PROVIDER = 'application/vnd.opentofu.provider';
 export const ARTIFACT_TYPE_PROVIDER_TARGET = 'application/vnd.opentofu.provider-target';
 /**
  * artifactType on the zip layer. Not checked by tofu ≥ 1.10 but present in OpenTofu's own fixtures and
- * required by early drafts, so we write it (oci-registry-notes.md §5).
+ * required by early drafts, so we write it (docs/design/oci-registries.md §5).
  */
 export const ARTIFACT_TYPE_PROVIDER_PACKAGE = 'application/vnd.opentofu.providerpkg';
-/** artifactType of a module package image manifest (protocols.md §2). */
+/** artifactType of a module package image manifest (docs/design/protocols.md §2). */
 export const ARTIFACT_TYPE_MODULE_PACKAGE = 'application/vnd.opentofu.modulepkg';
 /** Media type of the one package layer, for providers and modules (`ociPackageMediaType`). */
 export const MEDIA_TYPE_ZIP = 'archive/zip';
@@ -37,7 +37,7 @@ export const MEDIA_TYPE_REGISTRY_MANIFEST = 'application/vnd.tf-oci-registry.reg
 export const ANNOTATION_TITLE = 'org.opencontainers.image.title';
 /** Standard: the Terraform version on an index or module manifest. */
 export const ANNOTATION_VERSION = 'org.opencontainers.image.version';
-/** Ours: the `h1:` dirhash of a zip (protocols.md §5.3), on the zip layer and its index entry. */
+/** Ours: the `h1:` dirhash of a zip (docs/design/protocols.md §5.3), on the zip layer and its index entry. */
 export const ANNOTATION_H1 = 'io.tf-oci-registry.h1';
 /** Ours: plugin protocol versions, comma-separated (`5.0,6.0`), on the index. */
 export const ANNOTATION_PROTOCOLS = 'io.tf-oci-registry.protocols';

@@ -13,7 +13,7 @@ const layoutError =
   (e: unknown): boolean =>
     isLayoutError(e, code) && re.test(e.message);
 
-test("OpenTofu's module fixture (protocols.md §2) parses", () => {
+test("OpenTofu's module fixture (docs/design/protocols.md §2) parses", () => {
   assert.equal(createHash('sha256').update(fixture).digest('hex'), 'a47afe6606ae1d53305461b023c193c50af457259e40dc45bd068f62ef408034');
   const pkg = parseModuleManifest(fixture, MEDIA_TYPE_IMAGE_MANIFEST);
   assert.equal(pkg.layer.digest, 'sha256:61a9a706113cb541977a4a276cbbd8dc47f66b61f5f348f56f141d2a69d51e8d');

@@ -1,4 +1,4 @@
-// A module version in OpenTofu's OCI layout (protocols.md §2, internal/getmodules/oci_getter.go): one
+// A module version in OpenTofu's OCI layout (docs/design/protocols.md §2, internal/getmodules/oci_getter.go): one
 // image manifest, artifactType application/vnd.opentofu.modulepkg, exactly one archive/zip layer.
 import { MEDIA_TYPE_IMAGE_INDEX, MEDIA_TYPE_IMAGE_MANIFEST } from '../oci/types.js';
 import { LayoutError } from './errors.js';

@@ -1,5 +1,5 @@
 // Repository names and tags: where a Terraform provider or module version lives in an OCI registry.
-// Pure; the whole layout at a glance (protocols.md §1 and §2; media types in media-types.ts):
+// Pure; the whole layout at a glance (docs/design/protocols.md §1 and §2; media types in media-types.ts):
 //
 //   <prefix>/providers/<hostname>/<namespace>/<type>          e.g. tf/providers/registry.example.com/acme/foo
 //   │   hostname: lowercase punycode; a port is written "_port" (example.com:8443 -> example.com_8443)
@@ -13,7 +13,7 @@
 //   │       │                               line; artifactType …providerpkg, platform, annotations {h1, title}
 //   │       ├── entry     … one per (os, arch), sorted …
 //   │       └── entry     artifactType application/vnd.tf-oci-registry.provider-metadata.v1
-//   │           │         (tofu skips entries with other artifactTypes, protocols.md §1.4)
+//   │           │         (tofu skips entries with other artifactTypes, docs/design/protocols.md §1.4)
 //   │           └── image manifest  config = empty descriptor; layers:
 //   │               ├── application/vnd.tf-oci-registry.sha256sums        title terraform-provider-foo_1.2.3_SHA256SUMS
 //   │               ├── application/pgp-signature (binary, detached)      title …_SHA256SUMS.sig
@@ -35,7 +35,7 @@ const DNS_LABEL_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const OCI_COMPONENT_RE = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/;
 
 /**
- * Normalizes a Terraform hostname the way `svchost.ForComparison` does (protocols.md §7 "Ports"): lowercase,
+ * Normalizes a Terraform hostname the way `svchost.ForComparison` does (docs/design/protocols.md §7 "Ports"): lowercase,
  * IDN to punycode, default `:443` dropped, another port kept as `host:port`. Userinfo, paths, schemes,
  * IP-literal brackets and empty input are refused.
  */
@@ -179,7 +179,7 @@ export function canonicalVersion(input: string): string | null {
 }
 
 /**
- * The tag of a version: `+` -> `_`, as OpenTofu looks it up (protocols.md §1.2,
+ * The tag of a version: `+` -> `_`, as OpenTofu looks it up (docs/design/protocols.md §1.2,
  * `strings.ReplaceAll(version.String(), "+", "_")`). Only canonical versions are accepted.
  */
 export function versionToTag(version: string): string {
@@ -197,7 +197,7 @@ export function versionToTag(version: string): string {
 
 /**
  * The version a tag stands for, or null for tags that are not versions (`latest`, `v1.0.0`, `1.0`). Stricter
- * than tofu, which would list `1.0` as 1.0.0 and then fail to resolve it (protocols.md §1.2 pitfall).
+ * than tofu, which would list `1.0` as 1.0.0 and then fail to resolve it (docs/design/protocols.md §1.2 pitfall).
  */
 export function tagToVersion(tag: string): string | null {
   return canonicalVersion(tag.replaceAll('_', '+'));

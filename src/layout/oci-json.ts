@@ -1,5 +1,5 @@
 // Writing and reading OCI manifest JSON for the layout. Writing is deterministic: Go's struct field order
-// of image-spec v1.1.1 `specs-go/v1` (protocols.md §1.9), map keys sorted as Go's encoding/json does, no
+// of image-spec v1.1.1 `specs-go/v1` (docs/design/protocols.md §1.9), map keys sorted as Go's encoding/json does, no
 // timestamps. It is not byte-identical to Go (Go escapes <, >, & as \u003c…); tofu only checks the digest.
 // Reading is defensive: every field the layout relies on is type-checked, everything else is ignored.
 import { createHash } from 'node:crypto';
@@ -172,7 +172,7 @@ export function asObject(v: unknown, where: string): Json {
 
 /**
  * A descriptor with the fields this server relies on checked: mediaType, a sha256 digest (the only
- * algorithm that maps to `zh:`, protocols.md §1.6 `hashFromOCIDigest`), a non-negative integer size.
+ * algorithm that maps to `zh:`, docs/design/protocols.md §1.6 `hashFromOCIDigest`), a non-negative integer size.
  */
 export function readDescriptor(value: unknown, where: string): Descriptor {
   const obj = asObject(value, where);

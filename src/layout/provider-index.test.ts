@@ -211,7 +211,7 @@ test('buildProviderRelease refuses inputs tofu would reject', () => {
   assert.throws(() => buildProviderRelease(input), layoutError('INVALID_VERSION'));
 });
 
-test("OpenTofu's e2e fixture (protocols.md §1.9 (a)) parses", () => {
+test("OpenTofu's e2e fixture (docs/design/protocols.md §1.9 (a)) parses", () => {
   const bytes = fixture('opentofu-e2e-provider-index.json');
   assert.equal(sha256(bytes), '16eb63231a08ad735691df2ecab728316b2598b819d0b74515fd1973454f9000');
   const index = parseProviderIndex(bytes, MEDIA_TYPE_IMAGE_INDEX);
@@ -241,7 +241,7 @@ test("OpenTofu's e2e fixture (protocols.md §1.9 (a)) parses", () => {
   );
 });
 
-test('the ORAS recipe (protocols.md §1.9 (b)) parses', () => {
+test('the ORAS recipe (docs/design/protocols.md §1.9 (b)) parses', () => {
   const bytes = fixture('oras-provider-index.json');
   assert.equal(sha256(bytes), '2226939b2799f95b83d400af8732ceb66537288bfe840dffbe37b591fc1d5435');
   const index = parseProviderIndex(bytes, MEDIA_TYPE_IMAGE_INDEX);
@@ -374,7 +374,7 @@ test('parseProviderIndex: os.version, duplicates and foreign entries', () => {
   assert.ok(index.problems.some((p) => /\(darwin_amd64\) sets os\.version/.test(p)));
 });
 
-test('parsePlatformManifest: layer selection rules (protocols.md §1.5)', () => {
+test('parsePlatformManifest: layer selection rules (docs/design/protocols.md §1.5)', () => {
   const base = JSON.parse(fixture('opentofu-e2e-provider-manifest-linux-amd64.json').toString());
   const zip = base.layers[0];
   const other = { mediaType: 'text/plain', digest: `sha256:${'4'.repeat(64)}`, size: 3 };

@@ -1,4 +1,4 @@
-// A provider version in OpenTofu's OCI layout (protocols.md §1.3-§1.5, §1.9): build the index, the
+// A provider version in OpenTofu's OCI layout (docs/design/protocols.md §1.3-§1.5, §1.9): build the index, the
 // per-platform manifests and our metadata manifest for the publish path; parse indexes and manifests
 // written by us or by other tools (ORAS, OpenTofu's fixtures) with the rules tofu applies.
 import {
@@ -60,7 +60,7 @@ import type {
 /** Plugin protocol versions assumed when a release names none (Terraform's own default for providers.v1). */
 export const DEFAULT_PROTOCOLS = ['5.0'];
 
-/** `terraform-provider-<type>_<version>_<os>_<arch>.zip`, the name tofu synthesizes too (protocols.md §1.6). */
+/** `terraform-provider-<type>_<version>_<os>_<arch>.zip`, the name tofu synthesizes too (docs/design/protocols.md §1.6). */
 export function defaultProviderFilename(type: string, version: string, os: string, arch: string): string {
   return `terraform-provider-${type}_${version}_${os}_${arch}.zip`;
 }
@@ -127,7 +127,7 @@ function checkReleaseInput(input: ProviderReleaseInput): void {
 
 /**
  * One platform's image manifest (artifactType provider-target, empty config, exactly one `archive/zip`
- * layer, protocols.md §1.5) and the index entry that points at it (platform, h1 and file name
+ * layer, docs/design/protocols.md §1.5) and the index entry that points at it (platform, h1 and file name
  * annotations, §1.4). Deterministic to the byte. Unchecked: see {@link checkProviderVersionInput}.
  */
 export function buildPlatformManifest(p: ProviderPlatformInput): BuiltPlatformManifest {
@@ -159,7 +159,7 @@ export function buildPlatformManifest(p: ProviderPlatformInput): BuiltPlatformMa
 
 /**
  * Our metadata manifest (SHA256SUMS, binary signature, armored key, optional GoReleaser manifest), the
- * index entry of artifactType provider-metadata.v1 that tofu skips (protocols.md §1.4). Unchecked.
+ * index entry of artifactType provider-metadata.v1 that tofu skips (docs/design/protocols.md §1.4). Unchecked.
  */
 export function buildMetadataManifest(input: ProviderMetadataInput): BuiltManifest {
   const layers: Descriptor[] = [
@@ -242,7 +242,7 @@ export function buildProviderIndex(input: ProviderIndexInput): BuiltManifest {
 
 /**
  * Builds every manifest of one provider version, deterministic to the byte (same input, same digests):
- * one image manifest per platform (empty config, exactly one `archive/zip` layer, protocols.md §1.5), our
+ * one image manifest per platform (empty config, exactly one `archive/zip` layer, docs/design/protocols.md §1.5), our
  * metadata manifest (SHA256SUMS, signature, key, optional GoReleaser manifest) and the index that lists
  * the platforms sorted by (os, arch) followed by the metadata entry (ignored by tofu, §1.4).
  * Push order: platform manifests, metadata manifest, then the index under {@link versionToTag}.
@@ -259,7 +259,7 @@ export function buildProviderRelease(input: ProviderReleaseInput): BuiltProvider
   return { platformManifests: built.map(({ bytes, descriptor }) => ({ bytes, descriptor })), metadataManifest, index };
 }
 
-/** Refuses what tofu refuses before reading a provider index (protocols.md §1.3). */
+/** Refuses what tofu refuses before reading a provider index (docs/design/protocols.md §1.3). */
 function checkIndexMediaType(mediaType: string): void {
   if (mediaType === MEDIA_TYPE_IMAGE_INDEX) return;
   if (mediaType === MEDIA_TYPE_DOCKER_MANIFEST_LIST) {
@@ -322,7 +322,7 @@ export function readProviderIndexEntries(bytes: Buffer, mediaType: string): Prov
 }
 
 /**
- * Parses a provider version's index with OpenTofu's `selectOCIImageManifest` rules (protocols.md §1.3-§1.4):
+ * Parses a provider version's index with OpenTofu's `selectOCIImageManifest` rules (docs/design/protocols.md §1.3-§1.4):
  * OCI index only, artifactType `application/vnd.opentofu.provider`; provider-target entries need an image
  * manifest media type and a platform; entries with `os.version` never match; several entries for one
  * platform make it ambiguous (dropped, noted in `problems`); other artifactTypes are ignored except our
@@ -411,7 +411,7 @@ function readImageManifest(bytes: Buffer, mediaType: string, artifactType: strin
 
 /**
  * Picks the zip layer of a per-platform manifest like tofu's `selectOCILayerBlob` and
- * `checkOCIBlobDescriptor` (protocols.md §1.5): non-`archive/zip` layers are ignored, exactly one must
+ * `checkOCIBlobDescriptor` (docs/design/protocols.md §1.5): non-`archive/zip` layers are ignored, exactly one must
  * remain, its digest must be sha256, and a layer-level platform, if any, must equal `expected`.
  */
 export function parsePlatformManifest(bytes: Buffer, mediaType: string, expected: TfPlatform): ProviderPackageLayer {

@@ -112,7 +112,7 @@ export interface ModuleManifestInput {
   filename?: string;
 }
 
-/** A module version's image manifest, parsed: the one archive/zip layer (protocols.md §2). */
+/** A module version's image manifest, parsed: the one archive/zip layer (docs/design/protocols.md §2). */
 export interface ModulePackage {
   layer: Descriptor;
   /** sha256 hex of the zip. */

@@ -48,7 +48,7 @@ export function parseModuleAddress(
   }
 }
 
-/** A version from a URL path: canonical semver only (protocols.md §7: `+` is not a space). */
+/** A version from a URL path: canonical semver only (docs/design/protocols.md §7: `+` is not a space). */
 export function parseModuleVersion(raw: string, code: ErrorCode = 'VERSION_NOT_FOUND'): { version: string; tag: string } {
   const version = canonicalVersion(raw);
   if (version === null) throw new AppError(code, `"${raw}" is not a canonical semantic version (e.g. 1.2.3, 1.2.3-rc.1; no "v" prefix)`);

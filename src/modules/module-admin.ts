@@ -26,7 +26,7 @@ export function storeFailure(ctx: ModuleContext, err: unknown): AppError {
 }
 
 /**
- * `oci://<registry host>/<repository>`: OpenTofu's own address of the artifact (protocols.md §2), when the
+ * `oci://<registry host>/<repository>`: OpenTofu's own address of the artifact (docs/design/protocols.md §2), when the
  * store is a remote registry (its `describe` is its origin); null for an OCI layout directory.
  */
 export function ociRepositoryAddress(ctx: ModuleContext, repository: string): string | null {

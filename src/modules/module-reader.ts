@@ -25,7 +25,7 @@ export interface ReadModule {
 
 /**
  * A module version's manifest, resolved by tag (gated shared cache) and parsed with OpenTofu's rules
- * (cached by digest; protocols.md §2). LayoutError when the tag holds something else than a module package.
+ * (cached by digest; docs/design/protocols.md §2). LayoutError when the tag holds something else than a module package.
  */
 export async function readModuleVersion(deps: ReadContext, repository: string, tag: string, caller: Caller): Promise<ReadModule> {
   return readModuleAt(deps, repository, tag, await gatedTagDescriptor(deps, repository, tag, caller), caller);

@@ -1,6 +1,6 @@
-// Use cases of the module registry protocol (modules.v1, protocols.md §6): list a module's versions, and
+// Use cases of the module registry protocol (modules.v1, docs/design/protocols.md §6): list a module's versions, and
 // find one version's package as a signed download URL. Versions are the semver tags of the module's OCI
-// repository that hold an OpenTofu module package (protocols.md §2), whoever pushed them. Both answers
+// repository that hold an OpenTofu module package (docs/design/protocols.md §2), whoever pushed them. Both answers
 // are memoized like the provider ones (registry/memoized.ts): the listing on the caller's tag listing,
 // the download (a sealed ticket) per principal for the document window.
 import { AppError } from '../core/app-error.js';

@@ -1,5 +1,5 @@
 // Use cases of a module's versions in the publishing API: publish one from an uploaded .zip or
-// .tar.gz, list, read, delete. A published version is OpenTofu's module layout (protocols.md §2): the
+// .tar.gz, list, read, delete. A published version is OpenTofu's module layout (docs/design/protocols.md §2): the
 // repacked zip as the one `archive/zip` layer of an image manifest tagged with the version, so `oci://`
 // sources, modules.v1 and other OCI tools all see the same artifact. Nothing is pushed before the upload
 // passed every check, so a refused upload leaves no tag (and no blob) behind.

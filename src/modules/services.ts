@@ -13,7 +13,7 @@ import type { ModuleDeps } from './types.js';
 export function createModuleServices(deps: ModuleDeps) {
   const ctx: ModuleContext = { deps, records: createModuleRecords(deps) };
   return {
-    // modules.v1 (protocols.md §6)
+    // modules.v1 (docs/design/protocols.md §6)
     listModuleVersions: (key: ModuleKey, caller: Caller) => listModuleVersions(deps, key, caller),
     findModuleDownload: (key: ModuleKey & { version: string }, caller: Caller) => findModuleDownload(deps, key, caller),
     // publishing API

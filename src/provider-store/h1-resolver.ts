@@ -1,5 +1,5 @@
 // Computes the `h1:` hash of a provider zip that was pushed without one (e.g. by ORAS): streams the blob
-// to a temporary file, hashes its entries (Go dirhash over the zip, protocols.md §5.3), and caches the
+// to a temporary file, hashes its entries (Go dirhash over the zip, docs/design/protocols.md §5.3), and caches the
 // result by the blob's digest (immutable). Concurrent requests for one digest share the work.
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';

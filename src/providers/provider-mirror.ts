@@ -1,5 +1,5 @@
 // Use cases of the provider network mirror protocol: the versions of any provider (any hostname) and one
-// version's archives with `h1:` and `zh:` hashes. Reference: protocols.md §5; Terraform
+// version's archives with `h1:` and `zh:` hashes. Reference: docs/design/protocols.md §5; Terraform
 // internal/getproviders/http_mirror_source.go. Serving both hash schemes lets lock files made here
 // satisfy tofu's oci_mirror (which checks zh:) and Terraform (which records h1:). Both documents are
 // memoized (memoized.ts): index.json on the caller's listing, <version>.json (sealed tickets inside) per

@@ -1,5 +1,5 @@
 // Use cases of the provider registry protocol (providers.v1): list a provider's versions, and describe
-// one platform's package with signed download URLs. Reference: protocols.md §4; Terraform
+// one platform's package with signed download URLs. Reference: docs/design/protocols.md §4; Terraform
 // internal/getproviders/registry_client.go (fields read), OpenTofu likewise.
 import { AppError } from '../core/app-error.js';
 import { DEFAULT_PROTOCOLS, defaultProviderFilename, shasumsFilename } from '../layout/provider-index.js';

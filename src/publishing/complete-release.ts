@@ -1,6 +1,6 @@
 // The end of both publish paths (tarball upload, draft publish): verify what was collected, push it with
 // the tag last, and record the outcome on the version: `uploaded` with platforms, SHA256SUMS and
-// protocols, or `errored` with every failed check (seed 000: "the error message tells you which check
+// protocols, or `errored` with every failed check (docs/design/publishing-baseline.md#bundling-and-uploading: "the error message says which check
 // failed"). The HTTP answer is derived from the record: see {@link outcomeError}.
 import { AppError } from '../core/app-error.js';
 import type { Caller } from '../core/caller.js';

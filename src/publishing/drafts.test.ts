@@ -1,4 +1,4 @@
-// The draft flow of seed 001 on the memory store: files uploaded one by one, listed, replaced, checked,
+// The draft flow of docs/design/publishing-baseline.md#drafts on the memory store: files uploaded one by one, listed, replaced, checked,
 // published with the tarball's checks; never visible to terraform/tofu before publishing.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';

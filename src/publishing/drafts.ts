@@ -1,5 +1,5 @@
-// The draft flow of seed 001 ("If you do not publish the version immediately, it remains in a draft
-// state ... Click Publish once all files are uploaded"): files are uploaded one by one, listed, then
+// The draft flow of docs/design/publishing-baseline.md#drafts ("a version not published right away stays a draft
+// until Publish is clicked"): files are uploaded one by one, listed, then
 // published with the same checks as a tarball. A draft is an image manifest in the PROVIDER repository
 // under the non-semver tag `draft.<version tag>`, one layer per file (drawn in src/layout/records.ts);
 // zips carry their h1 annotation, computed when the zip was uploaded and checked.

@@ -1,4 +1,4 @@
-// The gpg-keys resource through the HTTP API on the memory store (seed 000 "Managing GPG Keys").
+// The gpg-keys resource through the HTTP API on the memory store (docs/design/publishing-baseline.md#managing-gpg-keys).
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { createMemoryStore } from '../oci/memory-store.js';

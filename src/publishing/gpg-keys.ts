@@ -1,4 +1,4 @@
-// Use cases of the `gpg-keys` resource (seed 000 "GPG Keys", "Managing GPG Keys"): register a public key
+// Use cases of the `gpg-keys` resource (docs/design/publishing-baseline.md#gpg-keys, #managing-gpg-keys): register a public key
 // (fingerprint and key id extracted from the armor), list/read with the number of versions using it,
 // rename/redescribe, delete unless a version still references it. Warnings flag keys that are expired or
 // expire within 30 days.
@@ -15,7 +15,7 @@ import type { Stored } from '../core/record-store.js';
 import type { GpgKeyRecord } from './types.js';
 import { listVersionRecords, versionsUsingKey } from './version-records.js';
 
-/** Seed 000: "letters, numbers, dashes, underscores, and spaces". */
+/** docs/design/publishing-baseline.md#gpg-keys: "letters, numbers, dashes, underscores and spaces". */
 const KEY_NAME_RE = /^[A-Za-z0-9_\- ]{1,128}$/;
 
 export interface GpgKeyView {
@@ -51,8 +51,8 @@ export async function loadGpgKey(ctx: PublishContext, id: string, caller: Caller
 }
 
 /**
- * POST /gpg-keys. 409 when the namespace already has a key with this fingerprint (naming it, seed 000
- * "Uploading a Key") or this name. Creates in one namespace are serialized in-process; two replicas
+ * POST /gpg-keys. 409 when the namespace already has a key with this fingerprint (naming it, docs/design/publishing-baseline.md
+ * #uploading-a-key) or this name. Creates in one namespace are serialized in-process; two replicas
  * creating the same fingerprint at once both write the same tag (the later wins, nothing is lost).
  */
 export async function createGpgKey(ctx: PublishContext, attrs: Attributes, caller: Caller): Promise<GpgKeyView> {
@@ -154,7 +154,7 @@ export async function updateGpgKey(ctx: PublishContext, id: string, attrs: Attri
   });
 }
 
-/** DELETE /gpg-keys/:id: 409 while a version references the key (seed 000 "Replacing or Deleting a Key"). */
+/** DELETE /gpg-keys/:id: 409 while a version references the key (docs/design/publishing-baseline.md#replacing-or-deleting-a-key). */
 export async function deleteGpgKey(ctx: PublishContext, id: string, caller: Caller): Promise<void> {
   const { namespace } = parseGpgKeyId(id);
   // The same lock as version creation in this namespace, so no version can start using the key meanwhile.

@@ -7,7 +7,7 @@
 //
 // Namespaces and types hold only [a-z0-9-] (Terraform naming rules) and never a ".", so the first dots
 // split an id unambiguously; the version tag is the version with "+" written "_" (as OpenTofu tags it,
-// protocols.md §1.2). Every id is URL-safe as is (RFC 3986 unreserved characters).
+// docs/design/protocols.md §1.2). Every id is URL-safe as is (RFC 3986 unreserved characters).
 //
 // The record tag of each resource in <prefix>/records is drawn in src/layout/records.ts ("_" cannot occur
 // in a type, so a shortened tag never collides with a full one). The record always holds the real fields.

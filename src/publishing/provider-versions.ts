@@ -1,5 +1,5 @@
-// Use cases of the `provider-versions` resource (seed 000 "Publishing a Provider Version" step 1, seed 001
-// "Add a version ... Choose a provider protocol version"): create a pending version bound to a provider
+// Use cases of the `provider-versions` resource (docs/design/publishing-baseline.md#publishing-a-provider-version step 1,
+// #creating-the-version, #protocol-versions): create a pending version bound to a provider
 // and a GPG key of the same namespace and hand back a single-use upload URL; read and list with status,
 // platforms, SHA256SUMS and protocols; delete everywhere; issue a fresh upload URL for a retry.
 import semver from 'semver';
@@ -29,7 +29,7 @@ export type Relationships = Record<string, unknown>;
 
 /**
  * Plugin protocol versions: "5", "5.0", "6.1"... Terraform/OpenTofu speak protocol 5 and 6
- * (`SupportedPluginProtocols = ">= 5, <7"`, protocols.md §4.3), so other majors are refused.
+ * (`SupportedPluginProtocols = ">= 5, <7"`, docs/design/protocols.md §4.3), so other majors are refused.
  */
 export function parseProtocols(value: unknown, member: string): string[] {
   if (!Array.isArray(value) || value.length === 0) throw invalid(member, `"protocols" must be a non-empty array such as ["5.0", "6.0"]`);

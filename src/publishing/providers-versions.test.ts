@@ -1,5 +1,5 @@
-// The providers and provider-versions resources through the HTTP API on the memory store (seed 000
-// "Creating a Provider", "Create the Version"; seed 001 protocol versions).
+// The providers and provider-versions resources through the HTTP API on the memory store (docs/design/publishing-baseline.md
+// #creating-a-provider, #creating-the-version, #protocol-versions).
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { providerRepository } from '../layout/names.js';

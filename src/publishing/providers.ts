@@ -1,4 +1,4 @@
-// Use cases of the `providers` resource (seed 000 "Providers", "Creating a Provider"): a namespace and a
+// Use cases of the `providers` resource (docs/design/publishing-baseline.md#providers, #creating-a-provider): a namespace and a
 // name that follows the Terraform provider naming rules (lowercased), unique; only the description can
 // change; delete refused while versions exist unless cascading.
 import { AppError } from '../core/app-error.js';
@@ -64,7 +64,7 @@ export async function getProvider(ctx: PublishContext, id: string, caller: Calle
   return view(ctx, (await loadProvider(ctx, id, caller)).data);
 }
 
-/** PATCH /providers/:id: description only (seed 000: "This is the only attribute that can be edited"). */
+/** PATCH /providers/:id: description only (docs/design/publishing-baseline.md#providers: "the only attribute that can be edited after creation"). */
 export async function updateProvider(ctx: PublishContext, id: string, attrs: Attributes, caller: Caller): Promise<ProviderView> {
   onlyAttributes(attrs, ['description'], ['name', 'namespace', 'source'], 'provider');
   return ctx.deps.locks.run(`provider|${id}`, async () => {

@@ -1,4 +1,4 @@
-// Which files a release may hold (seed 000 "Tarball Contents"), by path relative to the release root:
+// Which files a release may hold (docs/design/publishing-baseline.md#tarball-contents), by path relative to the release root:
 //
 //   terraform-provider-<type>_<version>_<os>_<arch>.zip   required, at least one      -> zip
 //   terraform-provider-<type>_<version>_SHA256SUMS        required                    -> shasums
@@ -56,7 +56,7 @@ export function emptyRelease(): CollectedRelease {
   return { zips: [], shasums: null, signature: null, manifests: [], hashes: new Map(), problems: [] };
 }
 
-/** What a README/CHANGELOG name looks like (seed 000: case-insensitive). */
+/** What a README/CHANGELOG name looks like (docs/design/publishing-baseline.md#tarball-contents: case-insensitive). */
 const EXTRA_RE = /^(?:readme|changelog)\.md$/i;
 const DOC_RE = /^docs\/(?:[A-Za-z0-9_.-]+\/)*[A-Za-z0-9_.-]+\.md$/;
 

@@ -1,11 +1,11 @@
-// Streams an uploaded release .tar.gz (seed 000 "Bundle and Upload") into a CollectedRelease, never
+// Streams an uploaded release .tar.gz (docs/design/publishing-baseline.md#bundling-and-uploading) into a CollectedRelease, never
 // buffering it: request body -> shield + byte limit (compressed) -> gunzip -> byte limit (expanded) -> tar-stream;
 // zips go to the ZipSpool (temp file + background push and inspection), small files are read into memory
 // under their own cap, docs are hashed and dropped. Limits are checked while streaming, so a gzip bomb
 // is cut off at the expanded-size limit (LimitExceededError -> 413).
 //
 // Layout decision: entries sit at the tarball root (`tar -czf release.tar.gz terraform-provider-acme_1.0.0_*`,
-// seed 000), optionally behind "./" or ONE wrapping directory (`tar -czf release.tar.gz dist/`), decided by
+// docs/design/publishing-baseline.md#bundling-and-uploading), optionally behind "./" or ONE wrapping directory (`tar -czf release.tar.gz dist/`), decided by
 // the first entry; docs/ never counts as the wrapper. Per-entry problems (bad name, link, "..", duplicate)
 // are collected and the rest of the tarball is still read, so the publisher sees every failed check.
 import { createHash } from 'node:crypto';

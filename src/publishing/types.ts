@@ -1,4 +1,4 @@
-// Shapes of the publishing API's state (seed 000 "Concepts": GPG keys, providers, provider versions) as
+// Shapes of the publishing API's state (docs/design/publishing-baseline.md#concepts: GPG keys, providers, provider versions) as
 // stored in the records repository, the upload limits, and the dependencies every publish use case gets.
 // Pure data; no I/O.
 import type { SealedTokens } from '../core/sealed-token.js';
@@ -6,7 +6,7 @@ import type { StoreScope } from '../core/scope.js';
 import type { ReadContext } from '../read-cache/read-context.js';
 import type { KeyedLock } from '../core/keyed-lock.js';
 
-/** Seed 000 "Provider Versions": pending while uploading, uploaded once verified, errored otherwise. */
+/** docs/design/publishing-baseline.md#provider-versions: pending while uploading, uploaded once verified, errored otherwise. */
 export type VersionStatus = 'pending' | 'uploaded' | 'errored';
 
 /** Common bookkeeping of every record. Times are ISO 8601 UTC strings. */
@@ -18,7 +18,7 @@ export interface RecordBase {
   updatedAt: string;
 }
 
-/** A registered public key (seed 000 "GPG Keys"). Armor and fingerprint never change. */
+/** A registered public key (docs/design/publishing-baseline.md#gpg-keys). Armor and fingerprint never change. */
 export interface GpgKeyRecord extends RecordBase {
   name: string;
   description: string;
@@ -33,7 +33,7 @@ export interface GpgKeyRecord extends RecordBase {
   expiresAt: string | null;
 }
 
-/** A provider (seed 000 "Providers"): `name` is the provider type; only the description changes. */
+/** A provider (docs/design/publishing-baseline.md#providers): `name` is the provider type; only the description changes. */
 export interface ProviderRecord extends RecordBase {
   name: string;
   description: string;
@@ -50,7 +50,7 @@ export interface PlatformRecord {
   size: number;
 }
 
-/** A provider version (seed 000 "Provider Versions", seed 001 drafts). */
+/** A provider version (docs/design/publishing-baseline.md#provider-versions, #drafts). */
 export interface VersionRecord extends RecordBase {
   /** Provider type. */
   type: string;
@@ -60,7 +60,7 @@ export interface VersionRecord extends RecordBase {
   gpgKeyId: string;
   /** Long key id of that key, denormalized for responses. */
   keyId: string;
-  /** Protocol versions given at creation (seed 001), used when the release carries no manifest. */
+  /** Protocol versions given at creation (docs/design/publishing-baseline.md#protocol-versions), used when the release carries no manifest. */
   requestedProtocols: string[] | null;
   status: VersionStatus;
   /** Every failed check of the last upload or publish, each naming the file and the check. */
@@ -76,7 +76,7 @@ export interface VersionRecord extends RecordBase {
 }
 
 /**
- * Limits checked while a release streams in (the issue: "a gzip bomb is refused, not expanded into
+ * Limits checked while a release streams in: a gzip bomb is refused, never expanded into
  * memory or disk"). Every size is in bytes.
  */
 export interface PublishLimits {

@@ -1,4 +1,4 @@
-// PUT <upload URL>: the second step of seed 000's publish flow. Opens the single-use token, consumes its
+// PUT <upload URL>: the second step of the publish flow of docs/design/publishing-baseline.md#publishing-a-provider-version. Opens the single-use token, consumes its
 // nonce in the version record BEFORE reading the body (so the URL cannot be replayed, even concurrently
 // on another replica once the record is written), streams the tarball in (tarball-ingest.ts), verifies
 // and publishes it (complete-release.ts). Answers with the final status: the uploaded version, or 413 /

@@ -1,13 +1,13 @@
-// The release-wide checks (seed 000 "Tarball Contents", seed 001 "Publishing will fail if"), run on what
+// The release-wide checks (docs/design/publishing-baseline.md#tarball-contents, #verification-checks, #when-publishing-fails), run on what
 // a tarball or a draft collected, before anything becomes visible. Every failure is reported, each naming
 // the file and the check:
 //   - at least one provider zip;
 //   - SHA256SUMS present, parseable, listing every zip with its exact hash, and listing nothing that is not
 //     in the release (GoReleaser's _manifest.json line is fine when that file is present, and hash-checked);
 //   - the detached signature present and made over the exact SHA256SUMS bytes by the version's registered
-//     key or one of its signing subkeys; stored in BINARY form (what Terraform downloads, protocols.md §4.3);
+//     key or one of its signing subkeys; stored in BINARY form (what Terraform downloads, docs/design/protocols.md §4.3);
 //   - an optional registry manifest whose metadata.protocol_versions are 5.x/6.x; recorded protocols are,
-//     in order: the manifest's, the version's `protocols` attribute, or "5.0" (seed 000).
+//     in order: the manifest's, the version's `protocols` attribute, or "5.0" (docs/design/publishing-baseline.md#protocol-versions).
 import { isSignatureError, isVerifyError } from '../verify/errors.js';
 import { toBinarySignature, verifyDetachedSignature } from '../verify/gpg.js';
 import { parseShasums } from '../verify/shasums.js';

@@ -1,6 +1,6 @@
 // Reading and writing provider-version records (shared by the key, provider, version, upload and draft
 // use cases): by id, by provider, and the "which versions use this key" query behind `versions-count`
-// and the key-delete guard (seed 000 "A key cannot be deleted while any provider version references it").
+// and the key-delete guard (docs/design/publishing-baseline.md#gpg-keys).
 import { AppError } from '../core/app-error.js';
 import type { Caller } from '../core/caller.js';
 import type { PublishContext } from './context.js';

@@ -1,5 +1,5 @@
 // OpenPGP for provider releases (openpgp v6): read a publisher's public key, verify the detached signature
-// over SHA256SUMS the way Terraform/OpenTofu do (protocols.md §4.3 "signing_keys", oci-registry-notes.md §5
+// over SHA256SUMS the way Terraform/OpenTofu do (docs/design/protocols.md §4.3 "signing_keys", docs/design/oci-registries.md §5
 // `findSigningKey` and §8), convert armored signatures to the binary form the CLIs download.
 import * as openpgp from 'openpgp';
 import { SignatureError, VerifyError } from './errors.js';
@@ -91,7 +91,7 @@ export async function readPublicKey(armored: string): Promise<PublicKeyInfo> {
 export interface SignatureCheck {
   /** The key id the signature names as issuer: the primary's or a signing subkey's. */
   signerKeyId: string;
-  /** The primary key id of the verifying key (what OpenTofu reports, oci-registry-notes.md §5). */
+  /** The primary key id of the verifying key (what OpenTofu reports, docs/design/oci-registries.md §5). */
   primaryKeyId: string;
 }
 
@@ -159,7 +159,7 @@ function crc24(bytes: Uint8Array): number {
 /**
  * The binary form of a detached signature: armored input (`gpg --armor`) is decoded (CRC-24 checked when
  * present), binary input is returned as is. Terraform and OpenTofu download the BINARY signature
- * (protocols.md §4.3 `shasums_signature_url`). Throws SignatureError MALFORMED otherwise.
+ * (docs/design/protocols.md §4.3 `shasums_signature_url`). Throws SignatureError MALFORMED otherwise.
  */
 export function toBinarySignature(sig: Buffer): Buffer {
   const head = sig.subarray(0, 64).toString('latin1').trimStart();
@@ -197,7 +197,7 @@ export function toBinarySignature(sig: Buffer): Buffer {
 
 /**
  * A warning for a key that has expired or expires within 30 days, else null. Terraform accepts expired
- * keys; OpenTofu warns and refuses with OPENTOFU_ENFORCE_GPG_EXPIRATION=true (protocols.md §4.3).
+ * keys; OpenTofu warns and refuses with OPENTOFU_ENFORCE_GPG_EXPIRATION=true (docs/design/protocols.md §4.3).
  */
 export function keyExpiryWarning(info: Pick<PublicKeyInfo, 'keyId' | 'expiresAt'>, now: Date = new Date()): string | null {
   if (info.expiresAt === null) return null;

@@ -1,5 +1,5 @@
 // Parses a provider release's SHA256SUMS document (sha256sum / shasum output), which providers.v1 clients
-// match against `filename` + `shasum` and whose zh: hashes lock files record (protocols.md §4.3, §4.5).
+// match against `filename` + `shasum` and whose zh: hashes lock files record (docs/design/protocols.md §4.3, §4.5).
 import { VerifyError } from './errors.js';
 
 const LINE_RE = /^([0-9a-fA-F]{64}) [ *](.+)$/;

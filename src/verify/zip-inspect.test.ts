@@ -102,7 +102,7 @@ test('dirhashH1: hand-computed vectors (Go dirhash Hash1 format)', () => {
   assert.throws(() => dirhashH1([['a\nb', empty]]), verifyError('UNSAFE_ZIP', /newline/));
 });
 
-test("dirhashH1: Terraform's terraform-provider-null vector (protocols.md §5.3)", () => {
+test("dirhashH1: Terraform's terraform-provider-null vector (docs/design/protocols.md §5.3)", () => {
   // Content of Terraform internal/getproviders/testdata/filesystem-mirror/registry.terraform.io/hashicorp/null/2.0.0/linux_amd64/terraform-provider-null
   const content = '# This is just a placeholder file for discovery testing, not a real provider plugin.\n';
   assert.equal(Buffer.byteLength(content), 85);

@@ -1,6 +1,6 @@
 // Inspects a provider zip on disk through its central directory (yauzl, random access): lists the entries,
 // refuses unsafe ones, and computes the `h1:` hash exactly as Go's dirhash.HashZip / Hash1 does
-// (protocols.md §5.3). Also the "holds only the provider binary" policy check of the publish path.
+// (docs/design/protocols.md §5.3). Also the "holds only the provider binary" policy check of the publish path.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
@@ -67,7 +67,7 @@ function checkEntry(entry: Entry, seen: Set<string>): string {
   }
   const unsafe = (why: string): VerifyError => new VerifyError('UNSAFE_ZIP', `entry ${JSON.stringify(name)}: ${why}`);
   if (name === '') throw unsafe('empty name');
-  if (name.endsWith('/')) throw unsafe('directory entries are not allowed (they change the h1 hash, protocols.md §5.3)');
+  if (name.endsWith('/')) throw unsafe('directory entries are not allowed (they change the h1 hash, docs/design/protocols.md §5.3)');
   if (name.includes('\\')) throw unsafe('backslash in the name');
   if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) throw unsafe('absolute path');
   const segments = name.split('/');

@@ -1,6 +1,6 @@
 // Delegated mode against the REAL Distribution 2.8 with htpasswd (Basic) auth: terraform's token carries
 // `user:password` (plain or base64), or the configured user name plus the token as password; API clients
-// may send Basic. htpasswd has NO authorization (oci-registry-notes §1(b): every valid user may pull,
+// may send Basic. htpasswd has NO authorization (docs/design/oci-registries.md §1(b): every valid user may pull,
 // push and delete), so "the reader cannot publish" is shown against token auth (delegate-token.test.ts);
 // here: anonymous and wrong passwords are refused, both users read, downloads need no header, a push
 // uses the caller's own credential, and nothing secret reaches the logs.

@@ -19,7 +19,7 @@ describe('permission table', () => {
     assert.equal(matchPattern('/a/**', '/ab'), false);
   });
 
-  it('maps the consumer protocols and the publishing API to the seed permissions', () => {
+  it('maps the consumer protocols and the publishing API to the permissions of docs/design/publishing-baseline.md#permissions', () => {
     const cases: Array<[string, string, string]> = [
       ['GET', '/v1/providers/acme/widget/versions', 'providers:read'],
       ['HEAD', '/v1/providers/acme/widget/versions', 'providers:read'],

@@ -161,7 +161,7 @@ describe('e2e harness: real terraform + real provider, no server', { skip }, () 
 
     before(async () => {
       tls = await createTestTls();
-      // Network mirror protocol (docs/protocols.md section 5.1); `hashes` carries only our h1, so
+      // Network mirror protocol (docs/design/protocols.md section 5.1); `hashes` carries only our h1, so
       // terraform's own zip hashing must agree with the build helper's.
       const base = `/${ADDRESS}/`;
       const files: Record<string, () => Promise<Buffer> | Buffer> = {

@@ -49,7 +49,7 @@ describe('modules on the real Distribution registry', { skip: tools.skip ?? fals
     const port = new URL(reg.url).port;
     assert.equal(v2.body.data.attributes['oci-address'], `oci://127.0.0.1:${port}/${REPO}?tag=1.1.0`);
 
-    // What the registry holds is OpenTofu's module layout (protocols.md §2), read without our client.
+    // What the registry holds is OpenTofu's module layout (docs/design/protocols.md §2), read without our client.
     const manifest = await registryJson(`${REPO}/manifests/1.1.0`);
     assert.equal(manifest.status, 200);
     assert.equal(manifest.body.mediaType, 'application/vnd.oci.image.manifest.v1+json');

@@ -1,4 +1,4 @@
-// modules.v1 (protocols.md §6) over the in-memory store: versions from the semver tags that hold a module
+// modules.v1 (docs/design/protocols.md §6) over the in-memory store: versions from the semver tags that hold a module
 // package (published through the API or pushed by another tool), and the 204 + X-Terraform-Get download
 // answer whose signed URL streams exactly the stored zip.
 import { before, describe, it } from 'node:test';

@@ -1,4 +1,4 @@
-// The REAL terraform CLI installs modules from the server (modules.v1, protocols.md §6) over HTTPS with a test
+// The REAL terraform CLI installs modules from the server (modules.v1, docs/design/protocols.md §6) over HTTPS with a test
 // CA, the server backed by the REAL Distribution registry. terraform reaches the registry hostname without
 // DNS through a CLI-config `host` block that points modules.v1 at https://localhost:PORT/; the download URL
 // (X-Terraform-Get) is the server's signed URL on the same origin. `version = "~> 1.0"` picks 1.1.0 over

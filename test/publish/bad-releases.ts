@@ -1,4 +1,4 @@
-// Every bad upload the publishing API must refuse (seed 000 "Tarball Contents" and the list), as a
+// Every bad upload the publishing API must refuse (docs/design/publishing-baseline.md#tarball-contents and #verification-checks), as a
 // table run against the memory store (src/publish/bad-uploads.test.ts) and the real Distribution registry
 // (test/publish/distribution.test.ts). Each case gives the tarball, the expected HTTP status and the
 // messages (each naming the file and the check); the runner also checks that the version is recorded

@@ -1,6 +1,6 @@
 // Test helpers around the REAL GnuPG CLI (2.2), so that signature tests use keys and signatures made the way
 // publishers make them: a throwaway GNUPGHOME, `--batch --passphrase ''`, RSA-3072, ed25519, and a
-// certify-only primary with an ed25519 signing subkey (oci-registry-notes.md §8).
+// certify-only primary with an ed25519 signing subkey (docs/design/oci-registries.md §8).
 // Without gpg: tests skip loudly outside CI and fail in CI (process.env.CI set).
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';

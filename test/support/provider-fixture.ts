@@ -103,7 +103,7 @@ export async function pushRelease(store: OciStore, repository: string, rel: Fixt
 }
 
 /**
- * Pushes a version the way ORAS' documented recipe does (protocols.md §1.9 (b)): config = platform JSON,
+ * Pushes a version the way ORAS' documented recipe does (docs/design/protocols.md §1.9 (b)): config = platform JSON,
  * a title annotation on the layer, no h1, no metadata entry, a timestamp annotation.
  */
 export async function pushForeignRelease(store: OciStore, repository: string, version: string, zips: FixtureZip[]): Promise<Descriptor> {

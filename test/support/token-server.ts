@@ -4,7 +4,7 @@
 // signing key (or `x5c`), with iss/aud/access claims as Distribution 2.8 checks them, and grants the
 // subset of the requested actions that the user's longest matching repository prefix allows.
 // Records every request so tests can count token round trips.
-// Reference: https://distribution.github.io/distribution/spec/auth/jwt/ (oci-registry-notes §1(c))
+// Reference: https://distribution.github.io/distribution/spec/auth/jwt/ (docs/design/oci-registries.md §1(c))
 import { spawnSync } from 'node:child_process';
 import { X509Certificate, createHash, createPrivateKey, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { once } from 'node:events';

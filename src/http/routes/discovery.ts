@@ -1,4 +1,4 @@
-// Remote service discovery: GET /.well-known/terraform.json (protocols.md §4.1). Values are relative to
+// Remote service discovery: GET /.well-known/terraform.json (docs/design/protocols.md §4.1). Values are relative to
 // the discovery URL and end with "/" because clients resolve "ns/type/versions" against them.
 import { Hono } from 'hono';
 import type { AppEnv } from '../env.js';

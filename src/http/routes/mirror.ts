@@ -1,5 +1,5 @@
 // The provider network mirror protocol under the configured base path (default /mirror/):
-// :hostname/:namespace/:type/index.json and :hostname/:namespace/:type/:version.json (protocols.md §5.1).
+// :hostname/:namespace/:type/index.json and :hostname/:namespace/:type/:version.json (docs/design/protocols.md §5.1).
 // Archive URLs are absolute signed URLs (the client sends no credentials for archives, §5.2). Stored
 // providers' answers are memoized results (src/read-cache/memoized.ts), serialized once each (JsonBodies),
 // served as one hot route (../pipeline/hot-routes.ts). Hostnames with a configured upstream are answered by

@@ -1,4 +1,4 @@
-// The module registry protocol (modules.v1) under /v1/modules/ (protocols.md §6): the versions of a module,
+// The module registry protocol (modules.v1) under /v1/modules/ (docs/design/protocols.md §6): the versions of a module,
 // and where to download one version. The download answer is `204 No Content` + `X-Terraform-Get`, the one
 // form both CLIs accept (Terraform reads only the header; OpenTofu reads the header on 204). The location is
 // an absolute signed URL of the zip, since neither CLI sends credentials to it: `?archive=zip` tells

@@ -1,5 +1,5 @@
 // The provider registry protocol (providers.v1) under /v1/providers/: versions and per-platform download
-// metadata with every field Terraform and OpenTofu read (protocols.md §4.2, §4.3). download_url,
+// metadata with every field Terraform and OpenTofu read (docs/design/protocols.md §4.2, §4.3). download_url,
 // shasums_url and shasums_signature_url are absolute signed URLs: clients send no token there (§4.4).
 // Both answers are memoized results (src/registry/memoized.ts), serialized once each (JsonBodies), and
 // both are hot routes (../hot-routes.ts): the hot lane serves them in front of Hono.

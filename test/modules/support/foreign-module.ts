@@ -1,5 +1,5 @@
 // Pushes a module version the way another tool does (`oras push --artifact-type
-// application/vnd.opentofu.modulepkg repo:tag pkg.zip:archive/zip`, protocols.md §2), straight through the
+// application/vnd.opentofu.modulepkg repo:tag pkg.zip:archive/zip`, docs/design/protocols.md §2), straight through the
 // OCI client with the layout's manifest builder: no publishing API, no records.
 import { buildModuleManifest } from '../../../src/layout/module-manifest.js';
 import { versionToTag } from '../../../src/layout/names.js';

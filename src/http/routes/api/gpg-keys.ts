@@ -1,4 +1,4 @@
-// /api/v1/gpg-keys (seed 000 "Managing GPG Keys"): POST, GET list (filter[namespace]), GET one, PATCH
+// /api/v1/gpg-keys (docs/design/publishing-baseline.md#managing-gpg-keys): POST, GET list (filter[namespace]), GET one, PATCH
 // name/description, DELETE. Single-key responses repeat the key's expiry warnings in top-level meta.
 import { Hono } from 'hono';
 import type { PublishServices } from '../../../publishing/services.js';

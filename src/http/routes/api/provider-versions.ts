@@ -1,4 +1,4 @@
-// /api/v1/provider-versions (seed 000 "Create the Version", seed 001 drafts) and the upload URL:
+// /api/v1/provider-versions (docs/design/publishing-baseline.md#creating-the-version, #drafts) and the upload URL:
 //   POST   /provider-versions                      create (201, links.upload = single-use upload URL)
 //   GET    /provider-versions[?filter[provider]=id|filter[namespace]=ns], GET /provider-versions/:id
 //   DELETE /provider-versions/:id                  gone from providers.v1, the mirror and oci_mirror

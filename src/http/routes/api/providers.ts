@@ -1,4 +1,4 @@
-// /api/v1/providers (seed 000 "Creating a Provider"): POST, GET list (filter[namespace]), GET one, PATCH
+// /api/v1/providers (docs/design/publishing-baseline.md#creating-a-provider): POST, GET list (filter[namespace]), GET one, PATCH
 // description, DELETE (?cascade=true removes the versions first).
 import { Hono } from 'hono';
 import type { PublishServices } from '../../../publishing/services.js';

@@ -1,4 +1,4 @@
-// JSON:API resource objects of the publishing API (attribute names kebab-case, as seed 000's API and
+// JSON:API resource objects of the publishing API (attribute names kebab-case, as the baseline API (docs/design/publishing-baseline.md#api-conventions) and
 // HCP Terraform's registry API use). Pure: a use-case view in, a resource object out; links are
 // absolute under the public URL.
 import type { DraftFile } from '../../../publishing/drafts.js';
