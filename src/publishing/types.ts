@@ -77,7 +77,7 @@ export interface VersionRecord extends RecordBase {
 
 /**
  * Limits checked while a release streams in: a gzip bomb is refused, never expanded into
- * memory or disk"). Every size is in bytes.
+ * memory or disk. Every size is in bytes.
  */
 export interface PublishLimits {
   /** Compressed request body (the .tar.gz, or one draft file). */
