@@ -8,12 +8,25 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
 import { after, before, describe, it, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { requireTool } from '../support/distribution.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { cliSkipReason, requireCli, TERRAFORM, terraformWorkspace, TOFU, type TerraformWorkspace } from '../support/terraform.js';
 import { buildReleases, hostBlock, mainTf, mirrorBlock, NAMESPACE, publishReleases, TYPE, type Releases } from './fixtures.js';
 import { REGISTRY_HOST, startStack, type Stack } from './stack.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** `tf-oci-registry …` as a user runs it. */
+function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { cwd: ROOT, timeout: 180_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
 
 const skip = cliSkipReason(TERRAFORM) || requireTool('docker-registry', 'gpg', 'zip', 'go', 'openssl').skip || false;
 const ADDRESS = `${REGISTRY_HOST}/${NAMESPACE}/${TYPE}`;
@@ -89,6 +102,37 @@ describe('terraform and tofu through pull-through', { skip }, () => {
     const viaMirror = await workspace(mirrorBlock(mirror.url), mainTf(ADDRESS, '~> 1.0'));
     await writeFile(join(viaMirror.dir, '.terraform.lock.hcl'), upstreamLock);
     await viaMirror.runOk(['init', '-input=false']);
+  });
+
+  it('`terraform providers mirror` output imports with `tf-oci-registry mirror --from-dir` and serves terraform', async () => {
+    const ws = await workspace(hostBlock(REGISTRY_HOST, upstream.server.url), mainTf(ADDRESS, '~> 1.0'));
+    const outDir = join(ws.root, 'providers-mirror');
+    await ws.runOk(['providers', 'mirror', '-platform=linux_amd64', '-platform=darwin_arm64', outDir]);
+    const layout = join(ws.root, 'imported');
+    const toml = join(ws.root, 'import.toml');
+    await writeFile(toml, `[storage]\nkind = "layout"\npath = "${layout}"\nprefix = "tf"\n`);
+    const r = await runCli(['mirror', ADDRESS, '--from-dir', outDir, '--config', toml]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /2 imported, 0 already stored, 0 failed/);
+    // Mirror-only (no signature in a mirror directory): served on the network mirror, installed by terraform.
+    const served = await startServerProcess({
+      ca: upstream.tls.ca,
+      env: {
+        TF_OCI_REGISTRY_STORAGE_KIND: 'layout',
+        TF_OCI_REGISTRY_STORAGE_PATH: layout,
+        TF_OCI_REGISTRY_STORAGE_PREFIX: 'tf',
+        TF_OCI_REGISTRY_SERVER_TLS_CERT: upstream.tls.certPath,
+        TF_OCI_REGISTRY_SERVER_TLS_KEY: upstream.tls.keyPath,
+        TF_OCI_REGISTRY_SERVER_SECRETS: 'from-dir-secret-0123456789',
+      },
+    });
+    try {
+      const install = await workspace(mirrorBlock(served.url), mainTf(ADDRESS, '~> 1.0'));
+      const init = await install.runOk(['init', '-input=false']);
+      assert.match(init.flat, /Installing registry\.example\.test\/acme\/tfocitest v1\.1\.0/);
+    } finally {
+      await served.stop();
+    }
   });
 
   it('warm: with the upstream stopped, init through the mirror still installs the stored provider', async () => {
