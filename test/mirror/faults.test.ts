@@ -9,12 +9,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { getRequestListener } from '@hono/node-server';
 import { providerRepository } from '../../src/layout/names.js';
 import { createMemoryStore } from '../../src/oci/memory-store.js';
 import { requireTool } from '../support/distribution.js';
-import { buildTestApp } from '../support/test-app.js';
-import { startUpstream, type Upstream } from './support.js';
+import { serveMirror, startUpstream, type Upstream } from './support.js';
 
 const HOST = 'upstream.example.test';
 
@@ -58,8 +56,7 @@ describe('pull-through faults', requireTool('zip'), () => {
   let proxy: Awaited<ReturnType<typeof faultyProxy>>;
   let tmp: string;
   const store = createMemoryStore();
-  let mirror: ReturnType<typeof buildTestApp>;
-  let server: Server;
+  let served: Awaited<ReturnType<typeof serveMirror>>;
   let base = '';
   const repo = providerRepository('tf', HOST, 'acme', 'widget');
 
@@ -68,13 +65,11 @@ describe('pull-through faults', requireTool('zip'), () => {
     await upstream.publish('widget', '1.0.0', [{ os: 'linux', arch: 'amd64' }]);
     proxy = await faultyProxy(() => upstream.url);
     tmp = await mkdtemp(join(tmpdir(), 'tfoci-pull-faults-'));
-    mirror = buildTestApp(store, { upstreams: [{ hostname: HOST, url: new URL(proxy.url), signingKeys: [] }], tmpDir: tmp });
-    server = createServer(mirror.nodeFront(getRequestListener(mirror.app.fetch)));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    served = await serveMirror(store, { upstreams: [{ hostname: HOST, url: new URL(proxy.url), signingKeys: [] }], tmpDir: tmp });
+    base = served.base;
   });
   after(async () => {
-    server?.close();
+    served?.close();
     proxy?.server.close();
     await upstream?.stop();
     if (tmp) await rm(tmp, { recursive: true, force: true });

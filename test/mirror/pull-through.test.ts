@@ -4,16 +4,13 @@
 // when it is stopped), shares one upstream fetch between concurrent first downloads, and refuses releases
 // that do not verify, storing nothing.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { getRequestListener } from '@hono/node-server';
 import { providerRepository } from '../../src/layout/names.js';
 import { createMemoryStore } from '../../src/oci/memory-store.js';
 import { generatePgpKey } from '../publish/pgp.js';
 import { requireTool } from '../support/distribution.js';
 import { buildTestApp } from '../support/test-app.js';
-import { startUpstream, type Upstream } from './support.js';
+import { serveMirror, startUpstream, type Upstream } from './support.js';
 
 const HOST = 'upstream.example.test';
 const tools = requireTool('zip');
@@ -25,8 +22,7 @@ interface Json {
 describe('pull-through from an upstream registry', tools, () => {
   let upstream: Upstream;
   const store = createMemoryStore();
-  let mirror: ReturnType<typeof buildTestApp>;
-  let server: Server;
+  let served: Awaited<ReturnType<typeof serveMirror>>;
   let base = '';
   const repo = providerRepository('tf', HOST, 'acme', 'widget');
 
@@ -37,13 +33,14 @@ describe('pull-through from an upstream registry', tools, () => {
       { os: 'darwin', arch: 'arm64' },
     ]);
     await upstream.publish('widget', '1.1.0', [{ os: 'linux', arch: 'amd64' }]);
-    mirror = buildTestApp(store, { upstreams: [{ hostname: HOST, url: new URL(upstream.url), signingKeys: [] }], upstreamTtlSeconds: 0 });
-    server = createServer(mirror.nodeFront(getRequestListener(mirror.app.fetch)));
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    served = await serveMirror(store, {
+      upstreams: [{ hostname: HOST, url: new URL(upstream.url), signingKeys: [] }],
+      upstreamTtlSeconds: 0,
+    });
+    base = served.base;
   });
   after(async () => {
-    server?.close();
+    served?.close();
     await upstream?.stop();
   });
 

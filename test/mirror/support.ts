@@ -12,7 +12,7 @@ import { createLogger, createServerApp } from '../../src/wiring/server-app.js';
 import { Writable } from 'node:stream';
 import { generatePgpKey, type PgpKey } from '../publish/pgp.js';
 import { buildRelease, entriesOf, tarGz, type Platform } from '../publish/release-fixture.js';
-import { testConfig } from '../support/test-app.js';
+import { buildTestApp, testConfig } from '../support/test-app.js';
 
 export interface Upstream {
   url: string;
@@ -107,4 +107,15 @@ export async function startUpstream(hostname = 'upstream.example.test'): Promise
   };
   await up.start();
   return up;
+}
+
+/** A mirror (the one wiring over `store`, with `upstreams`) served over HTTP on loopback through its Node front. */
+export async function serveMirror(
+  store: OciStore,
+  opts: Parameters<typeof buildTestApp>[1],
+): Promise<{ app: ReturnType<typeof buildTestApp>; base: string; close(): void }> {
+  const app = buildTestApp(store, opts);
+  const server = createServer(app.nodeFront(getRequestListener(app.app.fetch)));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { app, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
 }
