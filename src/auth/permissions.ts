@@ -15,6 +15,9 @@ export const PERMISSIONS = [
   'modules:read',
   'modules:create',
   'modules:delete',
+  // Mirror population (docs/mirror.md): start imports, and read their status.
+  'mirror:read',
+  'mirror:write',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

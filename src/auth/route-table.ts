@@ -62,6 +62,11 @@ export function permissionTable(mirrorBasePath: string): RouteRule[] {
     // /api/v1/modules/:id, src/http/routes/modules-api.ts) needs the same right as creating it.
     { methods: ['POST', 'PUT', 'PATCH'], pattern: '/api/v1/modules/**', access: 'modules:create' },
     { methods: ['DELETE'], pattern: '/api/v1/modules/**', access: 'modules:delete' },
+
+    // Mirror population (docs/mirror.md): imports run with the server's own credential, so starting one
+    // is a permission of its own.
+    { methods: READ, pattern: '/api/v1/mirror-imports/**', access: 'mirror:read' },
+    { methods: ['POST'], pattern: '/api/v1/mirror-imports/**', access: 'mirror:write' },
   ];
 }
 

@@ -14,6 +14,7 @@ import { downloadRoutes } from './routes/downloads.js';
 import { healthRoutes } from './routes/health.js';
 import { createNodeFront, type ListenerWrapper } from './pipeline/node-front.js';
 import { assertPipelineShape } from './pipeline/hot-routes.js';
+import { mirrorApiRoutes } from './routes/mirror-api.js';
 import { mirrorHotRoutes, mirrorRoutes } from './routes/mirror.js';
 import { providersV1HotRoutes, providersV1Routes } from './routes/providers-v1.js';
 import { apiRoutes } from './routes/api/index.js';
@@ -92,6 +93,7 @@ export function createApplication(deps: AppDeps): Application {
     app.route('/api/v1', modulesApiRoutes(deps.moduleServices, deps.publicUrl));
   }
   app.route('/', mirrorRoutes(mirrorDocumentRoutes));
+  if (deps.mirror) app.route('/api/v1', mirrorApiRoutes(deps.mirror, deps.publicUrl));
   app.route('/', downloadRoutes(deps.downloads, deps.mirror));
   // In Hono's order of registration, so that the first match is the same route on both entries.
   const hot = [...providerRoutes, ...moduleRoutes, ...mirrorDocumentRoutes];

@@ -7,6 +7,7 @@
 //   ├── tag provider.<namespace>.<type>               e.g. provider.acme.widget
 //   ├── tag version.<namespace>.<type>.<version tag>  e.g. version.acme.widget.1.2.0_b.7
 //   ├── tag module.<namespace>.<name>.<system>        and module-version.<namespace>.<name>.<system>.<tag>
+//   ├── tag mirror-import.imports.<id>                an import started through /api/v1/mirror-imports
 //   │   (a tag over 128 characters is written <kind>.<namespace>.sha_<40 hex of sha256(full tag)>)
 //   └── image manifest  artifactType application/vnd.tf-oci-registry.<kind>.v1
 //       ├── config  application/vnd.tf-oci-registry.record.v1+json: {kind, rev, data} as JSON, also embedded
@@ -27,7 +28,7 @@ import { REPOSITORY_NAME_RE, TAG_RE, type Descriptor } from '../oci/types.js';
 import { versionToTag } from './names.js';
 
 /** Kinds of records in `<prefix>/records`. */
-export type RecordKind = 'gpg-key' | 'provider' | 'version' | 'module' | 'module-version';
+export type RecordKind = 'gpg-key' | 'provider' | 'version' | 'module' | 'module-version' | 'mirror-import';
 
 export const MEDIA_TYPE_RECORD = 'application/vnd.tf-oci-registry.record.v1+json';
 export const ARTIFACT_TYPE_DRAFT = 'application/vnd.tf-oci-registry.provider-draft.v1';

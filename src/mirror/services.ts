@@ -1,6 +1,8 @@
 // The mirror population use cases bound to their dependencies: pull-through for the network mirror and
 // downloads (the only surface http/ sees), and the import the `mirror` command runs.
+import type { Attributes } from '../core/attributes.js';
 import type { Caller } from '../core/caller.js';
+import { ImportJobs, type RunImport } from './import-jobs.js';
 import type { MirrorDeps } from './deps.js';
 import { type ImportEvents, type ImportSource, type ImportWant, importProviders } from './import-providers.js';
 import { PlatformFetcher } from './fetch-platform.js';
@@ -11,6 +13,11 @@ export function createMirrorServices(deps: MirrorDeps) {
   const catalog = createUpstreamCatalog({ ttlMs: deps.upstreamTtlMs, now: deps.now });
   const fetcher = new PlatformFetcher(deps);
   const pull = new PullThrough(deps, catalog, fetcher);
+  const runImport: RunImport = (from, wants, opts) => importProviders(deps, fetcher, from, wants, opts);
+  const jobs = new ImportJobs(deps, runImport, (address) => {
+    const upstream = deps.upstreams.get(address.hostname);
+    return upstream ? { source: upstream.source, trustedKeys: upstream.trustedKeys } : undefined;
+  });
   return {
     /** True when the network mirror answers `hostname` by pull-through. */
     handles: (hostname: string) => pull.handles(hostname),
@@ -20,7 +27,13 @@ export function createMirrorServices(deps: MirrorDeps) {
     openPull: (token: string, signal?: AbortSignal) => pull.openPull(token, signal),
     /** Imports releases from a source (the `mirror` command); shares pull-through's flights per platform. */
     importProviders: (from: ImportSource, wants: readonly ImportWant[], opts: { dryRun?: boolean; events?: ImportEvents } = {}) =>
-      importProviders(deps, fetcher, from, wants, opts),
+      runImport(from, wants, opts),
+    /** POST /api/v1/mirror-imports: checks, records and starts an import from configured upstreams. */
+    startImport: (attrs: Attributes, caller: Caller) => jobs.start(attrs, caller),
+    getImport: (id: string, caller: Caller) => jobs.get(id, caller),
+    listImports: (caller: Caller) => jobs.list(caller),
+    /** Resolves when every import running in this process has finished (tests, graceful shutdown). */
+    imports: () => Promise.all([...jobs.running]),
     /** The configured upstream of a provider hostname, if any. */
     upstream: (hostname: string) => deps.upstreams.get(hostname),
   };
