@@ -38,6 +38,7 @@ const LAST: Scenario[] = [memoryScenario];
 const OPTIONAL_SCENARIOS: Array<{ id: string; title: string; file: string }> = [
   { id: 'publish', title: 'Publish (bench/publish.ts)', file: 'publish.ts' },
   { id: 'terraform-init', title: '`terraform init` timing (bench/terraform-init.ts)', file: 'terraform-init.ts' },
+  { id: 'mirror', title: 'Mirror population (bench/mirror.ts)', file: 'mirror.ts' },
 ];
 // ---------------------------------------------------------------------------------------------------
 
