@@ -106,6 +106,8 @@ async function importOnce(upstreamUrl: string, registryUrl: string, prefix: stri
       TF_OCI_REGISTRY_STORAGE_URL: registryUrl,
       TF_OCI_REGISTRY_STORAGE_PLAIN_HTTP: 'true',
       TF_OCI_REGISTRY_STORAGE_PREFIX: prefix,
+      // The bench registry has no auth: the server's own identity writes (docs/auth.md).
+      TF_OCI_REGISTRY_AUTH_MODE: 'none',
       TF_OCI_REGISTRY_MIRROR_UPSTREAM: JSON.stringify([{ hostname: host, url: `${upstreamUrl.replace(/\/$/, '')}/` }]),
     },
     readFile: () => '',
