@@ -91,7 +91,7 @@ export const scenario: Scenario = {
       ],
       notes: [
         'Both read the same providers.v1 upstream (the suite server, proxying the registry) and write to the same Distribution registry, into a fresh prefix per round.',
-        'The import also writes each zip to a temp file (it must not store unverified bytes), computes h1 from it (an unzip of the whole zip), and pushes from the file; the anchor streams straight from the download to the push.',
+        'The import streams each zip to a temp file and to the registry at once (the registry checks the digest; nothing is tagged before every check passed), then computes h1 from the file (an unzip of the whole zip) and writes the index; it fetches 2 platforms at a time. The anchor streams each download straight into its push, one platform after the other, as a simple script would.',
         ...anchors.notes(),
       ],
     };

@@ -12,12 +12,13 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type TransformCallback, type Writable } from 'node:stream';
+import { PassThrough, Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../core/app-error.js';
 import { callOpts } from '../core/caller.js';
 import { SingleFlight } from '../core/lru-cache.js';
 import { storeError } from '../core/store-errors.js';
+import { Tee } from '../core/tee.js';
 import { providerRepository } from '../layout/names.js';
 import { MEDIA_TYPE_ZIP } from '../layout/media-types.js';
 import { parseDigest } from '../oci/types.js';
@@ -145,12 +146,33 @@ export class PlatformFetcher {
       }
       const tap = new ClientTap(client, onBytes);
       const hasher = new Sha256Stream();
+      // With the digest known (always, for signed releases), the zip is pushed to the store WHILE it streams
+      // to the temp file: the registry checks the digest itself, an unverified blob is never tagged (the
+      // index is written last), and the push costs no second read of the file.
+      const expected = pkg.sha256?.toLowerCase();
+      let pushing: Promise<unknown> | undefined;
+      let sink: Writable = createWriteStream(file);
+      if (expected !== undefined) {
+        const upload = new PassThrough({ highWaterMark: 1 << 20 });
+        pushing = deps.store
+          .pushBlob(repository, upload, {
+            ...callOpts(deps.writer),
+            digest: parseDigest(`sha256:${expected}`),
+            ...(body.size !== undefined ? { size: body.size } : {}),
+          })
+          // The store may skip an upload it already has without reading: drain what is still sent.
+          .finally(() => upload.resume());
+        pushing.catch(() => undefined);
+        sink = new Tee(sink, upload);
+      }
       try {
-        await pipeline(body.stream, tap, hasher, createWriteStream(file));
+        // The bytes are hashed here only when no sha256 is known: otherwise the source's stream checks
+        // them (upstream/checksum-stream.ts) and the store checks the digest of the push again.
+        await (expected === undefined ? pipeline(body.stream, tap, hasher, sink) : pipeline(body.stream, tap, sink));
       } catch (err) {
         throw toMirrorError(err, source.describe);
       }
-      const { hex, size } = hasher.result();
+      const { hex, size } = expected === undefined ? hasher.result() : { hex: expected, size: tap.size };
       if (pkg.sha256 !== undefined && pkg.sha256.toLowerCase() !== hex) {
         throw new AppError(
           'UPSTREAM_CHECKSUM_MISMATCH',
@@ -174,7 +196,7 @@ export class PlatformFetcher {
       }
       const digest = parseDigest(`sha256:${hex}`);
       try {
-        await deps.store.pushBlob(repository, createReadStream(file), { ...callOpts(deps.writer), digest, size });
+        await (pushing ?? deps.store.pushBlob(repository, createReadStream(file), { ...callOpts(deps.writer), digest, size }));
       } catch (err) {
         throw storeError(err, deps);
       }

@@ -10,6 +10,7 @@ import { sha256FromHashes, zhHash } from '../upstream/hashes.js';
 import type { Platform, ProviderAddress, ProviderSource, UpstreamRelease } from '../upstream/types.js';
 import { newestMatching, sortVersions, type VersionMatcher } from '../upstream/version-constraints.js';
 import { verifyRelease } from '../upstream/verify-release.js';
+import { mapLimit } from '../core/map-limit.js';
 import { providerRepository } from '../layout/names.js';
 import { type CheckedPackage, type CheckedRelease, fromVerified } from './checked-release.js';
 import type { MirrorDeps } from './deps.js';
@@ -28,6 +29,9 @@ export interface ImportWant {
   /** Lock file hashes: every imported zip must match one; with zh: hashes they also pick the platforms. */
   lockHashes?: readonly string[];
 }
+
+/** Platforms of one release fetched at once. */
+const PLATFORM_CONCURRENCY = 2;
 
 export interface ImportSource {
   source: ProviderSource;
@@ -170,13 +174,14 @@ async function importRelease(
     },
   }));
   events.planned?.(items.map((i) => i.item));
-  for (const { pkg, item } of items) {
+  // Platforms in parallel (bounded): one's h1 and index write overlap the next one's transfer.
+  await mapLimit(items, PLATFORM_CONCURRENCY, async ({ pkg, item }) => {
     const have = stored?.platforms.find((s) => s.os === pkg.os && s.arch === pkg.arch);
     if (have && (pkg.sha256 === undefined || have.layer.shasumHex === pkg.sha256)) {
       const result: ImportResult = { ...item, outcome: 'skipped', detail: 'already in the store' };
       summary.results.push(result);
       events.finished?.(result);
-      continue;
+      return;
     }
     if (have) {
       const result: ImportResult = {
@@ -186,7 +191,7 @@ async function importRelease(
       };
       summary.results.push(result);
       events.finished?.(result);
-      continue;
+      return;
     }
     if (pkg.sha256 === undefined && !pkg.hashes.some((h) => h.startsWith('h1:')) && lock.length === 0) {
       const result: ImportResult = {
@@ -196,13 +201,13 @@ async function importRelease(
       };
       summary.results.push(result);
       events.finished?.(result);
-      continue;
+      return;
     }
     if (dryRun) {
       const result: ImportResult = { ...item, outcome: 'planned' };
       summary.results.push(result);
       events.finished?.(result);
-      continue;
+      return;
     }
     // With a lock file: a zip whose zh: the lock lists is checked by its sha256 while it streams; any
     // other must have one of the lock's h1: hashes (checked before anything is stored).
@@ -214,7 +219,7 @@ async function importRelease(
       const result: ImportResult = { ...item, outcome: 'failed', detail: 'matches no hash of the lock file' };
       summary.results.push(result);
       events.finished?.(result);
-      continue;
+      return;
     }
     events.started?.(item);
     try {
@@ -233,5 +238,5 @@ async function importRelease(
       summary.results.push(result);
       events.finished?.(result);
     }
-  }
+  });
 }
