@@ -39,6 +39,7 @@ const OPTIONAL_SCENARIOS: Array<{ id: string; title: string; file: string }> = [
   { id: 'publish', title: 'Publish (bench/publish.ts)', file: 'publish.ts' },
   { id: 'terraform-init', title: '`terraform init` timing (bench/terraform-init.ts)', file: 'terraform-init.ts' },
   { id: 'mirror', title: 'Mirror population (bench/mirror.ts)', file: 'mirror.ts' },
+  { id: 'pull-through', title: 'Pull-through `terraform init` (bench/pull-through.ts)', file: 'pull-through.ts' },
 ];
 // ---------------------------------------------------------------------------------------------------
 
