@@ -91,7 +91,12 @@ export class PullThrough {
       );
       offered = [];
     }
-    return Object.freeze(sortVersions(new Set([...stored, ...offered.filter(isVersion)])));
+    const versions = sortVersions(new Set([...stored, ...offered.filter(isVersion)]));
+    // terraform asks for <version>.json of the newest matching version next: verify that release now,
+    // in the background, when it is not stored (its metadata is ~6 upstream requests and a signature check).
+    const newest = versions.filter((v) => !v.includes('-')).at(-1);
+    if (newest !== undefined && !stored.includes(newest)) this.#catalog.release(upstream, address, newest).catch(() => undefined);
+    return Object.freeze(versions);
   }
 
   async mirrorVersion(
