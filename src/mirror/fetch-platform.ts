@@ -115,11 +115,12 @@ export class PlatformFetcher {
     pkg: CheckedPackage,
     client?: Writable,
     onBytes?: (bytes: number) => void,
+    onOpened?: () => void,
   ): Promise<FetchedPlatform> {
     let started = false;
     const p = this.#flight.do(this.key(release, pkg), () => {
       started = true;
-      return this.#run(source, release, pkg, client, onBytes);
+      return this.#run(source, release, pkg, client, onBytes, onOpened);
     });
     if (!started && client) client.destroy(new AppError('CONFLICT', 'the package is being fetched by another request; retry'));
     return started ? p : p.then((r) => ({ ...r, stored: false }));
@@ -131,6 +132,7 @@ export class PlatformFetcher {
     pkg: CheckedPackage,
     client: Writable | undefined,
     onBytes: ((bytes: number) => void) | undefined,
+    onOpened?: () => void,
   ): Promise<FetchedPlatform> {
     const deps = this.#deps;
     const { address, version } = release;
@@ -144,6 +146,7 @@ export class PlatformFetcher {
       } catch (err) {
         throw toMirrorError(err, source.describe);
       }
+      onOpened?.();
       const tap = new ClientTap(client, onBytes);
       const hasher = new Sha256Stream();
       // With the digest known (always, for signed releases), the zip is pushed to the store WHILE it streams

@@ -201,7 +201,17 @@ export class PullThrough {
       if (stored) return stored;
     }
     const client = new PassThrough({ highWaterMark: 1 << 20 });
-    this.#fetcher.fetch(upstream.source, release, pkg, client).catch((err: unknown) => {
+    // A failure before the answer started destroys the client stream with nobody reading it yet.
+    client.on('error', () => undefined);
+    // The answer starts once the upstream has answered: an upstream that cannot be reached is a 502 with
+    // its reason, not a 200 that breaks off; a failure later ends the transfer short (never complete-looking).
+    let opened!: () => void;
+    const upstreamOpen = new Promise<void>((resolve) => {
+      opened = resolve;
+    });
+    const done = this.#fetcher.fetch(upstream.source, release, pkg, client, undefined, opened);
+    await Promise.race([upstreamOpen, done.then(() => undefined)]);
+    done.catch((err: unknown) => {
       this.#deps.logger.warn(
         { err: (err as Error).message, provider: formatProviderAddress(address), version: t.v, platform: platformKey(pkg) },
         'pull-through fetch failed; nothing was stored',

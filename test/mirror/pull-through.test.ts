@@ -122,10 +122,18 @@ describe('pull-through from an upstream registry', tools, () => {
       const res = await fetch(local(doc.body.archives.linux_amd64.url));
       assert.equal(res.status, 200);
       await res.arrayBuffer();
-      // Not stored and the upstream down: a 502 naming the upstream, not a 500.
+      // Not stored and the upstream down. The release of 1.1.0 was verified when index.json was served (the
+      // mirror verifies the newest release ahead of terraform's next request), so its document answers; its
+      // download cannot reach the upstream: a 502 naming it, not a 500 and not a broken 200.
       const missing = await get(`/mirror/${HOST}/acme/widget/1.1.0.json`);
-      assert.equal(missing.status, 502, JSON.stringify(missing.body));
-      assert.match(missing.body.errors[0].detail, /127\.0\.0\.1|unreachable|connect/i);
+      assert.equal(missing.status, 200, JSON.stringify(missing.body));
+      const pull = await fetch(local(missing.body.archives.linux_amd64.url));
+      assert.equal(pull.status, 502);
+      const body = (await pull.json()) as Json;
+      assert.match(body.errors[0].detail, /127\.0\.0\.1|unreachable|connect/i);
+      // A version the mirror never saw: 502 too.
+      const unknown = await get(`/mirror/${HOST}/acme/widget/0.1.0.json`);
+      assert.equal(unknown.status, 502, JSON.stringify(unknown.body));
     } finally {
       await upstream.start();
     }
