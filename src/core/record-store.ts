@@ -41,10 +41,6 @@ export interface Stored<T> {
 /** Manifest reads in flight at once while listing. */
 const LIST_CONCURRENCY = 16;
 
-function parseRecord<T>(bytes: Buffer, kind: RecordKind, where: string): T {
-  return parseRecordManifest<T>(bytes, kind, where, sha256Digest);
-}
-
 export interface RecordStore {
   readonly repository: string;
   /** The record under `tag`, or null. */
@@ -74,7 +70,7 @@ export function createRecordStore(deps: RecordStoreDeps): RecordStore {
     if (cached !== undefined) return { tag, digest: descriptor.digest, data: cached };
     try {
       const { bytes } = await deps.store.fetchManifest(repository, descriptor.digest, callOpts(caller));
-      const data = parseRecord<T>(bytes, kind, `record ${tag}`);
+      const data = parseRecordManifest<T>(bytes, kind, `record ${tag}`);
       deps.content.set(ckey, data, bytes.length * 2 + 256);
       return { tag, digest: descriptor.digest, data };
     } catch (err) {

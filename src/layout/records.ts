@@ -25,6 +25,7 @@
 // (by digest) never takes another record's tag with it.
 import { createHash } from 'node:crypto';
 import { REPOSITORY_NAME_RE, TAG_RE, type Descriptor } from '../oci/types.js';
+import { sha256Digest } from '../oci/store-support.js';
 import { versionToTag } from './names.js';
 
 /** Kinds of records in `<prefix>/records`. */
@@ -81,16 +82,16 @@ export interface RecordEnvelope<T> {
 
 /**
  * The record's data from a record manifest's bytes, checked: artifactType, config media type, the
- * embedded JSON against its digest (`sha256Hex` injected: layout stays free of hashing policy), the kind.
+ * embedded JSON against its digest, the kind.
  */
-export function parseRecordManifest<T>(bytes: Buffer, kind: RecordKind, where: string, digestOf: (b: Buffer) => string): T {
+export function parseRecordManifest<T>(bytes: Buffer, kind: RecordKind, where: string): T {
   const manifest = JSON.parse(bytes.toString('utf8')) as { artifactType?: string; config?: Descriptor };
   const config = manifest.config;
   if (manifest.artifactType !== recordArtifactType(kind) || config?.mediaType !== MEDIA_TYPE_RECORD || typeof config.data !== 'string') {
     throw new Error(`${where} is not a ${kind} record`);
   }
   const json = Buffer.from(config.data, 'base64');
-  if (digestOf(json) !== config.digest) throw new Error(`${where}: embedded record does not match its digest`);
+  if (sha256Digest(json) !== config.digest) throw new Error(`${where}: embedded record does not match its digest`);
   const envelope = JSON.parse(json.toString('utf8')) as RecordEnvelope<T>;
   if (envelope.kind !== kind) throw new Error(`${where} holds a ${String(envelope.kind)} record, expected ${kind}`);
   return envelope.data;

@@ -175,68 +175,48 @@ async function importRelease(
   }));
   events.planned?.(items.map((i) => i.item));
   // Platforms in parallel (bounded): one's h1 and index write overlap the next one's transfer.
+  const finish = (result: ImportResult): void => {
+    summary.results.push(result);
+    events.finished?.(result);
+  };
+  const lockH1 = lock.filter((h) => h.startsWith('h1:'));
   await mapLimit(items, PLATFORM_CONCURRENCY, async ({ pkg, item }) => {
     const have = stored?.platforms.find((s) => s.os === pkg.os && s.arch === pkg.arch);
-    if (have && (pkg.sha256 === undefined || have.layer.shasumHex === pkg.sha256)) {
-      const result: ImportResult = { ...item, outcome: 'skipped', detail: 'already in the store' };
-      summary.results.push(result);
-      events.finished?.(result);
-      return;
-    }
     if (have) {
-      const result: ImportResult = {
+      if (pkg.sha256 === undefined || have.layer.shasumHex === pkg.sha256)
+        return finish({ ...item, outcome: 'skipped', detail: 'already in the store' });
+      return finish({
         ...item,
         outcome: 'failed',
         detail: `the store holds another zip (sha256 ${have.layer.shasumHex}) for this version and platform`,
-      };
-      summary.results.push(result);
-      events.finished?.(result);
-      return;
+      });
     }
-    if (pkg.sha256 === undefined && !pkg.hashes.some((h) => h.startsWith('h1:')) && lock.length === 0) {
-      const result: ImportResult = {
+    // What the zip is checked against: its sha256 (checked while it streams) and the h1: hashes in `hashes`
+    // (checked before anything is stored). With a lock file, a zip whose zh: the lock lists passes on its
+    // sha256; any other must have one of the lock's h1: hashes.
+    let checked: CheckedPackage = pkg;
+    if (lock.length > 0 && !(pkg.sha256 !== undefined && lock.includes(zhHash(pkg.sha256)))) {
+      if (lockH1.length === 0) return finish({ ...item, outcome: 'failed', detail: 'matches no hash of the lock file' });
+      checked = { ...pkg, hashes: lockH1 };
+    } else if (lock.length === 0 && pkg.sha256 === undefined && !pkg.hashes.some((h) => h.startsWith('h1:'))) {
+      return finish({
         ...item,
         outcome: 'failed',
         detail: `${source.describe} gives no hash to check this package against (use --lock-file)`,
-      };
-      summary.results.push(result);
-      events.finished?.(result);
-      return;
+      });
     }
-    if (dryRun) {
-      const result: ImportResult = { ...item, outcome: 'planned' };
-      summary.results.push(result);
-      events.finished?.(result);
-      return;
-    }
-    // With a lock file: a zip whose zh: the lock lists is checked by its sha256 while it streams; any
-    // other must have one of the lock's h1: hashes (checked before anything is stored).
-    const checked: CheckedPackage =
-      lock.length === 0 || (pkg.sha256 !== undefined && lock.includes(zhHash(pkg.sha256)))
-        ? pkg
-        : { ...pkg, hashes: lock.filter((h) => h.startsWith('h1:')) };
-    if (lock.length > 0 && checked.hashes.length === 0 && checked === pkg && pkg.sha256 === undefined) {
-      const result: ImportResult = { ...item, outcome: 'failed', detail: 'matches no hash of the lock file' };
-      summary.results.push(result);
-      events.finished?.(result);
-      return;
-    }
+    if (dryRun) return finish({ ...item, outcome: 'planned' });
     events.started?.(item);
     try {
       const fetched = await fetcher.fetch(source, release, checked, undefined, (bytes) => events.progress?.(item, bytes));
-      const result: ImportResult = {
+      finish({
         ...item,
         outcome: fetched.stored ? 'imported' : 'skipped',
         bytes: fetched.size,
         ...(fetched.stored ? {} : { detail: 'stored meanwhile' }),
-      };
-      summary.results.push(result);
-      events.finished?.(result);
+      });
     } catch (err) {
-      const message = isUpstreamError(err) ? err.message : toMirrorError(err, source.describe).message;
-      const result: ImportResult = { ...item, outcome: 'failed', detail: message };
-      summary.results.push(result);
-      events.finished?.(result);
+      finish({ ...item, outcome: 'failed', detail: isUpstreamError(err) ? err.message : toMirrorError(err, source.describe).message });
     }
   });
 }

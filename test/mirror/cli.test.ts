@@ -113,6 +113,10 @@ describe('tf-oci-registry mirror (command line)', tools, () => {
     const bad = await cli(['mirror', '--lock-file', lock, '--config', config]);
     assert.equal(bad.code, 1, bad.stdout);
     assert.match(bad.stdout, /no platform of .* matches the lock file's zh: hashes/);
+    // The platform named explicitly: still checked against the lock file, and refused.
+    const named = await cli(['mirror', '--lock-file', lock, '--platform', 'linux_amd64', '--config', config]);
+    assert.equal(named.code, 1, named.stdout);
+    assert.match(named.stdout, /2\.0\.0\s+linux_amd64\s+failed\s+.*matches no hash of the lock file/);
     assert.deepEqual(await tags(dataDir), ['1.0.0', '1.1.0']);
   });
 

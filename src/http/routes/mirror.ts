@@ -32,17 +32,11 @@ export function mirrorHotRoutes(services: Services, basePath: string, downloadBa
     pattern: `${basePath}:hostname/:namespace/:type/:file`,
     answer(p, caller) {
       const { hostname = '', namespace = '', type = '', file = '' } = p;
-      if (mirror?.handles(hostname)) {
-        if (file === 'index.json')
-          return mirror
-            .mirrorIndex(hostname, namespace, type, caller)
-            .then((v) => JSON.stringify({ versions: Object.fromEntries(v.map((x) => [x, {}])) }));
-        if (!file.endsWith('.json')) throw new AppError('NOT_FOUND', `no mirror document "${file}": expected index.json or <version>.json`);
-        return mirror.mirrorVersion({ hostname, namespace, type, version: file.slice(0, -5) }, caller).then((a) => versionBodies.text(a));
-      }
-      if (file === 'index.json') return render(services.mirrorIndex(hostname, namespace, type, caller), (v) => indexBodies.text(v));
+      // Hostnames with a configured upstream are answered by pull-through, the others from the store alone.
+      const source = mirror?.handles(hostname) ? mirror : services;
+      if (file === 'index.json') return render(source.mirrorIndex(hostname, namespace, type, caller), (v) => indexBodies.text(v));
       if (!file.endsWith('.json')) throw new AppError('NOT_FOUND', `no mirror document "${file}": expected index.json or <version>.json`);
-      return render(services.mirrorVersion({ hostname, namespace, type, version: file.slice(0, -5) }, caller), (a) =>
+      return render(source.mirrorVersion({ hostname, namespace, type, version: file.slice(0, -5) }, caller), (a) =>
         versionBodies.text(a),
       );
     },
