@@ -7,7 +7,7 @@
 // Full mode only (`npm run bench -- --only=pull-through`): it needs terraform, go, gpg, zip, openssl.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildReleases, hostBlock, mainTf, mirrorBlock, NAMESPACE, TYPE } from '../test/e2e/fixtures.js';
+import { buildReleases, hostBlock, mainTf, mirrorBlock, NAMESPACE, publishReleases, TYPE } from '../test/e2e/fixtures.js';
 import { REGISTRY_HOST, startStack } from '../test/e2e/stack.js';
 import { startServerProcess } from '../test/support/server-process.js';
 import { findTerraform, terraformWorkspace } from '../test/support/terraform.js';
@@ -34,15 +34,7 @@ export const scenario: Scenario = {
     const cold: number[] = [];
     const warm: number[] = [];
     try {
-      const release = releases.byVersion[VERSION]!;
-      const pub = await stack.api.publish({
-        namespace: NAMESPACE,
-        type: TYPE,
-        version: VERSION,
-        armoredKey: releases.signer.publicKeyArmored,
-        tarballPath: release.tarballPath!,
-      });
-      if (pub.upload.status !== 200) throw new Error(`publishing failed: HTTP ${pub.upload.status}`);
+      await publishReleases(stack, releases);
       const env = { SSL_CERT_FILE: stack.tls.caPath };
       const init = async (cliConfig: string): Promise<number> => {
         const ws = await terraformWorkspace({ cliConfig, files: mainTf(ADDRESS, VERSION), env });
