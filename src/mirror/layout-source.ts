@@ -3,7 +3,7 @@
 // with its signed SHA256SUMS, detached signature and key, so the isolated side verifies every release
 // again before storing it. Also lists every provider the directory holds.
 import { callOpts } from '../core/caller.js';
-import { componentToHostname, providerRepository, tagToVersion, versionToTag } from '../layout/names.js';
+import { componentToHostname, providerRepository, tagToVersion } from '../layout/names.js';
 import { isOciError } from '../oci/errors.js';
 import { createLayoutStore } from '../oci/layout-store.js';
 import { listLayoutRepositories } from '../oci/layout-store/list-repositories.js';
@@ -14,8 +14,8 @@ import { readSmallBlob } from '../read-cache/reader.js';
 import { formatProviderAddress, packageFilename } from '../upstream/address.js';
 import { UpstreamError } from '../upstream/errors.js';
 import type { ProviderAddress, ProviderSource, UpstreamPackage, UpstreamRelease } from '../upstream/types.js';
-import { readMetadata, readPlatformLayer, readProviderIndex } from '../provider-store/provider-reader.js';
 import type { Logger } from 'pino';
+import { storedVersion } from './stored.js';
 
 const READER = { principal: 'layout-source' };
 
@@ -66,35 +66,26 @@ export function createLayoutSource(opts: { path: string; prefix: string; logger:
 
     async getRelease(address, version, o = {}): Promise<UpstreamRelease> {
       const repository = repo(address);
-      let index: Awaited<ReturnType<typeof readProviderIndex>>['index'];
-      try {
-        ({ index } = await readProviderIndex(ctx, repository, versionToTag(version), READER));
-      } catch (err) {
-        if (isOciError(err, 'NOT_FOUND')) throw notFound(`${formatProviderAddress(address)} ${version}`, err);
-        throw err;
-      }
-      const platforms: UpstreamPackage[] = [];
-      for (const entry of index.platforms) {
-        if (o.platforms && !o.platforms.some((p) => p.os === entry.os && p.arch === entry.arch)) continue;
-        const layer = await readPlatformLayer(ctx, repository, entry, READER);
-        const h1 = entry.h1 ?? layer.h1;
-        platforms.push({
-          os: entry.os,
-          arch: entry.arch,
-          filename: layer.filename ?? entry.filename ?? packageFilename(address.type, version, entry),
-          sha256: layer.shasumHex,
-          hashes: [`zh:${layer.shasumHex}`, ...(h1 ? [h1] : [])],
-          size: layer.layer.size,
-          location: layer.layer.digest,
-        });
-      }
-      const release: UpstreamRelease = { address, version, protocols: index.protocols ?? [], platforms };
-      if (!index.metadata) return release;
-      const meta = await readMetadata(ctx, repository, index.metadata, READER);
-      const [shasums, signature, key] = await Promise.all([
-        readSmallBlob(ctx, repository, meta.shasums, READER),
-        readSmallBlob(ctx, repository, meta.signature, READER),
-        readSmallBlob(ctx, repository, meta.publicKey, READER),
+      // What is stored, read as the mirror reads its own store (stored.ts).
+      const stored = await storedVersion(ctx, repository, version, READER);
+      if (!stored) throw notFound(`${formatProviderAddress(address)} ${version}`);
+      const platforms: UpstreamPackage[] = stored.platforms
+        .filter((p) => !o.platforms || o.platforms.some((w) => w.os === p.os && w.arch === p.arch))
+        .map((p) => ({
+          os: p.os,
+          arch: p.arch,
+          filename: p.filename ?? packageFilename(address.type, version, p),
+          sha256: p.layer.shasumHex,
+          hashes: [`zh:${p.layer.shasumHex}`, ...(p.h1 ? [p.h1] : [])],
+          size: p.layer.layer.size,
+          location: p.layer.layer.digest,
+        }));
+      const release: UpstreamRelease = { address, version, protocols: stored.protocols ?? [], platforms };
+      if (!stored.signed) return release;
+      const { metadata, shasums } = stored.signed;
+      const [signature, key] = await Promise.all([
+        readSmallBlob(ctx, repository, metadata.signature, READER),
+        readSmallBlob(ctx, repository, metadata.publicKey, READER),
       ]);
       return { ...release, shasums, signature, signingKeys: [key.toString('utf8')] };
     },

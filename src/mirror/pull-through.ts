@@ -109,7 +109,7 @@ export class PullThrough {
     const stored = await this.#stored(repository, version, caller);
     const out: Record<string, PullArchive> = {};
     for (const p of stored?.platforms ?? []) {
-      const filename = p.layer.filename ?? packageFilename(address.type, version, p);
+      const filename = p.filename ?? packageFilename(address.type, version, p);
       out[platformKey(p)] = {
         download: sealDownload(this.#deps, caller, repository, p.layer.layer, filename, 'application/zip'),
         hashes: [`zh:${p.layer.shasumHex}`, ...(p.h1 ? [p.h1] : [])],
@@ -118,8 +118,8 @@ export class PullThrough {
     // Platforms not stored yet: from the stored signed SHA256SUMS when there is one (no upstream request),
     // else from the upstream's verified release.
     let missing: CheckedPackage[];
-    if (stored?.shasums) {
-      missing = listedPackages(address, version, stored.shasums).filter((p) => out[platformKey(p)] === undefined);
+    if (stored?.signed) {
+      missing = listedPackages(address, version, stored.signed.shasums).filter((p) => out[platformKey(p)] === undefined);
     } else {
       try {
         const release = fromVerified(await this.#catalog.release(upstream, address, version));

@@ -4,7 +4,7 @@
 import type { Caller } from '../core/caller.js';
 import { mapLimit } from '../core/map-limit.js';
 import { tagToVersion, versionToTag } from '../layout/names.js';
-import type { ProviderPackageLayer } from '../layout/types.js';
+import type { ProviderMetadataLayers, ProviderPackageLayer } from '../layout/types.js';
 import { isOciError } from '../oci/errors.js';
 import { readMetadata, readPlatformLayer, readProviderIndex } from '../provider-store/provider-reader.js';
 import type { ReadContext } from '../read-cache/read-context.js';
@@ -16,13 +16,17 @@ export interface StoredPlatform {
   layer: ProviderPackageLayer;
   /** h1 from the index entry or the layer annotation, when recorded. */
   h1?: string;
+  /** The release file name from the layer or the index entry, when recorded. */
+  filename?: string;
 }
 
 export interface StoredVersion {
   version: string;
   platforms: StoredPlatform[];
-  /** The exact SHA256SUMS bytes stored with the version (signed releases), when present. */
-  shasums?: Buffer;
+  /** Plugin protocol versions recorded with the version, when present. */
+  protocols?: string[];
+  /** Signed versions: the exact SHA256SUMS bytes and the descriptors of the signature and the key. */
+  signed?: { shasums: Buffer; metadata: ProviderMetadataLayers };
 }
 
 /** Versions stored in `repository` (none when the repository does not exist). */
@@ -49,12 +53,18 @@ export async function storedVersion(deps: ReadContext, repository: string, versi
   const platforms = await mapLimit(index.platforms, 8, async (entry) => {
     const layer = await readPlatformLayer(deps, repository, entry, caller);
     const h1 = entry.h1 ?? layer.h1;
-    return { os: entry.os, arch: entry.arch, layer, ...(h1 ? { h1 } : {}) };
+    const filename = layer.filename ?? entry.filename;
+    return { os: entry.os, arch: entry.arch, layer, ...(h1 ? { h1 } : {}), ...(filename ? { filename } : {}) };
   });
-  let shasums: Buffer | undefined;
+  let signed: StoredVersion['signed'];
   if (index.metadata) {
-    const layers = await readMetadata(deps, repository, index.metadata, caller);
-    shasums = await readSmallBlob(deps, repository, layers.shasums, caller);
+    const metadata = await readMetadata(deps, repository, index.metadata, caller);
+    signed = { shasums: await readSmallBlob(deps, repository, metadata.shasums, caller), metadata };
   }
-  return { version: tagToVersion(tag) ?? version, platforms, ...(shasums ? { shasums } : {}) };
+  return {
+    version: tagToVersion(tag) ?? version,
+    platforms,
+    ...(index.protocols ? { protocols: index.protocols } : {}),
+    ...(signed ? { signed } : {}),
+  };
 }
