@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import * as openpgp from 'openpgp';
 import yazl from 'yazl';
-import { buildProviderRelease, defaultProviderFilename, shasumsFilename } from '../../src/layout/provider-index.js';
+import { buildProviderRelease, defaultProviderFilename, shasumsFilename } from '../../src/layout/provider-release.js';
 import { versionToTag } from '../../src/layout/names.js';
 import type { OciStore } from '../../src/oci/store.js';
 import { EMPTY_CONFIG_BYTES, MEDIA_TYPE_IMAGE_INDEX, MEDIA_TYPE_IMAGE_MANIFEST, type Descriptor } from '../../src/oci/types.js';

@@ -10,18 +10,15 @@ import {
   type Descriptor,
 } from '../oci/types.js';
 import { isLayoutError, type LayoutErrorCode } from './errors.js';
+import { parseMetadataManifest, parsePlatformManifest, parseProviderIndex, readProviderIndexEntries } from './provider-index.js';
 import {
   buildPlatformManifest,
   buildProviderIndex,
   buildProviderRelease,
   defaultProviderFilename,
-  parseMetadataManifest,
-  parsePlatformManifest,
-  parseProviderIndex,
   providerIndexAnnotations,
-  readProviderIndexEntries,
   shasumsFilename,
-} from './provider-index.js';
+} from './provider-release.js';
 import type { ProviderReleaseInput } from './types.js';
 
 const fixtures = new URL('../../test/fixtures/layout/', import.meta.url);

@@ -3,7 +3,7 @@
 // the key that verified it, and become full versions (providers.v1 and the mirror); releases without a
 // signature (a network mirror, a `terraform providers mirror` directory) are checked against the hashes the
 // source or a lock file gives and become mirror-only versions, like ORAS-pushed ones (docs/mirror.md).
-import { shasumsFilename } from '../layout/provider-index.js';
+import { shasumsFilename } from '../layout/provider-release.js';
 import type { ProviderAddress, UpstreamPackage } from '../upstream/types.js';
 import type { VerifiedRelease } from '../upstream/verify-release.js';
 

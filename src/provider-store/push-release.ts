@@ -9,7 +9,7 @@
 // pushed. Two replicas publishing the same version within that last check-then-push window (a few ms)
 // could both push: the later index wins the tag and both report success. Documented, not prevented
 // (OCI has no conditional tag update).
-import { buildProviderRelease } from '../layout/provider-index.js';
+import { buildProviderRelease } from '../layout/provider-release.js';
 import { versionToTag } from '../layout/names.js';
 import { AppError } from '../core/app-error.js';
 import { isOciError } from '../oci/errors.js';

@@ -39,6 +39,7 @@ import { storeError } from '../core/store-errors.js';
 import { isLayoutError } from '../layout/errors.js';
 import { ANNOTATION_TITLE } from '../layout/media-types.js';
 import { versionToTag } from '../layout/names.js';
+import { readProviderIndexEntries } from '../layout/provider-index.js';
 import {
   buildMetadataManifest,
   buildPlatformManifest,
@@ -46,8 +47,7 @@ import {
   checkKeyId,
   checkProviderVersionInput,
   providerIndexAnnotations,
-  readProviderIndexEntries,
-} from '../layout/provider-index.js';
+} from '../layout/provider-release.js';
 import type { BuiltManifest, BuiltPlatformManifest, ProviderIndexEntries } from '../layout/types.js';
 import { isOciError } from '../oci/errors.js';
 import { sha256Digest } from '../oci/store-support.js';

@@ -4,7 +4,7 @@
 // satisfy tofu's oci_mirror (which checks zh:) and Terraform (which records h1:). Both documents are
 // memoized (memoized.ts): index.json on the caller's listing, <version>.json (sealed tickets inside) per
 // principal for the document window.
-import { defaultProviderFilename } from '../layout/provider-index.js';
+import { defaultProviderFilename } from '../layout/provider-release.js';
 import { locateProvider, parseVersion, type ProviderLocation } from './addresses.js';
 import type { Caller } from '../core/caller.js';
 import type { ProviderDeps } from './deps.js';

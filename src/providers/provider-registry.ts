@@ -2,7 +2,7 @@
 // one platform's package with signed download URLs. Reference: docs/design/protocols.md §4; Terraform
 // internal/getproviders/registry_client.go (fields read), OpenTofu likewise.
 import { AppError } from '../core/app-error.js';
-import { DEFAULT_PROTOCOLS, defaultProviderFilename, shasumsFilename } from '../layout/provider-index.js';
+import { DEFAULT_PROTOCOLS, defaultProviderFilename, shasumsFilename } from '../layout/provider-release.js';
 import { readPublicKey } from '../verify/gpg.js';
 import type { Caller } from '../core/caller.js';
 import type { ProviderDeps } from './deps.js';

@@ -11,7 +11,7 @@
 import { isSignatureError, isVerifyError } from '../verify/errors.js';
 import { toBinarySignature, verifyDetachedSignature } from '../verify/gpg.js';
 import { parseShasums } from '../verify/shasums.js';
-import { DEFAULT_PROTOCOLS } from '../layout/provider-index.js';
+import { DEFAULT_PROTOCOLS } from '../layout/provider-release.js';
 import { parseProtocols } from './provider-versions.js';
 import { REGISTRY_MANIFEST, type CollectedRelease, type CollectedZip, type SmallFile } from './release-files.js';
 

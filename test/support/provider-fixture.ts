@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { OciStore } from '../../src/oci/store.js';
 import { EMPTY_CONFIG_BYTES, MEDIA_TYPE_IMAGE_INDEX, MEDIA_TYPE_IMAGE_MANIFEST, type Descriptor } from '../../src/oci/types.js';
-import { buildProviderRelease } from '../../src/layout/provider-index.js';
+import { buildProviderRelease } from '../../src/layout/provider-release.js';
 import { versionToTag } from '../../src/layout/names.js';
 import { h1Hash } from './provider-build.js';
 import type { TestSigner } from './gpg-signer.js';
