@@ -4,6 +4,7 @@
 // signature (a network mirror, a `terraform providers mirror` directory) are checked against the hashes the
 // source or a lock file gives and become mirror-only versions, like ORAS-pushed ones (docs/mirror.md).
 import { shasumsFilename } from '../layout/provider-release.js';
+import type { MirroredSignature } from '../provider-store/mirrored-plan.js';
 import type { ProviderAddress, UpstreamPackage } from '../upstream/types.js';
 import type { VerifiedRelease } from '../upstream/verify-release.js';
 
@@ -12,20 +13,12 @@ export interface CheckedPackage extends UpstreamPackage {
   sha256?: string;
 }
 
-export interface SignedParts {
-  shasums: { filename: string; bytes: Buffer };
-  signature: Buffer;
-  armoredKey: string;
-  /** 16 upper-case hex digits: the verifying key's primary key id. */
-  keyId: string;
-}
-
 export interface CheckedRelease {
   address: ProviderAddress;
   version: string;
   protocols: string[];
   platforms: CheckedPackage[];
-  signed?: SignedParts;
+  signed?: MirroredSignature;
   /** e.g. the signing key expires soon. */
   warnings: string[];
 }

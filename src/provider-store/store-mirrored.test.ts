@@ -32,13 +32,8 @@ import { readSmallBlob } from '../read-cache/reader.js';
 import { zipH1 } from '../verify/zip-inspect.js';
 import { pushRelease } from './push-release.js';
 import { readMetadata, readPlatformLayer, readProviderIndex } from './provider-reader.js';
-import {
-  type MirroredPlatform,
-  type MirroredSignature,
-  type MirroredVersionInput,
-  type StoreMirroredDeps,
-  storeMirroredVersion,
-} from './store-mirrored.js';
+import { type StoreMirroredDeps, storeMirroredVersion } from './store-mirrored.js';
+import type { MirroredPlatform, MirroredSignature, MirroredVersionInput } from './mirrored-plan.js';
 
 const REPO = 'tf/providers/registry.example.com/acme/widget';
 const TYPE = 'widget';
