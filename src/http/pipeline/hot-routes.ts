@@ -26,16 +26,12 @@ export function render<T>(v: T | Promise<T>, text: (t: T) => string): string | P
   return v instanceof Promise ? v.then(text) : text(v);
 }
 
-/** Handlers mounted for hot routes, so the start-up check can recognise them among Hono's routes. */
-const MOUNTED = new WeakMap<HotRoute, unknown>();
-
 /** Registers each route as a GET on `app` (Hono answers HEAD with it too). */
 export function mountHotRoutes(app: Hono<AppEnv>, routes: readonly HotRoute[]): void {
   for (const route of routes) {
     const handler = async function hotRoute(c: Context<AppEnv>) {
       return jsonText(c, await route.answer(c.req.param() as HotParams, c.get('caller')));
     };
-    MOUNTED.set(route, handler);
     app.get(route.pattern, handler);
   }
 }
@@ -63,9 +59,10 @@ export function assertPipelineShape(routes: readonly MountedRoute[], hot: readon
     }
   }
   for (const h of hot) {
-    const mounted = MOUNTED.get(h);
-    const at = routes.findIndex((r) => r.handler === mounted && mounted !== undefined);
-    if (at === -1) throw new Error(`hot route ${h.pattern} is not mounted on the application`);
+    const mounts = routes.filter((r) => r.method === 'GET' && r.path === h.pattern);
+    if (mounts.length !== 1)
+      throw new Error(`hot route ${h.pattern} is ${mounts.length === 0 ? 'not mounted' : 'mounted twice'} on the application`);
+    const at = routes.indexOf(mounts[0]!);
     const shadow = routes.slice(0, at).find((r) => (r.method === 'GET' || r.method === 'HEAD') && patternsOverlap(r.path, h.pattern));
     if (shadow) throw new Error(`route GET ${shadow.path} is registered before hot route ${h.pattern} and can match its paths`);
   }
