@@ -32,6 +32,8 @@ export interface AccessControlOptions {
   delegate: DelegateOptions;
   /** The network mirror base path, for the permission table. */
   mirrorBasePath: string;
+  /** Base paths of the additional mirror services ([[mirror.service]]). */
+  servicePaths?: readonly string[];
 }
 
 /** Who is calling, as far as this server can tell. */
@@ -61,7 +63,7 @@ const ANONYMOUS_UPSTREAM: Caller = { principal: 'anonymous', credential: {} };
 type Identified = { identity: Identity; caller: Caller };
 
 export function createAccessControl(opts: AccessControlOptions): AccessControl {
-  const table = permissionTable(opts.mirrorBasePath);
+  const table = permissionTable(opts.mirrorBasePath, opts.servicePaths);
   const ruleFor = compileRouteTable(table);
   const anonymous: ReadonlySet<Permission> = new Set(opts.anonymousRead ? ANONYMOUS_READ : []);
 

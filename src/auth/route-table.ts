@@ -22,12 +22,16 @@ export interface RouteRule {
 const READ = ['GET'] as const;
 
 /**
- * The table. `mirrorBasePath` is the configured network mirror path ("/mirror/"). Upload URLs
- * (PUT /api/v1/uploads/<sealed token>, src/publish/upload-tokens.ts) carry their own sealed authority,
- * like download tickets, so they are open here.
+ * The table. `mirrorBasePath` is the configured network mirror path ("/mirror/"); `servicePaths` the base
+ * paths of the additional mirror services ([[mirror.service]], docs/mirror.md), whose downloads live
+ * under /download/m/<name>/ (open like every download). Upload URLs (PUT /api/v1/uploads/<sealed token>,
+ * src/publishing/upload-tokens.ts) carry their own sealed authority, like download tickets, so they are open here.
  */
-export function permissionTable(mirrorBasePath: string): RouteRule[] {
+export function permissionTable(mirrorBasePath: string, servicePaths: readonly string[] = []): RouteRule[] {
   const mirror = `${mirrorBasePath.replace(/\/+$/, '')}/**`;
+  const services = servicePaths.map(
+    (base): RouteRule => ({ methods: READ, pattern: `${base.replace(/\/+$/, '')}/**`, access: 'providers:read' }),
+  );
   return [
     // Public: discovery (terraform sends its token here too, but needs no permission), health.
     { methods: READ, pattern: '/.well-known/terraform.json', access: 'open' },
@@ -40,6 +44,7 @@ export function permissionTable(mirrorBasePath: string): RouteRule[] {
     // Consumer protocols.
     { methods: READ, pattern: '/v1/providers/**', access: 'providers:read' },
     { methods: READ, pattern: mirror, access: 'providers:read' },
+    ...services,
     { methods: READ, pattern: '/v1/modules/**', access: 'modules:read' },
 
     // Publishing API (docs/design/publishing-baseline.md#permissions).

@@ -5,7 +5,9 @@ import { buildAuthConfig, type AuthConfig } from '../auth/config.js';
 import type { AuthMode } from '../auth/access-control.js';
 import type { DelegateTokenAs } from '../auth/delegated-credential.js';
 import { normalizeHostname } from '../layout/names.js';
-import { ConfigError, type Config } from './config.js';
+import { ConfigError, type Config, type DownloadMode } from './config.js';
+import { parseBasePath, parseMirrorServices } from './mirror-services.js';
+import { checkDownloadMode, checkStorage } from './storage-config.js';
 import { parseMirrorUpstreams } from './mirror-upstreams.js';
 
 /** Reads a typed value (default applied) of `section.key`. */
@@ -33,42 +35,29 @@ export function buildConfig(v: ValueOf, randomSecret: () => string): Config {
   for (const s of secrets) if (s.length < 16) throw new ConfigError('"server.secrets": every secret must be at least 16 characters');
 
   const kind = v('storage', 'kind') as 'layout' | 'registry';
-  const url = v('storage', 'url') as string | undefined;
-  const plainHttp = v('storage', 'plain_http') as boolean;
-  if (kind === 'registry') {
-    if (!url) throw new ConfigError('"storage.url" is required when storage.kind = "registry"');
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      throw new ConfigError(`"storage.url": not a URL: ${JSON.stringify(url)}`);
-    }
-    if (u.protocol !== 'https:' && !(u.protocol === 'http:' && plainHttp)) {
-      throw new ConfigError(`"storage.url" must be https:// (set storage.plain_http = true to allow ${u.protocol}//)`);
-    }
-    if (u.username || u.password)
-      throw new ConfigError('"storage.url" must not contain credentials; use storage.username / storage.password');
-  }
-  const prefix = (v('storage', 'prefix') as string).replace(/^\/+|\/+$/g, '');
-  if (prefix !== '' && !/^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$/.test(prefix)) {
-    throw new ConfigError(
-      `"storage.prefix": ${JSON.stringify(prefix)} is not a valid OCI repository path (lowercase letters, digits, separators . _ __ -, and /)`,
-    );
-  }
-  let basePath = v('mirror', 'base_path') as string;
-  if (!basePath.startsWith('/')) basePath = `/${basePath}`;
-  if (!basePath.endsWith('/')) basePath = `${basePath}/`;
-  if (basePath === '/' || basePath.startsWith('/v1/') || basePath.startsWith('/api/') || basePath.startsWith('/.well-known/')) {
-    throw new ConfigError(`"mirror.base_path": ${basePath} collides with the registry's own paths`);
-  }
+  const username = v('storage', 'username') as string | undefined;
+  const password = v('storage', 'password') as string | undefined;
+  const storage = checkStorage(
+    {
+      kind,
+      url: v('storage', 'url') as string | undefined,
+      prefix: v('storage', 'prefix') as string,
+      path: v('storage', 'path') as string,
+      plainHttp: v('storage', 'plain_http') as boolean,
+      username,
+      password,
+    },
+    (k) => `storage.${k}`,
+  );
+  const rawBasePath = v('mirror', 'base_path') as string;
+  if (rawBasePath.replace(/^\/+|\/+$/g, '') === '') throw new ConfigError('"mirror.base_path": / collides with the registry\'s own paths');
+  const basePath = parseBasePath(rawBasePath, '"mirror.base_path"');
   const upstreams = parseMirrorUpstreams(v('mirror', 'upstream') as unknown[] | undefined);
   const mirrorUsername = v('mirror', 'username') as string | undefined;
   const mirrorPassword = v('mirror', 'password') as string | undefined;
   if ((mirrorUsername === undefined) !== (mirrorPassword === undefined)) {
     throw new ConfigError('"mirror.username" and "mirror.password" must be given together');
   }
-  const username = v('storage', 'username') as string | undefined;
-  const password = v('storage', 'password') as string | undefined;
   let auth: AuthConfig;
   try {
     auth = buildAuthConfig({
@@ -96,6 +85,14 @@ export function buildConfig(v: ValueOf, randomSecret: () => string): Config {
       '"mirror.username" is only used in delegate mode; in other modes mirrored providers are written with storage.username',
     );
   }
+  const downloadMode = checkDownloadMode(v('server', 'download_mode') as DownloadMode, storage, auth.mode, 'server.download_mode');
+  const upstreamTtl = v('mirror', 'upstream_ttl') as number;
+  const services = parseMirrorServices(v('mirror', 'service') as unknown[] | undefined, {
+    downloadMode,
+    upstreamTtl,
+    authMode: auth.mode,
+    takenPaths: [basePath],
+  });
   return {
     server: {
       listen,
@@ -105,25 +102,18 @@ export function buildConfig(v: ValueOf, randomSecret: () => string): Config {
       secretsGenerated,
       downloadUrlTtl: v('server', 'download_url_ttl') as number,
       requestTimeout: v('server', 'request_timeout') as number,
-      downloadMode: v('server', 'download_mode') as 'proxy' | 'redirect',
+      downloadMode,
       tls,
     },
-    storage: {
-      kind,
-      prefix,
-      path: v('storage', 'path') as string,
-      plainHttp,
-      ...(url !== undefined ? { url: url.replace(/\/+$/, '') } : {}),
-      ...(username !== undefined ? { username } : {}),
-      ...(password !== undefined ? { password } : {}),
-    },
+    storage,
     auth,
     mirror: {
       basePath,
       upstreams,
-      upstreamTtl: v('mirror', 'upstream_ttl') as number,
+      upstreamTtl,
       ...(mirrorUsername !== undefined ? { username: mirrorUsername } : {}),
       ...(mirrorPassword !== undefined ? { password: mirrorPassword } : {}),
+      services,
     },
     cache: { maxBytes: v('cache', 'max_bytes') as number, tagsTtl: v('cache', 'tags_ttl') as number },
     publish: {

@@ -13,19 +13,11 @@ export interface Config {
     secretsGenerated: boolean;
     downloadUrlTtl: number;
     requestTimeout: number;
-    /** "proxy" streams blobs; "redirect" hands out the registry's object-storage redirects (307). */
-    downloadMode: 'proxy' | 'redirect';
+    /** How download URLs reach the bytes (docs/mirror.md#download-modes). */
+    downloadMode: DownloadMode;
     tls: { cert?: string; key?: string; selfSigned: boolean };
   };
-  storage: {
-    kind: 'layout' | 'registry';
-    url?: string;
-    prefix: string;
-    path: string;
-    plainHttp: boolean;
-    username?: string;
-    password?: string;
-  };
+  storage: StorageConfig;
   auth: AuthConfig;
   mirror: {
     basePath: string;
@@ -36,6 +28,8 @@ export interface Config {
     /** The credential mirrored providers are written with (delegate mode; else the storage credential). */
     username?: string;
     password?: string;
+    /** Additional network mirrors, each on its own store ([[mirror.service]]). */
+    services: MirrorServiceConfig[];
   };
   cache: { maxBytes: number; tagsTtl: number };
   publish: {
@@ -48,6 +42,37 @@ export interface Config {
   };
   modules: { maxUploadBytes: number; maxUnpackedBytes: number; maxFileBytes: number; maxEntries: number };
   log: { level: string };
+}
+
+/**
+ * "proxy" streams blobs through the server; "redirect" hands out the registry's object-storage redirects
+ * (307) when it has them; "direct" lists the registry's own blob URLs (anonymous pulls only).
+ */
+export type DownloadMode = 'proxy' | 'redirect' | 'direct';
+
+/** Where one store is: a layout directory or a registry URL, the repository prefix, its credential. */
+export interface StorageConfig {
+  kind: 'layout' | 'registry';
+  url?: string;
+  prefix: string;
+  path: string;
+  plainHttp: boolean;
+  username?: string;
+  password?: string;
+}
+
+/** One [[mirror.service]] (src/config/mirror-services.ts checks them): a network mirror on its own store. */
+export interface MirrorServiceConfig {
+  /** Short name for logs and messages ([a-z0-9-]). */
+  name: string;
+  /** Path of this mirror, starting and ending with "/". */
+  basePath: string;
+  storage: StorageConfig;
+  downloadMode: DownloadMode;
+  upstreams: MirrorUpstream[];
+  upstreamTtl: number;
+  /** Delegate mode: the credential pull-through writes with (the service's username/password). */
+  writer?: { username: string; password: string };
 }
 
 /** One [[mirror.upstream]] (src/config/mirror-upstreams.ts checks them). */

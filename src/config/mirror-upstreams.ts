@@ -12,10 +12,12 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 export type { MirrorUpstream };
 
-export function parseMirrorUpstreams(raw: readonly unknown[] | undefined): MirrorUpstream[] {
+/** `key`: how the list is named in messages ("mirror.upstream", or a mirror service's upstream list). */
+export function parseMirrorUpstreams(raw: readonly unknown[] | undefined, key = 'mirror.upstream'): MirrorUpstream[] {
   const out: MirrorUpstream[] = [];
+  if (raw !== undefined && !Array.isArray(raw)) throw new ConfigError(`"${key}" must be a list of tables`);
   (raw ?? []).forEach((item, i) => {
-    const where = `"mirror.upstream" entry #${i + 1}`;
+    const where = `"${key}" entry #${i + 1}`;
     if (typeof item !== 'object' || item === null || Array.isArray(item))
       throw new ConfigError(`${where} must be a table {hostname, url, signing_keys}`);
     const e = item as Record<string, unknown>;
@@ -30,7 +32,7 @@ export function parseMirrorUpstreams(raw: readonly unknown[] | undefined): Mirro
     } catch (err) {
       throw new ConfigError(`${where}: "hostname": ${(err as Error).message}`);
     }
-    const label = `"mirror.upstream" ${hostname}`;
+    const label = `"${key}" ${hostname}`;
     if (out.some((u) => u.hostname === hostname)) throw new ConfigError(`${label} is configured twice`);
     const url = upstreamUrl(e.url, hostname, label);
     const keys = e.signing_keys ?? [];

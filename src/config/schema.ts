@@ -40,9 +40,9 @@ export const CONFIG_SCHEMA = {
     request_timeout: { type: 'integer', default: 30, min: 1, max: 3600, doc: 'upstream metadata request timeout, seconds' },
     download_mode: {
       type: 'enum',
-      values: ['proxy', 'redirect'],
+      values: ['proxy', 'redirect', 'direct'],
       default: 'proxy',
-      doc: 'proxy: stream blobs through the server; redirect: answer 307 with the object-storage location when the registry redirects blob GETs (S3, GCS, Azure backends), else stream',
+      doc: "proxy: stream blobs through the server; redirect: answer 307 with the object-storage location when the registry redirects blob GETs (S3, GCS, Azure backends), else stream; direct: list the registry's own blob URLs (registries that allow anonymous pulls; docs/mirror.md#download-modes)",
     },
   },
   'server.tls': {
@@ -114,6 +114,11 @@ export const CONFIG_SCHEMA = {
       doc: 'seconds an upstream version listing is reused before the upstream is asked again',
     },
     username: { type: 'string', doc: 'delegate mode: the service credential pull-through writes mirrored providers with' },
+    service: {
+      type: 'table-list',
+      secret: true,
+      doc: 'additional network mirrors, each {name, base_path, url or path, prefix, plain_http, username, password, download_mode, upstream_ttl, upstream}; TOML [[mirror.service]] (docs/mirror.md#several-mirror-services)',
+    },
     password: { type: 'string', secret: true, doc: 'delegate mode: password or token of mirror.username' },
   },
   cache: {

@@ -11,6 +11,11 @@ export interface TicketDeps {
   tokens: SealedTokens;
   /** Lifetime of download tickets, seconds. */
   downloadTtl: number;
+  /**
+   * Download mode "direct" (docs/mirror.md#download-modes): the registry's own URL of a blob, handed to
+   * clients instead of a ticket (registries that allow anonymous pulls). Absent: tickets.
+   */
+  directBlobUrl?: (repository: string, digest: Digest) => string;
 }
 
 /** What a ticket carries (short keys keep URLs short). */
@@ -25,7 +30,10 @@ export interface TicketPayload {
   t: string;
 }
 
-/** Seals a ticket for `blob` and returns the URL tail `<ticket>/<filename>`. */
+/**
+ * Seals a ticket for `blob` and returns the URL tail `<ticket>/<filename>` under the download route, or
+ * in direct mode the blob's absolute registry URL (http/routes/download-url.ts joins either).
+ */
 export function sealDownload(
   deps: TicketDeps,
   caller: Caller,
@@ -34,6 +42,7 @@ export function sealDownload(
   filename: string,
   contentType: string,
 ): string {
+  if (deps.directBlobUrl) return deps.directBlobUrl(repository, blob.digest);
   const fields: TicketPayload = { r: repository, d: blob.digest, s: blob.size, t: contentType };
   return `${sealCapability(deps.tokens, 'download', caller, fields, deps.downloadTtl)}/${encodeURIComponent(filename)}`;
 }

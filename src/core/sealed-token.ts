@@ -18,16 +18,20 @@ export interface SealedTokens {
   open<T>(token: string): OpenResult<T>;
 }
 
-function deriveKey(secret: string): Buffer {
-  return Buffer.from(
-    hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.alloc(0), Buffer.from('tf-oci-registry download token v1'), 32),
-  );
+/** HKDF info: the purpose, plus the context that keeps one mirror service's tokens out of another's. */
+function deriveKey(secret: string, context: string): Buffer {
+  const info = `tf-oci-registry download token v1${context ? `|${context}` : ''}`;
+  return Buffer.from(hkdfSync('sha256', Buffer.from(secret, 'utf8'), Buffer.alloc(0), Buffer.from(info), 32));
 }
 
-/** Creates the sealer from the configured secrets (first seals, all open) and a clock in ms. */
-export function createSealedTokens(secrets: readonly string[], now: () => number = Date.now): SealedTokens {
+/**
+ * Creates the sealer from the configured secrets (first seals, all open) and a clock in ms. `context`
+ * separates key domains: a token sealed under one context never opens under another (each additional
+ * mirror service seals with its own, so its URLs name only its own store's blobs).
+ */
+export function createSealedTokens(secrets: readonly string[], now: () => number = Date.now, context = ''): SealedTokens {
   if (secrets.length === 0) throw new Error('at least one secret is required');
-  const keys = secrets.map(deriveKey);
+  const keys = secrets.map((s) => deriveKey(s, context));
   return {
     seal(payload, ttlSeconds) {
       const exp = Math.floor(now() / 1000) + ttlSeconds;

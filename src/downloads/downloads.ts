@@ -12,8 +12,12 @@ import type { OciStore } from '../oci/store.js';
 export interface DownloadDeps extends TicketDeps {
   store: OciStore;
   logger: Logger;
-  /** "redirect": hand out the registry's object-storage redirects for blobs (docs/auth.md). Default "proxy". */
-  downloadMode?: 'proxy' | 'redirect';
+  /**
+   * "redirect": hand out the registry's object-storage redirects for blobs (docs/auth.md). Default "proxy";
+   * "direct" lists registry URLs instead of tickets, so the tickets that still come here (pull-through's
+   * first downloads) stream as in "proxy".
+   */
+  downloadMode?: 'proxy' | 'redirect' | 'direct';
 }
 import { openTicket, type OpenedTicket } from '../core/download-tickets.js';
 import { registryOriginOf, unsafeRedirectReason } from './redirect-guard.js';

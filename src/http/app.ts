@@ -51,6 +51,21 @@ export interface AppDeps {
   admit?: Admit;
   /** Cross-cutting concerns fed by every finished request (metrics, usage events). */
   observers?: readonly RequestObserver[];
+  /** Additional network mirrors, each on its own store ([[mirror.service]], docs/mirror.md). */
+  mirrorMounts?: readonly MirrorMount[];
+}
+
+/**
+ * One additional network mirror: its documents under `basePath`, its downloads under
+ * /download/m/<name>/ (tickets sealed for this mirror only: they name blobs of its own store), and
+ * pull-through when it has upstreams.
+ */
+export interface MirrorMount {
+  name: string;
+  basePath: string;
+  services: Services;
+  downloads: DownloadServices;
+  mirror?: MirrorServices;
 }
 
 export interface Application {
@@ -63,6 +78,11 @@ export interface Application {
   nodeFront: ListenerWrapper;
   /** The hot routes' patterns, in the order the front tries them (tests derive their cases from these). */
   hotPatterns: readonly string[];
+}
+
+/** Where a mirror service's download URLs live: beside the main ones, one path per service. */
+function mountDownloadPath(m: MirrorMount): string {
+  return `/download/m/${m.name}/`;
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -79,6 +99,10 @@ export function createApplication(deps: AppDeps): Application {
   const providerRoutes = providersV1HotRoutes(deps.services, downloadBase);
   const moduleRoutes = deps.moduleServices ? modulesV1HotRoutes(deps.moduleServices) : [];
   const mirrorDocumentRoutes = mirrorHotRoutes(deps.services, deps.mirrorBasePath, downloadBase, deps.mirror);
+  const mounts = deps.mirrorMounts ?? [];
+  const mountRoutes = mounts.map((m) =>
+    mirrorHotRoutes(m.services, m.basePath, new URL(mountDownloadPath(m).slice(1), deps.publicUrl).href, m.mirror),
+  );
 
   app.onError(onError);
   app.notFound(notFound);
@@ -93,10 +117,14 @@ export function createApplication(deps: AppDeps): Application {
     app.route('/api/v1', modulesApiRoutes(deps.moduleServices, deps.publicUrl));
   }
   app.route('/', mirrorRoutes(mirrorDocumentRoutes));
+  mounts.forEach((m, i) => {
+    app.route('/', mirrorRoutes(mountRoutes[i]!));
+    app.route('/', downloadRoutes(m.downloads, m.mirror, mountDownloadPath(m)));
+  });
   if (deps.mirror) app.route('/api/v1', mirrorApiRoutes(deps.mirror, deps.publicUrl));
   app.route('/', downloadRoutes(deps.downloads, deps.mirror));
   // In Hono's order of registration, so that the first match is the same route on both entries.
-  const hot = [...providerRoutes, ...moduleRoutes, ...mirrorDocumentRoutes];
+  const hot = [...providerRoutes, ...moduleRoutes, ...mirrorDocumentRoutes, ...mountRoutes.flat()];
   assertPipelineShape(app.routes, hot, middleware);
   return { app, nodeFront: createNodeFront(pipeline, hot), hotPatterns: hot.map((r) => r.pattern) };
 }

@@ -6,10 +6,11 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Agent } from 'undici';
 import pino, { type Logger } from 'pino';
-import { createApplication, type Application } from '../http/app.js';
+import { createApplication, type Application, type MirrorMount } from '../http/app.js';
 import type { RequestObserver } from '../http/pipeline/pipeline.js';
 import { createAccessControl, type AccessControl } from '../auth/access-control.js';
 import type { Config } from '../config/load.js';
+import type { DownloadMode, StorageConfig } from '../config/config.js';
 import { createLayoutStore } from '../oci/layout-store.js';
 import { createRegistryStore } from '../oci/remote/registry-store.js';
 import type { OciStore } from '../oci/store.js';
@@ -21,7 +22,7 @@ import { createServices, type Services } from '../providers/services.js';
 import { createDownloadServices, type DownloadServices } from '../downloads/services.js';
 import { createReadiness, type Readiness } from '../core/readiness.js';
 import { createMirrorServices, type MirrorServices } from '../mirror/services.js';
-import { createUpstreamDispatcher, createUpstreams, mirrorWriter } from './upstreams.js';
+import { createUpstreamDispatcher, createUpstreams, mirrorWriter, serviceWriter } from './upstreams.js';
 import { createModuleServices, type ModuleServices } from '../modules/services.js';
 import { KeyedLock } from '../core/keyed-lock.js';
 import { createPublishServices, type PublishServices } from '../publishing/services.js';
@@ -53,17 +54,18 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
   );
 }
 
-export function createStore(config: Config, logger: Logger): OciStore {
-  if (config.storage.kind === 'layout') return createLayoutStore({ path: config.storage.path });
+/** The configured [storage], or (`storage` given) a mirror service's store. */
+export function createStore(config: Config, logger: Logger, storage: StorageConfig = config.storage): OciStore {
+  if (storage.kind === 'layout') return createLayoutStore({ path: storage.path });
   // Delegate mode: the store has NO credential of its own, so any call made without the caller's
   // credential is anonymous upstream, never privileged (the config refuses storage.username there too).
   const credential =
-    config.auth.mode !== 'delegate' && (config.storage.username !== undefined || config.storage.password !== undefined)
-      ? { username: config.storage.username ?? '', password: config.storage.password ?? '' }
+    config.auth.mode !== 'delegate' && (storage.username !== undefined || storage.password !== undefined)
+      ? { username: storage.username ?? '', password: storage.password ?? '' }
       : undefined;
   return createRegistryStore({
-    url: config.storage.url!,
-    plainHttp: config.storage.plainHttp,
+    url: storage.url!,
+    plainHttp: storage.plainHttp,
     ...(credential ? { credential } : {}),
     dispatcher: new Agent({ keepAliveTimeout: 30_000, connections: 64 }),
     timeoutMs: config.server.requestTimeout * 1000,
@@ -75,7 +77,13 @@ export function createStore(config: Config, logger: Logger): OciStore {
 /** What the features share: the read cache, download tickets, the store scope, a temp dir, the download mode. */
 export interface SharedDeps extends ReadContext, TicketDeps, StoreScope {
   tmpDir: string;
-  downloadMode: 'proxy' | 'redirect';
+  downloadMode: DownloadMode;
+}
+
+/** One additional mirror service ([[mirror.service]]): its store and the use cases over it. */
+export interface MirrorServiceDeps extends MirrorMount {
+  store: OciStore;
+  shared: SharedDeps;
 }
 
 export interface ServerDeps {
@@ -86,6 +94,8 @@ export interface ServerDeps {
   moduleServices: ModuleServices;
   publishServices: PublishServices;
   mirror: MirrorServices;
+  /** The additional mirror services, in configuration order. */
+  mirrorServices: MirrorServiceDeps[];
 }
 
 export interface ServerDepsOptions {
@@ -95,15 +105,25 @@ export interface ServerDepsOptions {
   tmpDir?: string;
   /** Extra request observers (tests); metrics and usage register theirs here. */
   observers?: readonly RequestObserver[];
+  /** The stores of the additional mirror services by name (tests); default: made from their config. */
+  serviceStores?: ReadonlyMap<string, OciStore>;
 }
 
-export function createServerDeps(config: Config, logger: Logger, store: OciStore, opts: ServerDepsOptions = {}): ServerDeps {
+/** The shared dependencies over one store: read caches, ticket sealing, the scope, the download mode. */
+function createShared(
+  config: Config,
+  logger: Logger,
+  store: OciStore,
+  place: { storage: StorageConfig; downloadMode: DownloadMode; tokenContext: string },
+  opts: ServerDepsOptions,
+): SharedDeps {
   const now = opts.now ?? (() => Date.now());
-  const shared: SharedDeps = {
+  const registryUrl = place.storage.url;
+  return {
     store,
-    prefix: config.storage.prefix,
+    prefix: place.storage.prefix,
     registryHostname: config.server.registryHostname, // normalized by the config loader
-    // Caches and memo tables, their sizes and lifetimes: src/registry/read-caches.ts. Version tags are not
+    // Caches and memo tables, their sizes and lifetimes: src/read-cache/read-caches.ts. Version tags are not
     // moved by this server; a shared tag -> index entry is revalidated in the background after 30 tag TTLs.
     ...createReadCaches({
       store,
@@ -113,12 +133,28 @@ export function createServerDeps(config: Config, logger: Logger, store: OciStore
       maxBytes: config.cache.maxBytes,
       now,
     }),
-    tokens: createSealedTokens(config.server.secrets, now),
+    tokens: createSealedTokens(config.server.secrets, now, place.tokenContext),
     downloadTtl: config.server.downloadUrlTtl,
-    downloadMode: config.server.downloadMode,
+    downloadMode: place.downloadMode,
+    // Direct mode: the registry's blob URL (distribution-spec "Pulling blobs"); the config allows it only
+    // for registry stores outside delegate mode (src/config/storage-config.ts).
+    ...(place.downloadMode === 'direct' && registryUrl !== undefined
+      ? { directBlobUrl: (repository: string, digest: string) => `${registryUrl}/v2/${repository}/blobs/${digest}` }
+      : {}),
     tmpDir: opts.tmpDir ?? join(tmpdir(), 'tf-oci-registry'),
     logger,
   };
+}
+
+export function createServerDeps(config: Config, logger: Logger, store: OciStore, opts: ServerDepsOptions = {}): ServerDeps {
+  const now = opts.now ?? (() => Date.now());
+  const shared = createShared(
+    config,
+    logger,
+    store,
+    { storage: config.storage, downloadMode: config.server.downloadMode, tokenContext: '' },
+    opts,
+  );
   const locks = new KeyedLock();
   const moduleServices = createModuleServices({
     ...shared,
@@ -134,15 +170,49 @@ export function createServerDeps(config: Config, logger: Logger, store: OciStore
     uploadTtl: uploadUrlTtl,
     now: () => new Date(opts.now ? opts.now() : Date.now()),
   });
+  const upstreamDispatcher = createUpstreamDispatcher();
   const mirror = createMirrorServices({
     ...shared,
-    upstreams: createUpstreams(config, createUpstreamDispatcher()),
+    upstreams: createUpstreams(config, config.mirror.upstreams, upstreamDispatcher),
     upstreamTtlMs: config.mirror.upstreamTtl * 1000,
     writer: mirrorWriter(config),
     locks,
     now,
   });
+  const mirrorServices = config.mirror.services.map((svc): MirrorServiceDeps => {
+    const svcLogger = logger.child({ mirrorService: svc.name });
+    const svcStore = opts.serviceStores?.get(svc.name) ?? createStore(config, svcLogger, svc.storage);
+    // Each service seals with its own key domain: its URLs never open another store's blobs.
+    const svcShared = createShared(
+      config,
+      svcLogger,
+      svcStore,
+      { storage: svc.storage, downloadMode: svc.downloadMode, tokenContext: `mirror service ${svc.name}` },
+      opts,
+    );
+    return {
+      name: svc.name,
+      basePath: svc.basePath,
+      store: svcStore,
+      shared: svcShared,
+      services: createServices(svcShared),
+      downloads: createDownloadServices(svcShared),
+      ...(svc.upstreams.length > 0
+        ? {
+            mirror: createMirrorServices({
+              ...svcShared,
+              upstreams: createUpstreams(config, svc.upstreams, upstreamDispatcher),
+              upstreamTtlMs: svc.upstreamTtl * 1000,
+              writer: serviceWriter(svc),
+              locks,
+              now,
+            }),
+          }
+        : {}),
+    };
+  });
   return {
+    mirrorServices,
     shared,
     services: createServices(shared),
     mirror,
@@ -161,6 +231,7 @@ export function createAccess(config: Config): AccessControl {
     anonymousRead: config.auth.anonymousRead,
     delegate: config.auth.delegate,
     mirrorBasePath: config.mirror.basePath,
+    servicePaths: config.mirror.services.map((s) => s.basePath),
   });
 }
 
@@ -183,6 +254,7 @@ export function createServerApp(config: Config, logger: Logger, store: OciStore,
     publicUrl: config.server.publicUrl,
     mirrorBasePath: config.mirror.basePath,
     admit: access.admit,
+    mirrorMounts: deps.mirrorServices,
     ...(opts.observers ? { observers: opts.observers } : {}),
   });
   return { ...deps, ...application, access };

@@ -3,6 +3,7 @@
 import { Agent, type Dispatcher } from 'undici';
 import type { Caller } from '../core/caller.js';
 import type { Config } from '../config/load.js';
+import type { MirrorServiceConfig, MirrorUpstream } from '../config/config.js';
 import type { Upstream } from '../mirror/deps.js';
 import { createRegistrySource } from '../upstream/registry-source.js';
 
@@ -11,9 +12,9 @@ export function createUpstreamDispatcher(): Dispatcher {
   return new Agent({ keepAliveTimeout: 30_000, connections: 16 });
 }
 
-export function createUpstreams(config: Config, dispatcher: Dispatcher): Map<string, Upstream> {
+export function createUpstreams(config: Config, upstreams: readonly MirrorUpstream[], dispatcher: Dispatcher): Map<string, Upstream> {
   const out = new Map<string, Upstream>();
-  for (const u of config.mirror.upstreams) {
+  for (const u of upstreams) {
     const source = createRegistrySource({
       dispatcher,
       timeoutMs: config.server.requestTimeout * 1000,
@@ -23,6 +24,11 @@ export function createUpstreams(config: Config, dispatcher: Dispatcher): Map<str
     out.set(u.hostname, { hostname: u.hostname, source, trustedKeys: u.signingKeys });
   }
   return out;
+}
+
+/** Who a mirror service's pull-through writes as: its own credential in delegate mode, else its store's. */
+export function serviceWriter(svc: MirrorServiceConfig): Caller {
+  return svc.writer ? { principal: `mirror ${svc.name}`, credential: { ...svc.writer } } : { principal: 'service' };
 }
 
 /** Who mirrored providers are written (and read back) as. */

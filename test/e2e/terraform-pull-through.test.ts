@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it, test } from 'node:test';
+import { Agent, request } from 'undici';
 import { fileURLToPath } from 'node:url';
 import { requireTool } from '../support/distribution.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
@@ -18,6 +19,18 @@ import { buildReleases, hostBlock, mainTf, mirrorBlock, NAMESPACE, publishReleas
 import { REGISTRY_HOST, startStack, type Stack } from './stack.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** GET a JSON document over HTTPS trusting the test CA. */
+async function fetchJson(url: string, ca: string): Promise<unknown> {
+  const dispatcher = new Agent({ connect: { ca } });
+  try {
+    const res = await request(url, { dispatcher });
+    assert.equal(res.statusCode, 200, url);
+    return await res.body.json();
+  } finally {
+    await dispatcher.close();
+  }
+}
 
 /** `tf-oci-registry …` as a user runs it. */
 function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -69,6 +82,17 @@ describe('terraform and tofu through pull-through', { skip }, () => {
         TF_OCI_REGISTRY_SERVER_TLS_KEY: upstream.tls.keyPath,
         TF_OCI_REGISTRY_SERVER_SECRETS: 'pull-through-secret-0123456789',
         TF_OCI_REGISTRY_MIRROR_UPSTREAM: JSON.stringify([{ hostname: REGISTRY_HOST, url: `${upstream.server.url}/` }]),
+        // A second mirror service on another store: the upstream's own registry, downloads straight from it.
+        TF_OCI_REGISTRY_MIRROR_SERVICE: JSON.stringify([
+          {
+            name: 'direct',
+            base_path: '/mirrors/direct/',
+            url: upstream.registry.url,
+            plain_http: true,
+            prefix: 'tf',
+            download_mode: 'direct',
+          },
+        ]),
         // The upstream's certificate is signed by the test CA: trusted the way docs/mirror.md says.
         NODE_EXTRA_CA_CERTS: upstream.tls.caPath,
       },
@@ -133,6 +157,20 @@ describe('terraform and tofu through pull-through', { skip }, () => {
     } finally {
       await served.stop();
     }
+  });
+
+  it('a second mirror service on another store (download_mode = "direct"): terraform downloads from the registry itself', async () => {
+    const ws = await workspace(mirrorBlock(mirror.url).replace('/mirror/', '/mirrors/direct/'), mainTf(ADDRESS, '= 1.0.0'));
+    const init = await ws.runOk(['init', '-input=false']);
+    assert.match(init.flat, /Installing registry\.example\.test\/acme\/tfocitest v1\.0\.0/);
+    // The archive URL is the registry's blob URL, not ours: no download went through the mirror process.
+    const doc = await fetchJson(`${mirror.url}/mirrors/direct/${ADDRESS}/1.0.0.json`, upstream.tls.ca);
+    const urls = Object.values((doc as { archives: Record<string, { url: string }> }).archives).map((a) => a.url);
+    assert.ok(urls.length > 0);
+    for (const url of urls) assert.ok(url.startsWith(`${upstream.registry.url}/v2/tf/`), url);
+    assert.doesNotMatch(mirror.logs.join('\n'), /"route":"\/download\/m\/direct\//);
+    // The main mirror never pulled 1.0.0 through: it stays a version of the service's store only.
+    assert.doesNotMatch(mirror.logs.join('\n'), /mirror\/registry\.example\.test\/acme\/tfocitest\/1\.0\.0\.json/);
   });
 
   it('warm: with the upstream stopped, init through the mirror still installs the stored provider', async () => {

@@ -40,9 +40,16 @@ export function requestIdOf(given: string | string[] | undefined | null): string
   return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-/** Redacts sealed tickets from download paths: /download/<ticket>/<file> -> /download/…/<file>. */
+/**
+ * Redacts sealed tickets from download paths: every download route ends in `<ticket>/<file>`
+ * (/download/<ticket>/<file>, /download/pull/<ticket>/<file>, /download/m/<service>/[pull/]<ticket>/<file>),
+ * so the segment before the last becomes "…".
+ */
 export function redactPath(path: string): string {
-  return path.startsWith('/download/') ? path.replace(/^\/download\/[^/]+\//, '/download/…/') : path;
+  if (!path.startsWith('/download/')) return path;
+  const parts = path.split('/');
+  if (parts.length >= 4) parts[parts.length - 2] = '…';
+  return parts.join('/');
 }
 
 export class RequestScope {

@@ -10,16 +10,17 @@ import type { MirrorServices } from '../../mirror/services.js';
 import type { AppEnv } from '../env.js';
 import { attachmentDisposition, sendStream } from '../node-io.js';
 
-export function downloadRoutes(services: DownloadServices, mirror?: MirrorServices): Hono<AppEnv> {
+/** `base`: the download path ("/download/", or "/download/m/<name>/" for an additional mirror service). */
+export function downloadRoutes(services: DownloadServices, mirror?: MirrorServices, base = '/download/'): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   if (mirror) {
-    app.get('/download/pull/:token/:filename', async (c) => {
-      const disposition = attachmentDisposition(c.req.param('filename'));
+    app.get(`${base}pull/:token/:filename`, async (c) => {
+      const disposition = attachmentDisposition(c.req.param('filename') ?? '');
       if (c.req.method === 'HEAD') {
         return new Response(null, { status: 200, headers: { 'Content-Type': 'application/zip', 'Content-Disposition': disposition } });
       }
-      const d = await mirror.openPull(c.req.param('token'), c.req.raw.signal);
+      const d = await mirror.openPull(c.req.param('token') ?? '', c.req.raw.signal);
       const headers: Record<string, string> = {
         'Content-Type': d.contentType,
         'Content-Disposition': disposition,
@@ -31,9 +32,9 @@ export function downloadRoutes(services: DownloadServices, mirror?: MirrorServic
     });
   }
 
-  app.get('/download/:token/:filename', async (c) => {
-    const token = c.req.param('token');
-    const filename = c.req.param('filename');
+  app.get(`${base}:token/:filename`, async (c) => {
+    const token = c.req.param('token') ?? '';
+    const filename = c.req.param('filename') ?? '';
     const disposition = attachmentDisposition(filename);
     if (c.req.method === 'HEAD') {
       const h = services.headDownload(token);

@@ -5,6 +5,7 @@
 // served as one hot route (../pipeline/hot-routes.ts). Hostnames with a configured upstream are answered by
 // pull-through (src/mirror/pull-through.ts, docs/mirror.md).
 import { Hono } from 'hono';
+import { downloadUrl } from './download-url.js';
 import { AppError } from '../../core/app-error.js';
 import type { MirrorArchive } from '../../providers/provider-mirror.js';
 import type { MirrorServices } from '../../mirror/services.js';
@@ -24,7 +25,7 @@ export function mirrorHotRoutes(services: Services, basePath: string, downloadBa
   const indexBodies = new JsonBodies<readonly string[]>((versions) => ({ versions: Object.fromEntries(versions.map((v) => [v, {}])) }));
   const versionBodies = new JsonBodies<Readonly<Record<string, MirrorArchive>>>((archives) => {
     const out: Record<string, { url: string; hashes: string[] }> = {};
-    for (const [platform, a] of Object.entries(archives)) out[platform] = { url: downloadBase + a.download, hashes: a.hashes };
+    for (const [platform, a] of Object.entries(archives)) out[platform] = { url: downloadUrl(downloadBase, a.download), hashes: a.hashes };
     return { archives: out };
   });
 

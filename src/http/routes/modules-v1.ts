@@ -6,6 +6,7 @@
 // the request, and the download route ignores any query anyway. The versions listing is a hot route
 // (../hot-routes.ts): the hot lane serves it in front of Hono.
 import { Hono } from 'hono';
+import { downloadUrl } from './download-url.js';
 import type { ModuleServices } from '../../modules/services.js';
 import type { AppEnv } from '../env.js';
 import type { ModuleVersionList } from '../../modules/module-registry.js';
@@ -41,7 +42,7 @@ export function modulesV1Routes(services: ModuleServices, downloadBase: string, 
       { namespace: c.req.param('namespace'), name: c.req.param('name'), system: c.req.param('system'), version: c.req.param('version') },
       c.get('caller'),
     );
-    c.header('X-Terraform-Get', `${downloadBase}${d.download}?archive=zip&checksum=sha256:${d.shasum}`);
+    c.header('X-Terraform-Get', `${downloadUrl(downloadBase, d.download)}?archive=zip&checksum=sha256:${d.shasum}`);
     c.header('Cache-Control', 'no-store');
     return c.body(null, 204);
   });

@@ -4,6 +4,7 @@
 // Both answers are memoized results (src/registry/memoized.ts), serialized once each (JsonBodies), and
 // both are hot routes (../hot-routes.ts): the hot lane serves them in front of Hono.
 import { Hono } from 'hono';
+import { downloadUrl } from './download-url.js';
 import type { ProviderPackage, ProviderVersionList } from '../../providers/provider-registry.js';
 import type { Services } from '../../providers/services.js';
 import type { AppEnv } from '../env.js';
@@ -31,9 +32,9 @@ export function providersV1HotRoutes(services: Services, downloadBase: string): 
     os: p.os,
     arch: p.arch,
     filename: p.filename,
-    download_url: downloadBase + p.downloads.zip,
-    shasums_url: downloadBase + p.downloads.shasums,
-    shasums_signature_url: downloadBase + p.downloads.signature,
+    download_url: downloadUrl(downloadBase, p.downloads.zip),
+    shasums_url: downloadUrl(downloadBase, p.downloads.shasums),
+    shasums_signature_url: downloadUrl(downloadBase, p.downloads.signature),
     shasum: p.shasum,
     signing_keys: {
       gpg_public_keys: [
