@@ -16,6 +16,7 @@ export function startupBanner(config: Config, caFile?: string): string {
     '',
     '  Network mirror — in ~/.terraformrc or ~/.tofurc:',
     `    provider_installation { network_mirror { url = "${mirror}" } }`,
+    ...config.mirror.services.map((svc) => `    (mirror service ${svc.name}: url = "${new URL(svc.basePath.slice(1), url).href}")`),
     '',
     `  Modules (modules.v1): source = "${host}/<namespace>/<name>/<system>"`,
     `  Publishing API: ${new URL('api/v1/', url).href} (docs/terraform.md, docs/modules.md)`,

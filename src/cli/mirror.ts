@@ -29,6 +29,8 @@ export interface MirrorOptions {
   fromLayout?: string;
   fromPrefix?: string;
   dryRun?: boolean;
+  /** A [[mirror.service]] name: import into its store, with its upstreams. */
+  service?: string;
 }
 
 export interface MirrorIo {
@@ -37,7 +39,8 @@ export interface MirrorIo {
 }
 
 /** Runs the import; resolves with the exit code (0 all done or skipped, 1 something failed). */
-export async function runMirror(config: Config, addresses: readonly string[], o: MirrorOptions, io: MirrorIo): Promise<number> {
+export async function runMirror(configured: Config, addresses: readonly string[], o: MirrorOptions, io: MirrorIo): Promise<number> {
+  const config = o.service !== undefined ? serviceConfig(configured, o.service) : configured;
   const sources = [o.fromDir, o.fromMirror, o.fromLayout].filter((x) => x !== undefined);
   if (sources.length > 1) throw new UsageError('give at most one of --from-dir, --from-mirror, --from-layout');
   if (addresses.length === 0 && o.lockFile === undefined && o.fromLayout === undefined) {
@@ -88,6 +91,24 @@ export async function runMirror(config: Config, addresses: readonly string[], o:
   events.close();
   io.stdout.write(summaryTable(results, errors, o.dryRun === true));
   return errors.length > 0 || results.some((r) => r.outcome === 'failed') ? 1 : 0;
+}
+
+/** The configuration as seen from one mirror service: its store, download mode, upstreams and writer. */
+function serviceConfig(config: Config, name: string): Config {
+  const svc = config.mirror.services.find((s) => s.name === name);
+  if (!svc) {
+    const names = config.mirror.services.map((s) => s.name);
+    throw new UsageError(
+      `--service ${name}: no [[mirror.service]] of that name in the configuration (${names.length ? `configured: ${names.join(', ')}` : 'none configured'})`,
+    );
+  }
+  const { username: _u, password: _p, ...mirror } = config.mirror;
+  return {
+    ...config,
+    storage: svc.storage,
+    server: { ...config.server, downloadMode: svc.downloadMode },
+    mirror: { ...mirror, upstreams: svc.upstreams, upstreamTtl: svc.upstreamTtl, services: [], ...(svc.writer ?? {}) },
+  };
 }
 
 /** The source of one provider: the chosen --from-*, else its registry (a configured upstream's url and keys). */

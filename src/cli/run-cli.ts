@@ -52,6 +52,7 @@ export function buildCli(env: NodeJS.ProcessEnv): Command {
     .option('--from-mirror <url>', 'read from another provider network mirror')
     .option('--from-layout <dir>', 'read from an OCI image-layout directory written by this tool (air gap)')
     .option('--from-prefix <prefix>', 'repository prefix inside --from-layout (default: storage.prefix)')
+    .option('--service <name>', 'import into the store of this [[mirror.service]] (default: [storage])')
     .option('--dry-run', 'say what would be imported, import nothing')
     .addHelpText(
       'after',

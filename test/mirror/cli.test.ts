@@ -135,6 +135,25 @@ describe('tf-oci-registry mirror (command line)', tools, () => {
     assert.match(missing.stdout, /error: upstream\.example\.test\/acme\/nothing: /);
   });
 
+  it("--service imports into that mirror service's own store; an unknown name is a usage error", async () => {
+    const serviceDir = join(dir, 'team-a');
+    const withService = join(dir, 'with-service.toml');
+    await writeFile(
+      withService,
+      `[storage]\nkind = "layout"\npath = "${join(dir, 'main-unused')}"\nprefix = "tf"
+[[mirror.service]]\nname = "team-a"\nbase_path = "/mirrors/team-a/"\npath = "${serviceDir}"\nprefix = "tf"
+[[mirror.service.upstream]]\nhostname = "${HOST}"\nurl = "${upstream.url}"\n`,
+    );
+    const r = await cli(['mirror', `${HOST}/acme/widget`, '--version', '2.0.0', '--service', 'team-a', '--config', withService]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /2\.0\.0\s+linux_amd64\s+imported/);
+    assert.deepEqual(await tags(serviceDir), ['2.0.0']);
+    assert.deepEqual(await tags(join(dir, 'main-unused')), [], 'nothing in [storage]');
+    const unknown = await cli(['mirror', `${HOST}/acme/widget`, '--service', 'team-z', '--config', withService]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /--service team-z: no \[\[mirror\.service\]\] of that name in the configuration \(configured: team-a\)/);
+  });
+
   it('carries the layout directory across an air gap: import it with the upstream stopped, verified again, then serve it', async () => {
     const isolated = join(dir, 'isolated');
     const isolatedConfig = join(dir, 'isolated.toml');
