@@ -21,8 +21,8 @@ import type { ImportEvents, ImportResult, ImportSource, ImportWant } from './imp
 export const STALE_AFTER_MS = 120_000;
 /** Providers one import may name. */
 const MAX_PROVIDERS = 50;
-/** Imports a listing returns at most (newest first). */
-const MAX_LISTED = 200;
+/** Imports a listing returns at most (newest first); also how many records are kept (older ones are deleted). */
+export const MAX_LISTED = 200;
 
 export type ImportStatus = 'running' | 'succeeded' | 'failed' | 'interrupted';
 
@@ -164,6 +164,24 @@ export class ImportJobs {
       { import: record.id, status: record.status, results: record.results.length, errors: record.errors.length },
       'import finished',
     );
+    await this.prune().catch((err: unknown) => this.#deps.logger.warn({ err }, 'could not delete old import records'));
+  }
+
+  /**
+   * Deletes the records of finished (or interrupted) imports beyond the newest `keep`, so the records
+   * repository and every listing stay bounded. Runs after each import; running ones are never deleted.
+   * A registry that refuses deletes keeps them (the listing still shows only the newest `keep`).
+   */
+  async prune(keep = MAX_LISTED): Promise<number> {
+    const all = await this.#records.list<ImportRecord>('mirror-import', tagPrefixes('mirror-import', TAG_NAMESPACE), this.#deps.writer);
+    const old = all.sort((a, b) => (a.data.startedAt < b.data.startedAt ? 1 : a.data.startedAt > b.data.startedAt ? -1 : 0)).slice(keep);
+    let removed = 0;
+    for (const stored of old) {
+      if (this.#view(stored.data).status === 'running') continue;
+      await this.#records.remove(stored, this.#deps.writer);
+      removed++;
+    }
+    return removed;
   }
 }
 

@@ -32,6 +32,8 @@ export function createMirrorServices(deps: MirrorDeps) {
     startImport: (attrs: Attributes, caller: Caller) => jobs.start(attrs, caller),
     getImport: (id: string, caller: Caller) => jobs.get(id, caller),
     listImports: (caller: Caller) => jobs.list(caller),
+    /** Deletes finished import records beyond the newest `keep` (also done after every import). */
+    pruneImports: (keep?: number) => jobs.prune(keep),
     /** Resolves when every import running in this process has finished (tests, graceful shutdown). */
     imports: () => Promise.all([...jobs.running]),
     /** The configured upstream of a provider hostname, if any. */

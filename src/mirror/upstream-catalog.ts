@@ -20,23 +20,27 @@ export function createUpstreamCatalog(opts: { ttlMs: number; now: () => number; 
   const listings = new TtlCache<UpstreamVersion[]>(opts.ttlMs, 4096, opts.now);
   const releases = new BoundedMap<string, VerifiedRelease>(opts.maxReleases ?? 512);
   const flight = new SingleFlight();
+  const versions = (upstream: Upstream, address: ProviderAddress): Promise<UpstreamVersion[]> => {
+    const key = formatProviderAddress(address);
+    const cached = listings.get(key);
+    if (cached) return Promise.resolve(cached);
+    return flight.do(`versions|${key}`, async () => {
+      const list = await upstream.source.listVersions(address);
+      listings.set(key, list);
+      return list;
+    });
+  };
   return {
-    versions(upstream, address) {
-      const key = formatProviderAddress(address);
-      const cached = listings.get(key);
-      if (cached) return Promise.resolve(cached);
-      return flight.do(`versions|${key}`, async () => {
-        const list = await upstream.source.listVersions(address);
-        listings.set(key, list);
-        return list;
-      });
-    },
+    versions,
     release(upstream, address, version) {
       const key = `${formatProviderAddress(address)}@${version}`;
       const cached = releases.get(key);
       if (cached) return Promise.resolve(cached);
       return flight.do(`release|${key}`, async () => {
-        const described = await upstream.source.getRelease(address, version);
+        // The platforms from the cached listing when it names the version: the source then skips its own
+        // listing request (for a large provider a big document) before the per-platform ones.
+        const listed = listings.get(formatProviderAddress(address))?.find((v) => v.version === version);
+        const described = await upstream.source.getRelease(address, version, listed ? { platforms: listed.platforms } : {});
         const verified = await verifyRelease(described, upstream.trustedKeys.length > 0 ? { trustedKeys: [...upstream.trustedKeys] } : {});
         releases.set(key, verified);
         return verified;

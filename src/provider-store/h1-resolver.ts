@@ -30,7 +30,7 @@ export async function resolveH1(
     const file = join(deps.tmpDir, `h1-${randomUUID()}.zip`);
     try {
       const blob = await deps.store.fetchBlob(repository, zip.digest, callOpts(caller));
-      await pipeline(blob.body, createWriteStream(file));
+      await pipeline(blob.body, createWriteStream(file, { highWaterMark: 1 << 20 }));
       const h1 = await zipH1(file);
       deps.content.set(ckey, h1, 128);
       return h1;

@@ -115,4 +115,22 @@ describe('import API', requireTool('zip'), () => {
     }
     assert.equal((await call(app, 'GET', '/api/v1/mirror-imports/imp-nope', WRITER)).status, 404);
   });
+
+  it('keeps the newest import records only: older finished ones are deleted', async () => {
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await start({ providers: [`${HOST}/acme/widget`], 'dry-run': true })).status, 202);
+      await app.mirror.imports();
+    }
+    const before = (await call(app, 'GET', '/api/v1/mirror-imports', WRITER)).body.data as Array<{ id: string }>;
+    assert.ok(before.length >= 4, `${before.length} imports listed`);
+    const removed = await app.mirror.pruneImports(2);
+    assert.equal(removed, before.length - 2);
+    const after = (await call(replica, 'GET', '/api/v1/mirror-imports', WRITER)).body.data as Array<{ id: string }>;
+    assert.deepEqual(
+      after.map((r) => r.id),
+      before.slice(0, 2).map((r) => r.id),
+      'the two newest remain',
+    );
+    assert.equal((await call(app, 'GET', `/api/v1/mirror-imports/${before.at(-1)!.id}`, WRITER)).status, 404);
+  });
 });

@@ -22,6 +22,8 @@ export interface ServerProcessOptions {
   /** PEM of the CA that signed the server certificate, to poll /healthz over https. */
   ca?: string;
   https?: boolean;
+  /** Extra node flags before the script (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
+  nodeArgs?: string[];
 }
 
 export async function startServerProcess(opts: ServerProcessOptions): Promise<ServerProcess> {
@@ -36,7 +38,7 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
     TF_OCI_REGISTRY_LOG_LEVEL: 'info',
     ...opts.env,
   };
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
+  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts', 'serve'], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
