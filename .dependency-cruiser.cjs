@@ -15,9 +15,10 @@ const LAYERS = {
     FEATURES.map((f) => [f, ['provider-store', 'read-cache', 'core', 'oci', 'layout', 'verify', 'upstream']]),
   ),
   auth: ['core', 'oci'],
+  metrics: ['core', 'oci'],
   http: [...FEATURES, 'auth', 'core', 'layout'],
   config: ['auth', 'layout', 'core'],
-  wiring: ['http', 'config', 'auth', ...FEATURES, 'provider-store', 'read-cache', 'core', 'upstream', 'oci', 'layout', 'verify'],
+  wiring: ['http', 'config', 'auth', 'metrics', ...FEATURES, 'provider-store', 'read-cache', 'core', 'upstream', 'oci', 'layout', 'verify'],
   cli: ['wiring', 'config', ...FEATURES, 'core', 'upstream', 'oci', 'layout', 'verify'],
 };
 const alt = (names) => `(${names.map((n) => n.replace(/[-]/g, '\\-')).join('|')})`;

@@ -37,6 +37,8 @@ export function permissionTable(mirrorBasePath: string, servicePaths: readonly s
     { methods: READ, pattern: '/.well-known/terraform.json', access: 'open' },
     { methods: READ, pattern: '/healthz', access: 'open' },
     { methods: READ, pattern: '/readyz', access: 'open' },
+    // Prometheus scrapes carry no token; [metrics] listen keeps them on an internal address (docs/operations.md).
+    { methods: READ, pattern: '/metrics', access: 'open', note: 'Prometheus scrape' },
     // Authorized by the sealed ticket in the URL (terraform sends no token to download URLs, §4.4).
     { methods: READ, pattern: '/download/**', access: 'open', note: 'sealed download ticket' },
     { methods: ['PUT'], pattern: '/api/v1/uploads/*', access: 'open', note: 'sealed single-use upload token' },

@@ -18,7 +18,7 @@ export async function serveConfig(config: Config): Promise<void> {
   }
   warnAboutAuth(config, logger);
   const store = createStore(config, logger);
-  const { app, nodeFront } = createServerApp(config, logger, store);
+  const { app, nodeFront, metrics } = createServerApp(config, logger, store);
 
   let caFile: string | undefined;
   let tls: { cert: Buffer; key: Buffer } | undefined;
@@ -42,13 +42,44 @@ export async function serveConfig(config: Config): Promise<void> {
     logger.info({ address: info.address, port: info.port, store: store.describe, publicUrl: config.server.publicUrl.href }, 'listening');
     process.stdout.write(startupBanner(config, caFile));
   });
+  const metricsServer = metrics && config.metrics.listen ? serveMetrics(config.metrics.listen, () => metrics.render(), logger) : undefined;
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');
+    metricsServer?.close();
     server.close(() => process.exit(0));
     setTimeout(() => process.exit(0), 10_000).unref();
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** [metrics] listen: a plain HTTP listener of its own answering GET /metrics (and 404 elsewhere). */
+function serveMetrics(
+  listen: { host: string; port: number },
+  render: () => Promise<{ contentType: string; body: string }>,
+  logger: ReturnType<typeof createLogger>,
+) {
+  const server = createHttpServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found: this listener serves GET /metrics only\n');
+      return;
+    }
+    render().then(
+      ({ contentType, body }) =>
+        res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-store' }).end(req.method === 'HEAD' ? undefined : body),
+      (err: unknown) => {
+        logger.error({ err }, 'metrics could not be collected');
+        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end('metrics could not be collected\n');
+      },
+    );
+  });
+  server.once('error', (err) => {
+    logger.fatal({ err }, `cannot listen on ${listen.host}:${listen.port} (metrics.listen)`);
+    process.exit(1);
+  });
+  server.listen(listen.port, listen.host, () => logger.info({ address: listen.host, port: listen.port }, 'metrics listening'));
+  return server;
 }
 
 /** Start-up notes on the access-control mode (docs/auth.md); never prints a credential. */

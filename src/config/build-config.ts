@@ -130,14 +130,23 @@ export function buildConfig(v: ValueOf, randomSecret: () => string): Config {
       maxFileBytes: v('modules', 'max_file_bytes') as number,
       maxEntries: v('modules', 'max_entries') as number,
     },
+    metrics: metricsConfig(v),
     log: { level: v('log', 'level') as string },
   };
 }
 
-function parseListen(value: string): { host: string; port: number } {
+function metricsConfig(v: ValueOf): Config['metrics'] {
+  const enabled = v('metrics', 'enabled') as boolean;
+  const listen = v('metrics', 'listen') as string | undefined;
+  if (listen !== undefined && !enabled)
+    throw new ConfigError('"metrics.listen" is set but metrics.enabled is false: set metrics.enabled = true');
+  return { enabled, ...(listen !== undefined ? { listen: parseListen(listen, 'metrics.listen') } : {}) };
+}
+
+function parseListen(value: string, key = 'server.listen'): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]*)):(\d{1,5})$/.exec(value);
   const port = m ? Number(m[3]) : NaN;
-  if (!m || port > 65535) throw new ConfigError(`"server.listen" must be host:port (e.g. 0.0.0.0:8080), got ${JSON.stringify(value)}`);
+  if (!m || port > 65535) throw new ConfigError(`"${key}" must be host:port (e.g. 0.0.0.0:8080), got ${JSON.stringify(value)}`);
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 

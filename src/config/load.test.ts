@@ -220,4 +220,15 @@ permissions = ["*"]
     assertConfigError(() => load('[auth]\nmode = "open"\n'), /"auth.mode" must be one of "delegate", "service", "none"/);
     assertConfigError(() => load('[server]\ndownload_mode = "s3"\n'), /"server.download_mode" must be one of "proxy", "redirect"/);
   });
+
+  it('[metrics]: off by default; listen parsed as host:port and refused without enabled', () => {
+    assert.deepEqual(load().metrics, { enabled: false });
+    assert.deepEqual(load('[metrics]\nenabled = true\nlisten = "127.0.0.1:9464"\n').metrics, {
+      enabled: true,
+      listen: { host: '127.0.0.1', port: 9464 },
+    });
+    assert.equal(load('', { TF_OCI_REGISTRY_METRICS_ENABLED: 'true' }).metrics.enabled, true);
+    assertConfigError(() => load('[metrics]\nlisten = "127.0.0.1:9464"\n'), /"metrics.listen" is set but metrics.enabled is false/);
+    assertConfigError(() => load('[metrics]\nenabled = true\nlisten = "9464"\n'), /"metrics.listen" must be host:port/);
+  });
 });

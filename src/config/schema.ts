@@ -176,6 +176,13 @@ export const CONFIG_SCHEMA = {
     max_file_bytes: { type: 'integer', default: 100 * 1024 * 1024, min: 1, doc: 'largest single file in a module, bytes' },
     max_entries: { type: 'integer', default: 10_000, min: 1, doc: 'most files and directories in a module' },
   },
+  metrics: {
+    enabled: { type: 'boolean', default: false, doc: 'serve Prometheus metrics at /metrics (docs/operations.md#metrics)' },
+    listen: {
+      type: 'string',
+      doc: 'host:port of a separate listener for /metrics (e.g. 127.0.0.1:9464); default: /metrics on the main listener',
+    },
+  },
   log: {
     level: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', doc: 'log level' },
   },

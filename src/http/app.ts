@@ -12,6 +12,7 @@ import { Pipeline, type RequestObserver } from './pipeline/pipeline.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { downloadRoutes } from './routes/downloads.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes, type RenderMetrics } from './routes/metrics.js';
 import { createNodeFront, type ListenerWrapper } from './pipeline/node-front.js';
 import { assertPipelineShape } from './pipeline/hot-routes.js';
 import { mirrorApiRoutes } from './routes/mirror-api.js';
@@ -53,6 +54,8 @@ export interface AppDeps {
   observers?: readonly RequestObserver[];
   /** Additional network mirrors, each on its own store ([[mirror.service]], docs/mirror.md). */
   mirrorMounts?: readonly MirrorMount[];
+  /** GET /metrics on this application (metrics enabled without a listener of their own). */
+  metrics?: RenderMetrics;
 }
 
 /**
@@ -109,6 +112,7 @@ export function createApplication(deps: AppDeps): Application {
   app.use('*', middleware);
 
   app.route('/', healthRoutes(deps.readiness));
+  if (deps.metrics) app.route('/', metricsRoutes(deps.metrics));
   app.route('/', discoveryRoutes(deps.moduleServices ? { 'modules.v1': '/v1/modules/' } : {}));
   app.route('/', providersV1Routes(providerRoutes));
   if (deps.publishServices) app.route('/api/v1', apiRoutes(deps.publishServices, deps.publicUrl));

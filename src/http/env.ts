@@ -2,6 +2,7 @@
 // and the Node bindings (incoming/outgoing) when served by @hono/node-server (absent in app.request tests).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Caller } from '../core/caller.js';
+import type { DownloadFacts } from '../core/download-facts.js';
 import type { RequestLog } from './pipeline/request-log.js';
 
 export interface AppEnv {
@@ -13,5 +14,7 @@ export interface AppEnv {
     caller: Caller;
     /** Set by a handler whose answer already carries X-Request-Id (request-context.ts adds it otherwise). */
     requestIdSent?: boolean;
+    /** Set by the download routes: what is being downloaded, for metrics and usage (never who). */
+    download?: DownloadFacts;
   };
 }

@@ -50,6 +50,8 @@ interface PullTicket {
 const PULL_WORDS = { what: 'mirror download URL', renew: 'ask the mirror for the version document again' };
 
 export interface PullDownload {
+  /** The repository the package is (being) stored in. */
+  repository: string;
   body: Readable;
   size?: number;
   contentType: string;
@@ -174,7 +176,7 @@ export class PullThrough {
       }
       try {
         const blob = await this.#deps.store.fetchBlob(repository, p.layer.layer.digest, { ...callOpts(this.#deps.writer), verify: 'size' });
-        return { body: blob.body, size: p.layer.layer.size, contentType: 'application/zip' };
+        return { repository, body: blob.body, size: p.layer.layer.size, contentType: 'application/zip' };
       } catch (err) {
         throw storeError(err, this.#deps);
       }
@@ -217,7 +219,7 @@ export class PullThrough {
         'pull-through fetch failed; nothing was stored',
       );
     });
-    return { body: client, ...(pkg.size !== undefined ? { size: pkg.size } : {}), contentType: 'application/zip' };
+    return { repository, body: client, ...(pkg.size !== undefined ? { size: pkg.size } : {}), contentType: 'application/zip' };
   }
 
   #locate(hostname: string, namespace: string, type: string): { upstream: Upstream; address: ProviderAddress; repository: string } {

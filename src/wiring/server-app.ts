@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { Agent } from 'undici';
 import pino, { type Logger } from 'pino';
 import { createApplication, type Application, type MirrorMount } from '../http/app.js';
-import type { RequestObserver } from '../http/pipeline/pipeline.js';
+import type { RequestObserver, RequestRecord } from '../http/pipeline/pipeline.js';
+import { createMetrics, type Metrics } from '../metrics/metrics.js';
+import { instrumentStore } from '../metrics/instrumented-store.js';
 import { createAccessControl, type AccessControl } from '../auth/access-control.js';
 import type { Config } from '../config/load.js';
 import type { DownloadMode, StorageConfig } from '../config/config.js';
@@ -237,11 +239,34 @@ export function createAccess(config: Config): AccessControl {
 
 export interface ServerApp extends ServerDeps, Application {
   access: AccessControl;
+  /** Prometheus metrics when [metrics] enabled = true (serve.ts runs metrics.listen from it). */
+  metrics?: Metrics;
 }
 
 /** The whole application for a config over a store: what `serve` runs and what tests exercise. */
 export function createServerApp(config: Config, logger: Logger, store: OciStore, opts: ServerDepsOptions = {}): ServerApp {
-  const deps = createServerDeps(config, logger, store, opts);
+  // Metrics (docs/operations.md#metrics): every store call is counted through a wrapper, every request
+  // through a pipeline observer; nothing of it exists when metrics are off.
+  const metrics = config.metrics.enabled ? createMetrics() : undefined;
+  const observed = metrics ? instrumentStore(store, 'main', metrics) : store;
+  const serviceStores = metrics
+    ? new Map(
+        config.mirror.services.map((svc) => [
+          svc.name,
+          instrumentStore(
+            opts.serviceStores?.get(svc.name) ?? createStore(config, logger.child({ mirrorService: svc.name }), svc.storage),
+            svc.name,
+            metrics,
+          ),
+        ]),
+      )
+    : opts.serviceStores;
+  const deps = createServerDeps(config, logger, observed, { ...opts, ...(serviceStores ? { serviceStores } : {}) });
+  if (metrics) {
+    metrics.watchCache('main', deps.shared.content);
+    for (const svc of deps.mirrorServices) metrics.watchCache(svc.name, svc.shared.content);
+  }
+  const observers = [...(opts.observers ?? []), ...(metrics ? [(r: RequestRecord) => metrics.observe(r)] : [])];
   const access = createAccess(config);
   const application = createApplication({
     services: deps.services,
@@ -255,7 +280,8 @@ export function createServerApp(config: Config, logger: Logger, store: OciStore,
     mirrorBasePath: config.mirror.basePath,
     admit: access.admit,
     mirrorMounts: deps.mirrorServices,
-    ...(opts.observers ? { observers: opts.observers } : {}),
+    ...(metrics && config.metrics.listen === undefined ? { metrics: () => metrics.render() } : {}),
+    ...(observers.length > 0 ? { observers } : {}),
   });
-  return { ...deps, ...application, access };
+  return { ...deps, ...application, access, ...(metrics ? { metrics } : {}) };
 }

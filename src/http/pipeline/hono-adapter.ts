@@ -42,6 +42,7 @@ export function pipelineMiddleware(pipeline: Pipeline): MiddlewareHandler<AppEnv
       // The template of the route that answers (the last matched handler); "/*" alone is this middleware.
       const route = routePath(c, -1);
       scope.route = route === '/*' || route === '*' || route === '' ? undefined : route;
+      scope.download = c.get('download');
       scope.finish(c.res.status);
     }
   };

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Admission, Admit } from '../../core/admission.js';
+import type { DownloadFacts } from '../../core/download-facts.js';
 import { RequestLog } from './request-log.js';
 
 /** What every observer is told about a finished request. */
@@ -22,6 +23,8 @@ export interface RequestRecord {
   ms: number;
   /** Who the request acted as ("service", a credential hash, or undefined when refused before admission). */
   principal: string | undefined;
+  /** Set by the download routes: what was downloaded (src/core/download-facts.ts). */
+  download?: DownloadFacts | undefined;
 }
 
 /** A cross-cutting concern fed by every request (metrics, usage events). Must not throw. */
@@ -63,6 +66,8 @@ export class RequestScope {
   #finished = false;
   /** The route template that answered, set by the entry that dispatched the request. */
   route: string | undefined;
+  /** What a download route served, for the observers. */
+  download: DownloadFacts | undefined;
 
   constructor(pipeline: Pipeline, requestId: string) {
     this.#pipeline = pipeline;
@@ -107,6 +112,7 @@ export class RequestScope {
       status,
       ms,
       principal: this.#admission?.caller.principal,
+      ...(this.download ? { download: this.download } : {}),
     };
     for (const observe of observers) {
       try {

@@ -5,6 +5,7 @@
 // straight into the socket (no web-stream conversion: bench/findings.md measured the difference);
 // elsewhere (app.request in tests) it is wrapped as a web stream.
 import { Hono } from 'hono';
+import { downloadFacts } from '../../core/download-facts.js';
 import type { DownloadServices } from '../../downloads/services.js';
 import type { MirrorServices } from '../../mirror/services.js';
 import type { AppEnv } from '../env.js';
@@ -21,6 +22,7 @@ export function downloadRoutes(services: DownloadServices, mirror?: MirrorServic
         return new Response(null, { status: 200, headers: { 'Content-Type': 'application/zip', 'Content-Disposition': disposition } });
       }
       const d = await mirror.openPull(c.req.param('token') ?? '', c.req.raw.signal);
+      c.set('download', downloadFacts(d.repository, c.req.param('filename') ?? '', d.size ?? 0));
       const headers: Record<string, string> = {
         'Content-Type': d.contentType,
         'Content-Disposition': disposition,
@@ -44,6 +46,7 @@ export function downloadRoutes(services: DownloadServices, mirror?: MirrorServic
       });
     }
     const d = await services.openDownload(token, c.req.raw.signal);
+    c.set('download', downloadFacts(d.repository, filename, d.redirect !== undefined ? 0 : d.size));
     if (d.redirect !== undefined) {
       // Redirect mode: the registry's short-lived object-storage URL, checked safe to pass on.
       return new Response(null, {

@@ -1,0 +1,116 @@
+// Prometheus metrics (docs/operations.md#metrics) on a registry of their own (no prom-client default
+// registry: no global state): every finished request by method, route template and status with its
+// latency; every call to an OCI store by store, operation and outcome with its latency; the content cache
+// of each store; downloads and their bytes by provider, version and platform (never the caller); the
+// process metrics prom-client collects (CPU, memory, event loop lag, GC).
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { DownloadFacts } from '../core/download-facts.js';
+import type { ContentCache } from '../core/lru-cache.js';
+
+/** What a finished request tells the metrics (src/http/pipeline/pipeline.ts hands every request over). */
+export interface RequestFacts {
+  method: string;
+  /** The route template, or undefined when no route answered. */
+  route: string | undefined;
+  status: number;
+  /** Wall time to the answer's start, ms. */
+  ms: number;
+  download?: DownloadFacts | undefined;
+}
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** A request observer: counts and times every finished request. */
+  observe(facts: RequestFacts): void;
+  /** Reports the content cache of the store named `store`. */
+  watchCache(store: string, cache: ContentCache): void;
+  /** Counts one store call. */
+  storeCall(store: string, operation: string, outcome: 'ok' | 'not_found' | 'error', seconds: number): void;
+  /** The exposition text and its content type. */
+  render(): Promise<{ contentType: string; body: string }>;
+}
+
+/** Buckets of request and store-call latencies, seconds: 1 ms to 30 s (the default request timeout). */
+const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+export function createMetrics(opts: { prefix?: string; processMetrics?: boolean } = {}): Metrics {
+  const p = opts.prefix ?? 'tfoci_';
+  const registry = new Registry();
+  if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: p });
+  const requests = new Counter({
+    name: `${p}http_requests_total`,
+    help: 'Finished HTTP requests by method, route template and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: `${p}http_request_duration_seconds`,
+    help: 'Time to the start of the answer by method and route template, seconds',
+    labelNames: ['method', 'route'],
+    buckets: BUCKETS,
+    registers: [registry],
+  });
+  const storeCalls = new Counter({
+    name: `${p}store_requests_total`,
+    help: 'Calls to an OCI store by store, operation and outcome (ok, not_found, error)',
+    labelNames: ['store', 'operation', 'outcome'],
+    registers: [registry],
+  });
+  const storeLatency = new Histogram({
+    name: `${p}store_request_duration_seconds`,
+    help: 'Latency of calls to an OCI store by store and operation (a blob read: until its stream opens), seconds',
+    labelNames: ['store', 'operation'],
+    buckets: BUCKETS,
+    registers: [registry],
+  });
+  const downloads = new Counter({
+    name: `${p}downloads_total`,
+    help: 'Downloads served by kind, subject (provider or module address), version and platform',
+    labelNames: ['kind', 'subject', 'version', 'platform'],
+    registers: [registry],
+  });
+  const downloadBytes = new Counter({
+    name: `${p}download_bytes_total`,
+    help: 'Bytes of the downloads served, by kind, subject, version and platform',
+    labelNames: ['kind', 'subject', 'version', 'platform'],
+    registers: [registry],
+  });
+  const caches = new Map<string, ContentCache>();
+  const cacheGauge = (name: string, help: string, read: (c: ContentCache) => number) =>
+    new Gauge({
+      name: `${p}${name}`,
+      help,
+      labelNames: ['store'],
+      registers: [registry],
+      collect() {
+        for (const [store, cache] of caches) this.set({ store }, read(cache));
+      },
+    });
+  cacheGauge('content_cache_hits', 'Content cache (manifests, small blobs, computed hashes) hits since start', (c) => c.hits);
+  cacheGauge('content_cache_misses', 'Content cache misses since start', (c) => c.misses);
+  cacheGauge('content_cache_bytes', 'Approximate bytes held by the content cache', (c) => c.usedBytes);
+
+  return {
+    registry,
+    observe(f) {
+      const route = f.route ?? '(none)';
+      requests.inc({ method: f.method, route, status: String(f.status) });
+      latency.observe({ method: f.method, route }, f.ms / 1000);
+      if (f.download && f.status < 400) {
+        const labels = { kind: f.download.kind, subject: f.download.subject, version: f.download.version, platform: f.download.platform };
+        downloads.inc(labels);
+        downloadBytes.inc(labels, f.download.bytes);
+      }
+    },
+    watchCache(store, cache) {
+      caches.set(store, cache);
+    },
+    storeCall(store, operation, outcome, seconds) {
+      storeCalls.inc({ store, operation, outcome });
+      storeLatency.observe({ store, operation }, seconds);
+    },
+    async render() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}
