@@ -3,28 +3,12 @@
 // registry client and the embedded layout directory are measured alike. A blob read is timed until its
 // stream opens (the bytes are counted by the download metrics).
 import { isOciError } from '../oci/errors.js';
-import type { OciStore } from '../oci/store.js';
+import { type OciStore, STORE_METHODS } from '../oci/store.js';
 import type { Metrics } from './metrics.js';
-
-type Method = Exclude<keyof OciStore, 'describe'>;
-const METHODS: readonly Method[] = [
-  'ping',
-  'listTags',
-  'resolveManifest',
-  'fetchManifest',
-  'pushManifest',
-  'deleteManifest',
-  'statBlob',
-  'fetchBlob',
-  'blobRedirect',
-  'pushBlob',
-  'mountBlob',
-  'deleteBlob',
-];
 
 export function instrumentStore(store: OciStore, name: string, metrics: Metrics): OciStore {
   const out: Record<string, unknown> = { describe: store.describe };
-  for (const method of METHODS) {
+  for (const method of STORE_METHODS) {
     const call = (store[method] as (...args: unknown[]) => Promise<unknown>).bind(store);
     out[method] = async (...args: unknown[]) => {
       const started = performance.now();

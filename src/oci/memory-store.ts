@@ -5,7 +5,15 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { OciError } from './errors.js';
-import type { BlobPushOptions, CallOptions, FetchedBlob, FetchedManifest, OciStore } from './store.js';
+import {
+  type BlobPushOptions,
+  type CallOptions,
+  type FetchedBlob,
+  type FetchedManifest,
+  type OciStore,
+  STORE_METHODS,
+  type StoreMethod,
+} from './store.js';
 import {
   DigestCounter,
   checkBuffer,
@@ -18,7 +26,7 @@ import {
 import { MAX_MANIFEST_BYTES, isDigest, type Descriptor, type Digest } from './types.js';
 
 /** The OciStore methods that do I/O (everything but `describe`). */
-export type StoreMethod = Exclude<keyof OciStore, 'describe'>;
+export type { StoreMethod };
 
 export interface MemoryStore extends OciStore {
   /** Calls per method since creation or the last resetCalls(). */
@@ -34,21 +42,6 @@ interface Repo {
   listable: boolean;
 }
 
-const METHODS: StoreMethod[] = [
-  'ping',
-  'listTags',
-  'resolveManifest',
-  'fetchManifest',
-  'pushManifest',
-  'deleteManifest',
-  'statBlob',
-  'fetchBlob',
-  'blobRedirect',
-  'pushBlob',
-  'mountBlob',
-  'deleteBlob',
-];
-
 function notFound(what: string): OciError {
   return new OciError('NOT_FOUND', `${what} not found`);
 }
@@ -60,7 +53,7 @@ function checkAbort(opts?: CallOptions): void {
 /** Creates an empty in-memory store. */
 export function createMemoryStore(opts: { describe?: string } = {}): MemoryStore {
   const repos = new Map<string, Repo>();
-  const calls = Object.fromEntries(METHODS.map((m) => [m, 0])) as Record<StoreMethod, number>;
+  const calls = Object.fromEntries(STORE_METHODS.map((m) => [m, 0])) as Record<StoreMethod, number>;
 
   function repo(name: string, create: boolean): Repo | undefined {
     validateRepository(name);
@@ -193,7 +186,7 @@ export function createMemoryStore(opts: { describe?: string } = {}): MemoryStore
   };
 
   const counted = { ...impl } as Record<string, unknown>;
-  for (const m of METHODS) {
+  for (const m of STORE_METHODS) {
     const fn = impl[m] as (...args: unknown[]) => Promise<unknown>;
     counted[m] = (...args: unknown[]) => {
       calls[m]++;
@@ -203,7 +196,7 @@ export function createMemoryStore(opts: { describe?: string } = {}): MemoryStore
   return Object.assign(counted as unknown as OciStore, {
     calls,
     resetCalls() {
-      for (const m of METHODS) calls[m] = 0;
+      for (const m of STORE_METHODS) calls[m] = 0;
     },
   });
 }

@@ -104,3 +104,22 @@ export interface OciStore {
   /** DELETE a blob link from a repository. */
   deleteBlob(repository: string, digest: Digest, opts?: CallOptions): Promise<void>;
 }
+
+/** The calls of a store (every member but `describe`). */
+export type StoreMethod = Exclude<keyof OciStore, 'describe'>;
+
+/** Every call of a store, for wrappers that decorate each one (counting, metrics). */
+export const STORE_METHODS: readonly StoreMethod[] = [
+  'ping',
+  'listTags',
+  'resolveManifest',
+  'fetchManifest',
+  'pushManifest',
+  'deleteManifest',
+  'statBlob',
+  'fetchBlob',
+  'blobRedirect',
+  'pushBlob',
+  'mountBlob',
+  'deleteBlob',
+];

@@ -1,8 +1,8 @@
 // Wraps any OciStore and counts calls per method, so tests can assert how many upstream requests a
 // request cost (cold vs warm listings, HEAD downloads that must not open a blob stream).
-import type { OciStore } from '../../src/oci/store.js';
+import { type OciStore, STORE_METHODS, type StoreMethod } from '../../src/oci/store.js';
 
-export type StoreMethod = Exclude<keyof OciStore, 'describe'>;
+export type { StoreMethod };
 
 export interface CountingStore extends OciStore {
   counts: Record<string, number>;
@@ -20,21 +20,7 @@ export function countingStore(inner: OciStore): CountingStore {
       for (const k of Object.keys(counts)) delete counts[k];
     },
   } as CountingStore;
-  const methods: StoreMethod[] = [
-    'ping',
-    'listTags',
-    'resolveManifest',
-    'fetchManifest',
-    'pushManifest',
-    'deleteManifest',
-    'statBlob',
-    'fetchBlob',
-    'blobRedirect',
-    'pushBlob',
-    'mountBlob',
-    'deleteBlob',
-  ];
-  for (const m of methods) {
+  for (const m of STORE_METHODS) {
     (wrapped as unknown as Record<string, unknown>)[m] = (...args: unknown[]) => {
       counts[m] = (counts[m] ?? 0) + 1;
       return (inner[m] as (...a: unknown[]) => unknown).apply(inner, args);
