@@ -28,6 +28,7 @@ const SAMPLES: Record<string, string> = {
   '/.well-known/terraform.json': '/.well-known/terraform.json',
   '/healthz': '/healthz',
   '/readyz': '/readyz',
+  '/metrics': '/metrics',
   '/download/**': '/download/TICKET/terraform-provider-widget_1.0.0_linux_amd64.zip',
   '/api/v1/uploads/*': '/api/v1/uploads/sealed-upload-token',
   '/v1/providers/**': '/v1/providers/acme/widget/versions',
