@@ -18,8 +18,9 @@ const LAYERS = {
   metrics: ['core', 'oci'],
   http: [...FEATURES, 'auth', 'core', 'layout'],
   config: ['auth', 'layout', 'core'],
+  'publish-client': ['verify', 'layout', 'core'],
   wiring: ['http', 'config', 'auth', 'metrics', ...FEATURES, 'provider-store', 'read-cache', 'core', 'upstream', 'oci', 'layout', 'verify'],
-  cli: ['wiring', 'config', ...FEATURES, 'core', 'upstream', 'oci', 'layout', 'verify'],
+  cli: ['wiring', 'config', 'publish-client', ...FEATURES, 'core', 'upstream', 'oci', 'layout', 'verify'],
 };
 const alt = (names) => `(${names.map((n) => n.replace(/[-]/g, '\\-')).join('|')})`;
 

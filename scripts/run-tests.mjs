@@ -1,7 +1,7 @@
 // Runs every *.test.ts under src/ and test/ with Node's built-in test runner (through tsx), so that CI
 // reads the runner's closing `# pass N` / `# fail N` lines. `--unit` limits the run to src/ (no real
 // registry, GnuPG or terraform needed); extra arguments filter file paths by substring.
-import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
 
@@ -30,7 +30,8 @@ if (files.length === 0) {
 }
 
 mkdirSync(join(root, '.tmp'), { recursive: true });
-const tapFile = join(root, '.tmp', 'test-results.tap');
+// One TAP file per run: runs at the same time (a developer's and a helper's) must not mix their totals.
+const tapFile = join(root, '.tmp', `test-results-${process.pid}.tap`);
 const child = spawn(
   process.execPath,
   [
@@ -54,6 +55,7 @@ child.on('exit', (code, signal) => {
   } catch {
     /* runner died before writing */
   }
+  rmSync(tapFile, { force: true });
   const count = (k) => Number((tap.match(new RegExp(`^# ${k} (\\d+)$`, 'm')) ?? [])[1] ?? 0);
   // A test cancelled (its suite's before hook failed, or it timed out) did not pass: it counts as failed.
   const cancelled = count('cancelled');

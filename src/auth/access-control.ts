@@ -80,7 +80,11 @@ export function createAccessControl(opts: AccessControlOptions): AccessControl {
       }
       const entry = findToken(opts.tokens, presented.token);
       if (!entry) return { identity: { kind: 'invalid', reason: 'unknown API token' }, caller: SERVICE };
-      return { identity: { kind: 'token', name: entry.name, permissions: entry.permissions }, caller: SERVICE };
+      // The store's own identity, labelled with the token (usage reports; memoized per header value).
+      return {
+        identity: { kind: 'token', name: entry.name, permissions: entry.permissions },
+        caller: { ...SERVICE, label: `token:${entry.name}` },
+      };
     }
     // delegate
     if (presented.scheme === 'none') return { identity: { kind: 'anonymous' }, caller: ANONYMOUS_UPSTREAM };

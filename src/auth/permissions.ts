@@ -18,6 +18,8 @@ export const PERMISSIONS = [
   // Mirror population (docs/mirror.md): start imports, and read their status.
   'mirror:read',
   'mirror:write',
+  // Usage reports (docs/operations.md#usage).
+  'usage:read',
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

@@ -74,6 +74,9 @@ export function permissionTable(mirrorBasePath: string, servicePaths: readonly s
     // is a permission of its own.
     { methods: READ, pattern: '/api/v1/mirror-imports/**', access: 'mirror:read' },
     { methods: ['POST'], pattern: '/api/v1/mirror-imports/**', access: 'mirror:write' },
+
+    // Usage reports (docs/operations.md#usage).
+    { methods: READ, pattern: '/api/v1/usage/**', access: 'usage:read' },
   ];
 }
 

@@ -7,6 +7,7 @@ import { isUpstreamError } from '../upstream/errors.js';
 import { loadCommandConfig } from './config-file.js';
 import { CommandFailed, UsageError } from './errors.js';
 import type { MirrorOptions } from './mirror.js';
+import { addPublishCommand } from './publish.js';
 
 /** The package version, read from package.json next to src/ or dist/. */
 function packageVersion(): string {
@@ -69,6 +70,7 @@ export function buildCli(env: NodeJS.ProcessEnv): Command {
       });
       if (code !== 0) throw new CommandFailed(code);
     });
+  addPublishCommand(program, env);
   return program;
 }
 

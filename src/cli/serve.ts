@@ -18,7 +18,8 @@ export async function serveConfig(config: Config): Promise<void> {
   }
   warnAboutAuth(config, logger);
   const store = createStore(config, logger);
-  const { app, nodeFront, metrics } = createServerApp(config, logger, store);
+  const { app, nodeFront, metrics, usage } = createServerApp(config, logger, store);
+  usage?.start();
 
   let caFile: string | undefined;
   let tls: { cert: Buffer; key: Buffer } | undefined;
@@ -46,7 +47,8 @@ export async function serveConfig(config: Config): Promise<void> {
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');
     metricsServer?.close();
-    server.close(() => process.exit(0));
+    // Usage counted since the last flush is written before the process ends (docs/operations.md#usage).
+    void (usage ? usage.stop() : Promise.resolve()).finally(() => server.close(() => process.exit(0)));
     setTimeout(() => process.exit(0), 10_000).unref();
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));

@@ -130,6 +130,7 @@ export function buildConfig(v: ValueOf, randomSecret: () => string): Config {
       maxFileBytes: v('modules', 'max_file_bytes') as number,
       maxEntries: v('modules', 'max_entries') as number,
     },
+    usage: { enabled: v('usage', 'enabled') as boolean, flushInterval: v('usage', 'flush_interval') as number },
     metrics: metricsConfig(v),
     log: { level: v('log', 'level') as string },
   };

@@ -41,6 +41,8 @@ export interface Config {
     uploadUrlTtl: number;
   };
   modules: { maxUploadBytes: number; maxUnpackedBytes: number; maxFileBytes: number; maxEntries: number };
+  /** Usage reports: on/off, and seconds between flushes to the store. */
+  usage: { enabled: boolean; flushInterval: number };
   /** Prometheus metrics: off, on the main listener, or on a listener of their own. */
   metrics: { enabled: boolean; listen?: { host: string; port: number } };
   log: { level: string };

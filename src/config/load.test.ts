@@ -221,6 +221,11 @@ permissions = ["*"]
     assertConfigError(() => load('[server]\ndownload_mode = "s3"\n'), /"server.download_mode" must be one of "proxy", "redirect"/);
   });
 
+  it("ignores the publish command's TF_OCI_REGISTRY_URL and TF_OCI_REGISTRY_TOKEN (a shell may export them for both)", () => {
+    assert.equal(load('', { TF_OCI_REGISTRY_URL: 'https://r.example.com', TF_OCI_REGISTRY_TOKEN: 't' }).usage.enabled, true);
+    assertConfigError(() => load('', { TF_OCI_REGISTRY_URLS: 'x' }), /unknown variable TF_OCI_REGISTRY_URLS/);
+  });
+
   it('[metrics]: off by default; listen parsed as host:port and refused without enabled', () => {
     assert.deepEqual(load().metrics, { enabled: false });
     assert.deepEqual(load('[metrics]\nenabled = true\nlisten = "127.0.0.1:9464"\n').metrics, {

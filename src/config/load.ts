@@ -22,6 +22,9 @@ export interface LoadInput {
 
 type Raw = Record<string, Record<string, unknown>>;
 
+/** Variables of the client commands that share the prefix: `serve` ignores them. */
+const CLIENT_VARIABLES = new Set(['TF_OCI_REGISTRY_URL', 'TF_OCI_REGISTRY_TOKEN']);
+
 /** Parses, merges and checks the configuration. Throws ConfigError naming the offending key. */
 export function loadConfig(input: LoadInput): Config {
   const where = input.fileName ?? 'config file';
@@ -75,6 +78,8 @@ function applyEnv(env: Record<string, string | undefined>, out: Raw, _readFile: 
   }
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith('TF_OCI_REGISTRY_') || value === undefined) continue;
+    // The publish command's server URL and token (docs/publishing.md), not server configuration.
+    if (CLIENT_VARIABLES.has(name)) continue;
     const target = known.get(name);
     if (!target) throw new ConfigError(`environment: unknown variable ${name}`);
     const [section, key] = target;

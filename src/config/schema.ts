@@ -176,6 +176,20 @@ export const CONFIG_SCHEMA = {
     max_file_bytes: { type: 'integer', default: 100 * 1024 * 1024, min: 1, doc: 'largest single file in a module, bytes' },
     max_entries: { type: 'integer', default: 10_000, min: 1, doc: 'most files and directories in a module' },
   },
+  usage: {
+    enabled: {
+      type: 'boolean',
+      default: true,
+      doc: 'usage events (downloads, version listings) on the access line, aggregated per replica and day into the store, served at /api/v1/usage (docs/operations.md#usage)',
+    },
+    flush_interval: {
+      type: 'integer',
+      default: 300,
+      min: 5,
+      max: 86400,
+      doc: "seconds between writes of a replica's usage to the store (a crash loses at most this much)",
+    },
+  },
   metrics: {
     enabled: { type: 'boolean', default: false, doc: 'serve Prometheus metrics at /metrics (docs/operations.md#metrics)' },
     listen: {

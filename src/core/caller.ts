@@ -10,6 +10,8 @@ export interface Caller {
    */
   principal: string;
   credential?: Credential;
+  /** Who, for usage reports and audit, when the principal does not say (service mode: "token:<name>"). */
+  label?: string;
   /**
    * Cancels upstream calls when the client goes away. May be a getter that creates the signal on first
    * read (src/http/request-context.ts): only read it when an upstream call is actually made (callOpts).

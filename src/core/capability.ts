@@ -18,11 +18,18 @@ interface Envelope {
   p: string;
   /** Credential to use upstream, when the caller brought one. */
   c?: Caller['credential'];
+  /** The caller's label (usage reports: who downloaded). */
+  l?: string;
 }
 
 /** Seals `fields` as a capability of `kind` for `caller`, valid `ttlSeconds`. */
 export function sealCapability(tokens: SealedTokens, kind: CapabilityKind, caller: Caller, fields: object, ttlSeconds: number): string {
-  const envelope: Envelope = { k: kind, p: caller.principal, ...(caller.credential ? { c: caller.credential } : {}) };
+  const envelope: Envelope = {
+    k: kind,
+    p: caller.principal,
+    ...(caller.credential ? { c: caller.credential } : {}),
+    ...(caller.label !== undefined ? { l: caller.label } : {}),
+  };
   return tokens.seal({ ...fields, ...envelope }, ttlSeconds);
 }
 
@@ -50,5 +57,13 @@ export function openCapability<T>(
   }
   const p = r.payload;
   if (p.k !== kind || typeof p.p !== 'string') throw new AppError('URL_INVALID', `this URL is not a ${words.what}`);
-  return { fields: p, caller: { principal: p.p, ...(p.c ? { credential: p.c } : {}), ...(signal ? { signal } : {}) } };
+  return {
+    fields: p,
+    caller: {
+      principal: p.p,
+      ...(p.c ? { credential: p.c } : {}),
+      ...(typeof p.l === 'string' ? { label: p.l } : {}),
+      ...(signal ? { signal } : {}),
+    },
+  };
 }

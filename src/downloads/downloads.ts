@@ -31,10 +31,11 @@ export interface DownloadHead {
 }
 
 /** A download: the blob as a stream, or (redirect mode) where the client may fetch it itself. */
-export type DownloadBody = DownloadHead & { repository: string } & (
-    | { body: Readable; redirect?: undefined }
-    | { redirect: string; body?: undefined }
-  );
+export type DownloadBody = DownloadHead & {
+  repository: string;
+  /** Who the ticket was issued to (label or principal), for usage reports. */
+  issuedTo: string;
+} & ({ body: Readable; redirect?: undefined } | { redirect: string; body?: undefined });
 
 /** HEAD of a download: no upstream request (the ticket says what the blob is). */
 export function headDownload(deps: DownloadDeps, token: string): DownloadHead {
@@ -45,7 +46,13 @@ export function headDownload(deps: DownloadDeps, token: string): DownloadHead {
 /** GET of a download: a stream of exactly `size` bytes, or in redirect mode possibly a location. */
 export async function openDownload(deps: DownloadDeps, token: string, signal?: AbortSignal): Promise<DownloadBody> {
   const t = openTicket(deps, token, signal);
-  const head = { size: t.size, contentType: t.contentType, etag: `"${t.digest}"`, repository: t.repository };
+  const head = {
+    size: t.size,
+    contentType: t.contentType,
+    etag: `"${t.digest}"`,
+    repository: t.repository,
+    issuedTo: t.caller.label ?? t.caller.principal,
+  };
   try {
     if (deps.downloadMode === 'redirect') {
       const location = await safeRedirect(deps, t);

@@ -8,7 +8,7 @@ import type { AppEnv } from './env.js';
 import { notFound, onError } from './error-handler.js';
 import { admitAll, type Admit } from '../core/admission.js';
 import { pipelineMiddleware } from './pipeline/hono-adapter.js';
-import { Pipeline, type RequestObserver } from './pipeline/pipeline.js';
+import { Pipeline, type PipelineOptions, type RequestObserver } from './pipeline/pipeline.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { downloadRoutes } from './routes/downloads.js';
 import { healthRoutes } from './routes/health.js';
@@ -16,6 +16,8 @@ import { metricsRoutes, type RenderMetrics } from './routes/metrics.js';
 import { createNodeFront, type ListenerWrapper } from './pipeline/node-front.js';
 import { assertPipelineShape } from './pipeline/hot-routes.js';
 import { mirrorApiRoutes } from './routes/mirror-api.js';
+import { usageApiRoutes } from './routes/usage-api.js';
+import type { UsageServices } from '../usage/services.js';
 import { mirrorHotRoutes, mirrorRoutes } from './routes/mirror.js';
 import { providersV1HotRoutes, providersV1Routes } from './routes/providers-v1.js';
 import { apiRoutes } from './routes/api/index.js';
@@ -54,6 +56,10 @@ export interface AppDeps {
   observers?: readonly RequestObserver[];
   /** Additional network mirrors, each on its own store ([[mirror.service]], docs/mirror.md). */
   mirrorMounts?: readonly MirrorMount[];
+  /** Usage reports under /api/v1/usage; absent = usage off. */
+  usage?: UsageServices;
+  /** Fields added to each request's access line (usage events). */
+  accessFields?: PipelineOptions['accessFields'];
   /** GET /metrics on this application (metrics enabled without a listener of their own). */
   metrics?: RenderMetrics;
 }
@@ -96,7 +102,12 @@ export function createApplication(deps: AppDeps): Application {
   const app = new Hono<AppEnv>();
   const downloadBase = new URL('download/', deps.publicUrl).href;
   const admit = deps.admit ?? admitAll;
-  const pipeline = new Pipeline({ logger: deps.logger, admit, ...(deps.observers ? { observers: deps.observers } : {}) });
+  const pipeline = new Pipeline({
+    logger: deps.logger,
+    admit,
+    ...(deps.observers ? { observers: deps.observers } : {}),
+    ...(deps.accessFields ? { accessFields: deps.accessFields } : {}),
+  });
   const middleware = pipelineMiddleware(pipeline);
   // The hot read routes, built once: mounted on Hono below and served by the Node front (same objects).
   const providerRoutes = providersV1HotRoutes(deps.services, downloadBase);
@@ -126,6 +137,7 @@ export function createApplication(deps: AppDeps): Application {
     app.route('/', downloadRoutes(m.downloads, m.mirror, mountDownloadPath(m)));
   });
   if (deps.mirror) app.route('/api/v1', mirrorApiRoutes(deps.mirror, deps.publicUrl));
+  if (deps.usage) app.route('/api/v1', usageApiRoutes(deps.usage));
   app.route('/', downloadRoutes(deps.downloads, deps.mirror));
   // In Hono's order of registration, so that the first match is the same route on both entries.
   const hot = [...providerRoutes, ...moduleRoutes, ...mirrorDocumentRoutes, ...mountRoutes.flat()];

@@ -29,7 +29,7 @@ import { sha256Digest } from '../oci/store-support.js';
 import { versionToTag } from './names.js';
 
 /** Kinds of records in `<prefix>/records`. */
-export type RecordKind = 'gpg-key' | 'provider' | 'version' | 'module' | 'module-version' | 'mirror-import';
+export type RecordKind = 'gpg-key' | 'provider' | 'version' | 'module' | 'module-version' | 'mirror-import' | 'usage';
 
 export const MEDIA_TYPE_RECORD = 'application/vnd.tf-oci-registry.record.v1+json';
 export const ARTIFACT_TYPE_DRAFT = 'application/vnd.tf-oci-registry.provider-draft.v1';

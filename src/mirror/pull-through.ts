@@ -52,6 +52,8 @@ const PULL_WORDS = { what: 'mirror download URL', renew: 'ask the mirror for the
 export interface PullDownload {
   /** The repository the package is (being) stored in. */
   repository: string;
+  /** Who the pull URL was issued to (label or principal), for usage reports. */
+  issuedTo: string;
   body: Readable;
   size?: number;
   contentType: string;
@@ -161,9 +163,10 @@ export class PullThrough {
 
   /** GET /download/pull/<ticket>/<file>: the stored blob, or the first download streamed from the upstream. */
   async openPull(token: string, signal?: AbortSignal): Promise<PullDownload> {
-    const { fields: t } = openCapability<PullTicket>(this.#deps.tokens, 'pull', token, PULL_WORDS, signal);
+    const { fields: t, caller: issued } = openCapability<PullTicket>(this.#deps.tokens, 'pull', token, PULL_WORDS, signal);
     const { upstream, address, repository } = this.#locate(t.h, t.n, t.t);
     const platform = { os: t.o, arch: t.a };
+    const issuedTo = issued.label ?? issued.principal;
     const fromStore = async (): Promise<PullDownload | undefined> => {
       const stored = await this.#stored(repository, t.v, this.#deps.writer);
       const p = stored?.platforms.find((x) => x.os === platform.os && x.arch === platform.arch);
@@ -176,7 +179,7 @@ export class PullThrough {
       }
       try {
         const blob = await this.#deps.store.fetchBlob(repository, p.layer.layer.digest, { ...callOpts(this.#deps.writer), verify: 'size' });
-        return { repository, body: blob.body, size: p.layer.layer.size, contentType: 'application/zip' };
+        return { repository, issuedTo, body: blob.body, size: p.layer.layer.size, contentType: 'application/zip' };
       } catch (err) {
         throw storeError(err, this.#deps);
       }
@@ -219,7 +222,7 @@ export class PullThrough {
         'pull-through fetch failed; nothing was stored',
       );
     });
-    return { repository, body: client, ...(pkg.size !== undefined ? { size: pkg.size } : {}), contentType: 'application/zip' };
+    return { repository, issuedTo, body: client, ...(pkg.size !== undefined ? { size: pkg.size } : {}), contentType: 'application/zip' };
   }
 
   #locate(hostname: string, namespace: string, type: string): { upstream: Upstream; address: ProviderAddress; repository: string } {

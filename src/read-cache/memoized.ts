@@ -75,7 +75,8 @@ export function memoizedDocument<R>(
   compute: () => Promise<R>,
 ): R | Promise<R> {
   if (deps.tagDigests.revalidateMs <= 0) return compute();
-  const memoKey = `${caller.principal}|${repository}|${key}`;
+  // The label too: the sealed tickets inside name who they were issued to (usage reports).
+  const memoKey = `${caller.principal}|${caller.label ?? ''}|${repository}|${key}`;
   const list = deps.tags.get(repository, caller.principal);
   if (list !== undefined) {
     // Not in the caller's listing: nothing shared or memoized applies; compute() asks upstream as the caller.

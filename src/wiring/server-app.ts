@@ -10,6 +10,7 @@ import { createApplication, type Application, type MirrorMount } from '../http/a
 import type { RequestObserver, RequestRecord } from '../http/pipeline/pipeline.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { instrumentStore } from '../metrics/instrumented-store.js';
+import { createUsageServices, type UsageServices } from '../usage/services.js';
 import { createAccessControl, type AccessControl } from '../auth/access-control.js';
 import type { Config } from '../config/load.js';
 import type { DownloadMode, StorageConfig } from '../config/config.js';
@@ -241,6 +242,8 @@ export interface ServerApp extends ServerDeps, Application {
   access: AccessControl;
   /** Prometheus metrics when [metrics] enabled = true (serve.ts runs metrics.listen from it). */
   metrics?: Metrics;
+  /** Usage reports when [usage] enabled = true (serve.ts starts its flushes and flushes at shutdown). */
+  usage?: UsageServices;
 }
 
 /** The whole application for a config over a store: what `serve` runs and what tests exercise. */
@@ -266,7 +269,23 @@ export function createServerApp(config: Config, logger: Logger, store: OciStore,
     metrics.watchCache('main', deps.shared.content);
     for (const svc of deps.mirrorServices) metrics.watchCache(svc.name, svc.shared.content);
   }
-  const observers = [...(opts.observers ?? []), ...(metrics ? [(r: RequestRecord) => metrics.observe(r)] : [])];
+  const usage = config.usage.enabled
+    ? createUsageServices({
+        store: observed,
+        content: deps.shared.content,
+        logger,
+        prefix: config.storage.prefix,
+        registryHostname: config.server.registryHostname,
+        writer: mirrorWriter(config),
+        flushIntervalSeconds: config.usage.flushInterval,
+        now: opts.now ?? (() => Date.now()),
+      })
+    : undefined;
+  const observers = [
+    ...(opts.observers ?? []),
+    ...(metrics ? [(r: RequestRecord) => metrics.observe(r)] : []),
+    ...(usage ? [(r: RequestRecord) => usage.observe(r)] : []),
+  ];
   const access = createAccess(config);
   const application = createApplication({
     services: deps.services,
@@ -280,8 +299,9 @@ export function createServerApp(config: Config, logger: Logger, store: OciStore,
     mirrorBasePath: config.mirror.basePath,
     admit: access.admit,
     mirrorMounts: deps.mirrorServices,
+    ...(usage ? { usage, accessFields: usage.accessFields } : {}),
     ...(metrics && config.metrics.listen === undefined ? { metrics: () => metrics.render() } : {}),
     ...(observers.length > 0 ? { observers } : {}),
   });
-  return { ...deps, ...application, access, ...(metrics ? { metrics } : {}) };
+  return { ...deps, ...application, access, ...(metrics ? { metrics } : {}), ...(usage ? { usage } : {}) };
 }

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { buildCli } from '../../src/cli/run-cli.js';
 
-const DOCS = ['README.md', 'docs/mirror.md', 'docs/operations.md'];
+const DOCS = ['README.md', 'docs/mirror.md', 'docs/operations.md', 'docs/publishing.md'];
 
 /** Command lines in ```sh blocks that start with `tf-oci-registry`. */
 function documentedCommands(file: string): string[] {

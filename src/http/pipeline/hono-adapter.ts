@@ -19,6 +19,7 @@ export function pipelineMiddleware(pipeline: Pipeline): MiddlewareHandler<AppEnv
     const outgoing = c.env?.outgoing;
     const fromFront = pipeline.scopeOf(incoming);
     const scope = fromFront ?? pipeline.start(incoming ? incoming.headers['x-request-id'] : c.req.header('x-request-id'));
+    if (!fromFront) scope.userAgent = incoming ? incoming.headers['user-agent'] : c.req.header('user-agent');
     c.set('requestId', scope.requestId);
     c.set('log', scope.log);
     // X-Request-Id: on the Node response after the handler (unless its answer already carries it, like
@@ -43,6 +44,7 @@ export function pipelineMiddleware(pipeline: Pipeline): MiddlewareHandler<AppEnv
       const route = routePath(c, -1);
       scope.route = route === '/*' || route === '*' || route === '' ? undefined : route;
       scope.download = c.get('download');
+      if (scope.route !== undefined) scope.params = c.req.param() as Record<string, string>;
       scope.finish(c.res.status);
     }
   };

@@ -22,6 +22,7 @@ export function createNodeFront(pipeline: Pipeline, routes: readonly HotRoute[])
   return (hono) =>
     function nodeFront(req: IncomingMessage, res: ServerResponse): void {
       const scope = pipeline.start(req.headers['x-request-id']);
+      scope.userAgent = req.headers['user-agent'];
       const found = req.method === 'GET' ? hotMatch(match, req.url ?? '') : undefined;
       if (found === undefined) {
         pipeline.attach(req, scope);
@@ -50,6 +51,7 @@ function hotMatch(match: (path: string) => HotMatch | undefined, url: string): {
 /** One hot request: synchronous from request to response when the use case answers warm. */
 function answer(scope: RequestScope, found: HotMatch, path: string, req: IncomingMessage, res: ServerResponse): void {
   scope.route = found.route.pattern;
+  scope.params = found.params as Readonly<Record<string, string>>;
   let out: string | Promise<string>;
   try {
     const admission = scope.admit('GET', path, req.headers.authorization);

@@ -25,6 +25,12 @@ export interface RequestRecord {
   principal: string | undefined;
   /** Set by the download routes: what was downloaded (src/core/download-facts.ts). */
   download?: DownloadFacts | undefined;
+  /** The matched route's parameters (namespace, type, ...), when a route matched. */
+  params?: Readonly<Record<string, string>> | undefined;
+  /** The client's User-Agent header (terraform and tofu send "Terraform/1.8.5", "OpenTofu/1.10.10"). */
+  userAgent?: string | undefined;
+  /** Service mode: the name of the API token that was checked. */
+  apiToken?: string | undefined;
 }
 
 /** A cross-cutting concern fed by every request (metrics, usage events). Must not throw. */
@@ -34,6 +40,8 @@ export interface PipelineOptions {
   logger: Logger;
   admit: Admit;
   observers?: readonly RequestObserver[];
+  /** Fields added to a request's access line (usage events: docs/operations.md#usage); one line per request. */
+  accessFields?: (record: RequestRecord) => Record<string, unknown> | undefined;
 }
 
 const SANE_REQUEST_ID = /^[\w.-]{1,64}$/;
@@ -68,6 +76,10 @@ export class RequestScope {
   route: string | undefined;
   /** What a download route served, for the observers. */
   download: DownloadFacts | undefined;
+  /** The matched route's parameters, set by the entry that dispatched the request. */
+  params: Readonly<Record<string, string>> | undefined;
+  /** The client's User-Agent. */
+  userAgent: string | undefined;
 
   constructor(pipeline: Pipeline, requestId: string) {
     this.#pipeline = pipeline;
@@ -100,20 +112,35 @@ export class RequestScope {
     if (this.#finished) return;
     this.#finished = true;
     const ms = Math.round((performance.now() - this.#started) * 10) / 10;
+    const pipeline = this.#pipeline;
+    const observers = pipeline.observers;
+    const record: RequestRecord | undefined =
+      observers.length > 0 || pipeline.accessFields
+        ? {
+            requestId: this.requestId,
+            method: this.#method,
+            route: this.route,
+            status,
+            ms,
+            principal: this.#admission?.caller.principal,
+            ...(this.download ? { download: this.download } : {}),
+            ...(this.params ? { params: this.params } : {}),
+            ...(this.userAgent !== undefined ? { userAgent: this.userAgent } : {}),
+            ...(this.#admission?.apiToken !== undefined ? { apiToken: this.#admission.apiToken } : {}),
+          }
+        : undefined;
     if (this.log.enabled('info')) {
-      this.log.access({ method: this.#method, path: redactPath(this.#path), ...(this.route ? { route: this.route } : {}), status, ms });
+      const extra = record && pipeline.accessFields ? pipeline.accessFields(record) : undefined;
+      this.log.access({
+        method: this.#method,
+        path: redactPath(this.#path),
+        ...(this.route ? { route: this.route } : {}),
+        status,
+        ms,
+        ...extra,
+      });
     }
-    const observers = this.#pipeline.observers;
-    if (observers.length === 0) return;
-    const record: RequestRecord = {
-      requestId: this.requestId,
-      method: this.#method,
-      route: this.route,
-      status,
-      ms,
-      principal: this.#admission?.caller.principal,
-      ...(this.download ? { download: this.download } : {}),
-    };
+    if (!record) return;
     for (const observe of observers) {
       try {
         observe(record);
@@ -129,11 +156,13 @@ export class Pipeline {
   readonly logger: Logger;
   readonly admitFn: Admit;
   readonly observers: readonly RequestObserver[];
+  readonly accessFields: PipelineOptions['accessFields'];
 
   constructor(opts: PipelineOptions) {
     this.logger = opts.logger;
     this.admitFn = opts.admit;
     this.observers = opts.observers ?? [];
+    this.accessFields = opts.accessFields;
   }
 
   /** Scopes started by the Node front, looked up by the Hono adapter for the same request. */

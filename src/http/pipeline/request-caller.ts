@@ -5,12 +5,14 @@ import type { Caller } from '../../core/caller.js';
 export class RequestCaller implements Caller {
   readonly principal: string;
   readonly credential: Caller['credential'];
+  readonly label: string | undefined;
   readonly #makeSignal: () => AbortSignal;
   #signal: AbortSignal | undefined;
 
   constructor(caller: Caller, makeSignal: () => AbortSignal) {
     this.principal = caller.principal;
     this.credential = caller.credential;
+    this.label = caller.label;
     this.#makeSignal = makeSignal;
   }
 

@@ -22,7 +22,7 @@ export function downloadRoutes(services: DownloadServices, mirror?: MirrorServic
         return new Response(null, { status: 200, headers: { 'Content-Type': 'application/zip', 'Content-Disposition': disposition } });
       }
       const d = await mirror.openPull(c.req.param('token') ?? '', c.req.raw.signal);
-      c.set('download', downloadFacts(d.repository, c.req.param('filename') ?? '', d.size ?? 0));
+      c.set('download', downloadFacts(d.repository, c.req.param('filename') ?? '', d.size ?? 0, d.issuedTo));
       const headers: Record<string, string> = {
         'Content-Type': d.contentType,
         'Content-Disposition': disposition,
@@ -46,7 +46,7 @@ export function downloadRoutes(services: DownloadServices, mirror?: MirrorServic
       });
     }
     const d = await services.openDownload(token, c.req.raw.signal);
-    c.set('download', downloadFacts(d.repository, filename, d.redirect !== undefined ? 0 : d.size));
+    c.set('download', downloadFacts(d.repository, filename, d.redirect !== undefined ? 0 : d.size, d.issuedTo));
     if (d.redirect !== undefined) {
       // Redirect mode: the registry's short-lived object-storage URL, checked safe to pass on.
       return new Response(null, {

@@ -1,0 +1,37 @@
+// The usage use cases bound to their dependencies: the only surface http/ and the wiring see.
+import type { Caller } from '../core/caller.js';
+import { type UsageDeps, type UsageQuery, UsageReport } from './usage-report.js';
+import type { UsageEvent, UsageRequest } from './usage-event.js';
+
+export function createUsageServices(deps: UsageDeps) {
+  const report = new UsageReport(deps);
+  // The event computed for a request's access line, reused by the observer of the same request.
+  const events = new WeakMap<object, UsageEvent | null>();
+  const eventOf = (r: UsageRequest): UsageEvent | undefined => {
+    let e = events.get(r);
+    if (e === undefined) {
+      e = report.eventOf(r) ?? null;
+      events.set(r, e);
+    }
+    return e ?? undefined;
+  };
+  return {
+    /** Fields of the access line: `usage` when the request is a usage event (docs/operations.md#usage). */
+    accessFields: (r: UsageRequest) => {
+      const e = eventOf(r);
+      return e ? { usage: e } : undefined;
+    },
+    /** The request observer: counts the event. */
+    observe: (r: UsageRequest) => {
+      const e = eventOf(r);
+      if (e) report.record(e);
+    },
+    start: () => report.start(),
+    stop: () => report.stop(),
+    flush: () => report.flush(),
+    query: (q: UsageQuery, caller: Caller) => report.query(q, caller),
+    unusedSince: (provider: string, since: string, caller: Caller) => report.unusedSince(provider, since, caller),
+  };
+}
+
+export type UsageServices = ReturnType<typeof createUsageServices>;

@@ -1,0 +1,101 @@
+// One replica's usage of one UTC day, aggregated in memory and bounded (docs/operations.md#usage): per
+// (kind, subject, version) the downloads, listings, last use, distinct callers (short hashes, at most
+// MAX_CALLERS kept per entry: beyond that the count is a lower bound) and client versions (at most
+// MAX_CLIENTS). At most MAX_ENTRIES entries a day; events for new entries beyond that are counted as
+// dropped. The snapshot is what a flush writes: a record of at most a few MB (src/layout/records.ts).
+import { createHash } from 'node:crypto';
+import type { UsageEvent } from './usage-event.js';
+
+export const MAX_ENTRIES = 2000;
+export const MAX_CALLERS = 50;
+export const MAX_CLIENTS = 20;
+
+/** One entry as stored (JSON). */
+export interface UsageEntry {
+  kind: 'provider' | 'module';
+  subject: string;
+  /** "" for listings of the subject's versions. */
+  version: string;
+  downloads: number;
+  listings: number;
+  /** ISO time of the last event. */
+  lastUsed: string;
+  /** Short hashes of the distinct callers seen (at most MAX_CALLERS). */
+  callers: string[];
+  /** True when more callers were seen than `callers` holds. */
+  callersCapped: boolean;
+  /** Client product/version -> events. */
+  clients: Record<string, number>;
+}
+
+/** A replica's day, as flushed. */
+export interface UsageDay {
+  day: string;
+  replica: string;
+  entries: UsageEntry[];
+  /** Events not counted because the day had MAX_ENTRIES entries already. */
+  dropped: number;
+}
+
+export class UsageDayAggregate {
+  readonly day: string;
+  readonly #entries = new Map<string, UsageEntry>();
+  #dropped = 0;
+  /** Events since the last snapshot (a flush with nothing new writes nothing). */
+  dirty = false;
+
+  constructor(day: string) {
+    this.day = day;
+  }
+
+  add(e: UsageEvent, at: Date): void {
+    const key = `${e.kind}|${e.subject}|${e.version}`;
+    let entry = this.#entries.get(key);
+    if (!entry) {
+      if (this.#entries.size >= MAX_ENTRIES) {
+        this.#dropped++;
+        this.dirty = true;
+        return;
+      }
+      entry = {
+        kind: e.kind,
+        subject: e.subject,
+        version: e.version,
+        downloads: 0,
+        listings: 0,
+        lastUsed: '',
+        callers: [],
+        callersCapped: false,
+        clients: {},
+      };
+      this.#entries.set(key, entry);
+    }
+    if (e.action === 'download') entry.downloads++;
+    else entry.listings++;
+    entry.lastUsed = at.toISOString();
+    const caller = callerHash(e.caller);
+    if (!entry.callers.includes(caller)) {
+      if (entry.callers.length < MAX_CALLERS) entry.callers.push(caller);
+      else entry.callersCapped = true;
+    }
+    if (e.client !== '' && (e.client in entry.clients || Object.keys(entry.clients).length < MAX_CLIENTS)) {
+      entry.clients[e.client] = (entry.clients[e.client] ?? 0) + 1;
+    }
+    this.dirty = true;
+  }
+
+  /** The day as it is now (does not change `dirty`). */
+  snapshot(replica: string): UsageDay {
+    return { day: this.day, replica, entries: [...this.#entries.values()].map((e) => structuredClone(e)), dropped: this.#dropped };
+  }
+}
+
+/** A short, non-reversible id of a caller (principals are already hashes or token names; this keeps records small). */
+export function callerHash(caller: string): string {
+  return createHash('sha256').update(caller).digest('base64url').slice(0, 12);
+}
+
+/** The UTC day of a time, "YYYY-MM-DD". */
+export function dayOf(at: Date): string {
+  return at.toISOString().slice(0, 10);
+}
