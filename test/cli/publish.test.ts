@@ -3,8 +3,8 @@
 // GoReleaser-like dist/ directory with its other outputs, a re-run (no-op), other bytes for the same
 // version (conflict), a bad signature (the server's named error) and its retry, drafts, missing URL and
 // token, --help, modules (a directory, an archive, re-runs, conflicts), and the GoReleaser `publishers:` and GitHub Actions command lines of docs/publishing.md.
+import { runCli } from '../support/cli.js';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -25,27 +25,6 @@ const TOKEN = 'publish-test-token-0123456789';
 /** The CI token of docs/auth.md: may read providers and create versions, nothing else. */
 const CI_TOKEN = 'publish-test-ci-token-0123456789';
 const tools = requireTool('zip');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI; `env` replaces the publish variables of this process (unset ones stay unset). */
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const base = { ...process.env };
-  delete base.TF_OCI_REGISTRY_URL;
-  delete base.TF_OCI_REGISTRY_TOKEN;
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/main.ts', ...args],
-      { cwd: ROOT, env: { ...base, ...env, NODE_NO_WARNINGS: '1' }, timeout: 120_000 },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 /** Writes `release` into `dir` like GoReleaser's dist/: the release files plus its other outputs. */
 async function writeDist(dir: string, release: BuiltRelease): Promise<void> {
@@ -124,7 +103,7 @@ describe('tf-oci-registry publish (command line)', { ...tools, skip: tools.skip 
   });
 
   it('publish --help describes the command', async () => {
-    const r = await cli(['publish', '--help']);
+    const r = await runCli(['publish', '--help']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Usage: tf-oci-registry publish \[options\] \[dir\]/);
     assert.match(r.stdout, /--namespace <namespace>/);
@@ -133,20 +112,20 @@ describe('tf-oci-registry publish (command line)', { ...tools, skip: tools.skip 
   });
 
   it('without a server URL: a usage error naming --url and TF_OCI_REGISTRY_URL, exit 2', async () => {
-    const r = await cli(['publish', dir, '--namespace', 'acme']);
+    const r = await runCli(['publish', dir, '--namespace', 'acme']);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /no server URL: pass --url URL or set TF_OCI_REGISTRY_URL/);
   });
 
   it('without --namespace: commander names the option, exit 2', async () => {
-    const r = await cli(['publish', dir], env());
+    const r = await runCli(['publish', dir], env());
     assert.equal(r.code, 2);
     assert.match(r.stderr, /required option '--namespace <namespace>' not specified/);
   });
 
   it('without a token against a server that wants one: the 401 and what to set, exit 2', async () => {
     const d = await dist('no-token', await release('0.9.0'));
-    const r = await cli(['publish', d, '--namespace', 'acme', '--key', keyFile], { TF_OCI_REGISTRY_URL: url });
+    const r = await runCli(['publish', d, '--namespace', 'acme', '--key', keyFile], { TF_OCI_REGISTRY_URL: url });
     assert.equal(r.code, 2, r.stdout + r.stderr);
     assert.match(r.stderr, /HTTP 401/);
     assert.match(r.stderr, /401 UNAUTHORIZED/);
@@ -157,7 +136,7 @@ describe('tf-oci-registry publish (command line)', { ...tools, skip: tools.skip 
   let first: string;
   it('publishes a GoReleaser dist/ directory (other outputs ignored) and prints what terraform needs', async () => {
     first = await dist('dist-1.0.0', await release('1.0.0'));
-    const r = await cli(['publish', first, '--namespace', 'acme', '--key', keyFile], env());
+    const r = await runCli(['publish', first, '--namespace', 'acme', '--key', keyFile], env());
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(
       r.stderr,
@@ -177,7 +156,7 @@ describe('tf-oci-registry publish (command line)', { ...tools, skip: tools.skip 
   });
 
   it('running it again with the same files is a no-op success', async () => {
-    const r = await cli(['publish', first, '--namespace', 'acme', '--key', keyFile], env());
+    const r = await runCli(['publish', first, '--namespace', 'acme', '--key', keyFile], env());
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /Already published with the same files, nothing to do: acme\/widget 1\.0\.0/);
     assert.doesNotMatch(r.stderr, /uploading/);
@@ -189,7 +168,7 @@ describe('tf-oci-registry publish (command line)', { ...tools, skip: tools.skip 
     const before = await app.app.request('/api/v1/provider-versions/ver-acme.widget.1.0.0', {
       headers: { authorization: `Bearer ${TOKEN}` },
     });
-    const r = await cli(['publish', changed, '--namespace', 'acme', '--key', keyFile], env());
+    const r = await runCli(['publish', changed, '--namespace', 'acme', '--key', keyFile], env());
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stderr, /error: conflict: acme\/widget 1\.0\.0 is already published with other files/);
     assert.match(r.stderr, /terraform-provider-widget_1\.0\.0_linux_amd64\.zip: published sha256 [0-9a-f]{64}, local file [0-9a-f]{64}/);
@@ -200,7 +179,7 @@ describe('tf-oci-registry publish (command line)', { ...tools, skip: tools.skip 
 
   it('a bad signature: the server refuses with its named error, exit 1; signed right, a re-run publishes', async () => {
     const bad = await dist('dist-2.0.0-bad', await release('2.0.0', { signer: otherKey }));
-    const r = await cli(['publish', bad, '--namespace', 'acme', '--key', keyFile], env());
+    const r = await runCli(['publish', bad, '--namespace', 'acme', '--key', keyFile], env());
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stderr, /error: PUT \/api\/v1\/uploads\/<upload URL> was refused with HTTP 422:/);
     assert.match(
@@ -213,7 +192,7 @@ describe('tf-oci-registry publish (command line)', { ...tools, skip: tools.skip 
 
     // The version stays `errored`; the same command with a good signature resumes it (a fresh upload URL).
     const good = await dist('dist-2.0.0', await release('2.0.0'));
-    const again = await cli(['publish', good, '--namespace', 'acme', '--key', keyFile], env());
+    const again = await runCli(['publish', good, '--namespace', 'acme', '--key', keyFile], env());
     assert.equal(again.code, 0, again.stdout + again.stderr);
     assert.match(again.stderr, /resuming ver-acme\.widget\.2\.0\.0 \(was errored\)/);
     assert.match(again.stdout, /^Published acme\/widget 2\.0\.0/);
@@ -222,7 +201,7 @@ describe('tf-oci-registry publish (command line)', { ...tools, skip: tools.skip 
 
   it('a later release with the CI token of docs/auth.md (providers:read, provider-versions:create) publishes', async () => {
     const d = await dist('dist-2.0.1', await release('2.0.1'));
-    const r = await cli(['publish', d, '--namespace', 'acme', '--key', keyFile], {
+    const r = await runCli(['publish', d, '--namespace', 'acme', '--key', keyFile], {
       TF_OCI_REGISTRY_URL: url,
       TF_OCI_REGISTRY_TOKEN: CI_TOKEN,
     });
@@ -233,7 +212,7 @@ describe('tf-oci-registry publish (command line)', { ...tools, skip: tools.skip 
 
   it('--draft uploads the files without publishing; --finish publishes them (the key found without --key)', async () => {
     const d = await dist('dist-2.1.0', await release('2.1.0'));
-    const draft = await cli(['publish', d, '--namespace', 'acme', '--draft'], env());
+    const draft = await runCli(['publish', d, '--namespace', 'acme', '--draft'], env());
     assert.equal(draft.code, 0, draft.stdout + draft.stderr);
     assert.match(
       draft.stdout,
@@ -246,11 +225,11 @@ describe('tf-oci-registry publish (command line)', { ...tools, skip: tools.skip 
     });
     assert.equal(((await files.json()) as { data: unknown[] }).data.length, 5);
 
-    const finish = await cli(['publish', d, '--namespace', 'acme', '--finish'], env());
+    const finish = await runCli(['publish', d, '--namespace', 'acme', '--finish'], env());
     assert.equal(finish.code, 0, finish.stdout + finish.stderr);
     assert.match(finish.stdout, /^Published acme\/widget 2\.1\.0/);
     assert.deepEqual(await listed(), ['1.0.0', '2.0.0', '2.0.1', '2.1.0']);
-    const twice = await cli(['publish', d, '--namespace', 'acme', '--finish'], env());
+    const twice = await runCli(['publish', d, '--namespace', 'acme', '--finish'], env());
     assert.equal(twice.code, 0, twice.stdout + twice.stderr);
     assert.match(twice.stdout, /Already published with the same files/);
   });
@@ -259,7 +238,7 @@ describe('tf-oci-registry publish (command line)', { ...tools, skip: tools.skip 
     const empty = join(dir, 'empty');
     await mkdir(empty);
     await writeFile(join(empty, 'artifacts.json'), '[]');
-    const r = await cli(['publish', empty, '--namespace', 'acme'], env());
+    const r = await runCli(['publish', empty, '--namespace', 'acme'], env());
     assert.equal(r.code, 2, r.stdout + r.stderr);
     assert.match(r.stderr, /no terraform-provider-<type>_<version>_SHA256SUMS found/);
   });
@@ -287,7 +266,7 @@ describe('tf-oci-registry publish (command line)', { ...tools, skip: tools.skip 
     }
     await mkdir(join(mod, '.terraform', 'providers'), { recursive: true });
     await writeFile(join(mod, '.terraform', 'providers', 'junk'), 'x');
-    const r = await cli(['publish', mod, '--namespace', 'acme', '--module', 'vpc/aws', '--version', '1.2.0'], env());
+    const r = await runCli(['publish', mod, '--namespace', 'acme', '--module', 'vpc/aws', '--version', '1.2.0'], env());
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stderr, /found the module directory .*: 4 files, \d+ bytes \(left out: \.terraform\/\)/);
     assert.match(r.stderr, /registered module mod-acme\.vpc\.aws/);
@@ -295,12 +274,12 @@ describe('tf-oci-registry publish (command line)', { ...tools, skip: tools.skip 
     assert.match(r.stdout, /module "vpc" \{\n {2}source {2}= "registry\.example\.test\/acme\/vpc\/aws"\n {2}version = "1\.2\.0"\n\}/);
     assert.deepEqual(await moduleVersions(), ['1.2.0']);
 
-    const again = await cli(['publish', mod, '--namespace', 'acme', '--module', 'vpc/aws', '--version', '1.2.0'], env());
+    const again = await runCli(['publish', mod, '--namespace', 'acme', '--module', 'vpc/aws', '--version', '1.2.0'], env());
     assert.equal(again.code, 0, again.stdout + again.stderr);
     assert.match(again.stdout, /Already published with the same files and sizes, nothing to do/);
 
     await writeFile(join(mod, 'outputs.tf'), 'output "id" { value = 1 }\n');
-    const changed = await cli(['publish', mod, '--namespace', 'acme', '--module', 'vpc/aws', '--version', '1.2.0'], env());
+    const changed = await runCli(['publish', mod, '--namespace', 'acme', '--module', 'vpc/aws', '--version', '1.2.0'], env());
     assert.equal(changed.code, 1, changed.stdout + changed.stderr);
     assert.match(
       changed.stderr,
@@ -311,14 +290,14 @@ describe('tf-oci-registry publish (command line)', { ...tools, skip: tools.skip 
   it("--module publishes a .tar.gz as is; an archive without .tf files is refused with the server's named error", async () => {
     const archive = join(dir, 'vpc-1.3.0.tar.gz');
     await writeFile(archive, await tarGz(Object.entries(MODULE_FILES).map(([name, content]) => ({ name, content }))));
-    const r = await cli(['publish', archive, '--namespace', 'acme', '--module', 'vpc/aws', '--version', '1.3.0'], env());
+    const r = await runCli(['publish', archive, '--namespace', 'acme', '--module', 'vpc/aws', '--version', '1.3.0'], env());
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /^Published registry\.example\.test\/acme\/vpc\/aws 1\.3\.0/);
     assert.deepEqual(await moduleVersions(), ['1.2.0', '1.3.0']);
 
     const bad = join(dir, 'docs-only.tar.gz');
     await writeFile(bad, await tarGz([{ name: 'README.md', content: '# nothing\n' }]));
-    const refused = await cli(['publish', bad, '--namespace', 'acme', '--module', 'vpc/aws', '--version', '1.4.0'], env());
+    const refused = await runCli(['publish', bad, '--namespace', 'acme', '--module', 'vpc/aws', '--version', '1.4.0'], env());
     assert.equal(refused.code, 1, refused.stdout + refused.stderr);
     assert.match(refused.stderr, /error: PUT \/api\/v1\/modules\/mod-acme\.vpc\.aws\/versions\/1\.4\.0 was refused with HTTP 422:/);
     assert.match(refused.stderr, /422 \w+ Unprocessable Entity: .*\.tf/);
@@ -326,7 +305,7 @@ describe('tf-oci-registry publish (command line)', { ...tools, skip: tools.skip 
   });
 
   it('--module without --version: a usage error, exit 2', async () => {
-    const r = await cli(['publish', join(dir, 'vpc'), '--namespace', 'acme', '--module', 'vpc/aws'], env());
+    const r = await runCli(['publish', join(dir, 'vpc'), '--namespace', 'acme', '--module', 'vpc/aws'], env());
     assert.equal(r.code, 2, r.stdout + r.stderr);
     assert.match(r.stderr, /--module: give the version to publish with --version/);
   });
@@ -352,11 +331,11 @@ describe('tf-oci-registry publish (command line)', { ...tools, skip: tools.skip 
         .slice(1)
         .map((w) => (w === 'dist' || w === 'key.asc' ? join(project, w) : w));
     const [first, ...rest] = lines;
-    const r1 = await cli(words(first!), env());
+    const r1 = await runCli(words(first!), env());
     assert.equal(r1.code, 0, r1.stdout + r1.stderr);
     assert.match(r1.stdout, /^Published acme\/widget 3\.0\.0/);
     for (const line of rest) {
-      const r = await cli(words(line), env());
+      const r = await runCli(words(line), env());
       assert.equal(r.code, 0, `${line}: ${r.stdout}${r.stderr}`);
       assert.match(r.stdout, /Already published with the same files/);
     }

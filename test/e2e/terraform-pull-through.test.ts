@@ -4,21 +4,18 @@
 // HTTPS with an embedded layout store and nothing pre-loaded, configured only by environment. `init` works
 // cold (pull-through), then warm with the upstream stopped; lock files made through the upstream's
 // providers.v1 are satisfied by the mirror, and those made through the mirror by the upstream.
+import { runCli } from '../support/cli.js';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
 import { after, before, describe, it, test } from 'node:test';
 import { Agent, request } from 'undici';
-import { fileURLToPath } from 'node:url';
 import { requireTool } from '../support/distribution.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { cliSkipReason, requireCli, TERRAFORM, terraformWorkspace, TOFU, type TerraformWorkspace } from '../support/terraform.js';
 import { buildReleases, hostBlock, mainTf, mirrorBlock, NAMESPACE, publishReleases, TYPE, type Releases } from './fixtures.js';
 import { REGISTRY_HOST, startStack, type Stack } from './stack.js';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** GET a JSON document over HTTPS trusting the test CA. */
 async function fetchJson(url: string, ca: string): Promise<unknown> {
@@ -30,15 +27,6 @@ async function fetchJson(url: string, ca: string): Promise<unknown> {
   } finally {
     await dispatcher.close();
   }
-}
-
-/** `tf-oci-registry …` as a user runs it. */
-function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], { cwd: ROOT, timeout: 180_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
 }
 
 const skip = cliSkipReason(TERRAFORM) || requireTool('docker-registry', 'gpg', 'zip', 'go', 'openssl').skip || false;

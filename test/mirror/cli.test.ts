@@ -3,40 +3,19 @@
 // file's exact versions and hashes, bad input, and the air-gap round trip (import the carried layout
 // directory into another store with the upstream stopped, then serve it).
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { runCli } from '../support/cli.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { providerRepository } from '../../src/layout/names.js';
 import { createLayoutStore } from '../../src/oci/layout-store.js';
 import { requireTool } from '../support/distribution.js';
 import { buildTestApp } from '../support/test-app.js';
 import { startUpstream, type Upstream } from './support.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HOST = 'upstream.example.test';
 const tools = requireTool('zip');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/main.ts', ...args],
-      { cwd: ROOT, env: { ...process.env, ...env, NODE_NO_WARNINGS: '1' }, timeout: 120_000 },
-      (err, stdout, stderr) => {
-        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-      },
-    );
-  });
-}
 
 describe('tf-oci-registry mirror (command line)', tools, () => {
   let upstream: Upstream;
@@ -72,7 +51,7 @@ describe('tf-oci-registry mirror (command line)', tools, () => {
       .catch(() => [] as string[]);
 
   it('--dry-run says what it would import and imports nothing', async () => {
-    const r = await cli(['mirror', `${HOST}/acme/widget`, '--version', '~> 1.0', '--dry-run', '--config', config]);
+    const r = await runCli(['mirror', `${HOST}/acme/widget`, '--version', '~> 1.0', '--dry-run', '--config', config]);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /PROVIDER\s+VERSION\s+PLATFORM\s+RESULT/);
     assert.match(r.stdout, /upstream\.example\.test\/acme\/widget\s+1\.1\.0\s+linux_amd64\s+planned/);
@@ -81,7 +60,7 @@ describe('tf-oci-registry mirror (command line)', tools, () => {
   });
 
   it('imports the newest matching version, every platform, verified; a re-run skips it', async () => {
-    const r = await cli(['mirror', `${HOST}/acme/widget`, '--version', '~> 1.0', '--config', config]);
+    const r = await runCli(['mirror', `${HOST}/acme/widget`, '--version', '~> 1.0', '--config', config]);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /1\.1\.0\s+linux_amd64\s+imported/);
     assert.match(r.stdout, /1 imported, 0 already stored, 0 failed/);
@@ -91,7 +70,7 @@ describe('tf-oci-registry mirror (command line)', tools, () => {
       'plain progress lines when not a terminal',
     );
     assert.deepEqual(await tags(dataDir), ['1.1.0']);
-    const again = await cli(['mirror', `${HOST}/acme/widget`, '--version', '~> 1.0', '--config', config]);
+    const again = await runCli(['mirror', `${HOST}/acme/widget`, '--version', '~> 1.0', '--config', config]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /0 imported, 1 already stored, 0 failed/);
   });
@@ -103,34 +82,34 @@ describe('tf-oci-registry mirror (command line)', tools, () => {
       lock,
       `provider "${HOST}/acme/widget" {\n  version     = "1.0.0"\n  constraints = "1.0.0"\n  hashes = [\n    "zh:${doc.shasum}",\n  ]\n}\n`,
     );
-    const r = await cli(['mirror', '--lock-file', lock, '--config', config]);
+    const r = await runCli(['mirror', '--lock-file', lock, '--config', config]);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /1\.0\.0\s+linux_arm64\s+imported/);
     assert.doesNotMatch(r.stdout, /1\.0\.0\s+linux_amd64/, 'only the platform the lock file names');
     assert.deepEqual(await tags(dataDir), ['1.0.0', '1.1.0']);
     // A lock file whose hash no package has: refused, nothing stored, exit 1.
     await writeFile(lock, `provider "${HOST}/acme/widget" {\n  version = "2.0.0"\n  hashes = ["zh:${'0'.repeat(64)}"]\n}\n`);
-    const bad = await cli(['mirror', '--lock-file', lock, '--config', config]);
+    const bad = await runCli(['mirror', '--lock-file', lock, '--config', config]);
     assert.equal(bad.code, 1, bad.stdout);
     assert.match(bad.stdout, /no platform of .* matches the lock file's zh: hashes/);
     // The platform named explicitly: still checked against the lock file, and refused.
-    const named = await cli(['mirror', '--lock-file', lock, '--platform', 'linux_amd64', '--config', config]);
+    const named = await runCli(['mirror', '--lock-file', lock, '--platform', 'linux_amd64', '--config', config]);
     assert.equal(named.code, 1, named.stdout);
     assert.match(named.stdout, /2\.0\.0\s+linux_amd64\s+failed\s+.*matches no hash of the lock file/);
     assert.deepEqual(await tags(dataDir), ['1.0.0', '1.1.0']);
   });
 
   it('says what is wrong with bad input: exit 2 for usage, 1 for a provider the upstream lacks', async () => {
-    const none = await cli(['mirror', '--config', config]);
+    const none = await runCli(['mirror', '--config', config]);
     assert.equal(none.code, 2);
     assert.match(none.stderr, /name at least one provider address/);
-    const badAddr = await cli(['mirror', 'not/an/address/at/all', '--config', config]);
+    const badAddr = await runCli(['mirror', 'not/an/address/at/all', '--config', config]);
     assert.equal(badAddr.code, 2);
     assert.match(badAddr.stderr, /expected "namespace\/type" or "hostname\/namespace\/type"/);
-    const badPlatform = await cli(['mirror', `${HOST}/acme/widget`, '--platform', 'linux', '--config', config]);
+    const badPlatform = await runCli(['mirror', `${HOST}/acme/widget`, '--platform', 'linux', '--config', config]);
     assert.equal(badPlatform.code, 2);
     assert.match(badPlatform.stderr, /expected "<os>_<arch>"/);
-    const missing = await cli(['mirror', `${HOST}/acme/nothing`, '--config', config]);
+    const missing = await runCli(['mirror', `${HOST}/acme/nothing`, '--config', config]);
     assert.equal(missing.code, 1);
     assert.match(missing.stdout, /error: upstream\.example\.test\/acme\/nothing: /);
   });
@@ -144,12 +123,12 @@ describe('tf-oci-registry mirror (command line)', tools, () => {
 [[mirror.service]]\nname = "team-a"\nbase_path = "/mirrors/team-a/"\npath = "${serviceDir}"\nprefix = "tf"
 [[mirror.service.upstream]]\nhostname = "${HOST}"\nurl = "${upstream.url}"\n`,
     );
-    const r = await cli(['mirror', `${HOST}/acme/widget`, '--version', '2.0.0', '--service', 'team-a', '--config', withService]);
+    const r = await runCli(['mirror', `${HOST}/acme/widget`, '--version', '2.0.0', '--service', 'team-a', '--config', withService]);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /2\.0\.0\s+linux_amd64\s+imported/);
     assert.deepEqual(await tags(serviceDir), ['2.0.0']);
     assert.deepEqual(await tags(join(dir, 'main-unused')), [], 'nothing in [storage]');
-    const unknown = await cli(['mirror', `${HOST}/acme/widget`, '--service', 'team-z', '--config', withService]);
+    const unknown = await runCli(['mirror', `${HOST}/acme/widget`, '--service', 'team-z', '--config', withService]);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /--service team-z: no \[\[mirror\.service\]\] of that name in the configuration \(configured: team-a\)/);
   });
@@ -160,11 +139,11 @@ describe('tf-oci-registry mirror (command line)', tools, () => {
     await writeFile(isolatedConfig, `[storage]\nkind = "layout"\npath = "${isolated}"\nprefix = "tf"\n`);
     await upstream.stop();
     try {
-      const r = await cli(['mirror', '--from-layout', dataDir, '--config', isolatedConfig]);
+      const r = await runCli(['mirror', '--from-layout', dataDir, '--config', isolatedConfig]);
       assert.equal(r.code, 0, r.stderr + r.stdout);
       assert.match(r.stdout, /2 imported, 0 already stored, 0 failed/);
       assert.deepEqual(await tags(isolated), ['1.0.0', '1.1.0']);
-      const again = await cli(['mirror', '--from-layout', dataDir, '--config', isolatedConfig]);
+      const again = await runCli(['mirror', '--from-layout', dataDir, '--config', isolatedConfig]);
       assert.match(again.stdout, /0 imported, 2 already stored, 0 failed/);
       // The isolated store serves the providers (signed: providers.v1 too) without any upstream.
       const served = buildTestApp(createLayoutStore({ path: isolated }), { publicUrl: `https://${HOST}/` });
