@@ -39,7 +39,9 @@ export interface UsageDay {
 
 export class UsageDayAggregate {
   readonly day: string;
-  readonly #entries = new Map<string, UsageEntry>();
+  readonly #entries = new Map<string, UsageEntry & { lastMs: number }>();
+  /** Caller -> short hash, bounded (a request's hot path: one Map lookup instead of a SHA-256). */
+  readonly #hashes = new Map<string, string>();
   #dropped = 0;
   /** Events since the last snapshot (a flush with nothing new writes nothing). */
   dirty = false;
@@ -58,6 +60,7 @@ export class UsageDayAggregate {
         return;
       }
       entry = {
+        lastMs: 0,
         kind: e.kind,
         subject: e.subject,
         version: e.version,
@@ -72,8 +75,13 @@ export class UsageDayAggregate {
     }
     if (e.action === 'download') entry.downloads++;
     else entry.listings++;
-    entry.lastUsed = at.toISOString();
-    const caller = callerHash(e.caller);
+    entry.lastMs = at.getTime(); // lastUsed is written by snapshot()
+    let caller = this.#hashes.get(e.caller);
+    if (caller === undefined) {
+      caller = callerHash(e.caller);
+      if (this.#hashes.size >= 4096) this.#hashes.clear();
+      this.#hashes.set(e.caller, caller);
+    }
     if (!entry.callers.includes(caller)) {
       if (entry.callers.length < MAX_CALLERS) entry.callers.push(caller);
       else entry.callersCapped = true;
@@ -86,7 +94,11 @@ export class UsageDayAggregate {
 
   /** The day as it is now (does not change `dirty`). */
   snapshot(replica: string): UsageDay {
-    return { day: this.day, replica, entries: [...this.#entries.values()].map((e) => structuredClone(e)), dropped: this.#dropped };
+    const entries = [...this.#entries.values()].map(({ lastMs, ...e }) => ({
+      ...structuredClone(e),
+      lastUsed: new Date(lastMs).toISOString(),
+    }));
+    return { day: this.day, replica, entries, dropped: this.#dropped };
   }
 }
 
