@@ -37,7 +37,13 @@ export const CONFIG_SCHEMA = {
       doc: 'keys for signed download URLs; the first signs, all verify (rotation). Same list on every replica',
     },
     download_url_ttl: { type: 'integer', default: 300, min: 10, max: 86400, doc: 'lifetime of signed download URLs, seconds' },
-    request_timeout: { type: 'integer', default: 30, min: 1, max: 3600, doc: 'upstream metadata request timeout, seconds' },
+    request_timeout: {
+      type: 'integer',
+      default: 30,
+      min: 1,
+      max: 3600,
+      doc: 'upstream request timeout, seconds: includes the wait for a registry connection; also the longest silence in a blob stream (registry not sending, or client not reading)',
+    },
     download_mode: {
       type: 'enum',
       values: ['proxy', 'redirect', 'direct'],

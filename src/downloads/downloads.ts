@@ -61,7 +61,7 @@ export async function openDownload(deps: DownloadDeps, token: string, signal?: A
     // Zips are verified by their receiver (terraform/tofu: signed SHA256SUMS, lock-file hashes; go-getter:
     // checksum=), so the proxied stream checks the size only; everything else is digest-checked.
     const verify = t.contentType === 'application/zip' ? 'size' : 'digest';
-    const blob = await deps.store.fetchBlob(t.repository, t.digest, { ...callOpts(t.caller), verify });
+    const blob = await deps.store.fetchBlob(t.repository, t.digest, { ...callOpts(t.caller), verify, purpose: 'download' });
     return { ...head, size: blob.size, body: blob.body };
   } catch (err) {
     throw toAppError(err, ['NOT_FOUND', `the blob behind this URL no longer exists (${t.digest})`], deps.store.describe);

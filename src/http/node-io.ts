@@ -3,6 +3,7 @@
 // and blobs are piped straight into the socket: touching c.req.raw.body would make the adapter convert
 // the body to a web stream, and a web stream per download chunk costs CPU (bench/findings.md). Elsewhere
 // (app.request in tests and in-process benchmarks) the web objects are used.
+import type { ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Context } from 'hono';
@@ -28,29 +29,87 @@ export function servedByNode(c: Context<AppEnv>): boolean {
   return c.env?.outgoing !== undefined;
 }
 
+/** How long a client may leave a streamed answer unread before it is cut (see sendStream). */
+export const DEFAULT_CLIENT_IDLE_MS = 30_000;
+
+export interface SendStreamOptions {
+  /**
+   * Longest time the client may leave the answer unread (the response stays backpressured, no 'drain'):
+   * then the response and `body` are destroyed, so that a client that stops reading cannot hold an
+   * upstream connection for ever. Default DEFAULT_CLIENT_IDLE_MS (the default request_timeout). A
+   * registry store also fails its blob streams after its own timeout without a byte passing.
+   */
+  idleMs?: number;
+}
+
 /**
- * Streams `body` as the answer. Under Node: headers written first, then piped; an upstream failure
- * mid-stream destroys the socket (the client sees a truncated transfer, never a complete-looking one), a
- * client gone destroys the upstream body (its connection goes back to the pool).
+ * Streams `body` as the answer. Under Node: headers written first, then the body is written chunk by
+ * chunk with backpressure. Every way out destroys `body` unless it ended (its upstream connection goes
+ * back to the pool): headers that cannot be written, a client gone (before or during the transfer), a
+ * client that stops reading for `idleMs`. An upstream failure mid-stream destroys the socket (the client
+ * sees a truncated transfer, never a complete-looking one) and is logged.
  */
-export function sendStream(c: Context<AppEnv>, status: number, headers: Record<string, string>, body: Readable): Response {
+export function sendStream(
+  c: Context<AppEnv>,
+  status: number,
+  headers: Record<string, string>,
+  body: Readable,
+  opts: SendStreamOptions = {},
+): Response {
   const outgoing = c.env?.outgoing;
   if (outgoing && 'writeHead' in outgoing) {
+    if (outgoing.destroyed) {
+      // The client left while the stream was being opened: nothing to send, nothing to keep open.
+      body.destroy();
+      return RESPONSE_ALREADY_SENT;
+    }
     try {
       outgoing.writeHead(status, headers);
     } catch (err) {
       body.destroy();
       throw err;
     }
-    body.on('error', (err) => {
-      c.get('log').logger.warn({ err }, 'upstream stream failed mid-transfer');
-      outgoing.destroy(err);
-    });
-    outgoing.on('close', () => body.destroy());
-    body.pipe(outgoing);
+    pump(c, body, outgoing, opts.idleMs ?? DEFAULT_CLIENT_IDLE_MS);
     return RESPONSE_ALREADY_SENT;
   }
   return new Response(Readable.toWeb(body) as ReadableStream, { status, headers });
+}
+
+function pump(c: Context<AppEnv>, body: Readable, outgoing: ServerResponse, idleMs: number): void {
+  let stalled: NodeJS.Timeout | undefined;
+  const unstall = (): void => {
+    if (stalled !== undefined) clearTimeout(stalled);
+    stalled = undefined;
+  };
+  const onDrain = (): void => {
+    unstall();
+    body.resume();
+  };
+  body.on('data', (chunk: Buffer) => {
+    if (outgoing.write(chunk) || outgoing.destroyed) return;
+    body.pause();
+    stalled ??= setTimeout(() => {
+      stalled = undefined;
+      c.get('log').logger.warn({ idleMs, sent: outgoing.socket?.bytesWritten }, 'client stopped reading the download: answer cut');
+      outgoing.destroy();
+      body.destroy();
+    }, idleMs);
+    outgoing.once('drain', onDrain);
+  });
+  body.once('end', () => {
+    unstall();
+    outgoing.end();
+  });
+  body.on('error', (err) => {
+    unstall();
+    c.get('log').logger.warn({ err }, 'upstream stream failed mid-transfer');
+    outgoing.destroy(err);
+  });
+  outgoing.once('close', () => {
+    unstall();
+    outgoing.off('drain', onDrain);
+    if (!body.readableEnded) body.destroy();
+  });
 }
 
 /**

@@ -30,8 +30,17 @@ export interface CallOptions {
  */
 export type BlobVerification = 'digest' | 'size';
 
+/**
+ * Who reads a blob stream. `download`: a client of this server (a download URL), at the client's pace:
+ * a registry store serves it from a connection pool of its own, so that slow clients never take the
+ * connections metadata reads need. `read`: this server itself (metadata blobs, hashing). Default:
+ * `download` when verify is `size` (the receiver verifies: a client), else `read`.
+ */
+export type BlobPurpose = 'download' | 'read';
+
 export interface BlobFetchOptions extends CallOptions {
   verify?: BlobVerification;
+  purpose?: BlobPurpose;
 }
 
 /** A manifest read: its exact bytes (verified against digest and size) and its descriptor. */
@@ -40,7 +49,10 @@ export interface FetchedManifest {
   bytes: Buffer;
 }
 
-/** A blob read: a Node stream of exactly `size` bytes. The consumer must read or destroy it. */
+/**
+ * A blob read: a Node stream of exactly `size` bytes. The consumer must read or destroy it; a registry
+ * store fails it (TIMEOUT) when no byte passes for its timeout, whether the registry or the reader stalls.
+ */
 export interface FetchedBlob {
   size: number;
   digest: Digest;

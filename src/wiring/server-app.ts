@@ -4,7 +4,6 @@
 // everything below receives them injected.
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { Agent } from 'undici';
 import pino, { type Logger } from 'pino';
 import { createApplication, type Application, type MirrorMount } from '../http/app.js';
 import type { RequestObserver, RequestRecord } from '../http/pipeline/pipeline.js';
@@ -70,7 +69,8 @@ export function createStore(config: Config, logger: Logger, storage: StorageConf
     url: storage.url!,
     plainHttp: storage.plainHttp,
     ...(credential ? { credential } : {}),
-    dispatcher: new Agent({ keepAliveTimeout: 30_000, connections: 64 }),
+    // No dispatcher: the store keeps separate pools for metadata, blob downloads and uploads, so slow
+    // download clients never starve metadata reads, the API or /readyz (src/oci/remote/registry-store.ts).
     timeoutMs: config.server.requestTimeout * 1000,
     userAgent: 'tf-oci-registry',
     logger,

@@ -2,7 +2,34 @@
 // line, and a pino child (with the redaction rules) per request was a measurable share of a warm
 // metadata request; so the child is made on first use, and the access line is one call on the base logger
 // carrying the request's fields (reqId, plus anything bound, e.g. the API token's name).
-import type { Logger } from 'pino';
+// Capabilities never reach a line: the download ticket and the upload token in a path are replaced by
+// "…" in the access line's `path` and in the request logger's `path`, `detail` and error messages (a
+// refusal's detail may quote the path, e.g. "no route for GET /download/<ticket>").
+import pino, { type Logger } from 'pino';
+
+// /download/[m/<service>/][pull/]<ticket>[/<file>] and …/uploads/<token>: the capability segment.
+const DOWNLOAD_TICKET = /(\/download\/(?:m\/[^/\s]+\/)?(?:pull\/)?)(?!…(?:[/\s"'?#]|$))[^/\s"'?#]+/g;
+const UPLOAD_TOKEN = /(\/uploads\/)(?!…(?:[/\s"'?#]|$))[^/\s"'?#]+/g;
+
+/** `text` with every download ticket and upload token in a path replaced by "…". */
+export function redactCapabilities(text: string): string {
+  if (!text.includes('/download/') && !text.includes('/uploads/')) return text;
+  return text.replace(DOWNLOAD_TICKET, '$1…').replace(UPLOAD_TOKEN, '$1…');
+}
+
+function redactValue(value: unknown): unknown {
+  return typeof value === 'string' ? redactCapabilities(value) : value;
+}
+
+/** pino's error serializer, with capabilities redacted from the message and stack. */
+function redactError(err: unknown): unknown {
+  const out = pino.stdSerializers.err(err as Error) as unknown as Record<string, unknown>;
+  if (typeof out !== 'object' || out === null) return out;
+  for (const key of ['message', 'stack', 'detail']) if (typeof out[key] === 'string') out[key] = redactCapabilities(out[key]);
+  return out;
+}
+
+const CHILD_OPTIONS = { serializers: { path: redactValue, detail: redactValue, url: redactValue, err: redactError } };
 
 export class RequestLog {
   readonly #base: Logger;
@@ -16,7 +43,7 @@ export class RequestLog {
 
   /** The request's child logger (reqId and bound fields on every line), created on first use. */
   get logger(): Logger {
-    return (this.#child ??= this.#base.child(this.#bindings));
+    return (this.#child ??= this.#base.child(this.#bindings, CHILD_OPTIONS));
   }
 
   /** True when lines at `level` are written (check before building a costly line). */
@@ -32,7 +59,8 @@ export class RequestLog {
 
   /** The access line: `request` at info with the request's fields (check the level before building them). */
   access(fields: Record<string, unknown>): void {
-    if (this.#child) this.#child.info(fields, 'request');
-    else this.#base.info({ ...this.#bindings, ...fields }, 'request');
+    const line = typeof fields.path === 'string' ? { ...fields, path: redactCapabilities(fields.path) } : fields;
+    if (this.#child) this.#child.info(line, 'request');
+    else this.#base.info({ ...this.#bindings, ...line }, 'request');
   }
 }

@@ -13,7 +13,7 @@ import { callCredential, failure, v2Url, withSignal, type RegistryContext } from
 import { isRedirect, sendFollowingRedirects, type FollowOptions } from './redirects.js';
 import { destroyBody, discard } from './response.js';
 import { ACTION_DELETE, ACTION_PULL, repositoryScope } from './scope.js';
-import { header, redactUrl, transportError, type HttpResponse } from './transport.js';
+import { header, redactUrl, transportError, type HttpResponse, type PoolName } from './transport.js';
 
 function blobRequest(
   ctx: RegistryContext,
@@ -23,6 +23,7 @@ function blobRequest(
   opts: CallOptions | undefined,
   follow: FollowOptions,
   scopes: readonly string[] = [repositoryScope(repository, ACTION_PULL)],
+  pool: PoolName = 'metadata',
 ) {
   return sendFollowingRedirects(
     ctx.auth,
@@ -33,6 +34,7 @@ function blobRequest(
       scopes,
       credential: callCredential(ctx, opts),
       timeout: method === 'GET' ? 'idle' : 'total',
+      pool,
       ...withSignal(opts),
     },
     follow,
@@ -60,26 +62,76 @@ export async function headBlob(
   return { size };
 }
 
-/** Pipes a blob response through a verifying counter; transport failures surface as OciErrors. */
-function verifiedBody(res: HttpResponse, digest: Digest, size: number, verify: BlobVerification, signal?: AbortSignal): Readable {
+/**
+ * Pipes a blob response through a verifying counter; transport failures surface as OciErrors. The body
+ * fails with TIMEOUT once no byte has come for `idleMs`: the registry stopped sending, or the reader
+ * stopped reading (the counter's buffers are full and the body is paused). Either way its connection
+ * goes back to the pool instead of being held for as long as the reader likes.
+ */
+function verifiedBody(
+  res: HttpResponse,
+  digest: Digest,
+  size: number,
+  verify: BlobVerification,
+  idleMs: number,
+  signal?: AbortSignal,
+): Readable {
   // Node's default stream buffers: a 256 KiB buffer measured no different (bench/experiments/download-variants.ts).
   const counter = blobChecker(size, digest, verify);
-  res.body.on('error', (err: unknown) => {
+  const body = res.body;
+  // One timer per stream, re-armed lazily: a chunk only records its time (no timer work per chunk).
+  let last = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const check = (): void => {
+    const quiet = performance.now() - last;
+    if (quiet < idleMs) {
+      timer = setTimeout(check, Math.ceil(idleMs - quiet));
+      return;
+    }
+    timer = undefined;
+    const who = body.readableFlowing === false ? 'the reader took no data' : 'the registry sent nothing';
+    body.destroy(
+      new OciError('TIMEOUT', `${res.method} ${redactUrl(res.url)}: ${who} for ${seconds(idleMs)}; stream closed`, {
+        method: res.method,
+        url: redactUrl(res.url),
+      }),
+    );
+  };
+  const stop = (): void => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+  };
+  timer = setTimeout(check, idleMs);
+  body.on('data', () => {
+    last = performance.now();
+  });
+  body.once('end', stop);
+  body.once('close', stop);
+  body.on('error', (err: unknown) => {
+    stop();
     const mapped = transportError(err, res.method, res.url, signal);
     counter.destroy(mapped instanceof Error ? mapped : new Error(String(mapped)));
   });
   counter.on('close', () => {
-    if (!res.body.destroyed) destroyBody(res.body);
+    stop();
+    if (!body.destroyed) destroyBody(body);
   });
-  res.body.pipe(counter);
+  body.pipe(counter);
   return counter;
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
 /** GET a blob as a verified stream (opts.verify: digest by default, or size only). */
 export async function fetchBlob(ctx: RegistryContext, repository: string, digest: Digest, opts?: BlobFetchOptions): Promise<FetchedBlob> {
   validateRepository(repository);
   validateDigest(digest);
-  const res = await blobRequest(ctx, 'GET', repository, digest, opts, { crossOrigin: 'follow' });
+  const verify = opts?.verify ?? 'digest';
+  const purpose = opts?.purpose ?? (verify === 'size' ? 'download' : 'read');
+  const pool = purpose === 'download' ? 'download' : 'metadata';
+  const res = await blobRequest(ctx, 'GET', repository, digest, opts, { crossOrigin: 'follow' }, undefined, pool);
   if (res.status !== 200) throw await failure(res, callCredential(ctx, opts), `fetch blob ${repository}@${digest}`);
   const size = Number(header(res.headers, 'content-length'));
   if (!Number.isSafeInteger(size) || size < 0) {
@@ -91,7 +143,7 @@ export async function fetchBlob(ctx: RegistryContext, repository: string, digest
     destroyBody(res.body);
     throw new OciError('DIGEST_MISMATCH', `fetch blob ${repository}@${digest}: registry sent ${claimed}`);
   }
-  return { size, digest, body: verifiedBody(res, digest, size, opts?.verify ?? 'digest', opts?.signal) };
+  return { size, digest, body: verifiedBody(res, digest, size, verify, ctx.timeoutMs, opts?.signal) };
 }
 
 /** Where the registry redirects a blob GET to another origin, or null when it serves the bytes itself. */

@@ -14,6 +14,8 @@ export interface RegistryContext {
   transport: Transport;
   /** The store's own credential; a call's `opts.credential` overrides it. */
   credential: Credential | undefined;
+  /** The store's timeout in ms; blob streams also fail after this long without a byte passing. */
+  timeoutMs: number;
 }
 
 /** The URL of a Distribution API path, e.g. v2Url(ctx, 'a/b/manifests/1.0'). Path segments must be valid names. */

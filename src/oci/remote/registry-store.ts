@@ -1,7 +1,9 @@
 // The remote registry store: an OciStore over a Distribution-compatible registry (CNCF Distribution,
 // GHCR, ECR, Harbor, …). Composes the layers oras-go style: transport (undici, retries, timeouts)
 // -> auth (challenges, token cache) -> the manifest / blob / upload / tag modules. The store holds no
-// global state: the undici dispatcher and the token cache are injected (or created per store).
+// global state: the undici dispatchers and the token cache are injected (or created per store).
+// Connection pools per purpose (transport.ts): metadata, download (blob streams served to clients) and
+// upload, each with its own connection limit, so that downloads never starve metadata, the API or /readyz.
 import { Agent, type Dispatcher } from 'undici';
 import { isOciError } from '../errors.js';
 import type { CallOptions, Credential, OciStore } from '../store.js';
@@ -12,7 +14,7 @@ import { deleteManifest, fetchManifest, pushManifest, resolveManifest } from './
 import { discard } from './response.js';
 import { listTags } from './tags.js';
 import { TokenCache } from './token-cache.js';
-import { createTransport, type DebugLogger } from './transport.js';
+import { createTransport, POOL_NAMES, type DebugLogger, type PoolName } from './transport.js';
 import { mountBlob, pushBlob } from './upload.js';
 
 export interface RegistryStoreOptions {
@@ -22,9 +24,21 @@ export interface RegistryStoreOptions {
   plainHttp?: boolean;
   /** The store's own credential; a call's `opts.credential` overrides it (delegated auth). */
   credential?: Credential;
-  /** Keep-alive undici dispatcher, owned by the caller. Default: a new Agent for this store. */
+  /**
+   * ONE keep-alive undici dispatcher for every request, owned by the caller (tests, special TLS): then
+   * downloads share its connections with metadata. Default: the store's own pools, one per purpose.
+   */
   dispatcher?: Dispatcher;
-  /** Per-request timeout in ms (metadata: whole exchange; blobs: longest silence). Default 30 000. */
+  /** A dispatcher per pool, owned by the caller; pools not named get the store's own (or `dispatcher`). */
+  dispatchers?: Partial<Record<PoolName, Dispatcher>>;
+  /** Connection limits of the store's own pools. Default: metadata 64, download 64, upload 16. */
+  connections?: Partial<Record<PoolName, number>>;
+  /**
+   * Per-request timeout in ms. Metadata: the whole exchange. Blob GETs: the response headers (waiting for
+   * a connection included), then the longest silence of the body, whether the registry stops sending or
+   * the reader stops reading (the stream then fails with TIMEOUT and its connection is freed). Streamed
+   * uploads: the longest silence. Default 30 000.
+   */
   timeoutMs?: number;
   /** Extra attempts for replayable requests. Default 2 (3 attempts in all). */
   retries?: number;
@@ -57,11 +71,28 @@ export function parseRegistryUrl(url: string, plainHttp = false): URL {
   return new URL(`${parsed.origin}/`);
 }
 
+/** Default connection limits of a store's own pools. */
+export const DEFAULT_POOL_CONNECTIONS: Readonly<Record<PoolName, number>> = { metadata: 64, download: 64, upload: 16 };
+
+/** The dispatcher of each pool: given ones first, then `dispatcher`, else a new Agent per pool. */
+function poolDispatchers(opts: RegistryStoreOptions): Record<PoolName, Dispatcher> {
+  const out = {} as Record<PoolName, Dispatcher>;
+  for (const pool of POOL_NAMES) {
+    out[pool] =
+      opts.dispatchers?.[pool] ??
+      opts.dispatcher ??
+      new Agent({ keepAliveTimeout: 30_000, connections: opts.connections?.[pool] ?? DEFAULT_POOL_CONNECTIONS[pool] });
+  }
+  return out;
+}
+
 /** Creates an OciStore backed by a remote registry. */
 export function createRegistryStore(opts: RegistryStoreOptions): OciStore {
   const base = parseRegistryUrl(opts.url, opts.plainHttp);
+  const dispatchers = poolDispatchers(opts);
   const transport = createTransport({
-    dispatcher: opts.dispatcher ?? new Agent({ keepAliveTimeout: 30_000 }),
+    dispatcher: dispatchers.metadata,
+    dispatchers,
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.retries !== undefined ? { retries: opts.retries } : {}),
     ...(opts.userAgent !== undefined ? { userAgent: opts.userAgent } : {}),
@@ -69,7 +100,7 @@ export function createRegistryStore(opts: RegistryStoreOptions): OciStore {
     ...(opts.backoffMs !== undefined ? { backoffMs: opts.backoffMs } : {}),
   });
   const auth = createAuthClient({ transport, registry: base, tokenCache: opts.tokenCache ?? new TokenCache() });
-  const ctx: RegistryContext = { base, auth, transport, credential: opts.credential };
+  const ctx: RegistryContext = { base, auth, transport, credential: opts.credential, timeoutMs: opts.timeoutMs ?? 30_000 };
 
   async function ping(callOpts?: CallOptions): Promise<void> {
     const credential = callCredential(ctx, callOpts);

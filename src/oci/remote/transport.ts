@@ -4,12 +4,23 @@
 // Retry-After, but ONLY for idempotent requests whose body can be replayed (no body or a Buffer): a
 // streamed body is sent exactly once (oras-go retry.Transport does the same with GetBody).
 // Redirects are never followed here; the layers above decide (see redirects.ts).
+// Every request names its connection pool (`pool`): metadata (manifests, tags, tokens, HEADs, small
+// reads), download (blob streams handed to clients of this server) and upload (streamed blob bodies), so
+// that slow download clients can never take the connections metadata, the API and /readyz need. Time
+// spent waiting for a free connection counts inside the timeout: under load on a hung registry, or with
+// every connection of a pool busy, every request still ends within `timeoutMs` (no waves of one
+// pool-full per timeout, no wait for as long as the pool stays full).
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request, type Dispatcher } from 'undici';
 import { OciError } from '../errors.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** The connection pool a request uses (see the file comment). */
+export type PoolName = 'metadata' | 'download' | 'upload';
+
+export const POOL_NAMES: readonly PoolName[] = ['metadata', 'download', 'upload'];
 
 /** Response headers as undici gives them (lower-case names). */
 export type HttpHeaders = Record<string, string | string[] | undefined>;
@@ -22,9 +33,13 @@ export interface HttpRequest {
   signal?: AbortSignal;
   /**
    * 'total' (default): the exchange, including reading the response body, must finish within the
-   * timeout. 'idle': only silences longer than the timeout fail (blob bodies of any size).
+   * timeout. 'idle': the response headers must arrive within the timeout (waiting for a connection
+   * included) when the request has no streamed body; after that only silences longer than the timeout
+   * fail (blob bodies of any size; the blob layer also bounds a reader that stops reading).
    */
   timeout?: 'total' | 'idle';
+  /** The connection pool to use. Default 'metadata'. */
+  pool?: PoolName;
 }
 
 export interface HttpResponse {
@@ -47,7 +62,10 @@ export interface DebugLogger {
 }
 
 export interface TransportOptions {
+  /** The dispatcher of every pool not named in `dispatchers`. */
   dispatcher: Dispatcher;
+  /** A dispatcher per pool (each a keep-alive undici Agent with its own connection limit). */
+  dispatchers?: Partial<Record<PoolName, Dispatcher>>;
   /** Per-attempt timeout in ms. Default 30 000. */
   timeoutMs?: number;
   /** Extra attempts after the first, for replayable requests. Default 2 (3 attempts in all). */
@@ -118,6 +136,62 @@ export function transportError(err: unknown, method: string, url: URL, callerSig
   });
 }
 
+function isStreamed(req: HttpRequest): boolean {
+  return req.body !== undefined && !Buffer.isBuffer(req.body);
+}
+
+/**
+ * An abort signal that fires with a TimeoutError after `ms` unless cleared first: the deadline for the
+ * response headers of an idle-timeout request, counted from before the wait for a pooled connection
+ * (undici's headersTimeout only starts once the request is on a socket).
+ */
+function deadline(ms: number): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException(`no response within ${ms} ms (waiting for a connection included)`, 'TimeoutError')),
+    ms,
+  );
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+}
+
+/**
+ * Waits for an undici request, but rejects with the signal's reason as soon as it aborts. undici only
+ * acts on the abort of a request still queued for a connection once a connection frees up (its handler
+ * is told at dispatch), so without this a request would wait for as long as the pool stays full. A
+ * response that arrives after all is destroyed (its connection is released).
+ */
+function untilAborted(p: Promise<Dispatcher.ResponseData>, signal: AbortSignal | undefined): Promise<Dispatcher.ResponseData> {
+  if (!signal) return p;
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const onAbort = (): void => {
+      if (settled) return;
+      settled = true;
+      reject(signal.reason);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (res) => {
+        signal.removeEventListener('abort', onAbort);
+        if (settled) {
+          res.body.on('error', () => undefined);
+          res.body.destroy();
+          return;
+        }
+        settled = true;
+        resolve(res);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        if (settled) return;
+        settled = true;
+        reject(err);
+      },
+    );
+  });
+}
+
 function isReplayable(req: HttpRequest): boolean {
   return RETRYABLE_METHODS.has(req.method) && (req.body === undefined || Buffer.isBuffer(req.body));
 }
@@ -151,20 +225,24 @@ export function createTransport(opts: TransportOptions): Transport {
   async function send(req: HttpRequest): Promise<HttpResponse> {
     const attempts = isReplayable(req) ? retries + 1 : 1;
     for (let attempt = 1; ; attempt++) {
-      const timer = req.timeout === 'idle' ? undefined : AbortSignal.timeout(timeoutMs);
+      const headDeadline = req.timeout === 'idle' && !isStreamed(req) ? deadline(timeoutMs) : undefined;
+      const timer = req.timeout === 'idle' ? headDeadline?.signal : AbortSignal.timeout(timeoutMs);
       const signals = [req.signal, timer].filter((s): s is AbortSignal => s !== undefined);
       const signal = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
       const started = Date.now();
       try {
-        const res = await request(req.url, {
-          dispatcher: opts.dispatcher,
-          method: req.method,
-          headers: { 'user-agent': userAgent, ...req.headers },
-          body: req.body ?? null,
-          signal: signal ?? null,
-          headersTimeout: timeoutMs,
-          bodyTimeout: timeoutMs,
-        });
+        const res = await untilAborted(
+          request(req.url, {
+            dispatcher: opts.dispatchers?.[req.pool ?? 'metadata'] ?? opts.dispatcher,
+            method: req.method,
+            headers: { 'user-agent': userAgent, ...req.headers },
+            body: req.body ?? null,
+            signal: signal ?? null,
+            headersTimeout: timeoutMs,
+            bodyTimeout: timeoutMs,
+          }),
+          signal,
+        );
         opts.logger?.debug(
           { method: req.method, url: redactUrl(req.url), status: res.statusCode, ms: Date.now() - started, attempt },
           'oci request',
@@ -190,6 +268,9 @@ export function createTransport(opts: TransportOptions): Transport {
           continue;
         }
         throw mapped;
+      } finally {
+        // The headers are in (or the attempt failed): from here only body silences count.
+        headDeadline?.clear();
       }
     }
   }

@@ -1,0 +1,105 @@
+// Issue 17 item 9: capabilities in the log. Download tickets and upload tokens are bearer capabilities
+// (whoever holds the URL may use it), so no log line may carry one: access lines log the route and a path
+// with the capability replaced by "…", and refusals ("request refused", 404s quoting the path) never
+// quote it either. Every request goes through the real application served by a Node HTTP server, and
+// through app.request (the Hono entry), and every log line is searched.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { redactCapabilities } from '../../src/http/pipeline/request-log.js';
+import { providerRepository } from '../../src/layout/names.js';
+import { createMemoryStore } from '../../src/oci/memory-store.js';
+import { makeZip } from '../publish/release-fixture.js';
+import { pushForeignRelease } from '../support/provider-fixture.js';
+import { buildTestApp } from '../support/test-app.js';
+import { downloadPath, serveApp } from './fault-kit.js';
+
+describe('capabilities never reach the log', () => {
+  const store = createMemoryStore();
+  const t = buildTestApp(store, { prefix: 'tf' });
+  let served: Awaited<ReturnType<typeof serveApp>>;
+  let ticket = '';
+  let zip: Buffer;
+
+  before(async () => {
+    zip = await makeZip({ 'terraform-provider-widget_v1.0.0': 'binary' });
+    const sha256 = createHash('sha256').update(zip).digest('hex');
+    await pushForeignRelease(store, providerRepository('tf', 'registry.example.test', 'acme', 'widget'), '1.0.0', [
+      { os: 'linux', arch: 'amd64', filename: 'terraform-provider-widget_1.0.0_linux_amd64.zip', bytes: zip, sha256, h1: '' },
+    ]);
+    served = await serveApp(t);
+    ticket = (await downloadPath(served.base)).split('/')[2] ?? '';
+    assert.ok(ticket.length > 40, 'a sealed ticket');
+  });
+  after(() => served?.close());
+
+  // A well-formed but unknown upload token, and a ticket with one character changed.
+  const uploadToken = `AQ${'x'.repeat(60)}Zz`;
+  const tampered = (): string => `${ticket.slice(0, -3)}${ticket.endsWith('AAA') ? 'BBB' : 'AAA'}`;
+
+  function requests(): Array<{ method: string; path: string; body?: string }> {
+    return [
+      { method: 'GET', path: `/download/${ticket}/terraform-provider-widget_1.0.0_linux_amd64.zip` },
+      { method: 'HEAD', path: `/download/${ticket}/x.zip` },
+      { method: 'GET', path: `/download/${ticket}` }, // no file name: 404 "no route for GET /download/<ticket>"
+      { method: 'GET', path: `/download/${tampered()}/x.zip` }, // 403 refused
+      { method: 'GET', path: `/download/pull/${ticket}/x.zip` },
+      { method: 'GET', path: `/download/m/nosuch/${ticket}/x.zip` },
+      { method: 'POST', path: `/download/${ticket}/x.zip` },
+      { method: 'PUT', path: `/api/v1/uploads/${uploadToken}`, body: 'not a tarball' },
+      { method: 'GET', path: `/api/v1/uploads/${uploadToken}` },
+    ];
+  }
+
+  function secrets(): string[] {
+    return [ticket, tampered(), uploadToken];
+  }
+
+  function leaks(lines: readonly string[]): string[] {
+    return lines.filter((l) => secrets().some((s) => l.includes(s)));
+  }
+
+  it('over the Node server: access lines and refusals carry no ticket and no upload token', async () => {
+    const from = t.logLines.length;
+    for (const r of requests()) {
+      const res = await fetch(served.base + r.path, { method: r.method, ...(r.body ? { body: r.body } : {}) });
+      await res.arrayBuffer();
+    }
+    const lines = t.logLines.slice(from);
+    const access = lines.filter((l) => l.includes('"msg":"request"'));
+    assert.equal(access.length, requests().length, 'one access line per request');
+    assert.deepEqual(leaks(lines), []);
+    assert.ok(
+      access.some((l) => l.includes('"path":"/api/v1/uploads/…"') && l.includes('"route":"/api/v1/uploads/:token"')),
+      'the upload access line names the route and a redacted path',
+    );
+    assert.ok(
+      lines.some((l) => l.includes('request refused')),
+      'refusals were logged (without the capability)',
+    );
+  });
+
+  it('through app.request: the same', async () => {
+    const from = t.logLines.length;
+    for (const r of requests()) {
+      const res = await t.app.request(r.path, { method: r.method, ...(r.body ? { body: r.body } : {}) });
+      await res.arrayBuffer();
+    }
+    assert.deepEqual(leaks(t.logLines.slice(from)), []);
+  });
+
+  it('redacts the capability segment of every download and upload path form, and nothing else', () => {
+    const cases: Array<[string, string]> = [
+      ['/download/T0k-en_1/f.zip', '/download/…/f.zip'],
+      ['/download/T0k', '/download/…'],
+      ['/download/pull/T0k/f.zip', '/download/pull/…/f.zip'],
+      ['/download/m/svc/T0k/f.zip', '/download/m/svc/…/f.zip'],
+      ['/download/m/svc/pull/T0k/f.zip', '/download/m/svc/pull/…/f.zip'],
+      ['no route for GET /download/T0k', 'no route for GET /download/…'],
+      ['PUT /api/v1/uploads/T0k is not covered by the permission table', 'PUT /api/v1/uploads/… is not covered by the permission table'],
+      ['/download/…/f.zip', '/download/…/f.zip'],
+      ['/v1/providers/acme/widget/versions', '/v1/providers/acme/widget/versions'],
+    ];
+    for (const [input, want] of cases) assert.equal(redactCapabilities(input), want, input);
+  });
+});
