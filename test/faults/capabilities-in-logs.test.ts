@@ -4,29 +4,20 @@
 // quote it either. Every request goes through the real application served by a Node HTTP server, and
 // through app.request (the Hono entry), and every log line is searched.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { redactCapabilities } from '../../src/http/pipeline/request-log.js';
-import { providerRepository } from '../../src/layout/names.js';
 import { createMemoryStore } from '../../src/oci/memory-store.js';
-import { makeZip } from '../publish/release-fixture.js';
-import { pushForeignRelease } from '../support/provider-fixture.js';
 import { buildTestApp } from '../support/test-app.js';
-import { downloadPath, serveApp } from './fault-kit.js';
+import { downloadPath, publishLargeRelease, serveApp } from './fault-kit.js';
 
 describe('capabilities never reach the log', () => {
   const store = createMemoryStore();
   const t = buildTestApp(store, { prefix: 'tf' });
   let served: Awaited<ReturnType<typeof serveApp>>;
   let ticket = '';
-  let zip: Buffer;
 
   before(async () => {
-    zip = await makeZip({ 'terraform-provider-widget_v1.0.0': 'binary' });
-    const sha256 = createHash('sha256').update(zip).digest('hex');
-    await pushForeignRelease(store, providerRepository('tf', 'registry.example.test', 'acme', 'widget'), '1.0.0', [
-      { os: 'linux', arch: 'amd64', filename: 'terraform-provider-widget_1.0.0_linux_amd64.zip', bytes: zip, sha256, h1: '' },
-    ]);
+    await publishLargeRelease(store, 1024);
     served = await serveApp(t);
     ticket = (await downloadPath(served.base)).split('/')[2] ?? '';
     assert.ok(ticket.length > 40, 'a sealed ticket');

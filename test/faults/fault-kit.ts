@@ -12,6 +12,9 @@ import type { ListenerWrapper } from '../../src/http/pipeline/node-front.js';
 import { providerRepository } from '../../src/layout/names.js';
 import type { OciStore } from '../../src/oci/store.js';
 import { pushForeignRelease } from '../support/provider-fixture.js';
+import { createRegistryStore, type RegistryStoreOptions } from '../../src/oci/remote/registry-store.js';
+import { type Distribution, startDistribution } from '../support/distribution.js';
+import { buildTestApp } from '../support/test-app.js';
 
 export type ProxyMode = { kind: 'forward' } | { kind: 'hang' } | { kind: 'stall-after'; bytes: number };
 
@@ -180,4 +183,39 @@ export async function downloadPath(base: string): Promise<string> {
   if (res.status !== 200) throw new Error(`mirror listing: ${res.status} ${await res.text()}`);
   const doc = (await res.json()) as { archives: Record<string, { url: string }> };
   return new URL(doc.archives['linux_amd64']!.url).pathname;
+}
+
+/** The real registry behind a fault proxy, a zip published in it, the real application served over the proxy. */
+export interface FaultStack {
+  reg: Distribution;
+  proxy: FaultProxy;
+  app: ReturnType<typeof buildTestApp>;
+  served: Awaited<ReturnType<typeof serveApp>>;
+  zip: Buffer;
+  /** The zip's download path on `served`. */
+  path: string;
+  close(): Promise<void>;
+}
+
+/** Starts a FaultStack; `store` options shape the application's registry client (timeouts, pools). */
+export async function startFaultStack(zipBytes: number, store: Omit<RegistryStoreOptions, 'url' | 'plainHttp'>): Promise<FaultStack> {
+  const reg = await startDistribution();
+  const proxy = await startFaultProxy(reg.port);
+  const zip = await publishLargeRelease(createRegistryStore({ url: reg.url, plainHttp: true }), zipBytes);
+  const app = buildTestApp(createRegistryStore({ url: proxy.url, plainHttp: true, ...store }), { tagsTtlMs: 1 });
+  const served = await serveApp(app);
+  const path = await downloadPath(served.base);
+  return {
+    reg,
+    proxy,
+    app,
+    served,
+    zip,
+    path,
+    async close() {
+      await served.close();
+      await proxy.close();
+      await reg.stop();
+    },
+  };
 }

@@ -14,9 +14,9 @@ import { providerRepository } from '../../src/layout/names.js';
 import { isOciError } from '../../src/oci/errors.js';
 import { createRegistryStore } from '../../src/oci/remote/registry-store.js';
 import type { Digest } from '../../src/oci/types.js';
-import { DOCKER_REGISTRY_BIN, type Distribution, requireTool, startDistribution } from '../support/distribution.js';
+import { DOCKER_REGISTRY_BIN, requireTool } from '../support/distribution.js';
 import { buildTestApp } from '../support/test-app.js';
-import { downloadPath, type FaultProxy, publishLargeRelease, serveApp, startFaultProxy } from './fault-kit.js';
+import { type FaultProxy, type FaultStack, serveApp, startFaultStack } from './fault-kit.js';
 
 const TIMEOUT_MS = 2_000;
 const CONNECTIONS = 4;
@@ -42,29 +42,22 @@ async function answer(url: string): Promise<Answer> {
 }
 
 describe('a hung registry', requireTool(DOCKER_REGISTRY_BIN), () => {
-  let reg: Distribution;
   let proxy: FaultProxy;
   let dispatcher: Agent;
-  let app: ReturnType<typeof buildTestApp>;
-  let served: Awaited<ReturnType<typeof serveApp>>;
+  let served: FaultStack['served'];
   let zip: Buffer;
   let path = '';
 
+  let stack: FaultStack | undefined;
+
   before(async () => {
-    reg = await startDistribution();
-    proxy = await startFaultProxy(reg.port);
-    zip = await publishLargeRelease(createRegistryStore({ url: reg.url, plainHttp: true }), 1024 * 1024);
     dispatcher = new Agent({ keepAliveTimeout: 30_000, connections: CONNECTIONS });
-    const store = createRegistryStore({ url: proxy.url, plainHttp: true, dispatcher, timeoutMs: TIMEOUT_MS, retries: 0 });
-    app = buildTestApp(store, { tagsTtlMs: 1 });
-    served = await serveApp(app);
-    path = await downloadPath(served.base);
+    stack = await startFaultStack(1024 * 1024, { dispatcher, timeoutMs: TIMEOUT_MS, retries: 0 });
+    ({ proxy, served, zip, path } = stack);
   });
   after(async () => {
-    await served?.close();
-    await proxy?.close();
+    await stack?.close();
     await dispatcher?.destroy();
-    await reg?.stop();
   });
 
   it(`${DOWNLOADS} downloads over ${CONNECTIONS} connections all end with 504 within the timeout, not in waves`, async () => {

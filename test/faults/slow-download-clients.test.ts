@@ -9,53 +9,31 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { createRegistryStore } from '../../src/oci/remote/registry-store.js';
-import { DOCKER_REGISTRY_BIN, type Distribution, requireTool, startDistribution } from '../support/distribution.js';
-import { buildTestApp } from '../support/test-app.js';
-import {
-  downloadPath,
-  type FaultProxy,
-  publishLargeRelease,
-  serveApp,
-  type StalledClient,
-  stalledGet,
-  startFaultProxy,
-  waitFor,
-} from './fault-kit.js';
+import { DOCKER_REGISTRY_BIN, requireTool } from '../support/distribution.js';
+import { type FaultProxy, type FaultStack, type StalledClient, stalledGet, startFaultStack, waitFor } from './fault-kit.js';
 
 const TIMEOUT_MS = 2_000;
 const DOWNLOAD_CONNECTIONS = 4;
 const ZIP_BYTES = 48 * 1024 * 1024; // far more than the socket and stream buffers between registry and client
 
 describe('slow download clients', requireTool(DOCKER_REGISTRY_BIN), () => {
-  let reg: Distribution;
   let proxy: FaultProxy;
-  let app: ReturnType<typeof buildTestApp>;
-  let served: Awaited<ReturnType<typeof serveApp>>;
+  let app: FaultStack['app'];
+  let served: FaultStack['served'];
   let zip: Buffer;
   let path = '';
   let zipDigest = '';
 
+  let stack: FaultStack | undefined;
+
   before(async () => {
-    reg = await startDistribution();
-    proxy = await startFaultProxy(reg.port);
-    zip = await publishLargeRelease(createRegistryStore({ url: reg.url, plainHttp: true }), ZIP_BYTES);
-    zipDigest = `sha256:${createHash('sha256').update(zip).digest('hex')}`;
     // The store as the wiring makes it (its own pools), with small numbers so the test stays fast.
-    const store = createRegistryStore({
-      url: proxy.url,
-      plainHttp: true,
-      timeoutMs: TIMEOUT_MS,
-      connections: { download: DOWNLOAD_CONNECTIONS },
-    });
-    app = buildTestApp(store, { tagsTtlMs: 1 });
-    served = await serveApp(app);
-    path = await downloadPath(served.base);
+    stack = await startFaultStack(ZIP_BYTES, { timeoutMs: TIMEOUT_MS, connections: { download: DOWNLOAD_CONNECTIONS } });
+    ({ proxy, app, served, zip, path } = stack);
+    zipDigest = `sha256:${createHash('sha256').update(zip).digest('hex')}`;
   });
   after(async () => {
-    await served?.close();
-    await proxy?.close();
-    await reg?.stop();
+    await stack?.close();
   });
 
   function serverConnections(): Promise<number> {
