@@ -89,6 +89,10 @@ describe('capabilities never reach the log', () => {
       ['no route for GET /download/T0k', 'no route for GET /download/…'],
       ['PUT /api/v1/uploads/T0k is not covered by the permission table', 'PUT /api/v1/uploads/… is not covered by the permission table'],
       ['/download/…/f.zip', '/download/…/f.zip'],
+      // Already redacted (the access line's path): applied again it changes nothing.
+      ['/download/m/svc/…/f.zip', '/download/m/svc/…/f.zip'],
+      ['/download/pull/…/f.zip', '/download/pull/…/f.zip'],
+      ['/download/m/svc/pull/…/f.zip', '/download/m/svc/pull/…/f.zip'],
       ['/v1/providers/acme/widget/versions', '/v1/providers/acme/widget/versions'],
     ];
     for (const [input, want] of cases) assert.equal(redactCapabilities(input), want, input);

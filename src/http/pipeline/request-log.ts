@@ -8,7 +8,9 @@
 import pino, { type Logger } from 'pino';
 
 // /download/[m/<service>/][pull/]<ticket>[/<file>] and …/uploads/<token>: the capability segment.
-const DOWNLOAD_TICKET = /(\/download\/(?:m\/[^/\s]+\/)?(?:pull\/)?)(?!…(?:[/\s"'?#]|$))[^/\s"'?#]+/g;
+// The literal segments "m" and "pull" are never a ticket (a ticket is a long base64url string): without
+// this, an already redacted "/download/m/<service>/…/" would match again with "m" as the ticket.
+const DOWNLOAD_TICKET = /(\/download\/(?:m\/[^/\s]+\/)?(?:pull\/)?)(?!…(?:[/\s"'?#]|$))(?!(?:m|pull)(?:\/|$))[^/\s"'?#]+/g;
 const UPLOAD_TOKEN = /(\/uploads\/)(?!…(?:[/\s"'?#]|$))[^/\s"'?#]+/g;
 
 /** `text` with every download ticket and upload token in a path replaced by "…". */
