@@ -47,9 +47,28 @@ export function serverEnv(port: number, registryUrl: string, extra: Record<strin
     // Tickets must outlive a full run (download URLs are fetched once, then reused).
     TF_OCI_REGISTRY_SERVER_DOWNLOAD_URL_TTL: '3600',
     TF_OCI_REGISTRY_SERVER_DOWNLOAD_MODE: 'proxy',
-    TF_OCI_REGISTRY_LOG_LEVEL: 'warn',
+    // The log level users run (info: one access line per request, usage fields included); the lines go
+    // to the server.log of the run. TF_OCI_BENCH_SERVER_ENV (a JSON object of TF_OCI_REGISTRY_* settings)
+    // changes the server under test for an A/B run, e.g. '{"TF_OCI_REGISTRY_USAGE_ENABLED":"false"}'.
+    ...benchOverrides(),
     ...extra,
   };
+}
+
+/** TF_OCI_BENCH_SERVER_ENV: extra settings of the server under test, for A/B runs; refused when malformed. */
+function benchOverrides(): Record<string, string> {
+  const text = process.env.TF_OCI_BENCH_SERVER_ENV;
+  if (!text) return {};
+  const parsed = JSON.parse(text) as unknown;
+  if (
+    typeof parsed !== 'object' ||
+    parsed === null ||
+    Array.isArray(parsed) ||
+    !Object.entries(parsed).every(([k, v]) => k.startsWith('TF_OCI_REGISTRY_') && typeof v === 'string')
+  ) {
+    throw new Error('TF_OCI_BENCH_SERVER_ENV must be a JSON object of TF_OCI_REGISTRY_* string settings');
+  }
+  return parsed as Record<string, string>;
 }
 
 export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
