@@ -7,7 +7,7 @@ const LAYERS = {
   oci: [],
   verify: [],
   layout: ['oci'],
-  upstream: ['verify', 'layout'],
+  upstream: ['verify', 'layout', 'oci'],
   core: ['oci', 'layout', 'verify'],
   'read-cache': ['core', 'oci', 'layout'],
   'provider-store': ['read-cache', 'core', 'oci', 'layout', 'verify'],

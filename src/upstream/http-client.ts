@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request, type Dispatcher } from 'undici';
 import { UpstreamError } from './errors.js';
+import { errorCode, TIMEOUT_CODES } from '../oci/network-errors.js';
 
 export interface HttpClientOptions {
   /** Keep-alive undici Agent (or a test/mock dispatcher, or one configured with a private CA). Owned by the caller. */
@@ -58,17 +59,8 @@ export function redactUrl(url: URL): string {
   return `${url.origin}${url.pathname}`;
 }
 
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const RETRY_STATUS = new Set([429, 502, 503, 504]);
-
-function errorCode(err: unknown): string | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string') return code;
-  const cause = (err as { cause?: unknown }).cause;
-  return cause === undefined ? undefined : errorCode(cause);
-}
 
 /**
  * Maps an undici/network error to UpstreamError TIMEOUT or UNREACHABLE; UpstreamErrors and the caller's
