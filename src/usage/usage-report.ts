@@ -184,12 +184,17 @@ export class UsageReport {
   }
 
   async #days(since: string, caller: Caller): Promise<UsageDay[]> {
-    const first = since.replaceAll('-', '');
-    const all = await this.#records.list<UsageDay>('usage', tagPrefixes('usage'), caller);
-    // The running day of this replica: what is not flushed yet counts too.
+    // Only the records of the days asked for are read (one tag prefix per day), not the whole history.
+    const today = dayOf(new Date(this.#deps.now()));
+    const prefixes: string[] = [];
+    for (let t = Date.parse(`${since}T00:00:00Z`); dayOf(new Date(t)) <= today; t += 86400_000) {
+      prefixes.push(...tagPrefixes('usage', dayOf(new Date(t)).replaceAll('-', '')));
+    }
+    const stored = await this.#records.list<UsageDay>('usage', prefixes, caller);
+    // The running day of this replica: what is not flushed yet counts too (instead of its last flush).
     const own = this.#today.snapshot(this.replica);
-    const stored = all.filter((r) => (r.tag.split('.')[1] ?? '') >= first && !(r.data.replica === this.replica && r.data.day === own.day));
-    return [...stored.map((r) => r.data), ...(own.day.replaceAll('-', '') >= first ? [own] : [])];
+    const others = stored.filter((r) => !(r.data.replica === this.replica && r.data.day === own.day)).map((r) => r.data);
+    return own.day >= since ? [...others, own] : others;
   }
 
   #since(text: string | undefined): string {
