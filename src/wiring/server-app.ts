@@ -110,6 +110,8 @@ export interface ServerDepsOptions {
   observers?: readonly RequestObserver[];
   /** The stores of the additional mirror services by name (tests); default: made from their config. */
   serviceStores?: ReadonlyMap<string, OciStore>;
+  /** Wraps every store (the main one, then each service's by name) before use: the metrics' instrumentation. */
+  wrapStore?: (store: OciStore, name: string) => OciStore;
 }
 
 /** The shared dependencies over one store: read caches, ticket sealing, the scope, the download mode. */
@@ -149,8 +151,9 @@ function createShared(
   };
 }
 
-export function createServerDeps(config: Config, logger: Logger, store: OciStore, opts: ServerDepsOptions = {}): ServerDeps {
+export function createServerDeps(config: Config, logger: Logger, given: OciStore, opts: ServerDepsOptions = {}): ServerDeps {
   const now = opts.now ?? (() => Date.now());
+  const store = opts.wrapStore ? opts.wrapStore(given, 'main') : given;
   const shared = createShared(
     config,
     logger,
@@ -184,7 +187,8 @@ export function createServerDeps(config: Config, logger: Logger, store: OciStore
   });
   const mirrorServices = config.mirror.services.map((svc): MirrorServiceDeps => {
     const svcLogger = logger.child({ mirrorService: svc.name });
-    const svcStore = opts.serviceStores?.get(svc.name) ?? createStore(config, svcLogger, svc.storage);
+    const made = opts.serviceStores?.get(svc.name) ?? createStore(config, svcLogger, svc.storage);
+    const svcStore = opts.wrapStore ? opts.wrapStore(made, svc.name) : made;
     // Each service seals with its own key domain: its URLs never open another store's blobs.
     const svcShared = createShared(
       config,
@@ -251,27 +255,15 @@ export function createServerApp(config: Config, logger: Logger, store: OciStore,
   // Metrics (docs/operations.md#metrics): every store call is counted through a wrapper, every request
   // through a pipeline observer; nothing of it exists when metrics are off.
   const metrics = config.metrics.enabled ? createMetrics() : undefined;
-  const observed = metrics ? instrumentStore(store, 'main', metrics) : store;
-  const serviceStores = metrics
-    ? new Map(
-        config.mirror.services.map((svc) => [
-          svc.name,
-          instrumentStore(
-            opts.serviceStores?.get(svc.name) ?? createStore(config, logger.child({ mirrorService: svc.name }), svc.storage),
-            svc.name,
-            metrics,
-          ),
-        ]),
-      )
-    : opts.serviceStores;
-  const deps = createServerDeps(config, logger, observed, { ...opts, ...(serviceStores ? { serviceStores } : {}) });
+  const wrapStore = metrics ? (s: OciStore, name: string) => instrumentStore(s, name, metrics) : undefined;
+  const deps = createServerDeps(config, logger, store, { ...opts, ...(wrapStore ? { wrapStore } : {}) });
   if (metrics) {
     metrics.watchCache('main', deps.shared.content);
     for (const svc of deps.mirrorServices) metrics.watchCache(svc.name, svc.shared.content);
   }
   const usage = config.usage.enabled
     ? createUsageServices({
-        store: observed,
+        store: deps.shared.store,
         content: deps.shared.content,
         logger,
         prefix: config.storage.prefix,
