@@ -3,6 +3,7 @@
 // targets: versions | download | index | version   (the warm metadata endpoints of scenario 1, wrk)
 //          scale1000                                 (warm `versions` of a 1,000-version provider, wrk -c1)
 //          blob                                      (8 concurrent curl downloads of a 100 MB zip, repeated)
+//          blob1                                     (one curl download of a 100 MB zip at a time, repeated)
 //          idle                                      (nothing: the baseline of an idle server)
 // Starts its own registry and a server under `node --cpu-prof`, applies the load, stops the server
 // (which writes the profile), and prints a summary (self time by area, top functions). The profile and
@@ -16,7 +17,7 @@ import { Agent } from 'undici';
 import { providerRepository } from '../src/layout/names.js';
 import { createRegistryStore } from '../src/oci/remote/registry-store.js';
 import { summarizeProfile } from './lib/cpuprofile.js';
-import { curlConcurrent } from './lib/curl.js';
+import { curlConcurrent, curlDownload } from './lib/curl.js';
 import { createBenchSigner, pushProviderVersions, pushSharedTinyZips, THREE_PLATFORMS, versionList } from './lib/fixtures.js';
 import { canPin, pinProcess, runMain, stopAll } from './lib/processes.js';
 import { fmtCount, startBenchRegistry } from './lib/registry.js';
@@ -27,7 +28,7 @@ import { runWrk } from './lib/wrk.js';
 import { setupWidget } from './scenarios/metadata.js';
 import { setupBigZip } from './scenarios/downloads.js';
 
-const TARGETS = ['versions', 'download', 'index', 'version', 'scale1000', 'blob', 'idle'] as const;
+const TARGETS = ['versions', 'download', 'index', 'version', 'scale1000', 'blob', 'blob1', 'idle'] as const;
 type Target = (typeof TARGETS)[number];
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -63,7 +64,15 @@ async function main(): Promise<void> {
     const signer = await createBenchSigner();
     const ctx = { pushStore, signer, server, registry, tmp };
     let load: () => Promise<string>;
-    if (target === 'blob') {
+    if (target === 'blob1') {
+      const { proxyUrl, size } = await setupBigZip(ctx, 100);
+      load = async () => {
+        const until = performance.now() + seconds * 1000;
+        const speeds: number[] = [];
+        while (performance.now() < until) speeds.push((await curlDownload(proxyUrl, size)).speed);
+        return `${speeds.length} single downloads of 100 MB, ${speeds.map((s) => `${(s / 1e6).toFixed(0)}`).join(', ')} MB/s`;
+      };
+    } else if (target === 'blob') {
       const { proxyUrl, size } = await setupBigZip(ctx, 100);
       load = async () => {
         const until = performance.now() + seconds * 1000;

@@ -10,8 +10,19 @@ import type { Config } from '../config/load.js';
 import { createLogger, createServerApp, createStore } from '../wiring/server-app.js';
 import { startupBanner } from './banner.js';
 import { ensureDevTls } from './dev-tls.js';
+import { isClusterWorker, workerCount } from './workers.js';
+import { serveMetrics } from './metrics-listener.js';
+import { shareMetricsWithPrimary } from '../wiring/cluster-metrics.js';
 
 export async function serveConfig(config: Config): Promise<void> {
+  // server.workers: this process only supervises the workers, each of which runs what follows.
+  const workers = workerCount(config.server.workers);
+  const worker = isClusterWorker();
+  if (workers > 1 && !worker) {
+    const { servePrimary } = await import('./serve-workers.js');
+    servePrimary(config, workers);
+    return;
+  }
   const logger = createLogger(config.log.level);
   if (config.server.secretsGenerated) {
     logger.warn('no server.secrets configured: using a random secret; download URLs will not survive a restart or work across replicas');
@@ -41,9 +52,12 @@ export async function serveConfig(config: Config): Promise<void> {
   server.listen(config.server.listen.port, config.server.listen.host, () => {
     const info = server.address() as AddressInfo;
     logger.info({ address: info.address, port: info.port, store: store.describe, publicUrl: config.server.publicUrl.href }, 'listening');
-    process.stdout.write(startupBanner(config, caFile));
+    if (!worker) process.stdout.write(startupBanner(config, caFile));
   });
-  const metricsServer = metrics && config.metrics.listen ? serveMetrics(config.metrics.listen, () => metrics.render(), logger) : undefined;
+  // Under server.workers the primary serves [metrics] listen with every worker's metrics summed.
+  if (metrics && worker) shareMetricsWithPrimary(metrics);
+  const metricsServer =
+    metrics && config.metrics.listen && !worker ? serveMetrics(config.metrics.listen, () => metrics.render(), logger) : undefined;
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');
     metricsServer?.close();
@@ -53,35 +67,6 @@ export async function serveConfig(config: Config): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
-}
-
-/** [metrics] listen: a plain HTTP listener of its own answering GET /metrics (and 404 elsewhere). */
-function serveMetrics(
-  listen: { host: string; port: number },
-  render: () => Promise<{ contentType: string; body: string }>,
-  logger: ReturnType<typeof createLogger>,
-) {
-  const server = createHttpServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
-      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('not found: this listener serves GET /metrics only\n');
-      return;
-    }
-    render().then(
-      ({ contentType, body }) =>
-        res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-store' }).end(req.method === 'HEAD' ? undefined : body),
-      (err: unknown) => {
-        logger.error({ err }, 'metrics could not be collected');
-        res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end('metrics could not be collected\n');
-      },
-    );
-  });
-  server.once('error', (err) => {
-    logger.fatal({ err }, `cannot listen on ${listen.host}:${listen.port} (metrics.listen)`);
-    process.exit(1);
-  });
-  server.listen(listen.port, listen.host, () => logger.info({ address: listen.host, port: listen.port }, 'metrics listening'));
-  return server;
 }
 
 /** Start-up notes on the access-control mode (docs/auth.md); never prints a credential. */

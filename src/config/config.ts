@@ -13,6 +13,8 @@ export interface Config {
     secretsGenerated: boolean;
     downloadUrlTtl: number;
     requestTimeout: number;
+    /** Server processes sharing the listener (node:cluster); 0 = one per CPU core. */
+    workers: number;
     /** How download URLs reach the bytes (docs/mirror.md#download-modes). */
     downloadMode: DownloadMode;
     tls: { cert?: string; key?: string; selfSigned: boolean };

@@ -44,6 +44,13 @@ export const CONFIG_SCHEMA = {
       max: 3600,
       doc: 'upstream request timeout, seconds: includes the wait for a registry connection; also the longest silence in a blob stream (registry not sending, or client not reading)',
     },
+    workers: {
+      type: 'integer',
+      default: 1,
+      min: 0,
+      max: 256,
+      doc: 'server processes sharing the listener (node:cluster), each a full replica of its own; 0 = one per CPU core (docs/operations.md#workers)',
+    },
     download_mode: {
       type: 'enum',
       values: ['proxy', 'redirect', 'direct'],

@@ -40,7 +40,7 @@ describe('sendStream', () => {
   const bodies: Array<Readable & { destroyedAt?: number }> = [];
   const app = new Hono<AppEnv>();
   app.use(async (c, next) => {
-    c.set('log', new RequestLog(logger, 'test'));
+    c.set('log', new RequestLog(logger, logger, 'test'));
     await next();
   });
   app.get('/endless', (c) => {

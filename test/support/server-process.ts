@@ -12,6 +12,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export interface ServerProcess {
   url: string;
   port: number;
+  /** The server's process id (under server.workers: the primary's). */
+  pid: number;
   logs: string[];
   stop(): Promise<void>;
 }
@@ -47,7 +49,7 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
   child.stdout!.on('data', (d: Buffer) => logs.push(d.toString()));
   child.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
   const dispatcher = new Agent({ connect: opts.ca ? { ca: opts.ca } : {} });
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 120_000; // generous: workers start slowly on a busy machine
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${logs.join('')}`);
     try {
@@ -59,7 +61,7 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`server did not answer /healthz within 30 s:\n${logs.join('')}`);
+      throw new Error(`server did not answer /healthz within 120 s:\n${logs.join('')}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -67,6 +69,7 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
   return {
     url,
     port,
+    pid: child.pid!,
     logs,
     async stop() {
       if (child.exitCode !== null) return;

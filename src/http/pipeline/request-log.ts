@@ -35,11 +35,14 @@ const CHILD_OPTIONS = { serializers: { path: redactValue, detail: redactValue, u
 
 export class RequestLog {
   readonly #base: Logger;
+  readonly #access: Logger;
   #bindings: Record<string, unknown>;
   #child: Logger | undefined;
 
-  constructor(base: Logger, requestId: string) {
+  /** `access`: the logger of access lines (no redaction paths: every field is built by the pipeline). */
+  constructor(base: Logger, access: Logger, requestId: string) {
     this.#base = base;
+    this.#access = access;
     this.#bindings = { reqId: requestId };
   }
 
@@ -63,6 +66,6 @@ export class RequestLog {
   access(fields: Record<string, unknown>): void {
     const line = typeof fields.path === 'string' ? { ...fields, path: redactCapabilities(fields.path) } : fields;
     if (this.#child) this.#child.info(line, 'request');
-    else this.#base.info({ ...this.#bindings, ...line }, 'request');
+    else this.#access.info({ ...this.#bindings, ...line }, 'request');
   }
 }

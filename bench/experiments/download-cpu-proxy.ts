@@ -1,0 +1,57 @@
+// The proxies of bench/experiments/download-cpu.ts that use the project's own code (run with tsx):
+//   store-pump   the registry store's fetchBlob (verify = size, the download pool) written to a bare
+//                node:http response chunk by chunk with backpressure
+//   hono         the same through Hono, @hono/node-server and src/http/node-io.ts sendStream
+//   hono-signal  the same with the request's abort signal passed to fetchBlob (as the server does)
+// Usage: node --import tsx download-cpu-proxy.ts <blob URL> <port> <variant>
+import { createServer } from 'node:http';
+import { Hono } from 'hono';
+import { getRequestListener } from '@hono/node-server';
+import { Agent, request } from 'undici';
+import { createRegistryStore } from '../../src/oci/remote/registry-store.js';
+import { sendStream } from '../../src/http/node-io.js';
+const [upstream, port, kind] = process.argv.slice(2);
+const u = new URL(upstream!);
+const m = /^\/v2\/(.+)\/blobs\/(sha256:[a-f0-9]+)$/.exec(u.pathname)!;
+const store = createRegistryStore({ url: u.origin, plainHttp: true, userAgent: 'x' });
+const dispatcher = new Agent({ keepAliveTimeout: 30000, connections: 64 });
+const app = new Hono();
+const log = { logger: { warn() {} } };
+app.get('/blob', async (c) => {
+  (c as any).set('log', log);
+  const blob = await store.fetchBlob(m[1]!, m[2] as never, {
+    verify: 'size',
+    purpose: 'download',
+    ...(kind === 'hono-signal' ? { signal: c.req.raw.signal } : {}),
+  });
+  return sendStream(c as never, 200, { 'content-length': String(blob.size), 'content-type': 'application/zip' }, blob.body);
+});
+const honoListener = getRequestListener(app.fetch);
+process.on('uncaughtException', (e) => console.error('uncaught', e));
+process.on('unhandledRejection', (e) => console.error('unhandled', e));
+createServer(async (req, res) => {
+  if (kind.startsWith('hono')) return honoListener(req, res);
+  if (kind === 'bare') {
+    const up = await request(upstream!, { dispatcher });
+    res.writeHead(200, { 'content-length': up.headers['content-length'], 'content-type': 'application/zip' });
+    up.body.pipe(res);
+    return;
+  }
+  const blob = await store.fetchBlob(m[1]!, m[2] as never, { verify: 'size', purpose: 'download' });
+  res.writeHead(200, { 'content-length': String(blob.size), 'content-type': 'application/zip' });
+  if (kind === 'store-pipe') {
+    blob.body.pipe(res);
+    return;
+  }
+  const body = blob.body;
+  body.on('data', (chunk: Buffer) => {
+    if (res.write(chunk) || res.destroyed) return;
+    body.pause();
+    res.once('drain', () => body.resume());
+  });
+  body.once('end', () => res.end());
+  body.on('error', () => res.destroy());
+  res.once('close', () => {
+    if (!body.readableEnded) body.destroy();
+  });
+}).listen(Number(port), '127.0.0.1');
