@@ -10,7 +10,7 @@ import { getRequestListener } from '@hono/node-server';
 import { Agent, request } from 'undici';
 import { createRegistryStore } from '../../src/oci/remote/registry-store.js';
 import { sendStream } from '../../src/http/node-io.js';
-const [upstream, port, kind] = process.argv.slice(2);
+const [upstream = '', port = '0', kind = ''] = process.argv.slice(2);
 const u = new URL(upstream!);
 const m = /^\/v2\/(.+)\/blobs\/(sha256:[a-f0-9]+)$/.exec(u.pathname)!;
 const store = createRegistryStore({ url: u.origin, plainHttp: true, userAgent: 'x' });
@@ -33,7 +33,7 @@ createServer(async (req, res) => {
   if (kind.startsWith('hono')) return honoListener(req, res);
   if (kind === 'bare') {
     const up = await request(upstream!, { dispatcher });
-    res.writeHead(200, { 'content-length': up.headers['content-length'], 'content-type': 'application/zip' });
+    res.writeHead(200, { 'content-length': String(up.headers['content-length']), 'content-type': 'application/zip' });
     up.body.pipe(res);
     return;
   }

@@ -16,7 +16,7 @@ import { createRegistryStore } from '../../src/oci/remote/registry-store.js';
 import { curlDownload } from '../lib/curl.js';
 import { createBenchSigner } from '../lib/fixtures.js';
 import { startNginxProxy } from '../lib/nginx.js';
-import { freePort, runMain, spawnTracked, stopAll, waitForHttp } from '../lib/processes.js';
+import { childPids, freePort, runMain, spawnTracked, stopAll, waitForHttp } from '../lib/processes.js';
 import { startBenchRegistry } from '../lib/registry.js';
 import { startServer } from '../lib/server.js';
 import { median } from '../lib/stats.js';
@@ -52,14 +52,9 @@ function procStat(pid: number): { cpuMs: number; minflt: number } {
   return { cpuMs: (Number(rest[11]) + Number(rest[12])) * tick, minflt: Number(rest[7]) };
 }
 
-/** Every pid whose command line mentions `needle` under the given parent tree (nginx workers). */
-function childPids(pid: number): number[] {
-  const out: number[] = [pid];
-  try {
-    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-    for (const k of kids) out.push(...childPids(k));
-  } catch {}
-  return out;
+/** A process and its descendants (nginx's workers). */
+function withDescendants(pid: number): number[] {
+  return [pid, ...childPids(pid).flatMap(withDescendants)];
 }
 
 function statAll(pids: number[]): { cpuMs: number; minflt: number } {
@@ -90,7 +85,7 @@ async function main(): Promise<void> {
     const targets: { name: string; url: string; pids: () => number[] }[] = [];
     try {
       const nginx = await startNginxProxy(join(tmp, 'nginx'), registry.url);
-      targets.push({ name: 'nginx proxy', url: nginx.url + new URL(directUrl).pathname, pids: () => childPids(nginx.pid) });
+      targets.push({ name: 'nginx proxy', url: nginx.url + new URL(directUrl).pathname, pids: () => withDescendants(nginx.pid) });
       for (const kind of ['undici', 'http']) {
         const port = await freePort();
         const child = spawnTracked(process.execPath, [script, directUrl, String(port), kind], { cwd: root });

@@ -99,8 +99,16 @@ export function procStatusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 
 const CLOCK_TICKS_PER_S = 100; // getconf CLK_TCK on Linux (USER_HZ)
 
-/** CPU time (user + system, all threads) a process has used so far, ms; NaN when it is gone. */
-export function procCpuMs(pid: number): number {
+/** The live child processes of `pid` (Linux), e.g. the workers of `server.workers`. */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function ownCpuMs(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the parenthesised command name (which may hold spaces): state is field 3.
@@ -111,6 +119,14 @@ export function procCpuMs(pid: number): number {
   } catch {
     return Number.NaN;
   }
+}
+
+/**
+ * CPU time (user + system, all threads) a process and its live children have used so far, ms (the
+ * children: the workers of `server.workers`); NaN when it is gone.
+ */
+export function procCpuMs(pid: number): number {
+  return childPids(pid).reduce((sum, child) => sum + (ownCpuMs(child) || 0), ownCpuMs(pid));
 }
 
 export interface RssSampler {
