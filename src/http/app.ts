@@ -64,8 +64,6 @@ export interface AppDeps {
   accessFields?: PipelineOptions['accessFields'];
   /** GET /metrics on this application (metrics enabled without a listener of their own). */
   metrics?: RenderMetrics;
-  /** The server's version, shown in the API reference (/api/v1/openapi.json). */
-  version?: string;
 }
 
 /**
@@ -136,7 +134,7 @@ export function createApplication(deps: AppDeps): Application {
   if (deps.moduleServices) modulesApiRoutes(api, deps.moduleServices, deps.publicUrl);
   if (deps.mirror) mirrorApiRoutes(api, deps.mirror, deps.publicUrl);
   if (deps.usage) usageApiRoutes(api, deps.usage);
-  apiDocumentRoutes(api, deps.publicUrl, deps.version ?? 'dev');
+  apiDocumentRoutes(api, deps.publicUrl);
   app.route('/api/v1', api);
   if (deps.moduleServices) app.route('/', modulesV1Routes(deps.moduleServices, downloadBase, moduleRoutes));
   app.route('/', mirrorRoutes(mirrorDocumentRoutes));

@@ -55,7 +55,10 @@ export const MAX_VERSION_LENGTH = 128;
 export function parseModuleVersion(raw: string, code: ErrorCode = 'VERSION_NOT_FOUND'): { version: string; tag: string } {
   // Never echo a long value back (a 10 KB path would come back in the error).
   if (raw.length > MAX_VERSION_LENGTH)
-    throw new AppError(code, `the version is ${raw.length} characters long; versions are at most ${MAX_VERSION_LENGTH} characters (e.g. 1.2.3)`);
+    throw new AppError(
+      code,
+      `the version is ${raw.length} characters long; versions are at most ${MAX_VERSION_LENGTH} characters (e.g. 1.2.3)`,
+    );
   const version = canonicalVersion(raw);
   if (version === null) throw new AppError(code, `"${raw}" is not a canonical semantic version (e.g. 1.2.3, 1.2.3-rc.1; no "v" prefix)`);
   try {

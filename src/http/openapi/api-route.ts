@@ -73,9 +73,13 @@ export function apiRoute<R extends RouteConfig>(
       const sentId = (r.data as { data?: { id?: unknown } }).data?.id;
       const urlId = options.idParam ? c.req.param(options.idParam) : undefined;
       if (urlId !== undefined && sentId !== undefined && sentId !== urlId) {
-        throw new AppError('CONFLICT', `resource id ${JSON.stringify(String(sentId).slice(0, 200))} does not match the URL's ${JSON.stringify(urlId)}`, {
-          source: { pointer: '/data/id' },
-        });
+        throw new AppError(
+          'CONFLICT',
+          `resource id ${JSON.stringify(String(sentId).slice(0, 200))} does not match the URL's ${JSON.stringify(urlId)}`,
+          {
+            source: { pointer: '/data/id' },
+          },
+        );
       }
     }
     return handler(c, input as unknown as ApiInput<R>);

@@ -20,7 +20,9 @@ const docRoutes = {
     tags: [TAG],
     summary: 'This OpenAPI 3.1 document',
     security: [],
-    responses: { 200: { description: 'the document', content: { 'application/json': { schema: z.object({ openapi: z.string() }).passthrough() } } } },
+    responses: {
+      200: { description: 'the document', content: { 'application/json': { schema: z.object({ openapi: z.string() }).passthrough() } } },
+    },
   }),
   page: createRoute({
     method: 'get',
@@ -45,12 +47,12 @@ export const REFERENCE_CSP =
   "default-src 'none'; style-src 'self'; img-src 'none'; script-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** The OpenAPI 3.1 document of every route registered on `api` so far, paths under /api/v1. */
-export function buildApiDocument(api: OpenAPIHono<AppEnv>, publicUrl: URL, version: string): OpenApiDocument {
+export function buildApiDocument(api: OpenAPIHono<AppEnv>, publicUrl: URL): OpenApiDocument {
   const doc = api.getOpenAPI31Document({
     openapi: '3.1.0',
     info: {
       title: 'tf-oci-registry API',
-      version,
+      version: 'v1',
       description:
         'The publishing, module, mirror-import and usage API of tf-oci-registry (JSON:API 1.1 documents, media type application/vnd.api+json). ' +
         'Authenticate with `Authorization: Bearer <token>` (docs/auth.md). Errors are JSON:API error documents whose `source.pointer` names the request member at fault. ' +
@@ -67,19 +69,26 @@ export function buildApiDocument(api: OpenAPIHono<AppEnv>, publicUrl: URL, versi
     components: {
       ...doc.components,
       securitySchemes: {
-        bearerAuth: { type: 'http', scheme: 'bearer', description: 'an API token (service mode) or the OCI registry credential (delegate mode), docs/auth.md' },
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'an API token (service mode) or the OCI registry credential (delegate mode), docs/auth.md',
+        },
       },
     },
   };
 }
 
 /** Registers the reference routes on `api` (call last: the document covers the routes registered before). */
-export function apiDocumentRoutes(api: OpenAPIHono<AppEnv>, publicUrl: URL, version: string): void {
+export function apiDocumentRoutes(api: OpenAPIHono<AppEnv>, publicUrl: URL): void {
   let cached: { json: string; html: string } | undefined;
   const rendered = () => {
     if (!cached) {
-      const doc = buildApiDocument(api, publicUrl, version);
-      cached = { json: JSON.stringify(doc, null, 2), html: renderReference(doc, `${new URL(publicUrl).pathname.replace(/\/$/, '')}${API_BASE}/docs/reference.css`) };
+      const doc = buildApiDocument(api, publicUrl);
+      cached = {
+        json: JSON.stringify(doc, null, 2),
+        html: renderReference(doc, `${new URL(publicUrl).pathname.replace(/\/$/, '')}${API_BASE}/docs/reference.css`),
+      };
     }
     return cached;
   };

@@ -56,18 +56,18 @@ export function listDocument(resource: z.ZodType, name: string) {
  * A request document `{"data": {"type": T, "id"?: …, "attributes": {…}, "relationships"?: {…}}}`. A wrong
  * `type` is a 409 (JSON:API "Creating Resources"); api-route.ts maps that issue.
  */
-export function requestDocument<T extends string, A extends z.ZodType, R extends z.ZodType = z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodUnknown>>>(
-  type: T,
-  name: string,
-  attributes: A,
-  relationships?: R,
-) {
+export function requestDocument<
+  T extends string,
+  A extends z.ZodType,
+  R extends z.ZodType = z.ZodOptional<z.ZodRecord<z.ZodString, z.ZodUnknown>>,
+>(type: T, name: string, attributes: A, relationships?: R) {
   return z
     .object({
       data: z.object({
         type: z.literal(type),
         id: z.string().optional(),
-        attributes,
+        // Absent attributes are checked member by member (the error names the missing attribute).
+        attributes: attributes.prefault({} as never) as unknown as A,
         relationships: (relationships ?? z.record(z.string(), z.unknown()).optional()) as R,
       }),
     })

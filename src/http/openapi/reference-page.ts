@@ -21,7 +21,11 @@ export function escapeHtml(text: string): string {
 }
 
 const refName = (ref: string): string => ref.replace('#/components/schemas/', '');
-const anchor = (text: string): string => text.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase();
+const anchor = (text: string): string =>
+  text
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .toLowerCase();
 
 /** A one-line type of a schema: `string`, `Provider`, `list of string`, `string | null`, `"providers"`. */
 function typeOf(s: Json | undefined): string {
@@ -36,7 +40,8 @@ function typeOf(s: Json | undefined): string {
   const t = s.type;
   if (Array.isArray(t)) return t.map((x) => (x === 'array' ? `list of ${typeOf(s.items as Json)}` : escapeHtml(String(x)))).join(' | ');
   if (t === 'array') return `list of ${typeOf(s.items as Json)}`;
-  if (t === 'object' && !s.properties && typeof s.additionalProperties === 'object') return `map of ${typeOf(s.additionalProperties as Json)}`;
+  if (t === 'object' && !s.properties && typeof s.additionalProperties === 'object')
+    return `map of ${typeOf(s.additionalProperties as Json)}`;
   const format = typeof s.format === 'string' ? ` (${escapeHtml(s.format)})` : '';
   return `${escapeHtml(String(t ?? 'any'))}${format}`;
 }
@@ -58,7 +63,8 @@ function members(s: Json | undefined, depth = 0): string {
   const required = new Set((target.required as string[] | undefined) ?? []);
   const items = Object.entries(props).map(([name, p]) => {
     const desc = typeof p.description === 'string' ? ` — ${escapeHtml(p.description)}` : '';
-    const example = p.example !== undefined ? ` <span class="example">e.g. <code>${escapeHtml(JSON.stringify(p.example))}</code></span>` : '';
+    const example =
+      p.example !== undefined ? ` <span class="example">e.g. <code>${escapeHtml(JSON.stringify(p.example))}</code></span>` : '';
     const req = required.has(name) ? ' <span class="required">required</span>' : '';
     return `<li><code>${escapeHtml(name)}</code>: ${typeOf(p)}${req}${limits(p)}${desc}${example}${members(p, depth + 1)}</li>`;
   });
@@ -84,7 +90,10 @@ function operation(path: string, method: string, op: Json): string {
     .join('');
   const body = op.requestBody as Json | undefined;
   const responses = Object.entries((op.responses as Record<string, Json>) ?? {})
-    .map(([status, r]) => `<li><strong>${escapeHtml(status)}</strong> ${escapeHtml(String(r.description ?? ''))}${status.startsWith('2') ? contentBlock(r.content as Record<string, Json>) : ''}</li>`)
+    .map(
+      ([status, r]) =>
+        `<li><strong>${escapeHtml(status)}</strong> ${escapeHtml(String(r.description ?? ''))}${status.startsWith('2') ? contentBlock(r.content as Record<string, Json>) : ''}</li>`,
+    )
     .join('');
   const open = Array.isArray(op.security) && op.security.length === 0 ? ' <span class="open">no token</span>' : '';
   return `<section class="operation" id="${id}">
@@ -114,9 +123,14 @@ export function renderReference(doc: OpenApiDocument, cssHref: string): string {
     }
   }
   const schemas = Object.entries(doc.components?.schemas ?? {})
-    .map(([name, s]) => `<section class="schema" id="schema-${anchor(name)}"><h3>${escapeHtml(name)}</h3><p>${typeOf(s.type === 'object' || s.properties ? { type: 'object' } : s)}</p>${members(s)}</section>`)
+    .map(
+      ([name, s]) =>
+        `<section class="schema" id="schema-${anchor(name)}"><h3>${escapeHtml(name)}</h3><p>${typeOf(s.type === 'object' || s.properties ? { type: 'object' } : s)}</p>${members(s)}</section>`,
+    )
     .join('\n');
-  const tocHtml = [...toc].map(([tag, items]) => `<li><a href="#tag-${anchor(tag)}">${escapeHtml(tag)}</a><ul>${items.join('')}</ul></li>`).join('');
+  const tocHtml = [...toc]
+    .map(([tag, items]) => `<li><a href="#tag-${anchor(tag)}">${escapeHtml(tag)}</a><ul>${items.join('')}</ul></li>`)
+    .join('');
   const sections = [...byTag].map(([tag, ops]) => `<h2 id="tag-${anchor(tag)}">${escapeHtml(tag)}</h2>\n${ops.join('\n')}`).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

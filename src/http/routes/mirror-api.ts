@@ -97,7 +97,10 @@ export const mirrorRouteConfigs = {
               .min(1)
               .openapi({ description: 'provider addresses', example: ['registry.terraform.io/hashicorp/random'] }),
             version: z.string().max(256).nullable().optional().openapi({ description: 'a version constraint', example: '~> 3.6' }),
-            platforms: z.array(z.string().max(64)).optional().openapi({ description: '<os>_<arch> (default: all)', example: ['linux_amd64'] }),
+            platforms: z
+              .array(z.string().max(64))
+              .optional()
+              .openapi({ description: '<os>_<arch> (default: all)', example: ['linux_amd64'] }),
             'dry-run': z.boolean().optional(),
           }),
         ),

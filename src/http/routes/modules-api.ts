@@ -134,7 +134,10 @@ export const moduleVersionSchema = resourceObject('module-versions', 'ModuleVers
     outputs: z.array(z.string()).nullable(),
   }),
   relationships: z.strictObject({
-    module: z.strictObject({ data: z.strictObject({ type: z.literal('modules'), id: z.string() }), links: z.strictObject({ related: link }) }),
+    module: z.strictObject({
+      data: z.strictObject({ type: z.literal('modules'), id: z.string() }),
+      links: z.strictObject({ related: link }),
+    }),
   }),
   links: z.strictObject({ self: link }),
 });

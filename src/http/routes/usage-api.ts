@@ -65,7 +65,10 @@ export const usageRouteConfigs = {
     tags: [TAG],
     summary: 'Stored versions nobody downloaded since a day',
     request: { query: z.strictObject({ provider, since }) },
-    responses: { 200: jsonApiResponse(singleDocument(unusedSchema, 'UnusedVersionsDocument'), 'the unused versions'), ...errorResponses(400, 404) },
+    responses: {
+      200: jsonApiResponse(singleDocument(unusedSchema, 'UnusedVersionsDocument'), 'the unused versions'),
+      ...errorResponses(400, 404),
+    },
   }),
 };
 

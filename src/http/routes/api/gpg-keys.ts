@@ -38,7 +38,11 @@ const createAttributes = z.strictObject({
   namespace: z.string().min(1).max(64).openapi({ example: 'acme' }),
   name,
   description,
-  'ascii-armor': z.string().min(1).max(256 * 1024).openapi({ description: 'the armored public key (gpg --armor --export KEYID)' }),
+  'ascii-armor': z
+    .string()
+    .min(1)
+    .max(256 * 1024)
+    .openapi({ description: 'the armored public key (gpg --armor --export KEYID)' }),
 });
 const updateAttributes = z.strictObject({ name: name.optional(), description });
 
@@ -51,7 +55,6 @@ export const subkeySchema = z
     'created-at': timestamp,
     'expires-at': timestamp.nullable(),
     revoked: z.boolean(),
-    status: z.enum(['valid', 'expired', 'revoked']),
   })
   .openapi('GpgSubkey');
 
@@ -63,7 +66,13 @@ const keyAttributes = z.strictObject({
   fingerprint: z.string().openapi({ description: '40 upper-case hex digits of the primary key' }),
   'key-id': z.string().openapi({ description: 'long key id of the primary key, as providers.v1 announces it' }),
   algorithm: z.string().openapi({ example: 'RSA 3072' }),
-  'key-created-at': timestamp.nullable().openapi({ description: 'when the primary key was made (null for keys registered before this was recorded)' }),
+  capabilities: z
+    .array(z.enum(['sign', 'certify', 'encrypt', 'authenticate']))
+    .nullable()
+    .openapi({ description: 'of the primary key (null for keys registered before this was recorded)' }),
+  'key-created-at': timestamp
+    .nullable()
+    .openapi({ description: 'when the primary key was made (null for keys registered before this was recorded)' }),
   'expires-at': timestamp.nullable().openapi({ description: 'when the primary key expires; null = never' }),
   'signing-expires-at': timestamp
     .nullable()
@@ -77,10 +86,9 @@ const keyAttributes = z.strictObject({
 export const gpgKeySchema = resourceObject('gpg-keys', 'GpgKey', {
   attributes: keyAttributes,
   relationships: z.strictObject({
-    versions: z.strictObject({
-      links: z.strictObject({ related: link }),
-      data: z.array(z.strictObject({ type: z.literal('provider-versions'), id: z.string() })).optional(),
-    }),
+    versions: z
+      .strictObject({ data: z.array(z.strictObject({ type: z.literal('provider-versions'), id: z.string() })) })
+      .openapi({ description: 'the provider versions this key signs (they must be deleted before the key)' }),
   }),
   meta: warningsMeta,
   links: z.strictObject({ self: link }),
@@ -143,7 +151,8 @@ export function gpgKeyRoutes(app: OpenAPIHono<AppEnv>, services: PublishServices
   const r = gpgKeyRouteConfigs;
   apiRoute(app, r.create, WORDING, async (c, { body }) => {
     const view = await services.createGpgKey(body.data.attributes, c.get('caller'));
-    if (view.warnings.length > 0) c.get('log').logger.warn({ key: view.key.id, warnings: view.warnings }, 'GPG key registered with warnings');
+    if (view.warnings.length > 0)
+      c.get('log').logger.warn({ key: view.key.id, warnings: view.warnings }, 'GPG key registered with warnings');
     c.header('Location', links.gpgKey(view.key.id));
     return apiResponse(c, single(view, links), 201);
   });
@@ -154,7 +163,9 @@ export function gpgKeyRoutes(app: OpenAPIHono<AppEnv>, services: PublishServices
     return apiResponse(c, { data: views.map((v) => gpgKeyResource(v, links)) });
   });
 
-  apiRoute(app, r.get, WORDING, async (c, { params }) => apiResponse(c, single(await services.getGpgKey(params.id, c.get('caller')), links)));
+  apiRoute(app, r.get, WORDING, async (c, { params }) =>
+    apiResponse(c, single(await services.getGpgKey(params.id, c.get('caller')), links)),
+  );
 
   apiRoute(app, r.update, { ...WORDING, idParam: 'id' }, async (c, { params, body }) =>
     apiResponse(c, single(await services.updateGpgKey(params.id, body.data.attributes, c.get('caller')), links)),

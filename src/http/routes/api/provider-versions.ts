@@ -50,7 +50,9 @@ export function streamedBody(c: Context<AppEnv>): { stream: Readable; contentLen
 
 const TAG = 'Provider versions';
 const versionIdParam = z.object({
-  id: z.string().openapi({ description: 'ver-<namespace>.<name>.<version> (a "+" in the version is written "_")', example: 'ver-acme.widget.1.2.0' }),
+  id: z
+    .string()
+    .openapi({ description: 'ver-<namespace>.<name>.<version> (a "+" in the version is written "_")', example: 'ver-acme.widget.1.2.0' }),
 });
 
 const platform = z
@@ -88,7 +90,9 @@ export const versionSchema = resourceObject('provider-versions', 'ProviderVersio
   links: z.strictObject({
     self: link,
     files: link,
-    upload: link.optional().openapi({ description: 'single-use URL to PUT the release .tar.gz to (only right after create or upload-url)' }),
+    upload: link
+      .optional()
+      .openapi({ description: 'single-use URL to PUT the release .tar.gz to (only right after create or upload-url)' }),
   }),
 });
 const versionDocument = singleDocument(versionSchema, 'ProviderVersionDocument', true);
@@ -149,7 +153,10 @@ export const versionRouteConfigs = {
         'filter[namespace]': optionalQuery('only this namespace'),
       }),
     },
-    responses: { 200: jsonApiResponse(listDocument(versionSchema, 'ProviderVersionList'), 'the versions'), ...errorResponses(400, 404, 422) },
+    responses: {
+      200: jsonApiResponse(listDocument(versionSchema, 'ProviderVersionList'), 'the versions'),
+      ...errorResponses(400, 404, 422),
+    },
   }),
   get: createRoute({
     method: 'get',
@@ -192,7 +199,10 @@ export const versionRouteConfigs = {
       params: versionIdParam.extend({ filename: z.string().openapi({ example: 'terraform-provider-widget_1.2.0_linux_amd64.zip' }) }),
       body: binaryBody('the file itself (curl -T FILE)'),
     },
-    responses: { 200: jsonApiResponse(singleDocument(draftFileSchema, 'DraftFileDocument'), 'the stored file'), ...errorResponses(404, 409, 413, 415, 422) },
+    responses: {
+      200: jsonApiResponse(singleDocument(draftFileSchema, 'DraftFileDocument'), 'the stored file'),
+      ...errorResponses(404, 409, 413, 415, 422),
+    },
   }),
   publish: createRoute({
     method: 'post',
@@ -210,7 +220,10 @@ export const versionRouteConfigs = {
     security: [],
     request: {
       params: z.object({ token: z.string().openapi({ description: 'the sealed single-use token of links.upload' }) }),
-      body: binaryBody('the GoReleaser release as .tar.gz (zips, SHA256SUMS, SHA256SUMS.sig)', ['application/gzip', 'application/octet-stream']),
+      body: binaryBody('the GoReleaser release as .tar.gz (zips, SHA256SUMS, SHA256SUMS.sig)', [
+        'application/gzip',
+        'application/octet-stream',
+      ]),
     },
     responses: { 200: jsonApiResponse(versionDocument, 'the version, uploaded'), ...errorResponses(403, 404, 409, 413, 415, 422) },
   }),
@@ -218,12 +231,19 @@ export const versionRouteConfigs = {
 
 const WORDING = { resource: 'provider version' };
 
+/** Key warnings in top-level meta (what the publish CLI prints) and in the log. */
+function withWarnings(c: Context<AppEnv>, doc: { data: unknown }, warnings: readonly string[]) {
+  if (warnings.length === 0) return doc;
+  c.get('log').logger.warn({ warnings }, 'provider version signed by a key that expires soon or has expired');
+  return { ...doc, meta: { warnings } };
+}
+
 export function versionRoutes(app: OpenAPIHono<AppEnv>, services: PublishServices, links: ApiLinks): void {
   const r = versionRouteConfigs;
   apiRoute(app, r.create, WORDING, async (c, { body }) => {
     const view = await services.createVersion(body.data.attributes, body.data.relationships, c.get('caller'));
     c.header('Location', links.version(view.version.id));
-    return apiResponse(c, { data: versionResource(view, links) }, 201);
+    return apiResponse(c, withWarnings(c, { data: versionResource(view, links) }, view.warnings ?? []), 201);
   });
 
   apiRoute(app, r.list, WORDING, async (c, { query }) => {
@@ -259,11 +279,14 @@ export function versionRoutes(app: OpenAPIHono<AppEnv>, services: PublishService
 
   apiRoute(app, r.publish, WORDING, async (c, { params }) => {
     const record = await services.publishDraft(params.id, c.get('caller'));
-    return apiResponse(c, { data: versionResource({ version: record }, links) });
+    const warnings = await services.versionKeyWarnings(record, c.get('caller'));
+    return apiResponse(c, withWarnings(c, { data: versionResource({ version: record, warnings }, links) }, warnings));
   });
 
   apiRoute(app, r.upload, WORDING, async (c, { params }) => {
+    const caller = services.uploadCaller(params.token, c.req.raw.signal);
     const record = await services.uploadRelease(params.token, streamedBody(c), c.req.raw.signal);
-    return apiResponse(c, { data: versionResource({ version: record }, links) });
+    const warnings = await services.versionKeyWarnings(record, caller);
+    return apiResponse(c, withWarnings(c, { data: versionResource({ version: record, warnings }, links) }, warnings));
   });
 }
