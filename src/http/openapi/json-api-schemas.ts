@@ -14,8 +14,23 @@ export const timestamp = z.string().openapi({ format: 'date-time', example: '202
 export const link = z.string().openapi({ format: 'uri' });
 
 /** `{"data": {"type": T, "id": …}}`: a to-one relationship linkage. */
-export function linkage(type: string, idDescription: string) {
-  return z.strictObject({ data: z.strictObject({ type: z.literal(type), id: z.string().openapi({ description: idDescription }) }) });
+export function linkage(type: string, idDescription: string, name = type.replace(/s$/, '')) {
+  const hint = `relationship "${name}" is required: {"data":{"type":"${type}","id":"…"}}`;
+  return z.strictObject(
+    {
+      data: z.strictObject(
+        {
+          type: z.literal(type, { error: `relationship "${name}" must have type "${type}"` }),
+          id: z
+            .string({ error: `relationship "${name}" needs an id` })
+            .min(1, { error: `relationship "${name}" needs an id` })
+            .openapi({ description: idDescription }),
+        },
+        { error: hint },
+      ),
+    },
+    { error: hint },
+  );
 }
 
 interface ResourceParts {

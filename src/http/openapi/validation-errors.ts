@@ -29,10 +29,14 @@ function memberName(path: readonly PropertyKey[]): string {
 
 const expectedWord: Record<string, string> = { array: 'a list', object: 'an object', boolean: 'true or false', number: 'a number' };
 
+/** zod's own English messages; any other message was written in the schema (`{ error: '…' }`) and is kept. */
+const ZOD_DEFAULT = /^(Invalid|Too (big|small)|Unrecognized|Expected)/;
+
 function bodyMessage(issue: Issue, wording: MemberWording): { pointer: string; message: string; conflict?: boolean } {
   const path = issue.path;
   const member = memberName(path);
   const input = (issue as { input?: unknown }).input;
+  if (!ZOD_DEFAULT.test(issue.message) && issue.code !== 'unrecognized_keys') return { pointer: pointerOf(path), message: issue.message };
   switch (issue.code) {
     case 'invalid_type':
       if (input === undefined || input === null) {

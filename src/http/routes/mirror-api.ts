@@ -52,6 +52,7 @@ function importResource(r: ImportRecord, self: string) {
 }
 
 const TAG = 'Mirror imports';
+const PROVIDERS_HINT = 'attribute "providers" must be a non-empty list of provider addresses, e.g. ["registry.terraform.io/hashicorp/aws"]';
 
 export const importSchema = resourceObject('mirror-imports', 'MirrorImport', {
   attributes: z.strictObject({
@@ -93,15 +94,16 @@ export const mirrorRouteConfigs = {
           'MirrorImportCreate',
           z.strictObject({
             providers: z
-              .array(z.string().max(512))
-              .min(1)
+              .array(z.string().max(512), { error: PROVIDERS_HINT })
+              .min(1, { error: PROVIDERS_HINT })
+              .max(50, { error: 'an import names at most 50 providers' })
               .openapi({ description: 'provider addresses', example: ['registry.terraform.io/hashicorp/random'] }),
             version: z.string().max(256).nullable().optional().openapi({ description: 'a version constraint', example: '~> 3.6' }),
             platforms: z
               .array(z.string().max(64))
               .optional()
               .openapi({ description: '<os>_<arch> (default: all)', example: ['linux_amd64'] }),
-            'dry-run': z.boolean().optional(),
+            'dry-run': z.boolean({ error: 'attribute "dry-run" must be true or false' }).optional(),
           }),
         ),
       ),
