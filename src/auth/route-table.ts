@@ -42,6 +42,9 @@ export function permissionTable(mirrorBasePath: string, servicePaths: readonly s
     // Authorized by the sealed ticket in the URL (terraform sends no token to download URLs, §4.4).
     { methods: READ, pattern: '/download/**', access: 'open', note: 'sealed download ticket' },
     { methods: ['PUT'], pattern: '/api/v1/uploads/*', access: 'open', note: 'sealed single-use upload token' },
+    // The API reference (src/http/openapi/document-routes.ts): the shape of the API, no data.
+    { methods: READ, pattern: '/api/v1/openapi.json', access: 'open', note: 'API reference' },
+    { methods: READ, pattern: '/api/v1/docs/**', access: 'open', note: 'API reference' },
 
     // Consumer protocols.
     { methods: READ, pattern: '/v1/providers/**', access: 'providers:read' },

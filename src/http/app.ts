@@ -2,6 +2,7 @@
 // Mounts the route groups behind the one request pipeline (pipeline/pipeline.ts) and the single error
 // handler; createApplication also returns the pipeline's Node entry (pipeline/node-front.ts), which
 // serves the warm metadata routes in front of Hono.
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { Hono } from 'hono';
 import type { Logger } from 'pino';
 import type { AppEnv } from './env.js';
@@ -21,6 +22,7 @@ import type { UsageServices } from '../usage/services.js';
 import { mirrorHotRoutes, mirrorRoutes } from './routes/mirror.js';
 import { providersV1HotRoutes, providersV1Routes } from './routes/providers-v1.js';
 import { apiRoutes } from './routes/api/index.js';
+import { apiDocumentRoutes } from './openapi/document-routes.js';
 import { modulesApiRoutes } from './routes/modules-api.js';
 import { modulesV1HotRoutes, modulesV1Routes } from './routes/modules-v1.js';
 import type { MirrorServices } from '../mirror/services.js';
@@ -126,18 +128,20 @@ export function createApplication(deps: AppDeps): Application {
   if (deps.metrics) app.route('/', metricsRoutes(deps.metrics));
   app.route('/', discoveryRoutes(deps.moduleServices ? { 'modules.v1': '/v1/modules/' } : {}));
   app.route('/', providersV1Routes(providerRoutes));
-  if (deps.publishServices) app.route('/api/v1', apiRoutes(deps.publishServices, deps.publicUrl));
-  if (deps.moduleServices) {
-    app.route('/', modulesV1Routes(deps.moduleServices, downloadBase, moduleRoutes));
-    app.route('/api/v1', modulesApiRoutes(deps.moduleServices, deps.publicUrl));
-  }
+  // Every /api/v1 route, declared with its schemas (src/http/openapi/), then the reference generated from them.
+  const api = new OpenAPIHono<AppEnv>();
+  if (deps.publishServices) apiRoutes(api, deps.publishServices, deps.publicUrl);
+  if (deps.moduleServices) modulesApiRoutes(api, deps.moduleServices, deps.publicUrl);
+  if (deps.mirror) mirrorApiRoutes(api, deps.mirror, deps.publicUrl);
+  if (deps.usage) usageApiRoutes(api, deps.usage);
+  apiDocumentRoutes(api, deps.publicUrl);
+  app.route('/api/v1', api);
+  if (deps.moduleServices) app.route('/', modulesV1Routes(deps.moduleServices, downloadBase, moduleRoutes));
   app.route('/', mirrorRoutes(mirrorDocumentRoutes));
   mounts.forEach((m, i) => {
     app.route('/', mirrorRoutes(mountRoutes[i]!));
     app.route('/', downloadRoutes(m.downloads, m.mirror, mountDownloadPath(m)));
   });
-  if (deps.mirror) app.route('/api/v1', mirrorApiRoutes(deps.mirror, deps.publicUrl));
-  if (deps.usage) app.route('/api/v1', usageApiRoutes(deps.usage));
   app.route('/', downloadRoutes(deps.downloads, deps.mirror));
   // In Hono's order of registration, so that the first match is the same route on both entries.
   const hot = [...providerRoutes, ...moduleRoutes, ...mirrorDocumentRoutes, ...mountRoutes.flat()];

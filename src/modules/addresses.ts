@@ -48,8 +48,17 @@ export function parseModuleAddress(
   }
 }
 
+/** Longest version accepted (the provider API's limit too). */
+export const MAX_VERSION_LENGTH = 128;
+
 /** A version from a URL path: canonical semver only (docs/design/protocols.md §7: `+` is not a space). */
 export function parseModuleVersion(raw: string, code: ErrorCode = 'VERSION_NOT_FOUND'): { version: string; tag: string } {
+  // Never echo a long value back (a 10 KB path would come back in the error).
+  if (raw.length > MAX_VERSION_LENGTH)
+    throw new AppError(
+      code,
+      `the version is ${raw.length} characters long; versions are at most ${MAX_VERSION_LENGTH} characters (e.g. 1.2.3)`,
+    );
   const version = canonicalVersion(raw);
   if (version === null) throw new AppError(code, `"${raw}" is not a canonical semantic version (e.g. 1.2.3, 1.2.3-rc.1; no "v" prefix)`);
   try {

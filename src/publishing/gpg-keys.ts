@@ -1,7 +1,7 @@
 // Use cases of the `gpg-keys` resource (docs/design/publishing-baseline.md#gpg-keys, #managing-gpg-keys): register a public key
 // (fingerprint and key id extracted from the armor), list/read with the number of versions using it,
 // rename/redescribe, delete unless a version still references it. Warnings flag keys that are expired or
-// expire within 30 days.
+// expire within 30 days; a key none of whose signing-capable (sub)keys is usable (revoked, expired) is refused.
 import { AppError } from '../core/app-error.js';
 import { normalizeProviderNamespace } from '../layout/names.js';
 import type { Caller } from '../core/caller.js';
@@ -21,12 +21,25 @@ const KEY_NAME_RE = /^[A-Za-z0-9_\- ]{1,128}$/;
 export interface GpgKeyView {
   key: GpgKeyRecord;
   versionsCount: number;
+  /** Ids of the provider versions whose SHA256SUMS this key must sign. */
+  versionIds: string[];
   warnings: string[];
 }
 
-function warningsOf(ctx: PublishContext, key: GpgKeyRecord): string[] {
-  const w = keyExpiryWarning({ keyId: key.keyId, expiresAt: key.expiresAt === null ? null : new Date(key.expiresAt) }, ctx.deps.now());
+/** The expiry that matters: of the last usable signing (sub)key (older records: the primary's). */
+function signingExpiry(key: GpgKeyRecord): Date | null {
+  const at = key.signingExpiresAt === undefined ? key.expiresAt : key.signingExpiresAt;
+  return at === null ? null : new Date(at);
+}
+
+/** Expired or expiring within 30 days (docs/publishing.md#key-expiry). */
+export function keyWarnings(key: GpgKeyRecord, now: Date): string[] {
+  const w = keyExpiryWarning({ keyId: key.keyId, expiresAt: signingExpiry(key) }, now);
   return w === null ? [] : [w];
+}
+
+function warningsOf(ctx: PublishContext, key: GpgKeyRecord): string[] {
+  return keyWarnings(key, ctx.deps.now());
 }
 
 function checkName(value: string): string {
@@ -63,11 +76,13 @@ export async function createGpgKey(ctx: PublishContext, attrs: Attributes, calle
   const armor = requiredString(attrs, 'ascii-armor', 256 * 1024);
   let info: Awaited<ReturnType<typeof readPublicKey>>;
   try {
-    info = await readPublicKey(armor);
+    info = await readPublicKey(armor, ctx.deps.now());
   } catch (err) {
     if (isVerifyError(err)) throw invalid('ascii-armor', err.message);
     throw err;
   }
+  // A key that cannot sign now would only make every upload fail later (docs/publishing.md#key-expiry).
+  if (info.signingProblem !== null) throw invalid('ascii-armor', info.signingProblem);
   const id = gpgKeyId({ namespace, fingerprint: info.fingerprint });
   return ctx.deps.locks.run(`gpg-keys|${namespace}`, async () => {
     const existing = await keysIn(ctx, namespace, caller);
@@ -95,11 +110,23 @@ export async function createGpgKey(ctx: PublishContext, attrs: Attributes, calle
       keyId: info.keyId,
       algorithm: info.algorithm,
       expiresAt: info.expiresAt?.toISOString() ?? null,
+      keyCreatedAt: info.createdAt.toISOString(),
+      signingExpiresAt: info.signingExpiresAt?.toISOString() ?? null,
+      capabilities: info.parts[0]!.capabilities,
+      subkeys: info.parts.slice(1).map((p) => ({
+        keyId: p.keyId,
+        fingerprint: p.fingerprint,
+        algorithm: p.algorithm,
+        capabilities: p.capabilities,
+        createdAt: p.createdAt.toISOString(),
+        expiresAt: p.expiresAt?.toISOString() ?? null,
+        revoked: p.revoked,
+      })),
       createdAt: now,
       updatedAt: now,
     };
     await ctx.records.put('gpg-key', gpgKeyTag({ namespace, fingerprint: info.fingerprint }), key, caller);
-    return { key, versionsCount: 0, warnings: warningsOf(ctx, key) };
+    return { key, versionsCount: 0, versionIds: [], warnings: warningsOf(ctx, key) };
   });
 }
 
@@ -113,17 +140,16 @@ export async function listGpgKeys(ctx: PublishContext, filter: { namespace?: str
     keysIn(ctx, namespace, caller),
     listVersionRecords(ctx, caller, namespace === undefined ? {} : { namespace }),
   ]);
-  return keys.map(({ data }) => ({
-    key: data,
-    versionsCount: versions.filter((v) => v.data.gpgKeyId === data.id).length,
-    warnings: warningsOf(ctx, data),
-  }));
+  return keys.map(({ data }) => {
+    const versionIds = versions.filter((v) => v.data.gpgKeyId === data.id).map((v) => v.data.id);
+    return { key: data, versionsCount: versionIds.length, versionIds, warnings: warningsOf(ctx, data) };
+  });
 }
 
 export async function getGpgKey(ctx: PublishContext, id: string, caller: Caller): Promise<GpgKeyView> {
   const { data } = await loadGpgKey(ctx, id, caller);
   const users = await versionsUsingKey(ctx, data.namespace, data.id, caller);
-  return { key: data, versionsCount: users.length, warnings: warningsOf(ctx, data) };
+  return { key: data, versionsCount: users.length, versionIds: users.map((v) => v.data.id), warnings: warningsOf(ctx, data) };
 }
 
 /** PATCH /gpg-keys/:id: name and description only; the armor and everything derived from it are immutable. */
@@ -150,7 +176,7 @@ export async function updateGpgKey(ctx: PublishContext, id: string, attrs: Attri
     key.updatedAt = nowIso(ctx);
     await ctx.records.put('gpg-key', stored.tag, key, caller);
     const users = await versionsUsingKey(ctx, namespace, id, caller);
-    return { key, versionsCount: users.length, warnings: warningsOf(ctx, key) };
+    return { key, versionsCount: users.length, versionIds: users.map((v) => v.data.id), warnings: warningsOf(ctx, key) };
   });
 }
 

@@ -9,7 +9,7 @@ import { isOciError } from '../oci/errors.js';
 import { callOpts, type Caller } from '../core/caller.js';
 import { nowIso, type PublishContext } from './context.js';
 import { byCodeUnit, invalid, onlyAttributes, requiredString, type Attributes } from '../core/attributes.js';
-import { loadGpgKey } from './gpg-keys.js';
+import { keyWarnings, loadGpgKey } from './gpg-keys.js';
 import { parseProviderId, parseVersionId, versionId, versionTag } from './ids.js';
 import { loadProvider } from './providers.js';
 import { storeError } from '../core/store-errors.js';
@@ -22,6 +22,8 @@ export interface VersionView {
   version: VersionRecord;
   /** Only right after creation or a new upload URL: the single-use URL to PUT the .tar.gz to. */
   uploadUrl?: string;
+  /** About the signing key: expired or expiring within 30 days (create, upload, publish answers). */
+  warnings?: string[];
 }
 
 /** JSON:API relationships of a request, unchecked. */
@@ -140,8 +142,18 @@ export async function createVersion(ctx: PublishContext, attrs: Attributes, rels
       updatedAt: now,
     };
     await ctx.records.put('version', versionTag(vkey), record, caller);
-    return { version: record, uploadUrl: uploadUrl(ctx, id, nonce, caller) };
+    return { version: record, uploadUrl: uploadUrl(ctx, id, nonce, caller), warnings: keyWarnings(key, ctx.deps.now()) };
   });
+}
+
+/** The signing key's warnings for a version (its key deleted meanwhile: none). */
+export async function versionKeyWarnings(ctx: PublishContext, record: VersionRecord, caller: Caller): Promise<string[]> {
+  try {
+    return keyWarnings((await loadGpgKey(ctx, record.gpgKeyId, caller)).data, ctx.deps.now());
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'NOT_FOUND') return [];
+    throw err;
+  }
 }
 
 export async function getVersion(ctx: PublishContext, id: string, caller: Caller): Promise<VersionView> {

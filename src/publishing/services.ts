@@ -11,7 +11,17 @@ import type { Attributes } from '../core/attributes.js';
 import { listDraftFiles, publishDraft, putDraftFile } from './drafts.js';
 import { createGpgKey, deleteGpgKey, getGpgKey, listGpgKeys, updateGpgKey } from './gpg-keys.js';
 import { KeyedLock } from '../core/keyed-lock.js';
-import { createVersion, deleteVersion, getVersion, listVersions, renewUploadUrl, type Relationships } from './provider-versions.js';
+import {
+  createVersion,
+  deleteVersion,
+  getVersion,
+  listVersions,
+  renewUploadUrl,
+  versionKeyWarnings,
+  type Relationships,
+} from './provider-versions.js';
+import { openUploadToken } from './upload-tokens.js';
+import type { VersionRecord } from './types.js';
 import { createProvider, deleteProvider, getProvider, listProviders, updateProvider } from './providers.js';
 import { createRecordStore } from '../core/record-store.js';
 import { DEFAULT_PUBLISH_LIMITS, type PublishLimits } from './types.js';
@@ -59,6 +69,10 @@ export function createPublishServices(input: PublishServiceDeps) {
 
     /** PUT <upload URL>: the token is the authority (no caller; the token carries the creator's). */
     uploadRelease: (token: string, body: UploadBody, signal?: AbortSignal) => uploadRelease(ctx, token, body, signal),
+    /** Expiry warnings of the key a version must be signed with (docs/publishing.md#key-expiry). */
+    versionKeyWarnings: (record: VersionRecord, caller: Caller) => versionKeyWarnings(ctx, record, caller),
+    /** The caller an upload token carries (its creator), read before the upload consumes it. */
+    uploadCaller: (token: string, signal?: AbortSignal) => openUploadToken(ctx, token, signal).caller,
     putDraftFile: (id: string, filename: string, body: { stream: Readable; contentLength?: number }, caller: Caller) =>
       putDraftFile(ctx, id, filename, body, caller),
     listDraftFiles: (id: string, caller: Caller) => listDraftFiles(ctx, id, caller),

@@ -31,6 +31,25 @@ export interface GpgKeyRecord extends RecordBase {
   algorithm: string;
   /** When the primary key expires (ISO 8601), or null. */
   expiresAt: string | null;
+  /** When the primary key was made (absent in records written before this was kept). */
+  keyCreatedAt?: string;
+  /** When the last usable signing (sub)key stops being usable; null = never (absent in older records). */
+  signingExpiresAt?: string | null;
+  /** The subkeys with their capabilities (absent in older records). */
+  subkeys?: GpgSubkeyRecord[];
+  /** Capabilities of the primary key (absent in older records). */
+  capabilities?: string[];
+}
+
+/** A subkey of a registered key, as read at registration. */
+export interface GpgSubkeyRecord {
+  keyId: string;
+  fingerprint: string;
+  algorithm: string;
+  capabilities: string[];
+  createdAt: string;
+  expiresAt: string | null;
+  revoked: boolean;
 }
 
 /** A provider (docs/design/publishing-baseline.md#providers): `name` is the provider type; only the description changes. */

@@ -19,6 +19,124 @@ export interface PublicKeyInfo {
   signingKeyIds: string[];
   /** The armored text as given, line ends normalized to LF (keeps gpg's CRC line, which old readers expect). */
   armored: string;
+  /** The primary key and its subkeys, each with its capabilities and state at read time. */
+  parts: KeyPart[];
+  /**
+   * When the last signing-capable (sub)key that is not revoked stops being usable (its own expiry or the
+   * primary's, whichever is first); null when one never expires, or when none is usable (see `signingProblem`).
+   */
+  signingExpiresAt: Date | null;
+  /** Why no signing-capable (sub)key is usable right now (all revoked or expired), else null. */
+  signingProblem: string | null;
+}
+
+export type KeyCapability = 'certify' | 'sign' | 'encrypt' | 'authenticate';
+
+/** One key of a key block: the primary (first) or a subkey. */
+export interface KeyPart {
+  primary: boolean;
+  keyId: string;
+  fingerprint: string;
+  algorithm: string;
+  capabilities: KeyCapability[];
+  createdAt: Date;
+  /** null: never expires. */
+  expiresAt: Date | null;
+  revoked: boolean;
+  /** At read time. */
+  status: 'valid' | 'expired' | 'revoked';
+}
+
+/** RFC 9580 §5.2.3.29 key flags: 0x01 certify, 0x02 sign, 0x04/0x08 encrypt, 0x20 authenticate. */
+function capabilitiesOf(flags: Uint8Array | null | undefined, primary: boolean): KeyCapability[] {
+  if (!flags || flags.length === 0) return primary ? ['certify', 'sign'] : [];
+  const f = flags[0] as number;
+  const out: KeyCapability[] = [];
+  if (f & 0x01) out.push('certify');
+  if (f & 0x02) out.push('sign');
+  if (f & 0x0c) out.push('encrypt');
+  if (f & 0x20) out.push('authenticate');
+  return out;
+}
+
+const latest = <T extends { created: Date | null }>(sigs: readonly T[]): T | undefined =>
+  [...sigs].sort((a, b) => (b.created?.getTime() ?? 0) - (a.created?.getTime() ?? 0))[0];
+
+const asDate = (t: Date | number | null): Date | null => (t instanceof Date ? t : null);
+
+/** State of a (sub)key from openpgp's own checks at `now`: revoked and expired are told apart by its message. */
+async function stateAt(check: () => Promise<unknown>): Promise<'valid' | 'expired' | 'revoked'> {
+  try {
+    await check();
+    return 'valid';
+  } catch (err) {
+    const m = (err as Error).message.toLowerCase();
+    return m.includes('revoked') ? 'revoked' : 'expired';
+  }
+}
+
+async function keyParts(key: openpgp.Key, now: Date): Promise<KeyPart[]> {
+  const primaryExpiry = asDate(await key.getExpirationTime());
+  const selfSigs = key.users.flatMap((u) => u.selfCertifications);
+  const primaryStatus = await stateAt(() => key.verifyPrimaryKey(now));
+  const parts: KeyPart[] = [
+    {
+      primary: true,
+      keyId: hex(key.getKeyID()),
+      fingerprint: key.getFingerprint().toUpperCase(),
+      algorithm: describeAlgorithm(key.getAlgorithmInfo()),
+      capabilities: capabilitiesOf(latest(selfSigs)?.keyFlags, true),
+      createdAt: key.getCreationTime(),
+      expiresAt: primaryExpiry,
+      revoked: primaryStatus === 'revoked',
+      status: primaryStatus,
+    },
+  ];
+  for (const sub of key.subkeys) {
+    const status = primaryStatus !== 'valid' ? primaryStatus : await stateAt(() => sub.verify(now));
+    // Revoked is a state of the subkey itself, whatever the date (a revocation applies from its time on).
+    const revoked =
+      primaryStatus === 'revoked' || status === 'revoked' || (await stateAt(() => sub.verify(sub.getCreationTime()))) === 'revoked';
+    parts.push({
+      primary: false,
+      keyId: hex(sub.getKeyID()),
+      fingerprint: sub.getFingerprint().toUpperCase(),
+      algorithm: describeAlgorithm(sub.getAlgorithmInfo()),
+      capabilities: capabilitiesOf(latest(sub.bindingSignatures)?.keyFlags, false),
+      createdAt: sub.getCreationTime(),
+      expiresAt: asDate(await sub.getExpirationTime().catch(() => null)),
+      revoked,
+      status: revoked ? 'revoked' : status,
+    });
+  }
+  return parts;
+}
+
+/** When signing stops being possible, and why it is not possible now (null: it is). */
+function signingState(parts: readonly KeyPart[], now: Date): { until: Date | null; problem: string | null } {
+  const primary = parts[0]!;
+  const signers = parts.filter((p) => p.capabilities.includes('sign'));
+  if (signers.length === 0) return { until: null, problem: `key ${primary.keyId} has no signing-capable key or subkey` };
+  const live = signers.filter((p) => !p.revoked);
+  const ends = live.map((p) => {
+    const own = p.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
+    const main = primary.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
+    return Math.min(own, main);
+  });
+  const last = Math.max(Number.NEGATIVE_INFINITY, ...ends);
+  const names = signers.map((p) => `${p.primary ? 'primary key' : 'subkey'} ${p.keyId}`).join(', ');
+  if (live.length === 0)
+    return {
+      until: null,
+      problem: `key ${primary.keyId} cannot sign: its signing ${signers.length === 1 ? 'key is' : 'keys are'} revoked (${names})`,
+    };
+  if (last <= now.getTime()) {
+    return {
+      until: new Date(last),
+      problem: `key ${primary.keyId} cannot sign: its signing ${live.length === 1 ? 'key' : 'keys'} expired on ${new Date(last).toISOString().slice(0, 10)} (${names}); extend the expiry (gpg --quick-set-expire) and export it again`,
+    };
+  }
+  return { until: last === Number.POSITIVE_INFINITY ? null : new Date(last), problem: null };
 }
 
 const PUBLIC_BEGIN = '-----BEGIN PGP PUBLIC KEY BLOCK-----';
@@ -64,7 +182,7 @@ async function parseOneKey(armored: string): Promise<openpgp.Key> {
  * Reads exactly one ASCII-armored public key. VerifyError KEY_MALFORMED for garbage or a key without a
  * valid self-signature, KEY_PRIVATE for private keys, KEY_MULTIPLE for several keys.
  */
-export async function readPublicKey(armored: string): Promise<PublicKeyInfo> {
+export async function readPublicKey(armored: string, now: Date = new Date()): Promise<PublicKeyInfo> {
   const key = await parseOneKey(armored);
   const expiry = await key.getExpirationTime();
   if (expiry === null) throw new VerifyError('KEY_MALFORMED', `key ${hex(key.getKeyID())} has no valid self-signature (or is revoked)`);
@@ -76,6 +194,8 @@ export async function readPublicKey(armored: string): Promise<PublicKeyInfo> {
     );
     if (ok) signingKeyIds.push(hex(k.getKeyID()));
   }
+  const parts = await keyParts(key, now);
+  const signing = signingState(parts, now);
   return {
     fingerprint: key.getFingerprint().toUpperCase(),
     keyId: hex(key.getKeyID()),
@@ -85,6 +205,9 @@ export async function readPublicKey(armored: string): Promise<PublicKeyInfo> {
     expiresAt: expiry instanceof Date ? expiry : null,
     signingKeyIds,
     armored: `${armored.replace(/\r\n?/g, '\n').trim()}\n`,
+    parts,
+    signingExpiresAt: signing.until,
+    signingProblem: signing.problem,
   };
 }
 

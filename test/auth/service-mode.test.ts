@@ -31,6 +31,8 @@ const SAMPLES: Record<string, string> = {
   '/metrics': '/metrics',
   '/download/**': '/download/TICKET/terraform-provider-widget_1.0.0_linux_amd64.zip',
   '/api/v1/uploads/*': '/api/v1/uploads/sealed-upload-token',
+  '/api/v1/openapi.json': '/api/v1/openapi.json',
+  '/api/v1/docs/**': '/api/v1/docs',
   '/v1/providers/**': '/v1/providers/acme/widget/versions',
   '/mirror/**': '/mirror/registry.example.test/acme/widget/index.json',
   '/v1/modules/**': '/v1/modules/acme/net/aws/versions',

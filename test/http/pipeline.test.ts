@@ -91,7 +91,8 @@ for (const mode of ['none', 'service'] as const) {
           assert.equal(res.headers.get('x-request-id'), 'pipeline-test-1', `${route.method} ${path}: X-Request-Id`);
           if (
             mode === 'service' &&
-            !['/healthz', '/readyz', '/.well-known/terraform.json'].includes(route.path) &&
+            !['/healthz', '/readyz', '/.well-known/terraform.json', '/api/v1/openapi.json'].includes(route.path) &&
+            !route.path.startsWith('/api/v1/docs') &&
             !route.path.startsWith('/download/') &&
             !route.path.startsWith('/api/v1/uploads/')
           ) {

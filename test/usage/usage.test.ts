@@ -137,7 +137,7 @@ describe('usage reports', requireTool('gpg', 'zip'), () => {
       ['/api/v1/usage?since=2001-01-01', /"since" may reach back 366 days at most/],
       ['/api/v1/usage?provider=a/b/c/d', /"provider" must be "namespace\/type" or "hostname\/namespace\/type"/],
       ['/api/v1/usage?colour=red', /unknown query parameter "colour"/],
-      ['/api/v1/usage/unused-versions?provider=acme/widget', /give "provider".*and "since"/],
+      ['/api/v1/usage/unused-versions?provider=acme/widget', /query parameter "since" is required/],
     ];
     for (const [path, detail] of cases) {
       const res = await get(sa.base, path, AUDITOR);

@@ -34,10 +34,26 @@ export function gpgKeyResource(v: GpgKeyView, links: ApiLinks): Resource {
       fingerprint: k.fingerprint,
       'key-id': k.keyId,
       algorithm: k.algorithm,
+      capabilities: k.capabilities ?? null,
+      'key-created-at': k.keyCreatedAt ?? null,
       'expires-at': k.expiresAt,
+      'signing-expires-at': k.signingExpiresAt === undefined ? k.expiresAt : k.signingExpiresAt,
+      subkeys:
+        k.subkeys?.map((s) => ({
+          'key-id': s.keyId,
+          fingerprint: s.fingerprint,
+          algorithm: s.algorithm,
+          capabilities: s.capabilities,
+          'created-at': s.createdAt,
+          'expires-at': s.expiresAt,
+          revoked: s.revoked,
+        })) ?? null,
       'versions-count': v.versionsCount,
       'created-at': k.createdAt,
       'updated-at': k.updatedAt,
+    },
+    relationships: {
+      versions: { data: v.versionIds.map((id) => ({ type: 'provider-versions', id })) },
     },
     ...(v.warnings.length > 0 ? { meta: { warnings: v.warnings } } : {}),
     links: { self: links.gpgKey(k.id) },
@@ -66,6 +82,7 @@ export function providerResource(v: ProviderView, links: ApiLinks): Resource {
 
 export function versionResource(v: VersionView, links: ApiLinks): Resource {
   const r = v.version;
+  const warnings = v.warnings ?? [];
   return {
     type: 'provider-versions',
     id: r.id,
@@ -86,6 +103,7 @@ export function versionResource(v: VersionView, links: ApiLinks): Resource {
       provider: { data: { type: 'providers', id: providerId({ namespace: r.namespace, type: r.type }) } },
       'gpg-key': { data: { type: 'gpg-keys', id: r.gpgKeyId } },
     },
+    ...(warnings.length > 0 ? { meta: { warnings } } : {}),
     links: {
       self: links.version(r.id),
       files: `${links.version(r.id)}/files`,
