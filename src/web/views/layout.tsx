@@ -132,7 +132,7 @@ export function Facts(props: { rows: Array<[string, Child]> }) {
 export function CopyBlock(props: { id: string; label: string; text: string }) {
   return (
     <div>
-      <pre>
+      <pre tabindex={0}>
         <code id={props.id}>{props.text}</code>
       </pre>
       <button type="button" class="secondary" data-copy={props.id}>
