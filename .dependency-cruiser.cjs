@@ -28,7 +28,7 @@ const layerRules = Object.entries(LAYERS).map(([folder, may]) => ({
   name: `layer-${folder}`,
   comment: `src/${folder}/ may import only ${may.length ? may.map((m) => `src/${m}/`).join(', ') : 'nothing else of src/'}`,
   severity: 'error',
-  from: { path: `^src/${folder}/`, pathNot: '\\.test\\.ts$' },
+  from: { path: `^src/${folder}/`, pathNot: '\\.test\\.tsx?$' },
   to: { path: '^src/', pathNot: `^src/${alt([folder, ...may])}/` },
 }));
 
@@ -68,7 +68,7 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js'] },
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.tsx', '.js'] },
     reporterOptions: { text: { highlightFocused: true } },
   },
 };

@@ -80,6 +80,11 @@ export function permissionTable(mirrorBasePath: string, servicePaths: readonly s
 
     // Usage reports (docs/operations.md#usage).
     { methods: READ, pattern: '/api/v1/usage/**', access: 'usage:read' },
+
+    // Web pages (docs/web.md): each page and action asks this table itself, for the API request that
+    // does the same, with the session's credential (src/http/routes/web-request.ts).
+    { methods: READ, pattern: '/', access: 'open', note: 'redirects to /ui/providers' },
+    { methods: ['GET', 'POST', 'PUT'], pattern: '/ui/**', access: 'open', note: 'web pages decide per page' },
   ];
 }
 

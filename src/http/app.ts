@@ -31,6 +31,9 @@ import type { PublishServices } from '../publishing/services.js';
 import type { Readiness } from '../core/readiness.js';
 import type { DownloadServices } from '../downloads/services.js';
 import type { Services } from '../providers/services.js';
+import { createWebAssets } from '../web/assets.js';
+import { webRoutes } from './routes/web.js';
+import type { WebOptions } from './routes/web-request.js';
 
 export interface AppDeps {
   services: Services;
@@ -64,6 +67,8 @@ export interface AppDeps {
   accessFields?: PipelineOptions['accessFields'];
   /** GET /metrics on this application (metrics enabled without a listener of their own). */
   metrics?: RenderMetrics;
+  /** The web pages under /ui (docs/web.md); absent = no pages. */
+  web?: WebOptions;
 }
 
 /**
@@ -143,6 +148,24 @@ export function createApplication(deps: AppDeps): Application {
     app.route('/', downloadRoutes(m.downloads, m.mirror, mountDownloadPath(m)));
   });
   app.route('/', downloadRoutes(deps.downloads, deps.mirror));
+  if (deps.web) {
+    app.route(
+      '/',
+      webRoutes({
+        ...deps.web,
+        services: deps.services,
+        publish: deps.publishServices,
+        modules: deps.moduleServices,
+        mirror: deps.mirror,
+        usage: deps.usage,
+        admit,
+        assets: createWebAssets(),
+        publicUrl: deps.publicUrl,
+        registryHostname: deps.services.registryHostname,
+        mirrorBasePath: deps.mirrorBasePath,
+      }),
+    );
+  }
   // In Hono's order of registration, so that the first match is the same route on both entries.
   const hot = [...providerRoutes, ...moduleRoutes, ...mirrorDocumentRoutes, ...mountRoutes.flat()];
   assertPipelineShape(app.routes, hot, middleware);

@@ -1,0 +1,299 @@
+// The web pages in a real browser (docs/web.md): Debian's chromium (playwright-core) against the real
+// server process (service mode, an image-layout store), real GnuPG keys and a GoReleaser-named release.
+// Signs in and out, refuses anonymous and under-privileged visitors, adds a GPG key, creates a provider,
+// publishes a version through the draft page (files one by one), is refused deleting the key in use, sees
+// usage after a download, refuses forms without the CSRF token, takes screenshots of every page (light
+// and dark, phone and wide) under .tmp/web-screenshots/ and runs axe-core on every page.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { request } from 'undici';
+import { gpgSkip } from '../support/gpg.js';
+import { createTestSigner, type TestSigner } from '../support/gpg-signer.js';
+import { startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { buildRelease } from '../publish/release-fixture.js';
+import { chromiumSkip, launchChromium, type LaunchedBrowser } from './browser.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SHOTS = join(ROOT, '.tmp', 'web-screenshots');
+const ADMIN = 'admin-token-0123456789abcdefghijkl';
+const READER = 'reader-token-0123456789abcdefghijk';
+const sha = (t: string) => createHash('sha256').update(t).digest('hex');
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+const skip = chromiumSkip || gpgSkip;
+
+describe('web pages in chromium', { skip, timeout: 600_000 }, () => {
+  let server: ServerProcess;
+  let browser: LaunchedBrowser;
+  let page: Page;
+  let signer: TestSigner;
+  let work: string;
+  let base: string;
+  let host: string;
+
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'tfoci-web-'));
+    signer = await createTestSigner({ uid: 'web release <web@example.test>' });
+    server = await startServerProcess({
+      https: false,
+      env: {
+        TF_OCI_REGISTRY_STORAGE_KIND: 'layout',
+        TF_OCI_REGISTRY_STORAGE_PATH: join(work, 'store'),
+        TF_OCI_REGISTRY_SERVER_SECRETS: 'web-test-secret-0123456789abcdef',
+        TF_OCI_REGISTRY_AUTH_MODE: 'service',
+        TF_OCI_REGISTRY_AUTH_TOKENS: JSON.stringify([
+          { name: 'admin', sha256: sha(ADMIN), permissions: ['*'] },
+          { name: 'reader', sha256: sha(READER), permissions: ['providers:read'] },
+        ]),
+      },
+    });
+    base = server.url;
+    host = new URL(base).host;
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    page.setDefaultTimeout(20_000);
+    await rm(SHOTS, { recursive: true, force: true });
+    await mkdir(SHOTS, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    await signer?.cleanup();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  async function signIn(token: string) {
+    await page.goto(`${base}/ui/sign-in`);
+    await page.getByLabel('API token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForLoadState('load');
+  }
+
+  async function signOut() {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForLoadState('load');
+  }
+
+  it('refuses anonymous visitors (anonymous_read = false): every page sends them to sign in', async () => {
+    for (const path of ['/ui/providers', '/ui/gpg-keys', '/ui/modules', '/ui/mirror', '/ui/usage']) {
+      const res = await page.goto(`${base}${path}`);
+      assert.equal(new URL(page.url()).pathname, '/ui/sign-in', path);
+      assert.equal(new URL(page.url()).searchParams.get('next'), path);
+      assert.equal(res?.status(), 200);
+    }
+    // The pages' answers carry the strict CSP.
+    const res = await page.goto(`${base}/ui/sign-in`);
+    assert.match(res!.headers()['content-security-policy']!, /default-src 'none'; script-src 'self'; style-src 'self'/);
+  });
+
+  it('refuses an unknown token, signs in with a valid one, and seals the session cookie', async () => {
+    await signIn('not-a-token');
+    assert.match(await page.locator('.notice.error').innerText(), /Sign-in refused: .*unknown API token/);
+    await signIn(ADMIN);
+    assert.equal(new URL(page.url()).pathname, '/ui/providers');
+    assert.match(await page.locator('.who').innerText(), /Signed in as admin/);
+    const cookies = await browser.context.cookies(`${base}/ui/providers`);
+    const session = cookies.find((c) => c.name === 'tfreg_session');
+    assert.ok(session, 'session cookie set');
+    assert.equal(session.httpOnly, true);
+    assert.equal(session.secure, true);
+    assert.equal(session.sameSite, 'Strict');
+    assert.ok(!session.value.includes(ADMIN) && !Buffer.from(session.value, 'base64url').toString('latin1').includes(ADMIN), 'token sealed');
+  });
+
+  it('adds a GPG key by pasting its armor, and refuses a bad armor with the reason', async () => {
+    await page.goto(`${base}/ui/gpg-keys`);
+    await page.getByLabel('Namespace').fill('acme');
+    await page.getByLabel('Name letters').fill('release key');
+    await page.getByLabel('Public key').fill('not a key');
+    await page.getByRole('button', { name: 'Add the key' }).click();
+    assert.match(await page.locator('.notice.error').innerText(), /The key was not added/);
+    // The form keeps what was typed.
+    assert.equal(await page.getByLabel('Namespace').inputValue(), 'acme');
+    await page.getByLabel('Public key').fill(signer.publicKeyArmored);
+    await page.getByRole('button', { name: 'Add the key' }).click();
+    assert.match(await page.locator('.notice.success').innerText(), /The key was added/);
+    assert.match(await page.locator('table').innerText(), new RegExp(signer.fingerprint));
+    assert.match(await page.locator('table').innerText(), /0 versions/);
+  });
+
+  it('creates a provider and publishes a version through the draft page, file by file', async () => {
+    await page.goto(`${base}/ui/providers`);
+    await page.getByLabel('Namespace').fill('acme');
+    await page.getByLabel('Name the provider type').fill('widget');
+    await page.getByLabel('Description').fill('Widgets for <script>alert(1)</script> everyone');
+    await page.getByRole('button', { name: 'Create the provider' }).click();
+    assert.equal(decodeURIComponent(new URL(page.url()).pathname), `/ui/providers/${host}/acme/widget`);
+    // Text from the store is escaped, never markup.
+    assert.match(await page.locator('main').innerText(), /Widgets for <script>alert\(1\)<\/script> everyone/);
+
+    await page.getByLabel('Version', { exact: true }).fill('1.0.0');
+    await page.getByRole('button', { name: 'Create the draft' }).click();
+    assert.match(page.url(), /\/ui\/drafts\/ver-acme\.widget\.1\.0\.0/);
+
+    const release = await buildRelease({
+      type: 'widget',
+      version: '1.0.0',
+      platforms: [
+        { os: 'linux', arch: 'amd64' },
+        { os: 'darwin', arch: 'arm64' },
+      ],
+      protocols: ['6.0'],
+      sign: async (data) => {
+        const file = join(work, 'sums');
+        await writeFile(file, data);
+        const { readFile } = await import('node:fs/promises');
+        return readFile(await signer.sign(file));
+      },
+    });
+    const dir = join(work, 'dist');
+    await mkdir(dir, { recursive: true });
+    const paths: string[] = [];
+    for (const [name, bytes] of release.files) {
+      await writeFile(join(dir, name), bytes);
+      paths.push(join(dir, name));
+    }
+    // One file first, then the rest: the draft lists each as it arrives.
+    await page.getByLabel('Release files').setInputFiles(paths[0]!);
+    await page.getByRole('button', { name: 'Upload' }).click();
+    const names = [...release.files.keys()];
+    await page.getByRole('cell', { name: names[0]!, exact: true }).waitFor({ timeout: 60_000 });
+    await page.getByLabel('Release files').setInputFiles(paths.slice(1));
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await page.getByRole('cell', { name: names.at(-1)!, exact: true }).waitFor({ timeout: 60_000 });
+    assert.equal(await page.locator('main table tbody tr').count(), names.length);
+    await shoot('draft');
+    await page.getByRole('button', { name: 'Publish 1.0.0' }).click();
+    assert.match(await page.locator('.notice.success').innerText(), /The version was published/);
+    const versions = await page.locator('table').first().innerText();
+    assert.match(versions, /1\.0\.0\s+uploaded/);
+    assert.match(versions, /darwin_arm64, linux_amd64/);
+    assert.match(versions, new RegExp(signer.keyId));
+    // The copy-ready blocks name this provider.
+    assert.match(await page.locator('#required-providers').innerText(), new RegExp(`source  = "${host}/acme/widget"`));
+    assert.match(await page.locator('#publish-cli').innerText(), /tf-oci-registry publish dist --namespace acme --key key\.asc/);
+  });
+
+  it('refuses to delete a GPG key that a version uses, with the reason', async () => {
+    await page.goto(`${base}/ui/gpg-keys`);
+    assert.match(await page.locator('table').innerText(), /1 version\b/);
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete key release key' }).click();
+    const text = await page.locator('.notice.error').innerText();
+    assert.match(text, /The key was not deleted/);
+    assert.match(text, /1\.0\.0|version/);
+    assert.match(await page.locator('table').innerText(), new RegExp(signer.fingerprint));
+  });
+
+  it('lists and searches providers', async () => {
+    await page.goto(`${base}/ui/providers?q=widg`);
+    assert.match(await page.locator('table').innerText(), new RegExp(`${host}/acme/widget`));
+    await page.goto(`${base}/ui/providers?q=nothing-like-it`);
+    assert.match(await page.locator('main').innerText(), /No provider matches/);
+  });
+
+  it('shows usage after a download', async () => {
+    const auth = { authorization: `Bearer ${ADMIN}`, 'user-agent': 'Terraform/1.8.5' };
+    const meta = await request(`${base}/v1/providers/acme/widget/1.0.0/download/linux/amd64`, { headers: auth });
+    assert.equal(meta.statusCode, 200);
+    const { download_url } = (await meta.body.json()) as { download_url: string };
+    const zip = await request(download_url, { headers: { 'user-agent': 'Terraform/1.8.5' } });
+    assert.equal(zip.statusCode, 200);
+    await zip.body.arrayBuffer();
+    await page.goto(`${base}/ui/usage`);
+    const table = await page.locator('table').innerText();
+    assert.match(table, new RegExp(`${host}/acme/widget[\\s\\S]*1\\.0\\.0\\s+1\\s+1`));
+    assert.match(table, /Terraform\/1\.8\.5 \(1\)|1\.8\.5/);
+    await page.getByLabel('Provider namespace/type').fill('acme/widget');
+    await page.getByRole('button', { name: /Find versions unused/ }).click();
+    assert.match(await page.locator('#unused ~ p, section p').last().innerText(), /Every stored version of acme\/widget was downloaded/);
+  });
+
+  it('refuses a form without the CSRF token, with another visitor\'s token, or from another origin', async () => {
+    const post = (form: Record<string, string>, headers: Record<string, string> = {}) =>
+      page.request.post(`${base}/ui/gpg-keys`, { form, headers, maxRedirects: 0 });
+    const none = await post({ namespace: 'acme', name: 'x', armor: signer.publicKeyArmored });
+    assert.equal(none.status(), 403);
+    assert.match(await none.text(), /CSRF check/);
+    const forged = await post({ namespace: 'acme', name: 'x', armor: 'x', _csrf: 'AAAA' });
+    assert.equal(forged.status(), 403);
+    await page.goto(`${base}/ui/gpg-keys`);
+    const token = await page.locator('input[name=_csrf]').first().inputValue();
+    const cross = await post({ namespace: 'acme', name: 'x', armor: 'x', _csrf: token }, { origin: 'https://evil.example' });
+    assert.equal(cross.status(), 403);
+    assert.match(await cross.text(), /cross-site request refused/);
+  });
+
+  it('takes screenshots of every page and finds no axe violations', async () => {
+    const pages: Array<[string, string]> = [
+      ['providers', '/ui/providers'],
+      ['provider', `/ui/providers/${host}/acme/widget`],
+      ['gpg-keys', '/ui/gpg-keys'],
+      ['modules', '/ui/modules'],
+      ['mirror', '/ui/mirror'],
+      ['usage', '/ui/usage'],
+    ];
+    for (const [name, path] of pages) {
+      await page.goto(`${base}${path}`);
+      await shootAll(name);
+      await axe(name);
+    }
+    await signOut();
+    await page.goto(`${base}/ui/sign-in`);
+    await shootAll('sign-in');
+    await axe('sign-in');
+  });
+
+  it('checks the same permissions as the API: a providers:read token sees providers, not keys', async () => {
+    await signIn(READER);
+    assert.match(await page.locator('.who').innerText(), /Signed in as reader/);
+    assert.match(await page.locator('table').innerText(), /acme\/widget/);
+    // No forms it may not use.
+    assert.equal(await page.getByRole('button', { name: 'Create the provider' }).count(), 0);
+    const res = await page.goto(`${base}/ui/gpg-keys`);
+    assert.equal(res?.status(), 403);
+    assert.match(await page.locator('.notice.error').innerText(), /lacks the permission gpg-keys:read/);
+    await signOut();
+    assert.match(await page.locator('.who').innerText(), /Sign in/);
+    await page.goto(`${base}/ui/providers`);
+    assert.equal(new URL(page.url()).pathname, '/ui/sign-in');
+  });
+
+  async function shoot(name: string) {
+    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  }
+
+  async function shootAll(name: string) {
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const [size, viewport] of [
+        ['phone', { width: 390, height: 844 }],
+        ['wide', { width: 1440, height: 900 }],
+      ] as const) {
+        await page.setViewportSize(viewport);
+        await page.screenshot({ path: join(SHOTS, `${name}-${scheme}-${size}.png`), fullPage: true });
+      }
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+  }
+
+  /** axe-core on the current page; the CSP forbids injected scripts, so axe runs through CDP's evaluate. */
+  async function axe(name: string) {
+    const { readFile } = await import('node:fs/promises');
+    const source = await readFile(axePath, 'utf8');
+    await page.evaluate(source);
+    const result = (await page.evaluate(
+      `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } })`,
+    )) as { violations: Array<{ id: string; help: string; nodes: Array<{ target: string[] }> }> };
+    const bad = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+    assert.deepEqual(bad, [], `axe on ${name}`);
+  }
+});
