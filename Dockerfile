@@ -7,24 +7,34 @@
 # access to an image registry, docker/build-base-image.sh builds one locally (docs/docker.md).
 ARG BASE_IMAGE=node:20-bookworm-slim
 
+# build_ca: an optional build secret, the CA bundle of a TLS-intercepting proxy between the build and the
+# npm registry (`--secret id=build_ca,src=/etc/ssl/certs/ca-certificates.crt`); without it, Node's own CAs.
+
+# Production dependencies only, in a stage of their own: cached until package-lock.json changes.
+FROM ${BASE_IMAGE} AS deps
+WORKDIR /src
+COPY package.json package-lock.json ./
+# The image runs dist/: tsx (the runner of the TypeScript sources, bin/tf-oci-registry.js) and its esbuild stay out.
+RUN --mount=type=secret,id=build_ca,required=false --mount=type=cache,target=/root/.npm \
+    NODE_EXTRA_CA_CERTS=/run/secrets/build_ca npm ci --omit=dev --no-audit --no-fund \
+    && rm -rf node_modules/tsx node_modules/esbuild node_modules/@esbuild
+
+# TypeScript -> dist/.
 FROM ${BASE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-# build_ca: an optional build secret, the CA bundle of a TLS-intercepting proxy between the build and the
-# npm registry (`--secret id=build_ca,src=/etc/ssl/certs/ca-certificates.crt`); without it, Node's own CAs.
 RUN --mount=type=secret,id=build_ca,required=false --mount=type=cache,target=/root/.npm \
     NODE_EXTRA_CA_CERTS=/run/secrets/build_ca npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# The image runs dist/: tsx (the runner of the TypeScript sources, bin/tf-oci-registry.js) and its esbuild stay out.
-RUN npm run build && npm prune --omit=dev --no-audit --no-fund && rm -rf node_modules/tsx node_modules/esbuild node_modules/@esbuild
+RUN npm run build
 
 FROM ${BASE_IMAGE}
 ENV NODE_ENV=production \
     TF_OCI_REGISTRY_SERVER_LISTEN=0.0.0.0:8080 \
     TF_OCI_REGISTRY_STORAGE_PATH=/var/lib/tf-oci-registry
 WORKDIR /app
-COPY --from=build /src/node_modules ./node_modules
+COPY --from=deps /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY package.json config.example.toml ./
 COPY bin ./bin
