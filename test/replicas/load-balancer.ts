@@ -15,6 +15,8 @@ export const NGINX_BIN = '/usr/sbin/nginx';
 
 export interface LoadBalancer {
   url: string;
+  /** nginx's pid (one process: master_process off). */
+  pid: number;
   /** `upstream-address path` of every request so far, in order. */
   accessLog(): Promise<Array<{ upstream: string; path: string }>>;
   stop(): Promise<void>;
@@ -109,6 +111,7 @@ ${conf}
   }
   return {
     url,
+    pid: child.pid!,
     async accessLog() {
       const text = await readFile(log, 'utf8').catch(() => '');
       return text
