@@ -70,6 +70,19 @@ export function buildCli(env: NodeJS.ProcessEnv): Command {
       });
       if (code !== 0) throw new CommandFailed(code);
     });
+  program
+    .command('check')
+    .description(
+      'self-test of the configured store before going live: auth, OCI index support, tag pages, deletes, ... (docs/operations.md#check)',
+    )
+    .option('-c, --config <file>', 'TOML configuration file (the store to check)')
+    .option('--service <name>', 'check the store of this [[mirror.service]] (default: [storage])')
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: { config?: string; json?: boolean; service?: string }) => {
+      const { runCheck } = await import('./check.js');
+      const code = await runCheck(loadCommandConfig(opts.config, env), opts, { stdout: process.stdout });
+      if (code !== 0) throw new CommandFailed(code);
+    });
   addPublishCommand(program, env);
   return program;
 }
