@@ -2,7 +2,7 @@
 // Each folder of src/ has one job and imports only the folders below it (README, "Development"):
 // a folder listed here may import itself and the folders in its `may` list, nothing else of src/.
 // Feature folders are siblings: none imports another; what two features share moves down.
-const FEATURES = ['providers', 'downloads', 'publishing', 'modules', 'mirror', 'usage', 'web'];
+const FEATURES = ['providers', 'downloads', 'publishing', 'modules', 'mirror', 'usage', 'web', 'store-check'];
 const LAYERS = {
   oci: [],
   verify: [],

@@ -70,6 +70,32 @@ export function buildCli(env: NodeJS.ProcessEnv): Command {
       });
       if (code !== 0) throw new CommandFailed(code);
     });
+  program
+    .command('check')
+    .description(
+      'self-test of the configured store before going live: auth, OCI index support, tag pages, deletes, ... (docs/operations.md#check)',
+    )
+    .option('-c, --config <file>', 'TOML configuration file (the store to check)')
+    .option('--service <name>', 'check the store of this [[mirror.service]] (default: [storage])')
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: { config?: string; json?: boolean; service?: string }) => {
+      const { runCheck } = await import('./check.js');
+      const code = await runCheck(loadCommandConfig(opts.config, env), opts, { stdout: process.stdout });
+      if (code !== 0) throw new CommandFailed(code);
+    });
+  program
+    .command('gc')
+    .description(
+      'reclaim the space of blobs no version uses any more in the image-layout store; safe while serving (docs/operations.md#reclaiming-space)',
+    )
+    .option('-c, --config <file>', 'TOML configuration file (the layout store to clean)')
+    .option('--dry-run', 'say what would be removed, remove nothing')
+    .option('--grace-period <seconds>', 'keep whatever is younger than this (a publish in progress writes blobs before its tag)', '3600')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { config?: string; dryRun?: boolean; gracePeriod?: string; json?: boolean }) => {
+      const { runGc } = await import('./gc.js');
+      await runGc(loadCommandConfig(opts.config, env), opts, { stdout: process.stdout });
+    });
   addPublishCommand(program, env);
   return program;
 }

@@ -7,11 +7,12 @@
 // repository within this process (one process owns a data directory). What is read is verified too.
 // Reference: https://github.com/opencontainers/image-spec/blob/v1.1.1/image-layout.md
 import { createReadStream } from 'node:fs';
-import { access, constants, link, mkdir, readFile, stat, unlink } from 'node:fs/promises';
+import { access, constants, link, mkdir, readFile, stat, unlink, utimes } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { OciError } from './errors.js';
 import { KeyedLock, writeBlobStream, writeFileAtomic } from './layout-store/files.js';
+import { DEFAULT_GC_GRACE_SECONDS, sweepRepository } from './layout-store/gc.js';
 import {
   emptyIndex,
   ensureLayout,
@@ -30,7 +31,17 @@ import { MAX_MANIFEST_BYTES, isDigest, type Descriptor } from './types.js';
 export interface LayoutStoreOptions {
   /** Root directory; created on first write. */
   path: string;
+  /**
+   * Grace period (ms) of the space reclamation after a version delete (layout-store/gc.ts): blobs younger
+   * than this are kept. Default DEFAULT_GC_GRACE_SECONDS.
+   */
+  gcGraceMs?: number;
+  /** Clock in ms (tests). */
+  now?: () => number;
 }
+
+/** Manifests referencing at least this much (or an index) reclaim space when deleted; smaller ones wait for `gc`. */
+const RECLAIM_MIN_BYTES = 1024 * 1024;
 
 const OCTET_STREAM = 'application/octet-stream';
 
@@ -48,10 +59,33 @@ async function blobSize(path: string): Promise<number | null> {
   }
 }
 
+/** True for an index, or a manifest whose layers add up to RECLAIM_MIN_BYTES. */
+function worthReclaiming(bytes: Buffer): boolean {
+  try {
+    const m = JSON.parse(bytes.toString('utf8')) as { manifests?: unknown; layers?: { size?: unknown }[] };
+    if (Array.isArray(m.manifests)) return true;
+    const total = (Array.isArray(m.layers) ? m.layers : []).reduce((n, l) => n + (typeof l?.size === 'number' ? l.size : 0), 0);
+    return total >= RECLAIM_MIN_BYTES;
+  } catch {
+    return false;
+  }
+}
+
 /** Creates a store over image-layout directories under `opts.path`. */
 export function createLayoutStore(opts: LayoutStoreOptions): OciStore {
   const root = resolve(opts.path);
   const lock = new KeyedLock();
+  const graceMs = opts.gcGraceMs ?? DEFAULT_GC_GRACE_SECONDS * 1000;
+  const now = opts.now ?? (() => Date.now());
+
+  /**
+   * A push that finds its blob already there marks it as just used: its mtime is what the space
+   * reclamation's grace period protects (layout-store/gc.ts), and a publish in progress relies on it.
+   */
+  async function touch(path: string): Promise<void> {
+    const t = new Date(now());
+    await utimes(path, t, t).catch(() => undefined);
+  }
 
   async function loadManifest(repository: string, reference: string, o?: CallOptions): Promise<FetchedManifest> {
     o?.signal?.throwIfAborted();
@@ -81,12 +115,14 @@ export function createLayoutStore(opts: LayoutStoreOptions): OciStore {
       const { digest, size } = checkBuffer(source, o);
       await ensureLayout(dir);
       if ((await blobSize(blobPath(dir, digest))) === null) await writeFileAtomic(blobPath(dir, digest), source);
+      else await touch(blobPath(dir, digest));
       return { mediaType: OCTET_STREAM, digest, size };
     }
     if (o.digest !== undefined) {
       const existing = await blobSize(blobPath(dir, o.digest));
       if (existing !== null && (o.size === undefined || o.size === existing)) {
         source.destroy();
+        await touch(blobPath(dir, o.digest));
         return { mediaType: OCTET_STREAM, digest: o.digest, size: existing };
       }
     }
@@ -117,9 +153,13 @@ export function createLayoutStore(opts: LayoutStoreOptions): OciStore {
     // Under the lock, so that a concurrent delete of the same manifest cannot unlink the blob in between.
     await lock.run(dir, async () => {
       if ((await blobSize(blobPath(dir, digest))) === null) await writeFileAtomic(blobPath(dir, digest), bytes);
+      else await touch(blobPath(dir, digest));
       const index = (await readIndex(dir)) ?? emptyIndex();
       for (const d of refs.manifests) {
-        if (!findEntry(index, d)) throw new OciError('INVALID', `index references unknown manifest ${d}`);
+        // An entry whose blob `gc` removed (an old untagged manifest) is unknown too.
+        if (!findEntry(index, d) || (await blobSize(blobPath(dir, d))) === null) {
+          throw new OciError('INVALID', `index references unknown manifest ${d}`);
+        }
       }
       await writeIndex(dir, setManifest(index, desc, isDigest(reference) ? undefined : reference));
     });
@@ -158,7 +198,11 @@ export function createLayoutStore(opts: LayoutStoreOptions): OciStore {
         const result = index && removeDigest(index, digest);
         if (!result || result.removed === 0) throw new OciError('NOT_FOUND', `manifest ${repository}@${digest} not found`);
         await writeIndex(dir, result.index);
+        const bytes = await readFile(blobPath(dir, digest)).catch(() => undefined);
         await unlink(blobPath(dir, digest)).catch(() => undefined);
+        // A deleted version gives its space back at once (what no other manifest uses and is older than
+        // the grace period); small manifests (records) wait for `tf-oci-registry gc`.
+        if (bytes && worthReclaiming(bytes)) await sweepRepository(dir, { graceMs, now: now(), pruneIndex: true });
       });
     },
 
@@ -201,14 +245,15 @@ export function createLayoutStore(opts: LayoutStoreOptions): OciStore {
       if ((await blobSize(source)) === null) return false;
       await ensureLayout(dir);
       const target = blobPath(dir, digest);
-      if ((await blobSize(target)) !== null) return true;
-      try {
-        await link(source, target);
-      } catch (err) {
-        if (isErrno(err, 'EEXIST')) return true;
-        // No hard links here (another filesystem, or not supported): stream a verified copy instead.
-        await writeBlobStream(blobsDir(dir), createReadStream(source), { digest }, o?.signal);
+      if ((await blobSize(target)) === null) {
+        try {
+          await link(source, target);
+        } catch (err) {
+          // No hard links here (another filesystem, or not supported): stream a verified copy instead.
+          if (!isErrno(err, 'EEXIST')) await writeBlobStream(blobsDir(dir), createReadStream(source), { digest }, o?.signal);
+        }
       }
+      await touch(target); // a hard link keeps the source's (old) mtime: the grace period must see it as new
       return true;
     },
 

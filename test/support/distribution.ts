@@ -135,6 +135,8 @@ export function distributionConfig(o: {
   accessLog: boolean;
   relativeUrls?: boolean;
   tls?: DistributionTls;
+  /** storage.delete.enabled (default true). */
+  deleteEnabled?: boolean;
 }): string {
   return [
     'version: 0.1',
@@ -146,7 +148,7 @@ export function distributionConfig(o: {
     '  filesystem:',
     `    rootdirectory: ${o.dataDir}`,
     '  delete:',
-    '    enabled: true',
+    `    enabled: ${o.deleteEnabled === false ? 'false' : 'true'}`,
     '  maintenance:',
     '    uploadpurging:',
     '      enabled: false',
@@ -161,7 +163,7 @@ export function distributionConfig(o: {
 
 /** Starts a registry. Call `stop()` in an `after` hook. */
 export async function startDistribution(
-  opts: { auth?: DistributionAuth; relativeUrls?: boolean; tls?: DistributionTls } = {},
+  opts: { auth?: DistributionAuth; relativeUrls?: boolean; tls?: DistributionTls; deleteEnabled?: boolean } = {},
 ): Promise<Distribution> {
   const dir = mkdtempSync(join(tmpdir(), 'tf-oci-distribution-'));
   const port = await freePort();
@@ -175,6 +177,7 @@ export async function startDistribution(
       dataDir: join(dir, 'data'),
       accessLog: false,
       relativeUrls: opts.relativeUrls ?? false,
+      ...(opts.deleteEnabled === false ? { deleteEnabled: false } : {}),
       ...(opts.tls ? { tls: opts.tls } : {}),
     }) + authYaml(dir, opts.auth ?? { kind: 'none' }),
   );
