@@ -47,7 +47,12 @@ describe('an upload whose server is killed', { skip: tools.skip ?? false }, () =
     const created = await first.client.createVersion(ids, '1.0.0');
     assert.equal(created.status, 201, detailOf(created));
     const id = created.body.data.id as string;
-    const tarball = await releaseTarball(key, { type: 'widget', version: '1.0.0', platforms: ['darwin_arm64', 'linux_amd64'], zipBytes: 1_500_000 });
+    const tarball = await releaseTarball(key, {
+      type: 'widget',
+      version: '1.0.0',
+      platforms: ['darwin_arm64', 'linux_amd64'],
+      zipBytes: 1_500_000,
+    });
 
     let go!: () => void;
     const held = heldBody(tarball, 1_000_000, new Promise<void>((r) => (go = r)));

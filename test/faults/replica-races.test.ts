@@ -72,8 +72,15 @@ describe(`two replicas racing (${RACES} races each)`, { skip: tools.skip ?? fals
       const told = winner.body.data.attributes.platforms[0].shasum as string;
       const record = (await b.client.getVersion(id)).body.data.attributes;
       const served = await a.client.call('GET', `/v1/providers/acme/widget/${version}/download/linux/amd64`);
-      if (served.status !== 200 || record.status !== 'uploaded' || record.platforms[0].shasum !== served.body.shasum || told !== served.body.shasum)
-        violations.push(`${version}: told ${told}, record ${record.status} ${record.platforms[0]?.shasum}, served ${served.status} ${served.body?.shasum}`);
+      if (
+        served.status !== 200 ||
+        record.status !== 'uploaded' ||
+        record.platforms[0].shasum !== served.body.shasum ||
+        told !== served.body.shasum
+      )
+        violations.push(
+          `${version}: told ${told}, record ${record.status} ${record.platforms[0]?.shasum}, served ${served.status} ${served.body?.shasum}`,
+        );
     }
     assert.deepEqual(violations, [], `${violations.length} of ${RACES} races broke the rule`);
   });
