@@ -31,7 +31,7 @@ export const ARTIFACT_TYPE_CLAIM = 'application/vnd.tf-oci-registry.claim.v1';
 export const DEFAULT_CLAIM_TTL_MS = 120_000;
 
 /** Attempts at writing a claim fast enough before giving up with 503. */
-const WRITE_ATTEMPTS = 3;
+const WRITE_ATTEMPTS = 5;
 
 export interface ClaimDeps {
   store: OciStore;

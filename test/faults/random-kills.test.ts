@@ -37,7 +37,7 @@ const tools = requireTool(DOCKER_REGISTRY_BIN, 'zip');
 const TRIALS = faultTrials(3, 100);
 const SEED = Number(process.env.FAULT_SEED) || Date.now() % 1_000_000;
 const LEASE_S = 2;
-const ENV = { TF_OCI_REGISTRY_PUBLISH_UPLOAD_LEASE: String(LEASE_S), TF_OCI_REGISTRY_PUBLISH_CLAIM_SETTLE_MS: '200' };
+const ENV = { TF_OCI_REGISTRY_PUBLISH_UPLOAD_LEASE: String(LEASE_S), TF_OCI_REGISTRY_PUBLISH_CLAIM_SETTLE_MS: '1000' };
 
 /** mulberry32: a small seeded PRNG, so a failing run can be replayed with FAULT_SEED. */
 function prng(seed: number): () => number {
@@ -135,7 +135,9 @@ describe(`random SIGKILLs of the server or the registry mid-publish (${TRIALS} t
     const t0 = performance.now();
     const cal = await releaseTarball(key, { type: 'widget', version: '0.0.1', platforms: ['darwin_arm64', 'linux_amd64'], zipBytes: 400_000 });
     const calCreated = await server.client.createVersion(ids, '0.0.1');
-    assert.equal((await server.client.put(uploadUrlOf(calCreated), cal)).status, 200);
+    assert.equal(calCreated.status, 201, detailOf(calCreated));
+    const calPut = await server.client.put(uploadUrlOf(calCreated), cal);
+    assert.equal(calPut.status, 200, detailOf(calPut));
     const span = performance.now() - t0;
 
     const violations: string[] = [];
