@@ -78,7 +78,9 @@ async function missingUnder(store: OciStore, repository: string, tag: string): P
   return missing;
 }
 
-describe(`random SIGKILLs of the server or the registry mid-publish (${TRIALS} trials, seed ${SEED})`, { skip: tools.skip ?? false }, () => {
+describe(`random SIGKILLs of the server or the registry mid-publish (${TRIALS} trials, seed ${SEED})`, {
+  skip: tools.skip ?? false,
+}, () => {
   let stack: PublishFaultStack;
   let server: ServeProcess;
   let key: Awaited<ReturnType<typeof generatePgpKey>>;
@@ -133,7 +135,12 @@ describe(`random SIGKILLs of the server or the registry mid-publish (${TRIALS} t
     const spool = join(stack.tmp, 'tf-oci-registry');
     // Calibration: one clean publish gives the span the kills are spread over.
     const t0 = performance.now();
-    const cal = await releaseTarball(key, { type: 'widget', version: '0.0.1', platforms: ['darwin_arm64', 'linux_amd64'], zipBytes: 400_000 });
+    const cal = await releaseTarball(key, {
+      type: 'widget',
+      version: '0.0.1',
+      platforms: ['darwin_arm64', 'linux_amd64'],
+      zipBytes: 400_000,
+    });
     const calCreated = await server.client.createVersion(ids, '0.0.1');
     assert.equal(calCreated.status, 201, detailOf(calCreated));
     const calPut = await server.client.put(uploadUrlOf(calCreated), cal);
@@ -169,7 +176,8 @@ describe(`random SIGKILLs of the server or the registry mid-publish (${TRIALS} t
       const stuck = await retryToUploaded(server.client, version, tarball);
       if (stuck) violations.push(`${where}: ${stuck}`);
       const late = await missingUnder(direct, repository, version);
-      if (late === null || late.length > 0) violations.push(`${where}: after the retry, tag ${late === null ? 'absent' : `without ${late.join(', ')}`}`);
+      if (late === null || late.length > 0)
+        violations.push(`${where}: after the retry, tag ${late === null ? 'absent' : `without ${late.join(', ')}`}`);
       const record = (await server.client.getVersion(`ver-acme.widget.${version}`)).body?.data?.attributes;
       const served = await server.client.call('GET', `/v1/providers/acme/widget/${version}/download/linux/amd64`);
       const recorded = record?.platforms?.find((p: { os: string }) => p.os === 'linux')?.shasum;
