@@ -100,6 +100,7 @@ describe('an upload whose server is killed', { skip: tools.skip ?? false }, () =
         await sleep(LEASE_S * 1000);
         const read = (await server.client.getVersion(id)).body.data.attributes;
         assert.equal(read.status, 'pending', JSON.stringify(read));
+        assert.ok(Date.parse(read['upload-lease-expires-at']) > Date.now(), `a live lease: ${JSON.stringify(read)}`);
         const renew = await server.client.renewUrl(id);
         assert.equal(renew.status, 409, `no new URL while the upload runs: ${detailOf(renew)}`);
         assert.ok((await filesIn(spool)).length > 0, 'the running upload keeps its temp file');
