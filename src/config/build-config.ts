@@ -124,6 +124,8 @@ export function buildConfig(v: ValueOf, randomSecret: () => string): Config {
       maxEntries: v('publish', 'max_entries') as number,
       maxSmallFileBytes: v('publish', 'max_small_file_bytes') as number,
       uploadUrlTtl: v('publish', 'upload_url_ttl') as number,
+      uploadLease: v('publish', 'upload_lease') as number,
+      claimSettleMs: v('publish', 'claim_settle_ms') as number,
     },
     modules: {
       maxUploadBytes: v('modules', 'max_upload_bytes') as number,

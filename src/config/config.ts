@@ -41,6 +41,10 @@ export interface Config {
     maxEntries: number;
     maxSmallFileBytes: number;
     uploadUrlTtl: number;
+    /** Seconds an upload's lease lasts unless renewed (docs/fault-tolerance.md). */
+    uploadLease: number;
+    /** Milliseconds between writing a claim and reading the others back (docs/fault-tolerance.md#claims). */
+    claimSettleMs: number;
   };
   modules: { maxUploadBytes: number; maxUnpackedBytes: number; maxFileBytes: number; maxEntries: number };
   /** Usage reports: on/off, and seconds between flushes to the store. */

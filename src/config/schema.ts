@@ -177,6 +177,20 @@ export const CONFIG_SCHEMA = {
       max: 7 * 86400,
       doc: "lifetime of a version's single-use upload URL, seconds",
     },
+    upload_lease: {
+      type: 'integer',
+      default: 300,
+      min: 1,
+      max: 86400,
+      doc: 'seconds a running upload holds its version without renewing; a pending upload no replica renewed for this long is errored (docs/fault-tolerance.md)',
+    },
+    claim_settle_ms: {
+      type: 'integer',
+      default: 1500,
+      min: 0,
+      max: 60000,
+      doc: 'milliseconds a replica waits after writing a claim before reading the others back (docs/fault-tolerance.md#claims)',
+    },
   },
   modules: {
     max_upload_bytes: { type: 'integer', default: 100 * 1024 * 1024, min: 1, doc: 'largest module upload (.zip or .tar.gz), bytes' },

@@ -56,7 +56,8 @@ export function openCapability<T>(
       : new AppError('URL_INVALID', `this ${words.what} is not valid (tampered, or signed with an unknown key)`);
   }
   const p = r.payload;
-  if (p.k !== kind || typeof p.p !== 'string') throw new AppError('URL_INVALID', `this URL is not a ${words.what}`);
+  if (p.k !== kind || typeof p.p !== 'string')
+    throw new AppError('URL_INVALID', `this URL is not ${/^[aeiou]/i.test(words.what) ? 'an' : 'a'} ${words.what}`);
   return {
     fields: p,
     caller: {

@@ -5,10 +5,14 @@
 // is what makes the version visible on providers.v1, the mirror and tofu's oci_mirror at once. If
 // anything fails before the tag, nothing is visible (untagged manifests and blobs are harmless).
 //
-// Concurrency: callers hold the version's in-process lock; the tag is checked right before it is
-// pushed. Two replicas publishing the same version within that last check-then-push window (a few ms)
-// could both push: the later index wins the tag and both report success. Documented, not prevented
-// (OCI has no conditional tag update).
+// Idempotent last step (docs/fault-tolerance.md#reconciling): `beforeTag` runs with the index digest right
+// before the tag push (publishing records it, so a tag found later can be matched to its record), and a
+// tag that already points at the same index is success, not a conflict: a retry after a fault between
+// the tag push and the caller's own bookkeeping finishes instead of failing.
+//
+// Concurrency: callers hold the version's in-process lock and, across replicas, a claim
+// (core/store-claim.ts); the tag is still checked right before it is pushed, and another index under it
+// is a 409.
 import { buildProviderRelease } from '../layout/provider-release.js';
 import { versionToTag } from '../layout/names.js';
 import { AppError } from '../core/app-error.js';
@@ -29,6 +33,8 @@ export interface PushInput {
   keyId: string;
   armoredKey: string;
   release: ReleaseToStore;
+  /** Called with the index digest after everything but the tag is stored, before the tag push. */
+  beforeTag?: (indexDigest: string) => Promise<void>;
 }
 
 /** A checked release whose zips are already blobs in `repository` (publishing and mirroring build one). */
@@ -42,7 +48,7 @@ export interface ReleaseToStore {
   protocols: string[];
 }
 
-/** Pushes the release and tags it; 409 when the tag appeared meanwhile. Returns the index digest. */
+/** Pushes the release and tags it (a tag already on the same index is kept); 409 when the tag holds another index. Returns the index digest. */
 export async function pushRelease(deps: ReadContext, input: PushInput, caller: Caller): Promise<string> {
   const { store } = deps;
   const { repository, release } = input;
@@ -72,22 +78,28 @@ export async function pushRelease(deps: ReadContext, input: PushInput, caller: C
       store.pushManifest(repository, m.descriptor.digest, m.bytes, MEDIA_TYPE_IMAGE_MANIFEST, opts),
     );
     const tag = versionToTag(input.version);
-    await assertTagAbsent(deps, repository, tag, caller);
-    await store.pushManifest(repository, tag, built.index.bytes, MEDIA_TYPE_IMAGE_INDEX, opts);
+    const digest = built.index.descriptor.digest;
+    await input.beforeTag?.(digest);
+    if (!(await tagHolds(deps, repository, tag, digest, caller))) {
+      await store.pushManifest(repository, tag, built.index.bytes, MEDIA_TYPE_IMAGE_INDEX, opts);
+    }
     invalidateRepository(deps, repository);
-    return built.index.descriptor.digest;
+    return digest;
   } catch (err) {
     if (err instanceof AppError) throw err;
     throw storeError(err, deps);
   }
 }
 
-async function assertTagAbsent(deps: ReadContext, repository: string, tag: string, caller: Caller): Promise<void> {
+/** False when `tag` is absent, true when it points at `digest` already; 409 when it points elsewhere. */
+async function tagHolds(deps: ReadContext, repository: string, tag: string, digest: string, caller: Caller): Promise<boolean> {
+  let found: string;
   try {
-    await deps.store.resolveManifest(repository, tag, callOpts(caller));
+    found = (await deps.store.resolveManifest(repository, tag, callOpts(caller))).digest;
   } catch (err) {
-    if (isOciError(err, 'NOT_FOUND')) return;
+    if (isOciError(err, 'NOT_FOUND')) return false;
     throw err;
   }
-  throw new AppError('CONFLICT', `version ${tag} was published to ${repository} by another request meanwhile`);
+  if (found === digest) return true;
+  throw new AppError('CONFLICT', `version ${tag} is published in ${repository} with other files (index ${found}); versions are immutable`);
 }

@@ -10,22 +10,40 @@ import { loadGpgKey } from './gpg-keys.js';
 import { pushRelease } from '../provider-store/push-release.js';
 import type { Stored } from '../core/record-store.js';
 import type { CollectedRelease } from './release-files.js';
-import type { VersionRecord } from './types.js';
+import type { PlatformRecord, StagedRelease, VersionRecord } from './types.js';
 import { verifyRelease } from './verify-release.js';
 import { saveVersion } from './version-records.js';
 import { repositoryOf } from './version-removal.js';
+import { uploadedFrom } from './version-state.js';
 
 /** Records `errored` with `messages` on the version. */
 export async function failVersion(ctx: PublishContext, record: VersionRecord, messages: string[], caller: Caller): Promise<VersionRecord> {
-  return (await saveVersion(ctx, { ...record, status: 'errored', errorMessages: messages }, caller)).data;
+  return (await saveVersion(ctx, { ...record, status: 'errored', errorMessages: messages, staged: null }, caller)).data;
 }
 
-/** Verifies and publishes `collected` for version `stored`; returns the updated record (uploaded or errored). */
+/** How the outcome is written: in between (`save`) and at the end (`finish`); an upload holds a lease. */
+export interface RecordWriter {
+  save(record: VersionRecord): Promise<Stored<VersionRecord>>;
+  finish(record: VersionRecord): Promise<Stored<VersionRecord>>;
+}
+
+export function plainWriter(ctx: PublishContext, caller: Caller): RecordWriter {
+  const save = (record: VersionRecord) => saveVersion(ctx, record, caller);
+  return { save, finish: save };
+}
+
+/**
+ * Verifies and publishes `collected` for version `stored`; returns the updated record (uploaded or errored).
+ * The last steps are idempotent (docs/fault-tolerance.md#reconciling): the record stages the release with
+ * its index digest, then the tag is pushed (kept when it already holds that index), then the record says
+ * `uploaded`. A fault between the tag and the last write is settled on the next read (version-state.ts).
+ */
 export async function completeRelease(
   ctx: PublishContext,
   stored: Stored<VersionRecord>,
   collected: CollectedRelease,
   caller: Caller,
+  writer: RecordWriter = plainWriter(ctx, caller),
 ): Promise<VersionRecord> {
   const v = stored.data;
   const key = (await loadGpgKey(ctx, v.gpgKeyId, caller)).data;
@@ -35,8 +53,22 @@ export async function completeRelease(
     armoredKey: key.asciiArmor,
     requestedProtocols: v.requestedProtocols,
   });
-  if (!outcome.ok) return failVersion(ctx, v, outcome.problems, caller);
+  if (!outcome.ok) {
+    if (v.status === 'uploaded') throw new AppError('CONFLICT', `version ${v.version} is already uploaded; ${outcome.problems[0] ?? ''}`);
+    return (await writer.finish({ ...v, status: 'errored', errorMessages: outcome.problems, staged: null })).data;
+  }
   const { release } = outcome;
+  const platforms: PlatformRecord[] = release.zips
+    .map((z) => ({
+      os: z.os,
+      arch: z.arch,
+      filename: z.filename,
+      shasum: z.blob.digest.slice('sha256:'.length),
+      h1: z.h1,
+      size: z.blob.size,
+    }))
+    .sort((a, b) => byCodeUnit(a.filename, b.filename));
+  let staged: StagedRelease | undefined;
   await pushRelease(
     ctx.deps,
     {
@@ -46,30 +78,28 @@ export async function completeRelease(
       keyId: key.keyId,
       armoredKey: key.asciiArmor,
       release,
+      beforeTag: async (indexDigest) => {
+        staged = {
+          indexDigest,
+          protocols: release.protocols,
+          platforms,
+          shasums: release.shasums.bytes.toString('utf8'),
+          shasumsFilename: release.shasums.filename,
+        };
+        // An uploaded (recovered) record is not staged again: its tag decides (same index or 409).
+        if (v.status !== 'uploaded') await writer.save({ ...v, staged });
+      },
     },
     caller,
   );
-  const updated: VersionRecord = {
-    ...v,
-    status: 'uploaded',
-    errorMessages: [],
-    uploadNonce: null,
-    protocols: release.protocols,
-    platforms: release.zips
-      .map((z) => ({
-        os: z.os,
-        arch: z.arch,
-        filename: z.filename,
-        shasum: z.blob.digest.slice('sha256:'.length),
-        h1: z.h1,
-        size: z.blob.size,
-      }))
-      .sort((a, b) => byCodeUnit(a.filename, b.filename)),
-    shasums: release.shasums.bytes.toString('utf8'),
-    shasumsFilename: release.shasums.filename,
-    publishedAt: ctx.deps.now().toISOString(),
-  };
-  return (await saveVersion(ctx, updated, caller)).data;
+  const updated = uploadedFrom(v, staged!, ctx.deps.now());
+  return (
+    await writer.finish({
+      ...updated,
+      recovered: false,
+      publishedAt: v.status === 'uploaded' ? v.publishedAt : ctx.deps.now().toISOString(),
+    })
+  ).data;
 }
 
 /** The error to answer with for an `errored` record: 422 listing every failed check (null when uploaded). */

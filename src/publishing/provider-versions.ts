@@ -17,6 +17,9 @@ import type { VersionRecord } from './types.js';
 import { newNonce, uploadUrl } from './upload-tokens.js';
 import { listVersionRecords, loadVersion, saveVersion } from './version-records.js';
 import { removeVersion } from './version-removal.js';
+import { leaseHeld, settleVersion } from './version-state.js';
+import { claim } from '../core/store-claim.js';
+import { mapLimit } from '../core/map-limit.js';
 
 export interface VersionView {
   version: VersionRecord;
@@ -73,8 +76,9 @@ async function related<T>(name: string, load: () => Promise<T>): Promise<T> {
 
 /**
  * POST /provider-versions. 409 when the version exists as a record or as a tag in the provider's
- * repository (pushed by another tool). The GPG-key lock of the namespace is held, so the key cannot be
- * deleted between the check and the write (in this replica).
+ * repository (pushed by another tool), or is being created on another replica at the same moment (a
+ * claim in the store decides: core/store-claim.ts, docs/fault-tolerance.md#claims). The GPG-key lock of
+ * the namespace is held, so the key cannot be deleted between the check and the write (in this replica).
  */
 export async function createVersion(ctx: PublishContext, attrs: Attributes, rels: Relationships, caller: Caller): Promise<VersionView> {
   onlyAttributes(attrs, ['version', 'protocols'], [], 'provider version');
@@ -103,11 +107,43 @@ export async function createVersion(ctx: PublishContext, attrs: Attributes, rels
     }
     const vkey = { namespace, type, version };
     const id = versionId(vkey);
-    if (await ctx.records.get('version', versionTag(vkey), caller)) {
+    const exists = async (): Promise<void> => {
+      if (!(await ctx.records.get('version', versionTag(vkey), caller))) return;
       throw new AppError('CONFLICT', `provider ${namespace}/${type} already has version ${version} (${id})`, {
         source: { pointer: '/data/attributes/version' },
       });
+    };
+    await exists();
+    const held = await claim(
+      { store: ctx.deps.store, prefix: ctx.deps.prefix, settleMs: ctx.deps.claimSettleMs, now: Date.now },
+      `create|${id}`,
+      caller,
+    );
+    if (!held)
+      throw new AppError('CONFLICT', `provider ${namespace}/${type} version ${version} is being created by another request right now`, {
+        source: { pointer: '/data/attributes/version' },
+      });
+    try {
+      await exists(); // again: a winner before us may have written it
+      const view = await writeNewVersion(ctx, { key, vkey, id, protocols }, caller);
+      return { ...view, warnings: keyWarnings(key, ctx.deps.now()) };
+    } finally {
+      await held.release();
     }
+  });
+}
+
+interface NewVersion {
+  key: { id: string; keyId: string };
+  vkey: { namespace: string; type: string; version: string };
+  id: string;
+  protocols: string[] | null;
+}
+
+async function writeNewVersion(ctx: PublishContext, n: NewVersion, caller: Caller): Promise<VersionView> {
+  const { key, vkey, id, protocols } = n;
+  const { namespace, type, version } = vkey;
+  {
     const repository = providerRepository(ctx.deps.prefix, ctx.deps.registryHostname, namespace, type);
     try {
       await ctx.deps.store.resolveManifest(repository, versionToTag(version), callOpts(caller));
@@ -142,8 +178,8 @@ export async function createVersion(ctx: PublishContext, attrs: Attributes, rels
       updatedAt: now,
     };
     await ctx.records.put('version', versionTag(vkey), record, caller);
-    return { version: record, uploadUrl: uploadUrl(ctx, id, nonce, caller), warnings: keyWarnings(key, ctx.deps.now()) };
-  });
+    return { version: record, uploadUrl: uploadUrl(ctx, id, nonce, caller) };
+  }
 }
 
 /** The signing key's warnings for a version (its key deleted meanwhile: none). */
@@ -156,8 +192,9 @@ export async function versionKeyWarnings(ctx: PublishContext, record: VersionRec
   }
 }
 
+/** GET /provider-versions/:id: the record as it stands now (version-state.ts settles a stuck one). */
 export async function getVersion(ctx: PublishContext, id: string, caller: Caller): Promise<VersionView> {
-  return { version: (await loadVersion(ctx, id, caller)).data };
+  return { version: (await settleVersion(ctx, await loadVersion(ctx, id, caller), caller)).data };
 }
 
 /** GET /provider-versions[?filter[provider]=id | filter[namespace]=ns], ordered by provider then semver. */
@@ -173,7 +210,7 @@ export async function listVersions(
   } else if (filter.namespace !== undefined) {
     where = { namespace: filter.namespace.toLowerCase() };
   }
-  const all = await listVersionRecords(ctx, caller, where);
+  const all = await mapLimit(await listVersionRecords(ctx, caller, where), 8, (s) => settleVersion(ctx, s, caller));
   return all
     .map((s) => ({ version: s.data }))
     .sort(
@@ -198,15 +235,22 @@ export async function deleteVersion(ctx: PublishContext, id: string, caller: Cal
 
 /**
  * POST /provider-versions/:id/upload-url: a new single-use URL (the previous one stops working), for a
- * retry after `errored`, an expired URL, or an upload cut short. 409 once the version is uploaded.
+ * retry after `errored`, an expired URL, or an upload cut short. 409 once the version is uploaded (except
+ * a version found uploaded by reconciling, whose publisher was told its upload failed: the retry of the
+ * same release then answers 200), and while an upload holds the version's lease (on any replica).
  */
 export async function renewUploadUrl(ctx: PublishContext, id: string, caller: Caller): Promise<VersionView> {
   return ctx.deps.locks.tryRun(
     `version|${id}`,
     async () => {
-      const stored = await loadVersion(ctx, id, caller);
-      if (stored.data.status === 'uploaded')
+      const stored = await settleVersion(ctx, await loadVersion(ctx, id, caller), caller);
+      if (stored.data.status === 'uploaded' && !stored.data.recovered)
         throw new AppError('CONFLICT', `version ${stored.data.version} is already uploaded; delete it to publish it again`);
+      if (stored.data.status === 'pending' && leaseHeld(stored.data, ctx.deps.now()))
+        throw new AppError(
+          'CONFLICT',
+          `an upload of version ${stored.data.version} is running (its lease ends at ${stored.data.leaseExpiresAt}); wait for its answer`,
+        );
       const nonce = newNonce();
       const saved = await saveVersion(ctx, { ...stored.data, uploadNonce: nonce }, caller);
       return { version: saved.data, uploadUrl: uploadUrl(ctx, id, nonce, caller) };

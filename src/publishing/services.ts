@@ -25,7 +25,7 @@ import type { VersionRecord } from './types.js';
 import { createProvider, deleteProvider, getProvider, listProviders, updateProvider } from './providers.js';
 import { createRecordStore } from '../core/record-store.js';
 import { DEFAULT_PUBLISH_LIMITS, type PublishLimits } from './types.js';
-import { uploadRelease, type UploadBody } from './uploads.js';
+import { sweepSpool, uploadRelease, type UploadBody } from './uploads.js';
 
 export interface PublishServiceDeps extends ReadContext, StoreScope {
   tmpDir: string;
@@ -37,6 +37,10 @@ export interface PublishServiceDeps extends ReadContext, StoreScope {
   uploadTtl?: number;
   /** Clock for record timestamps and key-expiry warnings (tests). */
   now?: () => Date;
+  /** Seconds an upload's lease lasts unless renewed (default 300; docs/fault-tolerance.md#leases). */
+  uploadLease?: number;
+  /** Claim settle time across replicas, ms (default 1500; docs/fault-tolerance.md#claims). */
+  claimSettleMs?: number;
 }
 
 export function createPublishServices(input: PublishServiceDeps) {
@@ -46,8 +50,12 @@ export function createPublishServices(input: PublishServiceDeps) {
     uploadTtl: input.uploadTtl ?? 3600,
     locks: new KeyedLock(),
     now: input.now ?? (() => new Date()),
+    uploadLease: input.uploadLease ?? 300,
+    claimSettleMs: input.claimSettleMs ?? 1500,
   };
   const ctx: PublishContext = { deps, records: createRecordStore(deps) };
+  // Spooled zips a crashed process left behind (docs/fault-tolerance.md#temp-files).
+  void sweepSpool(ctx);
   return {
     createGpgKey: (attrs: Attributes, caller: Caller) => createGpgKey(ctx, attrs, caller),
     listGpgKeys: (filter: { namespace?: string }, caller: Caller) => listGpgKeys(ctx, filter, caller),

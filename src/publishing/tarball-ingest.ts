@@ -13,6 +13,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
+import { errorCode } from '../oci/network-errors.js';
 import { ByteLimit, LimitExceededError, UploadInterruptedError, shieldBody } from '../core/byte-limit.js';
 import { classifyReleasePath, emptyRelease, type CollectedRelease } from './release-files.js';
 import type { PublishLimits } from './types.js';
@@ -27,6 +28,8 @@ export interface TarballInput {
   contentLength?: number;
   target: SpoolTarget;
   limits: PublishLimits;
+  /** Called with the spool holding the zips' temp files (the upload lease touches them). */
+  onSpool?: (spool: ZipSpool) => void;
 }
 
 /** Reads an entry to the end, hashing it; returns its sha256 hex. */
@@ -62,6 +65,10 @@ class ReleaseRoot {
   }
 }
 
+/** Codes of a connection to the registry that failed (never a problem of the tarball). */
+const REGISTRY_NETWORK_CODE =
+  /^(?:ECONNRESET|EPIPE|ECONNREFUSED|ECONNABORTED|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|UND_ERR_[A-Z_]+)$/;
+
 /** Tar entry types refused with a message of their own. */
 const LINK_TYPES = new Set(['link', 'symlink']);
 const SPECIAL_TYPES = new Set(['character-device', 'block-device', 'fifo']);
@@ -77,6 +84,7 @@ export async function ingestTarball(input: TarballInput): Promise<CollectedRelea
   }
   const release = emptyRelease();
   const spool = new ZipSpool(target);
+  input.onSpool?.(spool);
   const root = new ReleaseRoot();
   const seen = new Set<string>();
   let entries = 0;
@@ -159,6 +167,11 @@ export async function ingestTarball(input: TarballInput): Promise<CollectedRelea
       if (limit) throw limit;
       if (shield.errored instanceof UploadInterruptedError) throw shield.errored;
       if (err instanceof LimitExceededError || err instanceof UploadInterruptedError) throw err;
+      // The registry failed while a zip streamed to it: the tar or gzip errors that follow are its doing,
+      // not the tarball's (issue 17 item 5: this was reported as "not a valid tar archive").
+      if (spool.storeFailure !== undefined) throw spool.storeFailure;
+      // A socket error here is the registry's (the client's own end is UploadInterruptedError above).
+      if (REGISTRY_NETWORK_CODE.test(errorCode(err) ?? '')) throw err;
       if (origin === 'gunzip') {
         release.unreadable = `the upload is not a complete gzip stream (expected a .tar.gz): ${(err as Error).message} (tarball check)`;
       } else if (origin === 'tar') {

@@ -92,6 +92,32 @@ export interface VersionRecord extends RecordBase {
   shasums: string | null;
   shasumsFilename: string | null;
   publishedAt: string | null;
+  /**
+   * While an upload runs: when its lease ends unless the upload renews it (docs/fault-tolerance.md#leases).
+   * A pending record whose lease ended belongs to no running upload: it reads as `errored`. Absent in
+   * records written before leases existed.
+   */
+  leaseExpiresAt?: string | null;
+  /**
+   * The release about to be tagged, written just before the version tag is pushed: a tag that points at
+   * `indexDigest` means this release is published, whatever the status says (docs/fault-tolerance.md#reconciling).
+   */
+  staged?: StagedRelease | null;
+  /**
+   * Set when the record was found uploaded by reconciling (the upload's own answer was a failure): the
+   * documented retry (new upload URL, PUT of the same release) is still accepted, and answers 200.
+   */
+  recovered?: boolean;
+}
+
+/** What an `uploaded` record holds, written before the tag push (see VersionRecord.staged). */
+export interface StagedRelease {
+  /** Digest of the OCI index the version tag will point at. */
+  indexDigest: string;
+  protocols: string[];
+  platforms: PlatformRecord[];
+  shasums: string;
+  shasumsFilename: string;
 }
 
 /**
@@ -134,4 +160,8 @@ export interface PublishDeps extends ReadContext, StoreScope {
   locks: KeyedLock;
   /** Clock, injectable for tests. */
   now: () => Date;
+  /** Seconds an upload's lease lasts unless renewed (docs/fault-tolerance.md#leases). */
+  uploadLease: number;
+  /** Claims across replicas (core/store-claim.ts): ms between writing a claim and reading the others. */
+  claimSettleMs: number;
 }

@@ -21,9 +21,13 @@ import { checkProviderZipContents, inspectZip } from '../verify/zip-inspect.js';
 import { LimitExceededError, UploadInterruptedError } from '../core/byte-limit.js';
 import type { CollectedZip } from './release-files.js';
 import { Tee } from '../core/tee.js';
+import { touchFiles } from '../core/temp-sweep.js';
 
 /** Zips inspected in the background while the next one streams in. */
 const MAX_IN_FLIGHT = 2;
+
+/** Name prefix of every spooled file in the temp dir (the temp sweep removes stale ones: core/temp-sweep.ts). */
+export const SPOOL_PREFIX = 'publish-';
 
 export interface SpoolTarget {
   store: OciStore;
@@ -55,6 +59,8 @@ export class ZipSpool {
   readonly #files = new Set<string>();
   readonly #result: SpoolResult = { zips: [], hashes: new Map(), problems: [] };
   #dirReady: Promise<unknown> | undefined;
+  /** The store's failure, when a zip could not be stored: the cause of whatever failed after it. */
+  storeFailure: unknown;
 
   constructor(target: SpoolTarget) {
     this.#t = target;
@@ -70,7 +76,7 @@ export class ZipSpool {
     this.#dirReady ??= mkdir(this.#t.tmpDir, { recursive: true });
     await this.#dirReady;
     const { store, repository, opts, maxEntryBytes } = this.#t;
-    const file = join(this.#t.tmpDir, `publish-${randomUUID()}.zip`);
+    const file = join(this.#t.tmpDir, `${SPOOL_PREFIX}${randomUUID()}.zip`);
     this.#files.add(file);
     const upload = new PassThrough({ highWaterMark: 1 << 20 });
     const push = store.pushBlob(repository, upload, { ...opts, maxSize: maxEntryBytes });
@@ -93,7 +99,9 @@ export class ZipSpool {
       );
       await this.#remove(file);
       // The source's own failure (a limit, a dropped client) is the cause; otherwise the store's is.
-      throw err instanceof LimitExceededError || err instanceof UploadInterruptedError || pushError === undefined ? err : pushError;
+      if (err instanceof LimitExceededError || err instanceof UploadInterruptedError || pushError === undefined) throw err;
+      this.storeFailure ??= pushError;
+      throw pushError;
     }
     this.#result.hashes.set(name.filename, blob.digest.slice('sha256:'.length));
     const job = this.#inspect(file, name, blob).finally(() => this.#jobs.delete(job));
@@ -118,6 +126,11 @@ export class ZipSpool {
   async #remove(file: string): Promise<void> {
     this.#files.delete(file);
     await rm(file, { force: true });
+  }
+
+  /** Marks every file this spool holds as in use (the upload's lease renewal: no temp sweep takes them). */
+  async touch(): Promise<void> {
+    await touchFiles(this.#files, new Date());
   }
 
   /** Waits for every background inspection; rethrows an I/O failure. */

@@ -179,12 +179,14 @@ export function createServerDeps(config: Config, logger: Logger, given: OciStore
     locks,
     now: () => new Date(opts.now ? opts.now() : Date.now()),
   });
-  const { uploadUrlTtl, ...limits } = config.publish;
+  const { uploadUrlTtl, uploadLease, claimSettleMs, ...limits } = config.publish;
   const publishServices = createPublishServices({
     ...shared,
     publicUrl: config.server.publicUrl,
     limits,
     uploadTtl: uploadUrlTtl,
+    uploadLease,
+    claimSettleMs,
     now: () => new Date(opts.now ? opts.now() : Date.now()),
   });
   const upstreamDispatcher = createUpstreamDispatcher();

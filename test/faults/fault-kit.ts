@@ -18,6 +18,9 @@ import { buildTestApp } from '../support/test-app.js';
 
 export type ProxyMode = { kind: 'forward' } | { kind: 'hang' } | { kind: 'stall-after'; bytes: number };
 
+/** A fault at one request: cut the connection before forwarding it, or after `bytes` more bytes of it. */
+export type RequestFault = 'reset' | { resetAfterBytes: number };
+
 export interface FaultProxy {
   url: string;
   /** Connections from the server that are open now (client side of the proxy). */
@@ -28,6 +31,8 @@ export interface FaultProxy {
   readonly accepted: number;
   /** The mode for connections accepted from now on. */
   mode: ProxyMode;
+  /** Called with every request line the server sends; a fault it returns is applied to that connection. */
+  onRequest: ((line: string) => RequestFault | undefined) | undefined;
   /** Destroys every connection, whatever its mode. */
   reset(): void;
   close(): Promise<void>;
@@ -38,7 +43,10 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   const sockets = new Set<Socket>();
   const lastRequest = new WeakMap<Socket, string>();
   let accepted = 0;
-  const state = { mode: { kind: 'forward' } as ProxyMode };
+  const state = {
+    mode: { kind: 'forward' } as ProxyMode,
+    onRequest: undefined as ((line: string) => RequestFault | undefined) | undefined,
+  };
   const server = createServer((client) => {
     accepted++;
     sockets.add(client);
@@ -51,9 +59,18 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     };
     client.on('error', done);
     client.on('close', done);
+    let cutAfter = Number.POSITIVE_INFINITY;
+    // Registered before the pipe below: a reset decided here happens before the chunk is forwarded.
     client.on('data', (chunk: Buffer) => {
       const line = /^(GET|HEAD|POST|PUT|PATCH|DELETE) [^\r\n]*/m.exec(chunk.toString('latin1'));
-      if (line) lastRequest.set(client, line[0]);
+      if (line) {
+        lastRequest.set(client, line[0]);
+        const fault = state.onRequest?.(line[0]);
+        if (fault === 'reset') return done();
+        if (fault !== undefined) cutAfter = fault.resetAfterBytes;
+      }
+      cutAfter -= chunk.length;
+      if (cutAfter < 0) done();
     });
     if (mode.kind === 'hang') {
       client.resume(); // read and drop the requests, never answer
@@ -96,6 +113,12 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     },
     set mode(m: ProxyMode) {
       state.mode = m;
+    },
+    get onRequest() {
+      return state.onRequest;
+    },
+    set onRequest(f) {
+      state.onRequest = f;
     },
     reset() {
       for (const s of sockets) s.destroy();

@@ -21,6 +21,10 @@ export interface TestAppOptions {
   /** Publishing limits (and upload URL lifetime) over the defaults. */
   limits?: Partial<PublishLimits>;
   uploadTtl?: number;
+  /** Upload lease, seconds (docs/fault-tolerance.md). */
+  uploadLease?: number;
+  /** Claim settle time, ms (default 0 here: one process). */
+  claimSettleMs?: number;
   moduleLimits?: Partial<ModuleLimits>;
   /** Temp directory of the use cases (tests check it is left empty). */
   tmpDir?: string;
@@ -45,7 +49,14 @@ export function testConfig(opts: TestAppOptions = {}): Config {
   return {
     ...config,
     cache: { ...config.cache, tagsTtl: (opts.tagsTtlMs ?? 10_000) / 1000 },
-    publish: { ...config.publish, ...opts.limits, ...(opts.uploadTtl !== undefined ? { uploadUrlTtl: opts.uploadTtl } : {}) },
+    publish: {
+      ...config.publish,
+      // One process: claims need no settle time (test/faults/ sets it where replicas race).
+      claimSettleMs: opts.claimSettleMs ?? 0,
+      ...opts.limits,
+      ...(opts.uploadTtl !== undefined ? { uploadUrlTtl: opts.uploadTtl } : {}),
+      ...(opts.uploadLease !== undefined ? { uploadLease: opts.uploadLease } : {}),
+    },
     modules: { ...config.modules, ...opts.moduleLimits },
     mirror: {
       ...config.mirror,

@@ -98,6 +98,8 @@ export function versionResource(v: VersionView, links: ApiLinks): Resource {
       'created-at': r.createdAt,
       'updated-at': r.updatedAt,
       'published-at': r.publishedAt,
+      // While an upload runs: when its lease ends unless renewed (docs/fault-tolerance.md#leases).
+      ...(r.status === 'pending' && r.leaseExpiresAt ? { 'upload-lease-expires-at': r.leaseExpiresAt } : {}),
     },
     relationships: {
       provider: { data: { type: 'providers', id: providerId({ namespace: r.namespace, type: r.type }) } },

@@ -1,0 +1,35 @@
+// Removes temp files a crashed process left behind (issue 17 item 8): in ONE directory (the server's own
+// temp dir), only names with one of the given prefixes, only files not modified for `olderThanMs`. A
+// running upload touches its spooled files whenever it renews its lease (publishing/upload-lease.ts), so a
+// file older than the lease belongs to no running upload, in this process or another on the same host.
+import { readdir, rm, stat, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Deletes the stale files; returns their names. A missing directory is no error. */
+export async function sweepStaleFiles(dir: string, prefixes: readonly string[], olderThanMs: number, now: number): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!prefixes.some((p) => name.startsWith(p))) continue;
+    const path = join(dir, name);
+    try {
+      const s = await stat(path);
+      if (!s.isFile() || s.mtimeMs > now - olderThanMs) continue;
+      await rm(path, { force: true });
+      removed.push(name);
+    } catch {
+      // gone meanwhile (its upload finished): nothing to do
+    }
+  }
+  return removed;
+}
+
+/** Marks `files` as in use now (their mtime), so no sweep takes them. Missing files are skipped. */
+export async function touchFiles(files: Iterable<string>, now: Date): Promise<void> {
+  await Promise.all([...files].map((f) => utimes(f, now, now).catch(() => undefined)));
+}
