@@ -11,17 +11,17 @@ import { Agent } from 'undici';
 import { createRegistryStore } from '../../src/oci/remote/registry-store.js';
 import type { OciStore } from '../../src/oci/store.js';
 import { moduleRepository } from '../../src/layout/names.js';
-import { requireTool, startDistribution, type Distribution } from '../support/distribution.js';
+import { registryLabel, requireRegistry, startDistribution, type Distribution } from '../support/distribution.js';
 import { pathOf } from '../support/test-app.js';
 import { moduleFiles, tarGz, zipOf } from './support/archives.js';
 import { pushForeignModule } from './support/foreign-module.js';
 import { apiClient, buildModuleApp, type ModuleApp } from './support/module-app.js';
 
-const tools = requireTool('docker-registry');
+const tools = requireRegistry();
 const REPO = moduleRepository('tf', 'registry.example.test', 'acme', 'network', 'aws');
 const filesOf = (v: string) => Object.entries(moduleFiles(v)).map(([name, content]) => ({ name, content }));
 
-describe('modules on the real Distribution registry', { skip: tools.skip ?? false }, () => {
+describe(`modules on the real ${registryLabel()} registry`, { skip: tools.skip ?? false }, () => {
   let reg: Distribution;
   let store: OciStore;
   let m: ModuleApp;
