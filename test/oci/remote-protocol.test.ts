@@ -49,14 +49,16 @@ describe('tag pagination', () => {
 
   it('a full page without a Link goes on with `last` (crane registry style), and stops where nothing is new', async () => {
     // crane's registry: sorted tags, `n` honoured, no Link header, and a `last` after every tag ignored.
-    const craneStyle = (all: string[]): FakeHandler => (req, res) => {
-      const url = new URL(req.url ?? '', 'http://x');
-      const last = url.searchParams.get('last');
-      let tags = all;
-      const after = last === null ? -1 : tags.findIndex((t) => t > last);
-      if (after >= 0) tags = tags.slice(after);
-      return json(res, 200, { tags: tags.slice(0, Number(url.searchParams.get('n') ?? tags.length)) });
-    };
+    const craneStyle =
+      (all: string[]): FakeHandler =>
+      (req, res) => {
+        const url = new URL(req.url ?? '', 'http://x');
+        const last = url.searchParams.get('last');
+        let tags = all;
+        const after = last === null ? -1 : tags.findIndex((t) => t > last);
+        if (after >= 0) tags = tags.slice(after);
+        return json(res, 200, { tags: tags.slice(0, Number(url.searchParams.get('n') ?? tags.length)) });
+      };
     const names = (n: number) => Array.from({ length: n }, (_, i) => `1.0.${String(i).padStart(5, '0')}`);
     const a = await fake(craneStyle(names(2500)));
     assert.deepEqual(await a.store.listTags('many/x'), names(2500));
