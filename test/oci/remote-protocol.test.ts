@@ -69,6 +69,14 @@ describe('tag pagination', () => {
     const b = await fake(craneStyle(names(2000)));
     assert.deepEqual(await b.store.listTags('exact/x'), names(2000), 'the repeated first page after the end is dropped');
     assert.equal(b.server.requests.length, 3);
+    // Distribution 2.8: n and last ignored, storage order, no Link. 1000 tags exactly: asked again, nothing new.
+    const unsorted = names(1000).reverse();
+    const c = await fake((_req, res) => json(res, 200, { tags: unsorted }));
+    assert.deepEqual(await c.store.listTags('all/x'), unsorted);
+    assert.equal(c.server.requests.length, 2);
+    const d = await fake((_req, res) => json(res, 200, { tags: names(1500) }));
+    assert.deepEqual(await d.store.listTags('more/x'), names(1500));
+    assert.equal(d.server.requests.length, 1, 'more than n at once: the registry ignores n, that is everything');
   });
 
   it('treats "tags": null as no tags and maps NAME_UNKNOWN to NOT_FOUND', async () => {

@@ -54,6 +54,7 @@ export async function listTags(ctx: RegistryContext, repository: string, opts?: 
   const credential = callCredential(ctx, opts);
   const seen = new Set<string>();
   const tags: string[] = [];
+  const listed = new Set<string>();
   let url: URL | undefined = v2Url(ctx, `${repository}/tags/list?n=${PAGE_SIZE}`);
   for (let page = 0; url !== undefined; page++) {
     if (page >= MAX_TAG_PAGES || seen.has(url.href)) {
@@ -77,12 +78,15 @@ export async function listTags(ctx: RegistryContext, repository: string, opts?: 
     const pageTags = parseTags(await readCapped(res, MAX_TAGS_PAGE_BYTES, 'tag list', opts?.signal));
     const next = parseNextLink(res.headers['link']);
     const last = url.searchParams.get('last');
-    // Asked with `last`: only tags after it are new (a registry that ignores `last` repeats page one).
-    const fresh = last === null || next !== undefined ? pageTags : pageTags.filter((t) => t > last);
+    // Asked with `last`, only tags after it are new (a registry that ignores `last` repeats page one);
+    // a tag already listed is never listed twice.
+    const fresh = pageTags.filter((t) => (next !== undefined || last === null || t > last) && !listed.has(t));
+    for (const t of fresh) listed.add(t);
     tags.push(...fresh);
     if (next === undefined) {
+      // Exactly n new tags and no Link: there may be more (spec 1.1); anything else is the end.
       const lastTag = fresh[fresh.length - 1];
-      if (pageTags.length < PAGE_SIZE || fresh.length < pageTags.length || lastTag === undefined) break;
+      if (pageTags.length !== PAGE_SIZE || fresh.length !== pageTags.length || lastTag === undefined) break;
       url = v2Url(ctx, `${repository}/tags/list?n=${PAGE_SIZE}&last=${encodeURIComponent(lastTag)}`);
       continue;
     }
