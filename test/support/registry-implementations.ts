@@ -21,7 +21,9 @@ export type RegistryNeed =
   /** Manifests and tags survive kill() + restart(). */
   | 'restart'
   /** Manifests are files in the storage directory (tests that corrupt one in place). */
-  | 'manifest-files';
+  | 'manifest-files'
+  /** DELETE of a manifest by digest removes the tags pointing at it (spec 1.1; deleting versions relies on it). */
+  | 'delete-drops-tags';
 
 /** Where an implementation departs from the OCI distribution spec 1.1 (docs/registries.md). */
 export interface RegistryQuirks {
@@ -62,7 +64,7 @@ export function registryTraits(implementation: RegistryImplementation): Registry
         label: 'Distribution 2.8',
         binary: '/usr/bin/docker-registry',
         build: 'apt-get install docker-registry',
-        offers: new Set(['htpasswd', 'token', 'restart', 'manifest-files']),
+        offers: new Set(['htpasswd', 'token', 'restart', 'manifest-files', 'delete-drops-tags']),
         quirks: {},
       };
     case 'distribution-3':
@@ -71,7 +73,7 @@ export function registryTraits(implementation: RegistryImplementation): Registry
         label: `Distribution ${DISTRIBUTION_V3_VERSION}`,
         binary: process.env['TF_OCI_DISTRIBUTION3'] ?? join(toolsDir(), `distribution-v${DISTRIBUTION_V3_VERSION}`, 'registry'),
         build: 'bash .ci/build-registries.sh',
-        offers: new Set(['htpasswd', 'token', 'restart', 'manifest-files']),
+        offers: new Set(['htpasswd', 'token', 'restart', 'manifest-files', 'delete-drops-tags']),
         quirks: {},
       };
     case 'crane':
