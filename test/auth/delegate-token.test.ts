@@ -11,13 +11,13 @@ import { Readable } from 'node:stream';
 import { providerRepository } from '../../src/layout/names.js';
 import type { Credential } from '../../src/oci/store.js';
 import { toAppError } from '../../src/core/store-errors.js';
-import { DOCKER_REGISTRY_BIN, requireTool, startDistribution, type Distribution } from '../support/distribution.js';
+import { firstSkip, registryLabel, requireRegistry, requireTool, startDistribution, type Distribution } from '../support/distribution.js';
 import { createTestSigner, type TestSigner } from '../support/gpg-signer.js';
 import { makeFixtureRelease, pushRelease, type FixtureRelease } from '../support/provider-fixture.js';
 import { startTokenServer, type TokenServer } from '../support/token-server.js';
 import { asCredential, bearer, buildAuthApp, pathOf, type AuthTestApp } from './support.js';
 
-const tools = requireTool(DOCKER_REGISTRY_BIN, 'openssl', 'gpg', 'zip');
+const tools = firstSkip(requireRegistry(['token']), requireTool('openssl', 'gpg', 'zip'));
 const HOST = 'registry.example.test';
 const REPO = providerRepository('tf', HOST, 'acme', 'widget');
 const SECRET_REPO = providerRepository('tf', HOST, 'hidden', 'widget');
@@ -35,7 +35,7 @@ async function expectAppError(p: Promise<unknown>, status: number): Promise<void
   });
 }
 
-describe('delegate mode over Distribution 2.8 with token auth', tools, () => {
+describe(`delegate mode over ${registryLabel()} with token auth`, tools, () => {
   let tokens: TokenServer;
   let reg: Distribution;
   let signer: TestSigner;

@@ -6,16 +6,16 @@ import { after, before, describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { requireTool } from '../support/distribution.js';
+import { registryLabel, requireRegistry, requireTool } from '../support/distribution.js';
 import { terraformSkipReason, terraformWorkspace, type TerraformWorkspace } from '../support/terraform.js';
 import { buildReleases, hostBlock, mainTf, mirrorBlock, NAMESPACE, PLATFORMS, publishReleases, TYPE, type Releases } from './fixtures.js';
 import { REGISTRY_HOST, startStack, type Stack } from './stack.js';
 
-const skip = terraformSkipReason() || requireTool('docker-registry', 'gpg', 'zip', 'go', 'openssl').skip || false;
+const skip = terraformSkipReason() || requireRegistry().skip || requireTool('gpg', 'zip', 'go', 'openssl').skip || false;
 const ADDRESS = `${REGISTRY_HOST}/${NAMESPACE}/${TYPE}`;
-test('terraform end-to-end: registry, lock and mirror', { skip }, () => {});
+test(`terraform end-to-end on ${registryLabel()}: registry, lock and mirror`, { skip }, () => {});
 
-describe('terraform end-to-end: registry, lock and mirror', { skip }, () => {
+describe(`terraform end-to-end on ${registryLabel()}: registry, lock and mirror`, { skip }, () => {
   let stack: Stack;
   let releases: Releases;
   const workspaces: TerraformWorkspace[] = [];
@@ -101,18 +101,7 @@ describe('terraform end-to-end: registry, lock and mirror', { skip }, () => {
 
   it('5c. a zip altered in the registry after publishing is refused, not installed', async () => {
     const pkg = releases.byVersion['1.0.0']!.packages.find((p) => p.os === 'linux' && p.arch === 'amd64')!;
-    const blob = join(
-      stack.registry.dir,
-      'data',
-      'docker',
-      'registry',
-      'v2',
-      'blobs',
-      'sha256',
-      pkg.sha256.slice(0, 2),
-      pkg.sha256,
-      'data',
-    );
+    const blob = stack.registry.blobFile(pkg.sha256);
     const original = await readFile(blob);
     const altered = Buffer.from(original);
     altered[altered.length >> 1] = altered[altered.length >> 1]! ^ 0xff;
@@ -128,7 +117,7 @@ describe('terraform end-to-end: registry, lock and mirror', { skip }, () => {
     }
   });
 
-  it('5d. with the OCI registry down, init fails with a clear gateway error', async () => {
+  it('5d. with the OCI registry down, init fails with a clear gateway error', requireRegistry(['restart']), async () => {
     await stack.registry.kill();
     try {
       const ws = await workspace(hostBlock(REGISTRY_HOST, stack.server.url), mainTf(ADDRESS, '~> 1.0'));

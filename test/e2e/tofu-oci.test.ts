@@ -11,14 +11,14 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { moduleFiles, zipOf } from '../modules/support/archives.js';
-import { requireTool } from '../support/distribution.js';
+import { registryLabel, requireRegistry, requireTool } from '../support/distribution.js';
 import { cliSkipReason, requireCli, terraformWorkspace, TOFU, type TerraformWorkspace } from '../support/terraform.js';
 import { buildReleases, hostBlock, mainTf, mirrorBlock, NAMESPACE, PLATFORMS, publishReleases, TYPE, type Releases } from './fixtures.js';
 import { REGISTRY_HOST, startStack, type Stack } from './stack.js';
 
-const skip = cliSkipReason(TOFU) || requireTool('docker-registry', 'gpg', 'zip', 'go', 'openssl').skip || false;
+const skip = cliSkipReason(TOFU) || requireRegistry().skip || requireTool('gpg', 'zip', 'go', 'openssl').skip || false;
 const ADDRESS = `${REGISTRY_HOST}/${NAMESPACE}/${TYPE}`;
-test('OpenTofu end-to-end: oci_mirror, oci:// and the registry protocols', { skip }, () => {});
+test(`OpenTofu end-to-end on ${registryLabel()}: oci_mirror, oci:// and the registry protocols`, { skip }, () => {});
 
 /** CLI config: providers of REGISTRY_HOST straight from the OCI registry (tofu's oci_mirror). */
 function ociMirrorBlock(registryHostPort: string): string {
@@ -41,7 +41,7 @@ output "message" { value = module.m.message }
 `,
 });
 
-describe('OpenTofu end-to-end: oci_mirror, oci:// and the registry protocols', { skip }, () => {
+describe(`OpenTofu end-to-end on ${registryLabel()}: oci_mirror, oci:// and the registry protocols`, { skip }, () => {
   let tofu: string;
   let stack: Stack;
   let releases: Releases;

@@ -11,17 +11,17 @@ import { Agent } from 'undici';
 import { createRegistryStore } from '../../src/oci/remote/registry-store.js';
 import type { OciStore } from '../../src/oci/store.js';
 import { moduleRepository } from '../../src/layout/names.js';
-import { requireTool, startDistribution, type Distribution } from '../support/distribution.js';
+import { registryLabel, requireRegistry, startDistribution, type Distribution } from '../support/distribution.js';
 import { pathOf } from '../support/test-app.js';
 import { moduleFiles, tarGz, zipOf } from './support/archives.js';
 import { pushForeignModule } from './support/foreign-module.js';
 import { apiClient, buildModuleApp, type ModuleApp } from './support/module-app.js';
 
-const tools = requireTool('docker-registry');
+const tools = requireRegistry();
 const REPO = moduleRepository('tf', 'registry.example.test', 'acme', 'network', 'aws');
 const filesOf = (v: string) => Object.entries(moduleFiles(v)).map(([name, content]) => ({ name, content }));
 
-describe('modules on the real Distribution registry', { skip: tools.skip ?? false }, () => {
+describe(`modules on the real ${registryLabel()} registry`, { skip: tools.skip ?? false }, () => {
   let reg: Distribution;
   let store: OciStore;
   let m: ModuleApp;
@@ -157,7 +157,7 @@ describe('modules on the real Distribution registry', { skip: tools.skip ?? fals
     }
   });
 
-  it('deletes a version: gone from the registry and from modules.v1', async () => {
+  it('deletes a version: gone from the registry and from modules.v1', requireRegistry(['delete-drops-tags']), async () => {
     assert.equal((await m.app.request('/api/v1/modules/mod-acme.network.aws/versions/1.0.0', { method: 'DELETE' })).status, 204);
     assert.deepEqual([...(await registryJson(`${REPO}/tags/list`)).body.tags].sort(), ['0.5.0', '1.1.0', '1.2.0']);
     assert.equal((await m.app.request('/v1/modules/acme/network/aws/1.0.0/download')).status, 404);

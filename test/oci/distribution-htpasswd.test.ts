@@ -8,15 +8,15 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Agent } from 'undici';
 import { createRegistryStore } from '../../src/oci/remote/registry-store.js';
-import { DOCKER_REGISTRY_BIN, requireTool, startDistribution, type Distribution } from '../support/distribution.js';
+import { firstSkip, registryLabel, requireRegistry, requireTool, startDistribution, type Distribution } from '../support/distribution.js';
 import { expectCode, pushProviderRelease } from './contract-fixtures.js';
 import { storeContract } from './store-contract.js';
 
-const tools = requireTool(DOCKER_REGISTRY_BIN, 'htpasswd');
+const tools = firstSkip(requireRegistry(['htpasswd']), requireTool('htpasswd'));
 const users = { pusher: 's3cret', other: 'pw2' };
 
 storeContract(
-  'Distribution 2.8, htpasswd, store credential',
+  `${registryLabel()}, htpasswd, store credential`,
   async () => {
     const reg = await startDistribution({ auth: { kind: 'htpasswd', users } });
     const dispatcher = new Agent();
@@ -31,7 +31,7 @@ storeContract(
   tools,
 );
 
-describe('Distribution 2.8, htpasswd: credentials', tools, () => {
+describe(`${registryLabel()}, htpasswd: credentials`, tools, () => {
   let reg: Distribution;
   let dispatcher: Agent;
   before(async () => {

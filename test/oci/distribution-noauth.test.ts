@@ -9,19 +9,20 @@ import { Agent } from 'undici';
 import { isOciError } from '../../src/oci/errors.js';
 import { createRegistryStore } from '../../src/oci/remote/registry-store.js';
 import type { OciStore } from '../../src/oci/store.js';
-import { requireTool, startDistribution, type Distribution, DOCKER_REGISTRY_BIN } from '../support/distribution.js';
+import { registryLabel, requireRegistry, startDistribution, type Distribution } from '../support/distribution.js';
 import { collect, expectCode, pushProviderRelease } from './contract-fixtures.js';
 import { storeContract } from './store-contract.js';
 
-const tools = requireTool(DOCKER_REGISTRY_BIN);
+const tools = requireRegistry();
 
 storeContract(
-  'Distribution 2.8, no auth',
+  `${registryLabel()}, no auth`,
   async () => {
     const reg = await startDistribution();
     const dispatcher = new Agent({ keepAliveTimeout: 10_000 });
     return {
       store: createRegistryStore({ url: reg.url, plainHttp: true, dispatcher }),
+      quirks: reg.traits.quirks,
       teardown: async () => {
         await dispatcher.close();
         await reg.stop();
@@ -31,7 +32,7 @@ storeContract(
   tools,
 );
 
-describe('Distribution 2.8, no auth: registry specifics', tools, () => {
+describe(`${registryLabel()}, no auth: registry specifics`, tools, () => {
   let reg: Distribution;
   let dispatcher: Agent;
   let store: OciStore;
@@ -59,7 +60,7 @@ describe('Distribution 2.8, no auth: registry specifics', tools, () => {
     assert.deepEqual(await store.listTags('rel/urls'), ['v1']);
   });
 
-  it('surfaces the registry dying mid-download as UNAVAILABLE, then recovers after restart', async () => {
+  it('surfaces the registry dying mid-download as UNAVAILABLE, then recovers after restart', requireRegistry(['restart']), async () => {
     const big = Buffer.alloc(64 * 1024 * 1024, 7);
     const desc = await store.pushBlob('down/blob', big);
     const fetched = await store.fetchBlob('down/blob', desc.digest);

@@ -10,12 +10,12 @@ import { Agent } from 'undici';
 import { createRegistryStore } from '../../src/oci/remote/registry-store.js';
 import { TokenCache } from '../../src/oci/remote/token-cache.js';
 import type { Credential } from '../../src/oci/store.js';
-import { DOCKER_REGISTRY_BIN, requireTool, startDistribution, type Distribution } from '../support/distribution.js';
+import { firstSkip, registryLabel, requireRegistry, requireTool, startDistribution, type Distribution } from '../support/distribution.js';
 import { startTokenServer, type TokenServer } from '../support/token-server.js';
 import { collect, expectCode, pushProviderRelease } from './contract-fixtures.js';
 import { storeContract } from './store-contract.js';
 
-const tools = requireTool(DOCKER_REGISTRY_BIN, 'openssl');
+const tools = firstSkip(requireRegistry(['token']), requireTool('openssl'));
 const pusher: Credential = { username: 'pusher', password: 'push-pw' };
 const reader: Credential = { username: 'reader', password: 'read-pw' };
 
@@ -34,7 +34,7 @@ async function startTokenRegistry(): Promise<{ reg: Distribution; tokens: TokenS
 }
 
 storeContract(
-  'Distribution 2.8, token auth, pusher',
+  `${registryLabel()}, token auth, pusher`,
   async () => {
     const { reg, tokens } = await startTokenRegistry();
     const dispatcher = new Agent();
@@ -50,7 +50,7 @@ storeContract(
   tools,
 );
 
-describe('Distribution 2.8, token auth: authorization and token cache', tools, () => {
+describe(`${registryLabel()}, token auth: authorization and token cache`, tools, () => {
   let reg: Distribution;
   let tokens: TokenServer;
   let dispatcher: Agent;

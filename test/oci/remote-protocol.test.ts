@@ -47,6 +47,38 @@ describe('tag pagination', () => {
     await expectCode(store.listTags('big/x'), 'TOO_LARGE');
   });
 
+  it('a full page without a Link goes on with `last` (crane registry style), and stops where nothing is new', async () => {
+    // crane's registry: sorted tags, `n` honoured, no Link header, and a `last` after every tag ignored.
+    const craneStyle =
+      (all: string[]): FakeHandler =>
+      (req, res) => {
+        const url = new URL(req.url ?? '', 'http://x');
+        const last = url.searchParams.get('last');
+        let tags = all;
+        const after = last === null ? -1 : tags.findIndex((t) => t > last);
+        if (after >= 0) tags = tags.slice(after);
+        return json(res, 200, { tags: tags.slice(0, Number(url.searchParams.get('n') ?? tags.length)) });
+      };
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `1.0.${String(i).padStart(5, '0')}`);
+    const a = await fake(craneStyle(names(2500)));
+    assert.deepEqual(await a.store.listTags('many/x'), names(2500));
+    assert.deepEqual(
+      a.server.requests.map((r) => r.url),
+      ['/v2/many/x/tags/list?n=1000', '/v2/many/x/tags/list?n=1000&last=1.0.00999', '/v2/many/x/tags/list?n=1000&last=1.0.01999'],
+    );
+    const b = await fake(craneStyle(names(2000)));
+    assert.deepEqual(await b.store.listTags('exact/x'), names(2000), 'the repeated first page after the end is dropped');
+    assert.equal(b.server.requests.length, 3);
+    // Distribution 2.8: n and last ignored, storage order, no Link. 1000 tags exactly: asked again, nothing new.
+    const unsorted = names(1000).reverse();
+    const c = await fake((_req, res) => json(res, 200, { tags: unsorted }));
+    assert.deepEqual(await c.store.listTags('all/x'), unsorted);
+    assert.equal(c.server.requests.length, 2);
+    const d = await fake((_req, res) => json(res, 200, { tags: names(1500) }));
+    assert.deepEqual(await d.store.listTags('more/x'), names(1500));
+    assert.equal(d.server.requests.length, 1, 'more than n at once: the registry ignores n, that is everything');
+  });
+
   it('treats "tags": null as no tags and maps NAME_UNKNOWN to NOT_FOUND', async () => {
     const { store } = await fake((req, res) =>
       req.url?.startsWith('/v2/empty/')

@@ -18,14 +18,14 @@ import { Agent, request } from 'undici';
 import { providerRepository } from '../../src/layout/names.js';
 import type { OciStore } from '../../src/oci/store.js';
 import { createRegistryStore } from '../../src/oci/remote/registry-store.js';
-import { requireTool, startDistribution, type Distribution } from '../support/distribution.js';
+import { firstSkip, registryLabel, requireRegistry, requireTool, startDistribution, type Distribution } from '../support/distribution.js';
 import { createGpgHome, type GpgHome, type TestKey } from '../support/gpg.js';
 import { buildTestProvider, hostPlatform, PROVIDER_TYPE, type ProviderRelease } from '../support/provider-build.js';
 import { BAD_RELEASES, runBadCase, type Signers } from './bad-releases.js';
 import { assertDetail, details, publishHarness, type Harness } from './harness.js';
 import { buildRelease, entriesOf, sha256Hex, tarGz } from './release-fixture.js';
 
-const tools = requireTool('docker-registry', 'gpg', 'zip', 'go', 'curl');
+const tools = firstSkip(requireRegistry(), requireTool('gpg', 'zip', 'go', 'curl'));
 const run = promisify(execFile);
 const HOST = 'registry.example.test';
 
@@ -61,7 +61,7 @@ async function putFile(origin: string, uploadUrl: string, path: string): Promise
   return { status: res.statusCode, body: text ? JSON.parse(text) : null };
 }
 
-describe('publishing API on the real Distribution registry', { skip: tools.skip ?? false }, () => {
+describe(`publishing API on the real ${registryLabel()} registry`, { skip: tools.skip ?? false }, () => {
   let reg: Distribution;
   let gpg: GpgHome;
   let subkey: TestKey;
@@ -263,7 +263,7 @@ describe('publishing API on the real Distribution registry', { skip: tools.skip 
     assert.deepEqual(await h.deps.store.listTags(providerRepository('tf', HOST, 'limits', 'widget')).catch(() => []), []);
   });
 
-  it('publishes a draft uploaded file by file, invisible until published', async () => {
+  it('publishes a draft uploaded file by file, invisible until published', requireRegistry(['delete-drops-tags']), async () => {
     const h = harness();
     const keyId = await h.api.createKey('drafts', 'k', await gpg.exportPublicKey(rsa));
     const providerId = await h.api.createProvider('drafts', 'widget');
@@ -301,7 +301,7 @@ describe('publishing API on the real Distribution registry', { skip: tools.skip 
     assert.deepEqual(tags, ['3.1.0'], 'the draft manifest is gone once published');
   });
 
-  it('deletes a version from every protocol, then the provider with ?cascade=true', async () => {
+  it('deletes a version from every protocol, then the provider with ?cascade=true', requireRegistry(['delete-drops-tags']), async () => {
     const h = harness();
     const keyId = await h.api.createKey('gone', 'k', await gpg.exportPublicKey(rsa));
     const providerId = await h.api.createProvider('gone', 'widget');

@@ -4,17 +4,16 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Agent } from 'undici';
 import { createRegistryStore } from '../../src/oci/remote/registry-store.js';
 import { providerRepository } from '../../src/layout/names.js';
 import { readPathSuite } from './read-path-suite.js';
-import { requireTool, startDistribution, type Distribution } from '../support/distribution.js';
+import { firstSkip, registryLabel, requireRegistry, requireTool, startDistribution, type Distribution } from '../support/distribution.js';
 import { createTestSigner, type TestSigner } from '../support/gpg-signer.js';
 import { makeFixtureRelease, pushRelease } from '../support/provider-fixture.js';
 import { buildTestApp } from '../support/test-app.js';
 
-const tools = requireTool('docker-registry', 'gpg', 'zip');
+const tools = firstSkip(requireRegistry(), requireTool('gpg', 'zip'));
 
 function registryStore(url: string) {
   return createRegistryStore({
@@ -29,7 +28,7 @@ function registryStore(url: string) {
 
 let shared: Distribution | undefined;
 readPathSuite(
-  'the real Distribution registry',
+  `the real ${registryLabel()} registry`,
   async () => {
     shared = await startDistribution();
     return { store: registryStore(shared.url), cleanup: () => shared!.stop() };
@@ -55,11 +54,11 @@ describe('read path: registry failures', { skip: tools.skip ?? false }, () => {
     await reg?.stop();
   });
 
-  it('refuses a manifest whose bytes no longer match their digest (502, named)', async () => {
+  it('refuses a manifest whose bytes no longer match their digest (502, named)', requireRegistry(['manifest-files']), async () => {
     const store = registryStore(reg.url);
     const { descriptor } = await store.fetchManifest(repo, '2.0.0');
     const hex = descriptor.digest.slice('sha256:'.length);
-    const file = join(reg.dir, 'data', 'docker', 'registry', 'v2', 'blobs', 'sha256', hex.slice(0, 2), hex, 'data');
+    const file = reg.blobFile(hex);
     const original = await readFile(file);
     await writeFile(file, Buffer.from(original.toString('utf8').replace('"schemaVersion":2', '"schemaVersion": 2')));
     try {
@@ -73,7 +72,7 @@ describe('read path: registry failures', { skip: tools.skip ?? false }, () => {
     }
   });
 
-  it('answers 502 with a clear message when the registry is down, and recovers when it is back', async () => {
+  it('answers 502 with a clear message when the registry is down, and recovers when it is back', requireRegistry(['restart']), async () => {
     const store = registryStore(reg.url);
     const { app } = buildTestApp(store, { tagsTtlMs: 0 });
     assert.equal((await app.request('/v1/providers/acme/fragile/versions')).status, 200);

@@ -1,19 +1,24 @@
-// Starts the REAL CNCF Distribution registry (Debian package docker-registry, /usr/bin/docker-registry)
-// for integration tests: a free 127.0.0.1 port, a temp storage directory, deletes enabled, and one of
-// three auth modes (none, htpasswd with bcrypt users, token auth against test/support/token-server.ts);
-// plain HTTP, or HTTPS with a test certificate (OpenTofu's OCI client speaks HTTPS only).
-// `kill()`/`restart()` simulate the registry going down. When the binary is missing, `requireTool`
-// skips the tests loudly, or fails them when CI is set.
+// Starts a REAL OCI registry for integration tests: the CNCF Distribution registry (Debian package
+// docker-registry, /usr/bin/docker-registry) unless TF_OCI_TEST_REGISTRY selects Distribution v3 or
+// crane's registry (test/support/registry-implementations.ts, docs/registries.md): a free 127.0.0.1
+// port, a temp storage directory, deletes enabled, and one of three auth modes (none, htpasswd with
+// bcrypt users, token auth against test/support/token-server.ts); plain HTTP, or HTTPS with a test
+// certificate (OpenTofu's OCI client speaks HTTPS only). `kill()`/`restart()` simulate the registry
+// going down. When the binary is missing, `requireTool` skips the tests loudly, or fails them when CI
+// is set.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
+import { registryTraits, selectedImplementation, type RegistryImplementation, type RegistryTraits } from './registry-implementations.js';
+import { startTlsFront, type TlsFront } from './tls-front.js';
 
 export const DOCKER_REGISTRY_BIN = '/usr/bin/docker-registry';
+export { firstSkip, registryLabel, requireRegistry, type RegistryImplementation } from './registry-implementations.js';
 
 export type DistributionAuth =
   | { kind: 'none' }
@@ -33,6 +38,11 @@ export interface Distribution {
   readonly port: number;
   /** Temp directory holding config, storage and the registry log. */
   readonly dir: string;
+  /** Which registry this is, what it offers and where it departs from the spec (registry-implementations.ts). */
+  readonly implementation: RegistryImplementation;
+  readonly traits: RegistryTraits;
+  /** The file holding a blob's bytes in the registry's storage (tests that corrupt one in place). */
+  blobFile(hex: string): string;
   /** SIGKILLs the registry (storage is kept): the registry "goes down". */
   kill(): Promise<void>;
   /** Starts it again on the same port and storage, waiting until /v2/ answers. */
@@ -99,18 +109,18 @@ function authYaml(dir: string, auth: DistributionAuth): string {
 }
 
 async function waitUntilUp(url: string, child: ChildProcess, logFile: string, ca?: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + 30_000;
   const dispatcher = new Agent(ca ? { connect: { ca } } : {});
   try {
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`docker-registry exited with ${child.exitCode}; see ${logFile}`);
+      if (child.exitCode !== null) throw new Error(`the registry exited with ${child.exitCode}; see ${logFile}`);
       if (await answers(`${url}/v2/`, dispatcher)) return;
       await sleep(50);
     }
   } finally {
     await dispatcher.close();
   }
-  throw new Error(`docker-registry did not answer on ${url} within 15 s; see ${logFile}`);
+  throw new Error(`the registry did not answer on ${url} within 30 s; see ${logFile}`);
 }
 
 /** True when /v2/ answers 200 or 401 (up, with or without auth). */
@@ -161,26 +171,74 @@ export function distributionConfig(o: {
   ].join('\n');
 }
 
-/** Starts a registry. Call `stop()` in an `after` hook. */
-export async function startDistribution(
-  opts: { auth?: DistributionAuth; relativeUrls?: boolean; tls?: DistributionTls; deleteEnabled?: boolean } = {},
-): Promise<Distribution> {
-  const dir = mkdtempSync(join(tmpdir(), 'tf-oci-distribution-'));
-  const port = await freePort();
-  const url = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+export interface StartOptions {
+  auth?: DistributionAuth;
+  relativeUrls?: boolean;
+  tls?: DistributionTls;
+  /** false: the registry refuses deletes (the default config enables them). */
+  deleteEnabled?: boolean;
+  /** Default: the one TF_OCI_TEST_REGISTRY selects (Distribution 2.8 when unset). */
+  implementation?: RegistryImplementation;
+}
+
+/** The command line, the storage and the blob file layout of one implementation. */
+interface Launch {
+  args: string[];
+  /** Port the registry process itself listens on (crane's sits behind a TLS front when TLS is asked). */
+  processPort: number;
+  blobFile(hex: string): string;
+}
+
+async function prepare(impl: RegistryImplementation, dir: string, port: number, opts: StartOptions): Promise<Launch> {
+  const dataDir = join(dir, 'data');
+  if (impl === 'crane') {
+    if (opts.auth && opts.auth.kind !== 'none') throw new Error(`crane's registry has no ${opts.auth.kind} auth (docs/registries.md)`);
+    const processPort = opts.tls ? await freePort() : port;
+    mkdirSync(dataDir); // crane writes upload temp files there without creating it
+    return {
+      args: ['registry', 'serve', '--address', `127.0.0.1:${processPort}`, '--disk', dataDir],
+      processPort,
+      blobFile: (hex) => join(dataDir, 'sha256', hex),
+    };
+  }
   const configFile = join(dir, 'config.yml');
-  const logFile = join(dir, 'registry.log');
   writeFileSync(
     configFile,
     distributionConfig({
       port,
-      dataDir: join(dir, 'data'),
+      dataDir,
       accessLog: false,
       relativeUrls: opts.relativeUrls ?? false,
       ...(opts.deleteEnabled === false ? { deleteEnabled: false } : {}),
       ...(opts.tls ? { tls: opts.tls } : {}),
     }) + authYaml(dir, opts.auth ?? { kind: 'none' }),
   );
+  return {
+    args: ['serve', configFile],
+    processPort: port,
+    blobFile: (hex) => join(dataDir, 'docker', 'registry', 'v2', 'blobs', 'sha256', hex.slice(0, 2), hex, 'data'),
+  };
+}
+
+/** Starts a registry (the selected implementation unless told). Call `stop()` in an `after` hook. */
+export async function startDistribution(opts: StartOptions = {}): Promise<Distribution> {
+  const implementation = opts.implementation ?? selectedImplementation();
+  const traits = registryTraits(implementation);
+  if (!existsSync(traits.binary)) throw new Error(`${traits.label} is not installed at ${traits.binary}; build it with: ${traits.build}`);
+  const dir = mkdtempSync(join(tmpdir(), 'tf-oci-distribution-'));
+  const port = await freePort();
+  const url = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+  const logFile = join(dir, 'registry.log');
+  let launch: Launch;
+  let front: TlsFront | undefined;
+  try {
+    launch = await prepare(implementation, dir, port, opts);
+    // crane speaks plain HTTP only: TLS is terminated in front of it, on the port the tests see.
+    if (implementation === 'crane' && opts.tls) front = await startTlsFront(opts.tls, port, launch.processPort);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 
   let child: ChildProcess | undefined;
   // Never leave a registry behind if the test process dies without running its `after` hooks.
@@ -188,7 +246,7 @@ export async function startDistribution(
   process.on('exit', killOnExit);
   async function start(): Promise<void> {
     const fd = openSync(logFile, 'a');
-    child = spawn(DOCKER_REGISTRY_BIN, ['serve', configFile], { stdio: ['ignore', fd, fd] });
+    child = spawn(traits.binary, launch.args, { stdio: ['ignore', fd, fd] });
     closeSync(fd);
     await waitUntilUp(url, child, logFile, opts.tls?.ca);
   }
@@ -205,12 +263,16 @@ export async function startDistribution(
     await start();
   } catch (err) {
     await kill();
+    await front?.close();
     throw err;
   }
   return {
     url,
     port,
     dir,
+    implementation,
+    traits,
+    blobFile: launch.blobFile,
     kill,
     restart: async () => {
       await kill();
@@ -218,6 +280,7 @@ export async function startDistribution(
     },
     stop: async () => {
       await kill();
+      await front?.close();
       process.off('exit', killOnExit);
       rmSync(dir, { recursive: true, force: true });
     },

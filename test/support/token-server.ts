@@ -4,7 +4,8 @@
 // signing key (or `x5c`), with iss/aud/access claims as Distribution 2.8 checks them, and grants the
 // subset of the requested actions that the user's longest matching repository prefix allows.
 // Records every request so tests can count token round trips.
-// Reference: https://distribution.github.io/distribution/spec/auth/jwt/ (docs/design/oci-registries.md §1(c))
+// Reference: https://distribution.github.io/distribution/spec/auth/jwt/ (docs/design/oci-registries.md §1(c));
+// Distribution v3 looks keys up by RFC 7638 thumbprint: https://www.rfc-editor.org/rfc/rfc7638
 import { spawnSync } from 'node:child_process';
 import { X509Certificate, createHash, createPrivateKey, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { once } from 'node:events';
@@ -12,6 +13,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { selectedImplementation } from './registry-implementations.js';
 
 export interface Grant {
   /** Repository name prefix ("" = every repository). The longest matching prefix wins. */
@@ -49,8 +51,14 @@ export interface TokenServerOptions {
   refreshTokens?: Record<string, string>;
   /** `expires_in` of issued tokens. Default 300. */
   expiresIn?: number;
-  /** Identify the signing key by libtrust `kid` (default) or by `x5c`. */
+  /**
+   * Identify the signing key by `kid` (default) or by `x5c`. The `kid` is what the registry under test
+   * derives from its rootcertbundle: the libtrust key id for Distribution 2.8, the RFC 7638 JWK thumbprint
+   * for Distribution v3 (docs/registries.md).
+   */
   keyIdMode?: 'kid' | 'x5c';
+  /** Which `kid` form; default: the selected registry's (TF_OCI_TEST_REGISTRY). */
+  kidForm?: 'libtrust' | 'jwk-thumbprint';
 }
 
 export interface TokenServer {
@@ -78,6 +86,12 @@ export function libtrustKeyId(spkiDer: Buffer): string {
   let out = '';
   for (let i = 0; i < bits.length; i += 5) out += alphabet[parseInt(bits.slice(i, i + 5), 2)];
   return (out.match(/.{4}/g) ?? []).join(':');
+}
+
+/** RFC 7638 JWK thumbprint of an RSA public key: base64url(sha256('{"e":…,"kty":"RSA","n":…}')). */
+export function jwkThumbprint(key: KeyObject): string {
+  const jwk = key.export({ format: 'jwk' });
+  return createHash('sha256').update(`{"e":"${jwk.e}","kty":"RSA","n":"${jwk.n}"}`).digest('base64url');
 }
 
 const b64url = (data: Buffer | string): string => Buffer.from(data).toString('base64url');
@@ -121,7 +135,9 @@ export async function startTokenServer(options: TokenServerOptions = {}): Promis
   if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
   const key: KeyObject = createPrivateKey(readFileSync(keyFile));
   const cert = new X509Certificate(readFileSync(certFile));
-  const kid = libtrustKeyId(cert.publicKey.export({ type: 'spki', format: 'der' }));
+  const kidForm = options.kidForm ?? (selectedImplementation() === 'distribution-3' ? 'jwk-thumbprint' : 'libtrust');
+  const kid =
+    kidForm === 'libtrust' ? libtrustKeyId(cert.publicKey.export({ type: 'spki', format: 'der' })) : jwkThumbprint(cert.publicKey);
   const x5c = [cert.raw.toString('base64')];
   const requests: TokenRequestRecord[] = [];
 

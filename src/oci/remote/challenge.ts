@@ -50,6 +50,15 @@ function readQuoted(s: string, i: number): [string, number] {
   return [out, i]; // unterminated: take the rest, leniently
 }
 
+/**
+ * Sets a parameter once (the first occurrence wins), as an own property: a name such as "constructor"
+ * or "__proto__" is a parameter like any other, not the object's prototype.
+ */
+function setParam(params: Record<string, string>, name: string, value: string): void {
+  const key = name.toLowerCase();
+  if (!Object.hasOwn(params, key)) Object.defineProperty(params, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** Reads an unquoted value. Lenient: anything up to a comma or whitespace (some servers leave URLs unquoted). */
 function readBareValue(s: string, i: number): number {
   while (i < s.length && s[i] !== ',' && !WHITESPACE.has(s[i] ?? '')) i++;
@@ -92,7 +101,7 @@ export function parseChallenges(header: string | readonly string[] | undefined):
       let j = skipWhitespace(s, afterWord + 1);
       if (s[j] === '"') {
         const [value, next] = readQuoted(s, j);
-        if (!(word.toLowerCase() in current.params)) current.params[word.toLowerCase()] = value;
+        setParam(current.params, word, value);
         i = next;
       } else if (s[j] === '=' || s[j] === ',' || j >= s.length) {
         // `word=` followed by padding, a comma or the end: a token68 such as "abc==".
@@ -102,7 +111,7 @@ export function parseChallenges(header: string | readonly string[] | undefined):
         i = j;
       } else {
         const valueEnd = readBareValue(s, j);
-        if (!(word.toLowerCase() in current.params)) current.params[word.toLowerCase()] = s.slice(j, valueEnd);
+        setParam(current.params, word, s.slice(j, valueEnd));
         i = valueEnd;
       }
       firstItem = false;

@@ -1,7 +1,9 @@
 // Tag listing of the registry store: GET /v2/<name>/tags/list?n=1000, following RFC 8288
 // `Link: <…>; rel="next"` pages (GHCR, ECR, Harbor paginate; Distribution 2.8 returns everything at
-// once). Each page is capped at 4 MiB; next links must stay on the registry's origin; a page limit and
-// a repeated-URL check stop loops.
+// once). A full page of n tags without a Link may have more after it (spec: the registry "MAY" send a
+// Link): the next page is asked with `last=<last tag>` (crane's registry pages that way), and a page
+// that does not move past `last` ends the listing (docs/registries.md). Each page is capped at 4 MiB;
+// next links must stay on the registry's origin; a page limit and a repeated-URL check stop loops.
 // Reference: https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#listing-tags
 import { OciError } from '../errors.js';
 import type { CallOptions } from '../store.js';
@@ -52,6 +54,7 @@ export async function listTags(ctx: RegistryContext, repository: string, opts?: 
   const credential = callCredential(ctx, opts);
   const seen = new Set<string>();
   const tags: string[] = [];
+  const listed = new Set<string>();
   let url: URL | undefined = v2Url(ctx, `${repository}/tags/list?n=${PAGE_SIZE}`);
   for (let page = 0; url !== undefined; page++) {
     if (page >= MAX_TAG_PAGES || seen.has(url.href)) {
@@ -72,9 +75,21 @@ export async function listTags(ctx: RegistryContext, repository: string, opts?: 
       { crossOrigin: 'return' },
     );
     if (res.status !== 200) throw await failure(res, credential, `list tags of ${repository}`);
-    tags.push(...parseTags(await readCapped(res, MAX_TAGS_PAGE_BYTES, 'tag list', opts?.signal)));
+    const pageTags = parseTags(await readCapped(res, MAX_TAGS_PAGE_BYTES, 'tag list', opts?.signal));
     const next = parseNextLink(res.headers['link']);
-    if (next === undefined) break;
+    const last = url.searchParams.get('last');
+    // Asked with `last`, only tags after it are new (a registry that ignores `last` repeats page one);
+    // a tag already listed is never listed twice.
+    const fresh = pageTags.filter((t) => (next !== undefined || last === null || t > last) && !listed.has(t));
+    for (const t of fresh) listed.add(t);
+    tags.push(...fresh);
+    if (next === undefined) {
+      // Exactly n new tags and no Link: there may be more (spec 1.1); anything else is the end.
+      const lastTag = fresh[fresh.length - 1];
+      if (pageTags.length !== PAGE_SIZE || fresh.length !== pageTags.length || lastTag === undefined) break;
+      url = v2Url(ctx, `${repository}/tags/list?n=${PAGE_SIZE}&last=${encodeURIComponent(lastTag)}`);
+      continue;
+    }
     url = new URL(next, ctx.base);
     if (url.origin !== ctx.base.origin) {
       throw new OciError('PROTOCOL', `tag list of ${repository}: next page on another origin (${url.origin})`);
