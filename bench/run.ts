@@ -40,6 +40,7 @@ const OPTIONAL_SCENARIOS: Array<{ id: string; title: string; file: string }> = [
   { id: 'terraform-init', title: '`terraform init` timing (bench/terraform-init.ts)', file: 'terraform-init.ts' },
   { id: 'mirror', title: 'Mirror population (bench/mirror.ts)', file: 'mirror.ts' },
   { id: 'pull-through', title: 'Pull-through `terraform init` (bench/pull-through.ts)', file: 'pull-through.ts' },
+  { id: 'peer', title: 'Peer server beside ours (bench/peer.ts)', file: 'peer.ts' },
 ];
 // ---------------------------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 //                node:http response chunk by chunk with backpressure
 //   hono         the same through Hono, @hono/node-server and src/http/node-io.ts sendStream
 //   hono-signal  the same with the request's abort signal passed to fetchBlob (as the server does)
+//   hono-heavy   'hono' in a process that also built (and keeps) the whole server application, idle
 // Usage: node --import tsx download-cpu-proxy.ts <blob URL> <port> <variant>
 import { createServer } from 'node:http';
 import { Hono } from 'hono';
@@ -27,6 +28,19 @@ app.get('/blob', async (c) => {
   return sendStream(c as never, 200, { 'content-length': String(blob.size), 'content-type': 'application/zip' }, blob.body);
 });
 const honoListener = getRequestListener(app.fetch);
+// The whole application, built and kept but never asked: what its heap does to the download path.
+const kept: unknown[] = [];
+if (kind === 'hono-heavy') {
+  const { loadConfig } = await import('../../src/config/load.js');
+  const wiring = await import('../../src/wiring/server-app.js');
+  const config = loadConfig({
+    env: { TF_OCI_REGISTRY_STORAGE_KIND: 'registry', TF_OCI_REGISTRY_STORAGE_URL: u.origin, TF_OCI_REGISTRY_STORAGE_PLAIN_HTTP: 'true' },
+    readFile: () => '',
+    randomSecret: () => 'bench-secret-0123456789abcdef',
+  });
+  const logger = wiring.createLogger('info');
+  kept.push(wiring.createServerApp(config, logger, wiring.createStore(config, logger)));
+}
 process.on('uncaughtException', (e) => console.error('uncaught', e));
 process.on('unhandledRejection', (e) => console.error('unhandled', e));
 createServer(async (req, res) => {

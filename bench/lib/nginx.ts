@@ -136,7 +136,7 @@ export async function startNginx(dir: string, files: StaticFile[]): Promise<Ngin
 /** Waits until nginx answers on `url`; stops it when it does not (so a retried start leaves no stray process). */
 async function readyOrStop(nginx: NginxProcess, url: string, what: string): Promise<void> {
   try {
-    await waitForHttp(url, nginx.child, what, 10_000);
+    await waitForHttp(url, nginx.child, what, 60_000);
   } catch (err) {
     await nginx.stop();
     throw err;

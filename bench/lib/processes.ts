@@ -70,7 +70,7 @@ export async function runCommand(
 export { freePort } from '../../test/support/distribution.js';
 
 /** Waits until `url` answers with `okStatus` (default any status below 500), or throws after `timeoutMs`. */
-export async function waitForHttp(url: string, child: ChildProcess, what: string, timeoutMs = 20_000): Promise<void> {
+export async function waitForHttp(url: string, child: ChildProcess, what: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before answering on ${url}`);

@@ -39,7 +39,7 @@ export async function startBenchRegistry(dir: string): Promise<BenchRegistry> {
   const child = spawnTracked(REGISTRY_BIN, ['serve', config], { stdio: ['ignore', out, err] });
   closeSync(out);
   closeSync(err);
-  await waitForHttp(`${url}/v2/`, child, `docker-registry (log: ${errorLog})`, 15_000);
+  await waitForHttp(`${url}/v2/`, child, `docker-registry (log: ${errorLog})`, 60_000);
 
   const size = () => {
     try {

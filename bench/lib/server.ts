@@ -91,7 +91,8 @@ export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
   });
   closeSync(fd);
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(`${url}/healthz`, child, `tf-oci-registry (log: ${logFile})`, 30_000);
+  // Generous: a loaded machine (CI runs beside other work) can take long to start a tsx process.
+  await waitForHttp(`${url}/healthz`, child, `tf-oci-registry (log: ${logFile})`, 120_000);
   const pid = child.pid!;
   const idleRssKiB = procStatusKiB(pid, 'VmRSS');
   const rss = sampleRss(pid, 100);
