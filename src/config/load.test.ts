@@ -236,4 +236,33 @@ permissions = ["*"]
     assertConfigError(() => load('[metrics]\nlisten = "127.0.0.1:9464"\n'), /"metrics.listen" is set but metrics.enabled is false/);
     assertConfigError(() => load('[metrics]\nenabled = true\nlisten = "9464"\n'), /"metrics.listen" must be host:port/);
   });
+
+  it('resolves relative paths written in the file against the file directory, not the working directory', () => {
+    const read: string[] = [];
+    const config = loadConfig({
+      fileText:
+        '[server]\nsecrets_file = "secrets.txt"\n[server.tls]\ncert = "tls/c.pem"\nkey = "/abs/k.pem"\n[storage]\npath = "./data"\n',
+      fileName: 'etc/reg.toml',
+      baseDir: '/srv/reg',
+      env: {},
+      readFile: (p) => {
+        read.push(p);
+        return 'a-secret-of-sufficient-length-0123456789';
+      },
+      randomSecret: () => 'generated-secret-0123456789',
+    });
+    assert.equal(config.storage.path, '/srv/reg/data');
+    assert.equal(config.server.tls.cert, '/srv/reg/tls/c.pem');
+    assert.equal(config.server.tls.key, '/abs/k.pem');
+    assert.deepEqual(read, ['/srv/reg/secrets.txt']);
+    // From the environment: relative to the working directory, as given.
+    const fromEnv = loadConfig({
+      fileText: '[storage]\npath = "./data"\n',
+      baseDir: '/srv/reg',
+      env: { TF_OCI_REGISTRY_STORAGE_PATH: './elsewhere' },
+      readFile: () => '',
+      randomSecret: () => 'generated-secret-0123456789',
+    });
+    assert.equal(fromEnv.storage.path, './elsewhere');
+  });
 });

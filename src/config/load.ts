@@ -1,6 +1,7 @@
 // Loads the configuration: TOML file (smol-toml, TOML 1.1) + environment overrides, checked against
 // CONFIG_SCHEMA. Pure given its inputs (file text, environment, a file reader), so it is unit-tested
 // without touching the process. Every error names the key (or variable) and what is wrong with it.
+import { isAbsolute, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { CONFIG_SCHEMA, envName, type FieldSpec } from './schema.js';
 import { buildConfig } from './build-config.js';
@@ -13,6 +14,12 @@ export interface LoadInput {
   fileText?: string;
   /** Name of the file, for messages. */
   fileName?: string;
+  /**
+   * The config file's directory: relative file paths written IN the file (storage.path, server.tls.cert/key,
+   * `<key>_file`, [[mirror.service]] path) resolve against it, not against the working directory. Paths
+   * from the environment stay relative to the working directory.
+   */
+  baseDir?: string;
   env: Record<string, string | undefined>;
   /** Reads `<key>_file` secret files. */
   readFile: (path: string) => string;
@@ -37,11 +44,30 @@ export function loadConfig(input: LoadInput): Config {
       throw new ConfigError(`${where}: invalid TOML: ${(err as Error).message}`);
     }
     flattenSections(doc, '', raw, where);
+    if (input.baseDir !== undefined) resolveFilePaths(raw, input.baseDir);
   }
   applyEnv(input.env, raw, input.readFile);
   resolveSecretFiles(raw, input.readFile, where);
   const v = (section: string, key: string) => typed(section, key, raw[section]?.[key], where);
   return buildConfig(v, input.randomSecret);
+}
+
+/** Keys whose value is a file or directory path. */
+const PATH_KEYS: Record<string, readonly string[]> = { storage: ['path'], 'server.tls': ['cert', 'key'] };
+
+function resolveFilePaths(raw: Raw, baseDir: string): void {
+  const at = (p: unknown): unknown => (typeof p === 'string' && p !== '' && !isAbsolute(p) ? resolve(baseDir, p) : p);
+  for (const [section, values] of Object.entries(raw)) {
+    for (const key of Object.keys(values)) {
+      if (PATH_KEYS[section]?.includes(key) || key.endsWith('_file')) values[key] = at(values[key]);
+    }
+  }
+  const services = raw.mirror?.service;
+  if (Array.isArray(services)) {
+    raw.mirror!.service = services.map((s) =>
+      typeof s === 'object' && s !== null && !Array.isArray(s) && 'path' in s ? { ...s, path: at((s as { path: unknown }).path) } : s,
+    );
+  }
 }
 
 function flattenSections(doc: Record<string, unknown>, prefix: string, out: Raw, where: string): void {

@@ -14,6 +14,11 @@ import { releaseTarball } from './release-tarball.js';
 import { providerNamespace, providerType, providerVersionId } from './resource-ids.js';
 import { ensureKeyFromFile, findRegisteredKey, type ChosenKey } from './signing-key.js';
 
+/** Top-level meta.warnings of an API answer (the signing key's expiry, docs/publishing.md#key-expiry). */
+function metaWarnings(doc: ApiDocument): string[] {
+  return Array.isArray(doc?.meta?.warnings) ? (doc.meta.warnings as unknown[]).map(String) : [];
+}
+
 export type PublishMode = 'publish' | 'draft' | 'finish';
 
 export interface ProviderPublishOptions {
@@ -91,7 +96,7 @@ export async function publishProvider(client: ApiClient, o: ProviderPublishOptio
     const provider = await ensureProvider(client, namespace, type);
     const done = await client.post(`provider-versions/${versionId}/publish`);
     events.step(`published draft ${versionId}`);
-    return { ...base, outcome: 'published', source: provider.source, resource: done.data, warnings: [] };
+    return { ...base, outcome: 'published', source: provider.source, resource: done.data, warnings: metaWarnings(done) };
   }
   const local = release as LocalRelease;
 
@@ -152,5 +157,7 @@ export async function publishProvider(client: ApiClient, o: ProviderPublishOptio
   const body = releaseTarball(files, (n, f) => events.uploadProgress(n, f));
   body.once('end', () => events.uploadSent());
   const answer = await client.putStream(upload, body);
-  return { ...base, outcome: 'published', source: provider.source, resource: answer.data, warnings: key.warnings };
+  // The server repeats the key's expiry warnings on the uploaded version (docs/publishing.md#key-expiry).
+  const warnings = [...new Set([...key.warnings, ...metaWarnings(answer)])];
+  return { ...base, outcome: 'published', source: provider.source, resource: answer.data, warnings };
 }

@@ -4,6 +4,7 @@
 // schemas the document declares for their status (Ajv, JSON Schema draft 2020-12 = OpenAPI 3.1 schemas).
 // Request validation errors point at the bad member (source.pointer / source.parameter).
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -173,6 +174,9 @@ describe('responses of a real server validate against the document', { skip: gpg
     assert.equal(badName.status, 422);
     assert.equal(badName.body!.errors[0].source.pointer, '/data/attributes/name');
     assert.match(badName.body!.errors[0].detail, /attribute "name" must be a string/);
+    // docs/api.md shows this very answer.
+    const shown = /```json\n([\s\S]*?)```/.exec(readFileSync(new URL('../../docs/api.md', import.meta.url), 'utf8'))![1]!;
+    assert.deepEqual(JSON.parse(shown), badName.body);
     const immutable = await call('PATCH', '/api/v1/gpg-keys/{id}', `/api/v1/gpg-keys/${keyId}`, {
       body: { data: { type: 'gpg-keys', attributes: { fingerprint: 'X' } } },
     });
