@@ -17,7 +17,7 @@ import { request } from 'undici';
 import { gpgSkip } from '../support/gpg.js';
 import { createTestSigner, type TestSigner } from '../support/gpg-signer.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { buildRelease } from '../publish/release-fixture.js';
+import { buildRelease, makeZip } from '../publish/release-fixture.js';
 import { chromiumSkip, launchChromium, type LaunchedBrowser } from './browser.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -232,12 +232,42 @@ describe('web pages in chromium', { skip, timeout: 600_000 }, () => {
     assert.match(await cross.text(), /cross-site request refused/);
   });
 
+  it('shows a module: versions, README as text (never markup), inputs, outputs, source block and oci:// address', async () => {
+    const api = (method: string, path: string, body: string | Buffer, type: string) =>
+      request(`${base}/api/v1${path}`, { method: method as 'POST', body, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': type } });
+    const created = await api(
+      'POST',
+      '/modules',
+      JSON.stringify({ data: { type: 'modules', attributes: { namespace: 'acme', name: 'vpc', system: 'aws', description: 'A VPC' } } }),
+      'application/vnd.api+json',
+    );
+    assert.equal(created.statusCode, 201, await created.body.text());
+    const zip = await makeZip({
+      'main.tf': 'variable "cidr" {}\nvariable "name" {}\noutput "id" { value = "x" }\n',
+      'README.md': '# VPC\n\n<img src=x onerror="document.title=\'pwned\'">\nUse **it**.\n',
+    });
+    const put = await api('PUT', '/modules/mod-acme.vpc.aws/versions/1.2.0', zip, 'application/zip');
+    assert.equal(put.statusCode < 300, true, await put.body.text());
+    await page.goto(`${base}/ui/modules`);
+    await page.getByRole('link', { name: `${host}/acme/vpc/aws` }).click();
+    const main = page.locator('main');
+    assert.match(await main.innerText(), /<img src=x onerror="document.title='pwned'">/);
+    assert.equal(await page.locator('main img').count(), 0);
+    assert.notEqual(await page.title(), 'pwned');
+    assert.match(await main.innerText(), /Inputs\s+cidr, name/);
+    assert.match(await main.innerText(), /Outputs\s+id/);
+    assert.match(await page.locator('#module-block').innerText(), new RegExp(`source  = "${host}/acme/vpc/aws"[\\s\\S]*version = "1.2.0"`));
+    // A layout store has no registry address for OpenTofu's oci:// sources: the page says so.
+    assert.match(await page.locator('#oci-address').innerText(), /No oci:\/\/ address: this server stores in a local image layout/);
+  });
+
   it('takes screenshots of every page and finds no axe violations', async () => {
     const pages: Array<[string, string]> = [
       ['providers', '/ui/providers'],
       ['provider', `/ui/providers/${host}/acme/widget`],
       ['gpg-keys', '/ui/gpg-keys'],
       ['modules', '/ui/modules'],
+      ['module', '/ui/modules/mod-acme.vpc.aws'],
       ['mirror', '/ui/mirror'],
       ['usage', '/ui/usage'],
     ];
