@@ -106,7 +106,10 @@ describe('web pages in chromium', { skip, timeout: 600_000 }, () => {
     assert.equal(session.httpOnly, true);
     assert.equal(session.secure, true);
     assert.equal(session.sameSite, 'Strict');
-    assert.ok(!session.value.includes(ADMIN) && !Buffer.from(session.value, 'base64url').toString('latin1').includes(ADMIN), 'token sealed');
+    assert.ok(
+      !session.value.includes(ADMIN) && !Buffer.from(session.value, 'base64url').toString('latin1').includes(ADMIN),
+      'token sealed',
+    );
   });
 
   it('adds a GPG key by pasting its armor, and refuses a bad armor with the reason', async () => {
@@ -217,7 +220,7 @@ describe('web pages in chromium', { skip, timeout: 600_000 }, () => {
     assert.match(await page.locator('#unused ~ p, section p').last().innerText(), /Every stored version of acme\/widget was downloaded/);
   });
 
-  it('refuses a form without the CSRF token, with another visitor\'s token, or from another origin', async () => {
+  it("refuses a form without the CSRF token, with another visitor's token, or from another origin", async () => {
     const post = (form: Record<string, string>, headers: Record<string, string> = {}) =>
       page.request.post(`${base}/ui/gpg-keys`, { form, headers, maxRedirects: 0 });
     const none = await post({ namespace: 'acme', name: 'x', armor: signer.publicKeyArmored });
@@ -234,7 +237,11 @@ describe('web pages in chromium', { skip, timeout: 600_000 }, () => {
 
   it('shows a module: versions, README as text (never markup), inputs, outputs, source block and oci:// address', async () => {
     const api = (method: string, path: string, body: string | Buffer, type: string) =>
-      request(`${base}/api/v1${path}`, { method: method as 'POST', body, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': type } });
+      request(`${base}/api/v1${path}`, {
+        method: method as 'POST',
+        body,
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': type },
+      });
     const created = await api(
       'POST',
       '/modules',
