@@ -18,6 +18,7 @@ import { gpgSkip } from '../support/gpg.js';
 import { createTestSigner, type TestSigner } from '../support/gpg-signer.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { buildRelease, makeZip } from '../publish/release-fixture.js';
+import { runCli } from '../support/cli.js';
 import { chromiumSkip, launchChromium, type LaunchedBrowser } from './browser.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -183,6 +184,42 @@ describe('web pages in chromium', { skip, timeout: 600_000 }, () => {
     // The copy-ready blocks name this provider.
     assert.match(await page.locator('#required-providers').innerText(), new RegExp(`source  = "${host}/acme/widget"`));
     assert.match(await page.locator('#publish-cli').innerText(), /tf-oci-registry publish dist --namespace acme --key key\.asc/);
+  });
+
+  it('prints a publish command that works when pasted (its dist/ and key.asc given as paths)', async () => {
+    const printed = (await page.locator('#publish-cli').textContent())!.split('\n');
+    const env: Record<string, string> = {};
+    let args: string[] = [];
+    for (const line of printed) {
+      const exp = /^export (\w+)=(\S+)/.exec(line);
+      if (exp) env[exp[1]!] = exp[2] === '<API' ? ADMIN : exp[2]!;
+      else if (line.startsWith('tf-oci-registry ')) args = line.split(/\s+/).slice(1);
+    }
+    assert.equal(env.TF_OCI_REGISTRY_URL, base);
+    assert.equal(env.TF_OCI_REGISTRY_TOKEN, ADMIN);
+    const dist = join(work, 'dist-1.1.0');
+    await mkdir(dist, { recursive: true });
+    const release = await buildRelease({
+      type: 'widget',
+      version: '1.1.0',
+      platforms: [{ os: 'linux', arch: 'amd64' }],
+      protocols: ['6.0'],
+      sign: async (data) => {
+        const file = join(work, 'sums-1.1.0');
+        await writeFile(file, data);
+        const { readFile } = await import('node:fs/promises');
+        return readFile(await signer.sign(file));
+      },
+    });
+    for (const [name, bytes] of release.files) await writeFile(join(dist, name), bytes);
+    await writeFile(join(work, 'key.asc'), signer.publicKeyArmored);
+    const run = await runCli(
+      args.map((a) => (a === 'dist' ? dist : a === 'key.asc' ? join(work, 'key.asc') : a)),
+      env,
+    );
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    await page.reload();
+    assert.match(await page.locator('table').first().innerText(), /1\.1\.0\s+uploaded/);
   });
 
   it('refuses to delete a GPG key that a version uses, with the reason', async () => {
