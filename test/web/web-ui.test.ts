@@ -224,7 +224,7 @@ describe('web pages in chromium', { skip, timeout: 600_000 }, () => {
 
   it('refuses to delete a GPG key that a version uses, with the reason', async () => {
     await page.goto(`${base}/ui/gpg-keys`);
-    assert.match(await page.locator('table').innerText(), /1 version\b/);
+    assert.match(await page.locator('table').innerText(), /\b[1-9] versions?\b/);
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Delete key release key' }).click();
     const text = await page.locator('.notice.error').innerText();
@@ -254,7 +254,7 @@ describe('web pages in chromium', { skip, timeout: 600_000 }, () => {
     assert.match(table, /Terraform\/1\.8\.5 \(1\)|1\.8\.5/);
     await page.getByLabel('Provider namespace/type').fill('acme/widget');
     await page.getByRole('button', { name: /Find versions unused/ }).click();
-    assert.match(await page.locator('#unused ~ p, section p').last().innerText(), /Every stored version of acme\/widget was downloaded/);
+    assert.match(await page.locator('#unused ~ p, section p').last().innerText(), /Not downloaded since \d{4}-\d{2}-\d{2}: 1\.1\.0$/);
   });
 
   it("refuses a form without the CSRF token, with another visitor's token, or from another origin", async () => {

@@ -66,7 +66,7 @@ button.secondary { background: transparent; color: var(--accent); }
 button.danger { background: transparent; color: var(--bad); border-color: var(--bad); }
 .search { display: flex; gap: .5rem; align-items: center; max-width: 40rem; margin-bottom: 1rem; }
 .search label { margin: 0; }
-.search input { flex: 1; }
+.search input { flex: 1; min-width: 0; }
 .grid2 { display: grid; gap: 1rem; grid-template-columns: 1fr; }
 @media (min-width: 60rem) { .grid2 { grid-template-columns: 1fr 1fr; } }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
@@ -78,8 +78,7 @@ footer { max-width: 72rem; margin: 2rem auto; padding: 0 1rem; color: var(--mute
 @media (max-width: 40rem) {
   table.responsive thead { position: absolute; left: -9999px; }
   table.responsive tr { display: block; border-bottom: 1px solid var(--border); padding: .4rem 0; }
-  table.responsive td { display: grid; grid-template-columns: 8.5rem 1fr; gap: .5rem; border: 0; padding: .15rem 0; }
-  table.responsive td > .badge { justify-self: start; }
-  table.responsive td::before { content: attr(data-label); color: var(--muted); font-weight: 600; }
+  table.responsive td { display: block; position: relative; border: 0; padding: .15rem 0 .15rem 8rem; min-height: 1.6rem; overflow-wrap: anywhere; }
+  table.responsive td::before { content: attr(data-label); position: absolute; left: 0; top: .15rem; width: 7.5rem; color: var(--muted); font-weight: 600; }
 }
 `;
