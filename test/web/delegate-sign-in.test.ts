@@ -17,7 +17,7 @@ function setCookies(res: Response): Map<string, string> {
   for (const line of res.headers.getSetCookie()) out.set(line.slice(0, line.indexOf('=')), line);
   return out;
 }
-const valueOf = (line: string | undefined) => (line ? line.slice(line.indexOf('=') + 1, line.indexOf(';')) : '');
+const cookieValue = (line: string | undefined) => (line ? line.slice(line.indexOf('=') + 1, line.indexOf(';')) : '');
 
 describe('web sign-in in delegate mode over Distribution with htpasswd', requireTool(DOCKER_REGISTRY_BIN, 'htpasswd'), () => {
   let reg: Distribution;
@@ -43,7 +43,7 @@ describe('web sign-in in delegate mode over Distribution with htpasswd', require
     assert.match(html, /User name/);
     const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
     assert.ok(token);
-    return { cookie: `tfreg_csrf=${valueOf(setCookies(res).get('tfreg_csrf'))}`, token };
+    return { cookie: `tfreg_csrf=${cookieValue(setCookies(res).get('tfreg_csrf'))}`, token };
   }
 
   const post = (path: string, cookie: string, form: Record<string, string>) =>
@@ -80,7 +80,7 @@ describe('web sign-in in delegate mode over Distribution with htpasswd', require
     assert.match(line, /HttpOnly/);
     assert.match(line, /Secure/);
     assert.match(line, /SameSite=Strict/);
-    const sealed = valueOf(line);
+    const sealed = cookieValue(line);
     const readable = Buffer.from(sealed, 'base64url').toString('latin1');
     for (const secret of [PASSWORD, b64(`alice:${PASSWORD}`), 'alice']) {
       assert.equal(sealed.includes(secret) || readable.includes(secret), false, `cookie reveals ${secret}`);
