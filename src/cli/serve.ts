@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import type { Config } from '../config/load.js';
-import { createLogger, createServerApp, createStore, storeLister } from '../wiring/server-app.js';
+import { createLogger, createServerApp, createStore } from '../wiring/server-app.js';
 import { startupBanner } from './banner.js';
 import { ensureDevTls } from './dev-tls.js';
 import { isClusterWorker, workerCount } from './workers.js';
@@ -29,7 +29,7 @@ export async function serveConfig(config: Config): Promise<void> {
   }
   warnAboutAuth(config, logger);
   const store = createStore(config, logger);
-  const { app, nodeFront, metrics, usage } = createServerApp(config, logger, store, { listRepositories: storeLister(config) });
+  const { app, nodeFront, metrics, usage } = createServerApp(config, logger, store);
   usage?.start();
 
   let caFile: string | undefined;

@@ -6,6 +6,7 @@
 // renamed to their digest only when digest and size check out); index.json updates are serialized per
 // repository within this process (one process owns a data directory). What is read is verified too.
 // Reference: https://github.com/opencontainers/image-spec/blob/v1.1.1/image-layout.md
+import { listLayoutRepositories } from './layout-store/list-repositories.js';
 import { createReadStream } from 'node:fs';
 import { access, constants, link, mkdir, readFile, stat, unlink, utimes } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -168,6 +169,11 @@ export function createLayoutStore(opts: LayoutStoreOptions): OciStore {
 
   return {
     describe: `oci-layout:${root}`,
+
+    async listRepositories(under, o) {
+      o?.signal?.throwIfAborted();
+      return listLayoutRepositories(root, under);
+    },
 
     async ping(o) {
       o?.signal?.throwIfAborted();

@@ -115,6 +115,12 @@ export interface OciStore {
 
   /** DELETE a blob link from a repository. */
   deleteBlob(repository: string, digest: Digest, opts?: CallOptions): Promise<void>;
+
+  /**
+   * Optional: the repository names under a path ("tf/providers"), sorted. A layout store walks its
+   * directory; a registry store asks /v2/_catalog, which many registries refuse (docs/web.md#catalog).
+   */
+  listRepositories?(under: string, opts?: CallOptions): Promise<string[]>;
 }
 
 /** The calls of a store (every member but `describe`). */

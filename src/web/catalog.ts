@@ -5,10 +5,12 @@
 // ECR with a narrow policy, Harbor for non-admins) give nothing here: the pages then list what the
 // records say (providers and modules published through this server) and what mirror imports recorded,
 // and say that the listing is partial. The catalog is read on demand, never stored.
+import { callOpts, type Caller } from '../core/caller.js';
 import { componentToHostname } from '../layout/names.js';
+import type { CallOptions } from '../oci/store.js';
 
-/** Lists repository names under a path of the store ("tf/providers"), or throws. */
-export type RepositoryLister = (under: string) => Promise<string[]>;
+/** Lists repository names under a path of the store ("tf/providers"), or throws (OciStore.listRepositories). */
+export type RepositoryLister = (under: string, opts?: CallOptions) => Promise<string[]>;
 
 export interface CatalogProvider {
   hostname: string;
@@ -32,8 +34,9 @@ export interface CatalogListing<T> {
 }
 
 export interface Catalog {
-  providers(): Promise<CatalogListing<CatalogProvider>>;
-  modules(): Promise<CatalogListing<CatalogModule>>;
+  /** As `caller` (delegate mode: the registry decides what its credential may list). */
+  providers(caller: Caller): Promise<CatalogListing<CatalogProvider>>;
+  modules(caller: Caller): Promise<CatalogListing<CatalogModule>>;
 }
 
 function trimPrefix(prefix: string): string {
@@ -50,14 +53,14 @@ export function createCatalog(opts: { prefix: string; list?: RepositoryLister; s
   const base = trimPrefix(opts.prefix);
   const join = (kind: string) => (base === '' ? kind : `${base}/${kind}`);
 
-  async function listed<T>(kind: string, parse: (parts: string[]) => T | undefined): Promise<CatalogListing<T>> {
+  async function listed<T>(kind: string, caller: Caller, parse: (parts: string[]) => T | undefined): Promise<CatalogListing<T>> {
     if (!opts.list) {
       return { entries: [], source: 'none', note: 'this store cannot list its repositories: only records and imports are shown' };
     }
     const under = join(kind);
     let names: string[];
     try {
-      names = await opts.list(under);
+      names = await opts.list(under, callOpts(caller));
     } catch (err) {
       return { entries: [], source: 'none', note: `the store refused to list its repositories (${(err as Error).message})` };
     }
@@ -71,10 +74,12 @@ export function createCatalog(opts: { prefix: string; list?: RepositoryLister; s
   }
 
   return {
-    providers: () =>
-      listed('providers', (p) => (p.length === 3 ? { hostname: componentToHostname(p[0]!), namespace: p[1]!, type: p[2]! } : undefined)),
-    modules: () =>
-      listed('modules', (p) =>
+    providers: (caller) =>
+      listed('providers', caller, (p) =>
+        p.length === 3 ? { hostname: componentToHostname(p[0]!), namespace: p[1]!, type: p[2]! } : undefined,
+      ),
+    modules: (caller) =>
+      listed('modules', caller, (p) =>
         p.length === 4 ? { hostname: componentToHostname(p[0]!), namespace: p[1]!, name: p[2]!, system: p[3]! } : undefined,
       ),
   };

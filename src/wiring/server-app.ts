@@ -29,9 +29,8 @@ import { createModuleServices, type ModuleServices } from '../modules/services.j
 import { KeyedLock } from '../core/keyed-lock.js';
 import { createPublishServices, type PublishServices } from '../publishing/services.js';
 import { createSealedTokens } from '../core/sealed-token.js';
-import { createCatalog, type RepositoryLister } from '../web/catalog.js';
+import { createCatalog } from '../web/catalog.js';
 import { createWebSessions } from '../web/session.js';
-import { listLayoutRepositories } from '../oci/layout-store/list-repositories.js';
 
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
   return pino(
@@ -115,14 +114,6 @@ export interface ServerDepsOptions {
   serviceStores?: ReadonlyMap<string, OciStore>;
   /** Wraps every store (the main one, then each service's by name) before use: the metrics' instrumentation. */
   wrapStore?: (store: OciStore, name: string) => OciStore;
-  /** Lists the store's repositories for the web catalog (docs/web.md#catalog); `serve` gives storeLister(config). */
-  listRepositories?: RepositoryLister;
-}
-
-/** The repository lister of the configured store: a layout directory walk; none for a registry (docs/web.md#catalog). */
-export function storeLister(config: Config): RepositoryLister | undefined {
-  const path = config.storage.path;
-  return config.storage.kind === 'layout' ? (under: string) => listLayoutRepositories(path, under) : undefined;
 }
 
 /** The shared dependencies over one store: read caches, ticket sealing, the scope, the download mode. */
@@ -313,7 +304,13 @@ export function createServerApp(config: Config, logger: Logger, store: OciStore,
       // The catalog (docs/web.md#catalog): a layout store lists its directories; a registry store has none yet.
       catalog: createCatalog({
         prefix: config.storage.prefix,
-        ...(opts.listRepositories ? { list: opts.listRepositories, source: 'layout' as const } : {}),
+        // The store as given (not the metrics wrapper, which forwards only the OciStore calls).
+        ...(store.listRepositories
+          ? {
+              list: store.listRepositories.bind(store),
+              source: config.storage.kind === 'layout' ? ('layout' as const) : ('_catalog' as const),
+            }
+          : {}),
       }),
       upstreams: [...config.mirror.upstreams.map((u) => u.hostname)],
     },

@@ -42,6 +42,8 @@ const SAMPLES: Record<string, string> = {
   '/api/v1/modules/**': '/api/v1/modules/mod-1',
   '/api/v1/mirror-imports/**': '/api/v1/mirror-imports/imp-000000000000',
   '/api/v1/usage/**': '/api/v1/usage',
+  '/': '/',
+  '/ui/**': '/ui/providers',
 };
 
 /**

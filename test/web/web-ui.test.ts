@@ -17,7 +17,8 @@ import { request } from 'undici';
 import { gpgSkip } from '../support/gpg.js';
 import { createTestSigner, type TestSigner } from '../support/gpg-signer.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { buildRelease } from '../publish/release-fixture.js';
+import { buildRelease, makeZip } from '../publish/release-fixture.js';
+import { runCli } from '../support/cli.js';
 import { chromiumSkip, launchChromium, type LaunchedBrowser } from './browser.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -106,7 +107,10 @@ describe('web pages in chromium', { skip, timeout: 600_000 }, () => {
     assert.equal(session.httpOnly, true);
     assert.equal(session.secure, true);
     assert.equal(session.sameSite, 'Strict');
-    assert.ok(!session.value.includes(ADMIN) && !Buffer.from(session.value, 'base64url').toString('latin1').includes(ADMIN), 'token sealed');
+    assert.ok(
+      !session.value.includes(ADMIN) && !Buffer.from(session.value, 'base64url').toString('latin1').includes(ADMIN),
+      'token sealed',
+    );
   });
 
   it('adds a GPG key by pasting its armor, and refuses a bad armor with the reason', async () => {
@@ -182,9 +186,45 @@ describe('web pages in chromium', { skip, timeout: 600_000 }, () => {
     assert.match(await page.locator('#publish-cli').innerText(), /tf-oci-registry publish dist --namespace acme --key key\.asc/);
   });
 
+  it('prints a publish command that works when pasted (its dist/ and key.asc given as paths)', async () => {
+    const printed = (await page.locator('#publish-cli').textContent())!.split('\n');
+    const env: Record<string, string> = {};
+    let args: string[] = [];
+    for (const line of printed) {
+      const exp = /^export (\w+)=(\S+)/.exec(line);
+      if (exp) env[exp[1]!] = exp[2] === '<API' ? ADMIN : exp[2]!;
+      else if (line.startsWith('tf-oci-registry ')) args = line.split(/\s+/).slice(1);
+    }
+    assert.equal(env.TF_OCI_REGISTRY_URL, base);
+    assert.equal(env.TF_OCI_REGISTRY_TOKEN, ADMIN);
+    const dist = join(work, 'dist-1.1.0');
+    await mkdir(dist, { recursive: true });
+    const release = await buildRelease({
+      type: 'widget',
+      version: '1.1.0',
+      platforms: [{ os: 'linux', arch: 'amd64' }],
+      protocols: ['6.0'],
+      sign: async (data) => {
+        const file = join(work, 'sums-1.1.0');
+        await writeFile(file, data);
+        const { readFile } = await import('node:fs/promises');
+        return readFile(await signer.sign(file));
+      },
+    });
+    for (const [name, bytes] of release.files) await writeFile(join(dist, name), bytes);
+    await writeFile(join(work, 'key.asc'), signer.publicKeyArmored);
+    const run = await runCli(
+      args.map((a) => (a === 'dist' ? dist : a === 'key.asc' ? join(work, 'key.asc') : a)),
+      env,
+    );
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    await page.reload();
+    assert.match(await page.locator('table').first().innerText(), /1\.1\.0\s+uploaded/);
+  });
+
   it('refuses to delete a GPG key that a version uses, with the reason', async () => {
     await page.goto(`${base}/ui/gpg-keys`);
-    assert.match(await page.locator('table').innerText(), /1 version\b/);
+    assert.match(await page.locator('table').innerText(), /\b[1-9] versions?\b/);
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Delete key release key' }).click();
     const text = await page.locator('.notice.error').innerText();
@@ -214,10 +254,10 @@ describe('web pages in chromium', { skip, timeout: 600_000 }, () => {
     assert.match(table, /Terraform\/1\.8\.5 \(1\)|1\.8\.5/);
     await page.getByLabel('Provider namespace/type').fill('acme/widget');
     await page.getByRole('button', { name: /Find versions unused/ }).click();
-    assert.match(await page.locator('#unused ~ p, section p').last().innerText(), /Every stored version of acme\/widget was downloaded/);
+    assert.match(await page.locator('#unused ~ p, section p').last().innerText(), /Not downloaded since \d{4}-\d{2}-\d{2}: 1\.1\.0$/);
   });
 
-  it('refuses a form without the CSRF token, with another visitor\'s token, or from another origin', async () => {
+  it("refuses a form without the CSRF token, with another visitor's token, or from another origin", async () => {
     const post = (form: Record<string, string>, headers: Record<string, string> = {}) =>
       page.request.post(`${base}/ui/gpg-keys`, { form, headers, maxRedirects: 0 });
     const none = await post({ namespace: 'acme', name: 'x', armor: signer.publicKeyArmored });
@@ -232,12 +272,46 @@ describe('web pages in chromium', { skip, timeout: 600_000 }, () => {
     assert.match(await cross.text(), /cross-site request refused/);
   });
 
+  it('shows a module: versions, README as text (never markup), inputs, outputs, source block and oci:// address', async () => {
+    const api = (method: string, path: string, body: string | Buffer, type: string) =>
+      request(`${base}/api/v1${path}`, {
+        method: method as 'POST',
+        body,
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': type },
+      });
+    const created = await api(
+      'POST',
+      '/modules',
+      JSON.stringify({ data: { type: 'modules', attributes: { namespace: 'acme', name: 'vpc', system: 'aws', description: 'A VPC' } } }),
+      'application/vnd.api+json',
+    );
+    assert.equal(created.statusCode, 201, await created.body.text());
+    const zip = await makeZip({
+      'main.tf': 'variable "cidr" {}\nvariable "name" {}\noutput "id" { value = "x" }\n',
+      'README.md': '# VPC\n\n<img src=x onerror="document.title=\'pwned\'">\nUse **it**.\n',
+    });
+    const put = await api('PUT', '/modules/mod-acme.vpc.aws/versions/1.2.0', zip, 'application/zip');
+    assert.equal(put.statusCode < 300, true, await put.body.text());
+    await page.goto(`${base}/ui/modules`);
+    await page.getByRole('link', { name: `${host}/acme/vpc/aws` }).click();
+    const main = page.locator('main');
+    assert.match(await main.innerText(), /<img src=x onerror="document.title='pwned'">/);
+    assert.equal(await page.locator('main img').count(), 0);
+    assert.notEqual(await page.title(), 'pwned');
+    assert.match(await main.innerText(), /Inputs\s+cidr, name/);
+    assert.match(await main.innerText(), /Outputs\s+id/);
+    assert.match(await page.locator('#module-block').innerText(), new RegExp(`source  = "${host}/acme/vpc/aws"[\\s\\S]*version = "1.2.0"`));
+    // A layout store has no registry address for OpenTofu's oci:// sources: the page says so.
+    assert.match(await page.locator('#oci-address').innerText(), /No oci:\/\/ address: this server stores in a local image layout/);
+  });
+
   it('takes screenshots of every page and finds no axe violations', async () => {
     const pages: Array<[string, string]> = [
       ['providers', '/ui/providers'],
       ['provider', `/ui/providers/${host}/acme/widget`],
       ['gpg-keys', '/ui/gpg-keys'],
       ['modules', '/ui/modules'],
+      ['module', '/ui/modules/mod-acme.vpc.aws'],
       ['mirror', '/ui/mirror'],
       ['usage', '/ui/usage'],
     ];

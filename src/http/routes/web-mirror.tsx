@@ -12,8 +12,8 @@ import type { WebDeps, WebRequest } from './web-request.js';
 
 async function mirrorPage(w: WebRequest, flash?: Flash, status: 200 | 400 | 422 = 200) {
   const deps = w.deps;
-  w.caller('GET', '/api/v1/providers'); // the page lists providers: the API's providers:read
-  const catalog = await deps.catalog.providers();
+  // The page lists providers: the API's providers:read.
+  const catalog = await deps.catalog.providers(w.caller('GET', '/api/v1/providers'));
   const mirrored = catalog.entries.filter((e) => e.hostname !== deps.registryHostname);
   let imports: ImportRow[] | undefined;
   let importsNote: string | undefined;

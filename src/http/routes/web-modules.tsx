@@ -44,7 +44,7 @@ export function webModuleRoutes(deps: WebDeps): Hono<AppEnv> {
           };
         }),
       );
-      const catalog = await deps.catalog.modules();
+      const catalog = await deps.catalog.modules(caller);
       const known = new Set(rows.map((r) => `${r.namespace}/${r.name}/${r.system}`));
       const others = catalog.entries.filter((e) => !known.has(`${e.namespace}/${e.name}/${e.system}`));
       const notes = [

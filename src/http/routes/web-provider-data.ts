@@ -88,7 +88,7 @@ export async function providerRows(
     }
   }
   const found: Address[] = [];
-  const catalog = await deps.catalog.providers();
+  const catalog = await deps.catalog.providers(caller);
   if (catalog.note) notes.push(catalog.note);
   found.push(...catalog.entries);
   if (deps.mirror && mayReadImports) {

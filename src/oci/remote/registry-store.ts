@@ -4,6 +4,7 @@
 // global state: the undici dispatchers and the token cache are injected (or created per store).
 // Connection pools per purpose (transport.ts): metadata, download (blob streams served to clients) and
 // upload, each with its own connection limit, so that downloads never starve metadata, the API or /readyz.
+import { listRepositories } from './catalog.js';
 import { Agent, type Dispatcher } from 'undici';
 import { isOciError } from '../errors.js';
 import type { CallOptions, Credential, OciStore } from '../store.js';
@@ -130,5 +131,6 @@ export function createRegistryStore(opts: RegistryStoreOptions): OciStore {
     pushBlob: (repository, source, o) => pushBlob(ctx, repository, source, o),
     mountBlob: (repository, digest, from, o) => mountBlob(ctx, repository, digest, from, o),
     deleteBlob: (repository, digest, o) => deleteBlob(ctx, repository, digest, o),
+    listRepositories: (under, o) => listRepositories(ctx, under, o),
   };
 }

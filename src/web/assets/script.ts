@@ -25,7 +25,7 @@ if (upload) {
     if (files.length === 0) { status.textContent = 'Choose a file first.'; return; }
     var csrf = upload.querySelector('input[name=_csrf]').value;
     var next = function (i) {
-      if (i >= files.length) { status.textContent = 'Uploaded ' + files.length + ' file(s).'; window.location.reload(); return; }
+      if (i >= files.length) { status.textContent = 'Uploaded ' + files.length + ' file(s).'; window.location.assign(window.location.pathname); return; }
       var f = files[i];
       status.textContent = 'Uploading ' + f.name + ' (' + (i + 1) + ' of ' + files.length + ')...';
       fetch(upload.getAttribute('action') + '/' + encodeURIComponent(f.name), {

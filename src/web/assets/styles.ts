@@ -35,6 +35,7 @@ nav a[aria-current="page"] { font-weight: 700; border-bottom: 2px solid var(--ac
 main { max-width: 72rem; margin: 0 auto; padding: 1rem; }
 h1 { font-size: 1.6rem; margin: .5rem 0 1rem; overflow-wrap: anywhere; }
 h2 { font-size: 1.2rem; margin: 1.5rem 0 .5rem; }
+.panel > h2:first-child { margin-top: 0; }
 .panel { background: var(--panel); border: 1px solid var(--border); border-radius: 8px; padding: 1rem; margin: 0 0 1rem; overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: .95rem; }
 th, td { text-align: left; padding: .45rem .5rem; border-bottom: 1px solid var(--border); vertical-align: top; }
@@ -63,8 +64,9 @@ button, .button {
 }
 button.secondary { background: transparent; color: var(--accent); }
 button.danger { background: transparent; color: var(--bad); border-color: var(--bad); }
-.search { display: flex; gap: .5rem; max-width: 40rem; margin-bottom: 1rem; }
-.search input { flex: 1; }
+.search { display: flex; gap: .5rem; align-items: center; max-width: 40rem; margin-bottom: 1rem; }
+.search label { margin: 0; }
+.search input { flex: 1; min-width: 0; }
 .grid2 { display: grid; gap: 1rem; grid-template-columns: 1fr; }
 @media (min-width: 60rem) { .grid2 { grid-template-columns: 1fr 1fr; } }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
@@ -76,7 +78,7 @@ footer { max-width: 72rem; margin: 2rem auto; padding: 0 1rem; color: var(--mute
 @media (max-width: 40rem) {
   table.responsive thead { position: absolute; left: -9999px; }
   table.responsive tr { display: block; border-bottom: 1px solid var(--border); padding: .4rem 0; }
-  table.responsive td { display: grid; grid-template-columns: 8.5rem 1fr; gap: .5rem; border: 0; padding: .15rem 0; }
-  table.responsive td::before { content: attr(data-label); color: var(--muted); font-weight: 600; }
+  table.responsive td { display: block; position: relative; border: 0; padding: .15rem 0 .15rem 8rem; min-height: 1.6rem; overflow-wrap: anywhere; }
+  table.responsive td::before { content: attr(data-label); position: absolute; left: 0; top: .15rem; width: 7.5rem; color: var(--muted); font-weight: 600; }
 }
 `;

@@ -120,7 +120,11 @@ export function ModulePage(props: { ctx: PageContext; m: ModuleDetail; flash?: F
                   <p>OpenTofu can read the same artifact directly:</p>
                   <CopyBlock id="oci-address" label="OCI address" text={`source = "${s.ociAddress}"`} />
                 </>
-              ) : null}
+              ) : (
+                <p class="muted" id="oci-address">
+                  No oci:// address: this server stores in a local image layout, which OpenTofu cannot read over the network.
+                </p>
+              )}
             </section>
             <section class="panel" aria-labelledby="io">
               <h2 id="io">Inputs and outputs</h2>

@@ -57,13 +57,22 @@ export function requiredProvidersBlock(p: ProviderDetail): string {
   ].join('\n');
 }
 
+/** Terraform's TF_TOKEN_<host> variable name (dots "_", dashes "__"); hostnames with a port have none. */
+function tokenSetup(hostname: string): string[] {
+  if (hostname.includes(':')) {
+    return [
+      '# ~/.terraformrc or ~/.tofurc (a hostname with a port has no TF_TOKEN_ variable)',
+      `credentials "${hostname}" { token = "<API token>" }`,
+    ];
+  }
+  return [`export TF_TOKEN_${hostname.replace(/-/g, '__').replace(/\./g, '_')}=<API token>`];
+}
+
 function initSteps(p: ProviderDetail): string {
   if (p.origin === 'published') {
-    return [
-      '# with access control on: an API token (docs/auth.md)',
-      `export TF_TOKEN_${p.hostname.replace(/\./g, '_').replace(/-/g, '__').replace(/:/g, '___')}=<token>`,
-      'terraform init   # or: tofu init',
-    ].join('\n');
+    return ['# with access control on: an API token (docs/auth.md)', ...tokenSetup(p.hostname), 'terraform init   # or: tofu init'].join(
+      '\n',
+    );
   }
   return [
     "# ~/.terraformrc or ~/.tofurc: install through this server's network mirror",
