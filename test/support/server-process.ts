@@ -47,7 +47,8 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
   child.stdout!.on('data', (d: Buffer) => logs.push(d.toString()));
   child.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
   const dispatcher = new Agent({ connect: opts.ca ? { ca: opts.ca } : {} });
-  const deadline = Date.now() + 30_000;
+  // Generous: on a loaded machine (a podman image build beside the suite) tsx may need well over 30 s.
+  const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${logs.join('')}`);
     try {
@@ -59,7 +60,7 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`server did not answer /healthz within 30 s:\n${logs.join('')}`);
+      throw new Error(`server did not answer /healthz within 120 s:\n${logs.join('')}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
