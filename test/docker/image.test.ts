@@ -235,6 +235,45 @@ describe('the Docker image (podman)', { skip, timeout: 60 * 60_000 }, () => {
     assert.ok(lock.hashes.includes(release.packages[0]!.h1), `lock has h1 ${release.packages[0]!.h1}: ${lock.hashes}`);
   });
 
+  it('HEALTHCHECK follows `serve --config FILE` given as the container command (no TF_OCI_REGISTRY_CONFIG)', async () => {
+    const other = `${name}-cmd`;
+    await podmanOk([
+      'run',
+      '-d',
+      '--name',
+      other,
+      '--health-interval=disable',
+      '--read-only',
+      '--tmpfs',
+      '/tmp',
+      '-v',
+      `${dir}/tf-oci-registry.toml:/etc/tf-oci-registry/config.toml:ro`,
+      '-v',
+      `${dir}/tls:/etc/tf-oci-registry/tls:ro`,
+      '-e',
+      'TF_OCI_REGISTRY_SERVER_PUBLIC_URL=https://localhost:8443',
+      IMAGE,
+      'serve',
+      '--config',
+      '/etc/tf-oci-registry/config.toml',
+    ]);
+    try {
+      // The TLS settings are only in the file: a check that missed it would ask over http and fail.
+      const deadline = Date.now() + 120_000;
+      let last = await podman(['exec', other, 'node', '/app/docker/healthcheck.mjs']);
+      while (last.code !== 0 && Date.now() < deadline) {
+        await sleep(500);
+        last = await podman(['exec', other, 'node', '/app/docker/healthcheck.mjs']);
+      }
+      assert.equal(last.code, 0, last.stdout + last.stderr + (await podman(['logs', other])).stderr);
+      assert.match(last.stdout, /healthy: https:\/\/127\.0\.0\.1:8080\/healthz answered 200/);
+      const check = await podman(['healthcheck', 'run', other]);
+      assert.equal(check.code, 0, check.stdout + check.stderr);
+    } finally {
+      await podman(['rm', '-f', '-v', '-t', '5', other]);
+    }
+  });
+
   it('stops gracefully on SIGTERM (podman stop): exit code 0', async () => {
     await podmanOk(['stop', '-t', '20', name], 60_000);
     const code = (await podmanOk(['inspect', name, '--format', '{{.State.ExitCode}}'])).trim();

@@ -49,7 +49,8 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
   child.stdout!.on('data', (d: Buffer) => logs.push(d.toString()));
   child.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
   const dispatcher = new Agent({ connect: opts.ca ? { ca: opts.ca } : {} });
-  const deadline = Date.now() + 120_000; // generous: workers start slowly on a busy machine
+  // Generous: on a loaded machine (a podman image build beside the suite) tsx may need well over 30 s.
+  const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${logs.join('')}`);
     try {
