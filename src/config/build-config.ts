@@ -102,6 +102,7 @@ export function buildConfig(v: ValueOf, randomSecret: () => string): Config {
       secretsGenerated,
       downloadUrlTtl: v('server', 'download_url_ttl') as number,
       requestTimeout: v('server', 'request_timeout') as number,
+      shutdownTimeout: v('server', 'shutdown_timeout') as number,
       downloadMode,
       tls,
     },

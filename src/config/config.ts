@@ -13,6 +13,8 @@ export interface Config {
     secretsGenerated: boolean;
     downloadUrlTtl: number;
     requestTimeout: number;
+    /** Seconds in-flight requests may take to finish on SIGTERM/SIGINT (docs/operations.md#shutdown). */
+    shutdownTimeout: number;
     /** How download URLs reach the bytes (docs/mirror.md#download-modes). */
     downloadMode: DownloadMode;
     tls: { cert?: string; key?: string; selfSigned: boolean };

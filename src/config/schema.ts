@@ -44,6 +44,13 @@ export const CONFIG_SCHEMA = {
       max: 3600,
       doc: 'upstream request timeout, seconds: includes the wait for a registry connection; also the longest silence in a blob stream (registry not sending, or client not reading)',
     },
+    shutdown_timeout: {
+      type: 'integer',
+      default: 30,
+      min: 0,
+      max: 3600,
+      doc: 'on SIGTERM/SIGINT: seconds in-flight downloads and uploads may take to finish before they are cut (docs/operations.md#shutdown)',
+    },
     download_mode: {
       type: 'enum',
       values: ['proxy', 'redirect', 'direct'],

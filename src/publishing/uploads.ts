@@ -76,7 +76,14 @@ export async function uploadRelease(ctx: PublishContext, token: string, body: Up
           err instanceof UploadInterruptedError
             ? `the upload was interrupted: ${err.message}`
             : `the upload failed: ${(err as Error).message}`;
-        await failVersion(ctx, consumed.data, [message], caller).catch(() => undefined);
+        // Recorded even though the client is gone (its signal aborted): otherwise the version stays
+        // `pending` for ever (a server shutdown cuts uploads this way too, docs/operations.md#shutdown).
+        const recorder: Caller = {
+          principal: caller.principal,
+          ...(caller.credential ? { credential: caller.credential } : {}),
+          ...(caller.label !== undefined ? { label: caller.label } : {}),
+        };
+        await failVersion(ctx, consumed.data, [message], recorder).catch(() => undefined);
         if (err instanceof UploadInterruptedError) throw new AppError('BAD_REQUEST', message, { cause: err });
         throw storeError(err, ctx.deps);
       }

@@ -13,6 +13,10 @@ export interface ServerProcess {
   url: string;
   port: number;
   logs: string[];
+  /** Sends a signal to the server process (SIGTERM, SIGINT, ...). */
+  signal(name: NodeJS.Signals): void;
+  /** Resolves with the exit code (or the signal) once the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<void>;
 }
 
@@ -44,6 +48,9 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   child.stdout!.on('data', (d: Buffer) => logs.push(d.toString()));
   child.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
   const dispatcher = new Agent({ connect: opts.ca ? { ca: opts.ca } : {} });
@@ -68,6 +75,8 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
     url,
     port,
     logs,
+    signal: (name) => void child.kill(name),
+    exited,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
