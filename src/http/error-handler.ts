@@ -53,7 +53,25 @@ export function errorAnswer(err: unknown, path: string, log: RequestLog | undefi
   return { status: appErr.status, headers: { ...appErr.headers, 'Content-Type': type }, body: JSON.stringify(errorDocument(appErr)) };
 }
 
+/**
+ * Why a request failed, as a short metric label (docs/operations.md#metrics, publish outcomes):
+ * `verification:<check>` for a refused artifact (the "(<check> check)" its messages name), `registry_error`
+ * when the OCI registry failed, `refused:<code>` for anything else (conflict, bad_request, ...).
+ */
+export function outcomeReason(err: unknown): string {
+  if (!isAppError(err)) return 'internal_error';
+  if (err.code === 'PAYLOAD_TOO_LARGE') return 'verification:size_limit';
+  if (err.status === 422) {
+    const m = /\(([a-z ]+) check\)/.exec([err.message, ...err.details].join('\n'));
+    return m ? `verification:${m[1]!.replaceAll(' ', '_')}` : 'verification';
+  }
+  if (err.status >= 502 && err.status <= 504) return 'registry_error';
+  if (err.code.startsWith('UPSTREAM') || err.code === 'RATE_LIMITED') return 'registry_error';
+  return err.status >= 500 ? 'internal_error' : `refused:${err.code.toLowerCase()}`;
+}
+
 export function onError(err: Error, c: Context<AppEnv>): Response {
+  c.set('outcome', outcomeReason(err));
   const a = errorAnswer(err, c.req.path, c.get('log'));
   for (const [k, v] of Object.entries(a.headers)) c.header(k, v);
   return c.body(a.body, a.status as ContentfulStatusCode);
