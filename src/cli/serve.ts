@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import type { Config } from '../config/load.js';
+import { createInFlight } from './in-flight.js';
 import { createLogger, createServerApp, createStore } from '../wiring/server-app.js';
 import { startupBanner } from './banner.js';
 import { ensureDevTls } from './dev-tls.js';
@@ -29,7 +30,7 @@ export async function serveConfig(config: Config): Promise<void> {
   }
   warnAboutAuth(config, logger);
   const store = createStore(config, logger);
-  const { app, nodeFront, metrics, usage } = createServerApp(config, logger, store);
+  const { app, nodeFront, metrics, usage, readiness } = createServerApp(config, logger, store);
   usage?.start();
 
   let caFile: string | undefined;
@@ -43,7 +44,9 @@ export async function serveConfig(config: Config): Promise<void> {
   }
 
   // @hono/node-server's listener for app.fetch, behind the request pipeline's Node entry (src/http/pipeline/).
-  const listener = nodeFront(getRequestListener(app.fetch, { hostname: config.server.listen.host }));
+  // Every request is counted until it is answered and its handler settled, for the graceful shutdown.
+  const inFlight = createInFlight();
+  const listener = inFlight.track(nodeFront(inFlight.trackHandler(getRequestListener(app.fetch, { hostname: config.server.listen.host }))));
   const server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, listener) : createHttpServer(listener);
   server.once('error', (err) => {
     logger.fatal({ err }, `cannot listen on ${config.server.listen.host}:${config.server.listen.port}`);
@@ -51,22 +54,98 @@ export async function serveConfig(config: Config): Promise<void> {
   });
   server.listen(config.server.listen.port, config.server.listen.host, () => {
     const info = server.address() as AddressInfo;
-    logger.info({ address: info.address, port: info.port, store: store.describe, publicUrl: config.server.publicUrl.href }, 'listening');
+    logger.info(startupSummary(config, store.describe, info), 'started');
     if (!worker) process.stdout.write(startupBanner(config, caFile));
   });
   // Under server.workers the primary serves [metrics] listen with every worker's metrics summed.
   if (metrics && worker) shareMetricsWithPrimary(metrics);
   const metricsServer =
     metrics && config.metrics.listen && !worker ? serveMetrics(config.metrics.listen, () => metrics.render(), logger) : undefined;
-  const shutdown = (signal: string) => {
-    logger.info({ signal }, 'shutting down');
+
+  // Graceful shutdown (docs/operations.md#shutdown): /readyz answers 503 "draining" at once, no new
+  // connection is accepted, requests in flight get server.shutdown_timeout seconds to finish; uploads
+  // still running then are cut and record why on their version; usage is flushed; exit 0. A second
+  // signal exits at once (1).
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) {
+      logger.warn({ signal, inFlight: inFlight.size }, 'second signal: exiting now, requests in flight are cut');
+      process.exit(1);
+    }
+    stopping = true;
+    const deadlineMs = config.server.shutdownTimeout * 1000;
+    logger.info({ signal, inFlight: inFlight.size, shutdownTimeout: config.server.shutdownTimeout }, 'shutting down: draining');
+    readiness.drain();
+    server.close();
     metricsServer?.close();
+    // Keep-alive connections are closed as soon as they are idle, so clients reconnect elsewhere.
+    const idle = setInterval(() => server.closeIdleConnections(), 100);
+    server.closeIdleConnections();
+    let drained = await inFlight.drain(deadlineMs);
+    if (!drained) {
+      const cut = inFlight.cut(SHUTDOWN_REASON);
+      logger.warn(
+        { inFlight: inFlight.size, uploadsCut: cut, shutdownTimeout: config.server.shutdownTimeout },
+        'shutdown timeout reached: requests in flight cut',
+      );
+      // The cut uploads record why on their version (a store write): bounded too.
+      drained = await inFlight.drain(RECORD_GRACE_MS);
+    }
+    clearInterval(idle);
     // Usage counted since the last flush is written before the process ends (docs/operations.md#usage).
-    void (usage ? usage.stop() : Promise.resolve()).finally(() => server.close(() => process.exit(0)));
-    setTimeout(() => process.exit(0), 10_000).unref();
+    if (usage) await usage.stop().catch((err: unknown) => logger.error({ err: errorText(err) }, 'usage could not be flushed'));
+    server.closeAllConnections();
+    logger.info({ drained }, 'stopped');
+    process.exit(0);
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** What a cut upload records on its version (docs/operations.md#shutdown). */
+export const SHUTDOWN_REASON = 'server shut down during upload';
+/** How long cut uploads get to record that, after the shutdown timeout. */
+const RECORD_GRACE_MS = 10_000;
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The one structured start-up line: what this process serves, from where, with which settings. */
+function startupSummary(config: Config, store: string, info: AddressInfo): Record<string, unknown> {
+  return {
+    version: packageVersion(),
+    node: process.version,
+    pid: process.pid,
+    address: info.address,
+    port: info.port,
+    publicUrl: config.server.publicUrl.href,
+    tls: Boolean(config.server.tls.cert || config.server.tls.selfSigned),
+    store,
+    storageKind: config.storage.kind,
+    prefix: config.storage.prefix,
+    authMode: config.auth.mode,
+    downloadMode: config.server.downloadMode,
+    mirrorUpstreams: config.mirror.upstreams.map((u) => u.hostname),
+    mirrorServices: config.mirror.services.map((s) => s.name),
+    metrics: config.metrics.enabled
+      ? config.metrics.listen
+        ? `${config.metrics.listen.host}:${config.metrics.listen.port}`
+        : 'main listener'
+      : 'off',
+    usage: config.usage.enabled ? `flush every ${config.usage.flushInterval} s` : 'off',
+    requestTimeout: config.server.requestTimeout,
+    shutdownTimeout: config.server.shutdownTimeout,
+    secretsGenerated: config.server.secretsGenerated,
+  };
+}
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
 }
 
 /** Start-up notes on the access-control mode (docs/auth.md); never prints a credential. */

@@ -103,6 +103,7 @@ export function buildConfig(v: ValueOf, randomSecret: () => string): Config {
       downloadUrlTtl: v('server', 'download_url_ttl') as number,
       requestTimeout: v('server', 'request_timeout') as number,
       workers: v('server', 'workers') as number,
+      shutdownTimeout: v('server', 'shutdown_timeout') as number,
       downloadMode,
       tls,
     },

@@ -15,6 +15,8 @@ export interface Config {
     requestTimeout: number;
     /** Server processes sharing the listener (node:cluster); 0 = one per CPU core. */
     workers: number;
+    /** Seconds in-flight requests may take to finish on SIGTERM/SIGINT (docs/operations.md#shutdown). */
+    shutdownTimeout: number;
     /** How download URLs reach the bytes (docs/mirror.md#download-modes). */
     downloadMode: DownloadMode;
     tls: { cert?: string; key?: string; selfSigned: boolean };

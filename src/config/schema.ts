@@ -51,6 +51,13 @@ export const CONFIG_SCHEMA = {
       max: 256,
       doc: 'server processes sharing the listener (node:cluster), each a full replica of its own; 0 = one per CPU core (docs/operations.md#workers)',
     },
+    shutdown_timeout: {
+      type: 'integer',
+      default: 30,
+      min: 0,
+      max: 3600,
+      doc: 'on SIGTERM/SIGINT: seconds in-flight downloads and uploads may take to finish before they are cut (docs/operations.md#shutdown)',
+    },
     download_mode: {
       type: 'enum',
       values: ['proxy', 'redirect', 'direct'],

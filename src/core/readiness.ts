@@ -1,6 +1,7 @@
 // Readiness of the server: the configured store answers, within a bound. Behind GET /readyz
 // (src/http/routes/health.ts). A store that does not answer in time is reported as exactly that
-// ("the OCI registry at … did not answer within 5 s"), never as an internal error.
+// ("the OCI registry at … did not answer within 5 s"), never as an internal error. While the server
+// drains on SIGTERM (src/cli/serve.ts) it answers "draining" at once, so load balancers stop sending.
 import { isOciError } from '../oci/errors.js';
 import type { OciStore } from '../oci/store.js';
 import { AppError } from './app-error.js';
@@ -17,6 +18,8 @@ export interface Readiness {
   ready(signal?: AbortSignal): Promise<void>;
   /** Where the store is (URL or directory), for the readiness answer. */
   describeStore: string;
+  /** The server is shutting down: from now on ready() fails with "draining" at once (docs/operations.md#shutdown). */
+  drain(): void;
 }
 
 export interface ReadinessOptions {
@@ -30,8 +33,13 @@ function seconds(ms: number): string {
 
 export function createReadiness(store: OciStore, opts: ReadinessOptions = {}): Readiness {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+  let draining = false;
   return {
+    drain() {
+      draining = true;
+    },
     async ready(signal) {
+      if (draining) throw new AppError('NOT_READY', 'not ready: draining (the server is shutting down)');
       const timer = AbortSignal.timeout(timeoutMs);
       const started = performance.now();
       try {

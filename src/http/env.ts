@@ -16,5 +16,7 @@ export interface AppEnv {
     requestIdSent?: boolean;
     /** Set by the download routes: what is being downloaded, for metrics and usage (never who). */
     download?: DownloadFacts;
+    /** Set by the error handler: why the request failed, for the publish outcome metrics (error-handler.ts). */
+    outcome?: string;
   };
 }

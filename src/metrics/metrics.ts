@@ -16,7 +16,19 @@ export interface RequestFacts {
   /** Wall time to the answer's start, ms. */
   ms: number;
   download?: DownloadFacts | undefined;
+  /** Why the request failed (src/http/error-handler.ts outcomeReason), when it did. */
+  outcome?: string | undefined;
 }
+
+/** The publish routes whose answers are publish outcomes: what is published, by method and route suffix. */
+const PUBLISH_ROUTES: ReadonlyArray<{ method: string; suffix: string; kind: 'provider' | 'module' }> = [
+  { method: 'PUT', suffix: '/uploads/:token', kind: 'provider' },
+  { method: 'POST', suffix: '/provider-versions/:id/publish', kind: 'provider' },
+  { method: 'PUT', suffix: '/modules/:id/versions/:version', kind: 'module' },
+];
+
+/** An import of one platform (`tf-oci-registry mirror`, the import API, pull-through): its outcome and why. */
+export type ImportOutcomeLabel = 'imported' | 'skipped' | 'failed';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -24,6 +36,8 @@ export interface Metrics {
   observe(facts: RequestFacts): void;
   /** Reports the content cache of the store named `store`. */
   watchCache(store: string, cache: ContentCache): void;
+  /** Counts one import outcome (src/mirror/import-providers.ts reports each platform). */
+  importOutcome(outcome: ImportOutcomeLabel, reason: string): void;
   /** Counts one store call. */
   storeCall(store: string, operation: string, outcome: 'ok' | 'not_found' | 'error', seconds: number): void;
   /** The exposition text and its content type. */
@@ -75,6 +89,18 @@ export function createMetrics(opts: { prefix?: string; processMetrics?: boolean 
     labelNames: ['kind', 'subject', 'version', 'platform'],
     registers: [registry],
   });
+  const publishOutcomes = new Counter({
+    name: `${p}publish_outcomes_total`,
+    help: 'Publish requests (provider uploads and draft publishes, module uploads) by kind and outcome: ok, verification:<check>, registry_error, refused:<code>',
+    labelNames: ['kind', 'reason'],
+    registers: [registry],
+  });
+  const importOutcomes = new Counter({
+    name: `${p}import_outcomes_total`,
+    help: 'Imported provider platforms (mirror command, import API, pull-through) by outcome (imported, skipped, failed) and reason',
+    labelNames: ['outcome', 'reason'],
+    registers: [registry],
+  });
   const caches = new Map<string, ContentCache>();
   const cacheGauge = (name: string, help: string, read: (c: ContentCache) => number) =>
     new Gauge({
@@ -96,11 +122,16 @@ export function createMetrics(opts: { prefix?: string; processMetrics?: boolean 
       const route = f.route ?? '(none)';
       requests.inc({ method: f.method, route, status: String(f.status) });
       latency.observe({ method: f.method, route }, f.ms / 1000);
+      const publish = f.route === undefined ? undefined : PUBLISH_ROUTES.find((r) => r.method === f.method && f.route!.endsWith(r.suffix));
+      if (publish) publishOutcomes.inc({ kind: publish.kind, reason: f.status < 400 ? 'ok' : (f.outcome ?? `refused:http_${f.status}`) });
       if (f.download && f.status < 400) {
         const labels = { kind: f.download.kind, subject: f.download.subject, version: f.download.version, platform: f.download.platform };
         downloads.inc(labels);
         downloadBytes.inc(labels, f.download.bytes);
       }
+    },
+    importOutcome(outcome, reason) {
+      importOutcomes.inc({ outcome, reason });
     },
     watchCache(store, cache) {
       caches.set(store, cache);

@@ -30,4 +30,6 @@ export interface MirrorDeps extends ReadContext, TicketDeps, StoreScope {
   /** In-process serialization of writes to one version (shared with the publishing API). */
   locks: KeyedLock;
   now: () => number;
+  /** Told each platform import's outcome and a short reason (the metrics, docs/operations.md#metrics). */
+  onImportOutcome?: (outcome: 'imported' | 'skipped' | 'failed', reason: string) => void;
 }

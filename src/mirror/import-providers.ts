@@ -178,6 +178,7 @@ async function importRelease(
   const finish = (result: ImportResult): void => {
     summary.results.push(result);
     events.finished?.(result);
+    if (result.outcome !== 'planned') deps.onImportOutcome?.(result.outcome, importReason(result));
   };
   const lockH1 = lock.filter((h) => h.startsWith('h1:'));
   await mapLimit(items, PLATFORM_CONCURRENCY, async ({ pkg, item }) => {
@@ -219,4 +220,14 @@ async function importRelease(
       finish({ ...item, outcome: 'failed', detail: isUpstreamError(err) ? err.message : toMirrorError(err, source.describe).message });
     }
   });
+}
+
+/** A short metric label for an import result: ok, already_stored, verification, registry_error or failed. */
+export function importReason(r: ImportResult): string {
+  if (r.outcome === 'imported') return 'ok';
+  if (r.outcome === 'skipped') return 'already_stored';
+  const d = r.detail ?? '';
+  if (/checksum|sha256|signature|hash|h1:|zh:|zip|verif/i.test(d)) return 'verification';
+  if (/registry|store|upstream|timed? ?out|unavailable|refused|HTTP 5/i.test(d)) return 'registry_error';
+  return 'failed';
 }

@@ -120,12 +120,20 @@ async function runUpload(ctx: PublishContext, grant: UploadGrant, body: UploadBo
   try {
     const v = (await current(ctx, grant.versionId, caller)).data; // read again: a winner before us consumed it
     assertUsable(v, grant);
+    // The lease records the outcome even when the client is gone (its signal aborted): otherwise a cut
+    // upload (a client that left, or a server shutdown: docs/operations.md#shutdown) would wait for the
+    // lease to run out before it says errored.
+    const recorder: Caller = {
+      principal: caller.principal,
+      ...(caller.credential ? { credential: caller.credential } : {}),
+      ...(caller.label !== undefined ? { label: caller.label } : {}),
+    };
     lease = await UploadLease.take(
       ctx,
       v.status === 'uploaded'
         ? { ...v, uploadNonce: null }
         : { ...v, uploadNonce: null, status: 'pending', errorMessages: [], staged: null },
-      caller,
+      recorder,
     );
   } finally {
     await held.release();

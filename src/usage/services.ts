@@ -29,6 +29,8 @@ export function createUsageServices(deps: UsageDeps) {
     start: () => report.start(),
     stop: () => report.stop(),
     flush: () => report.flush(),
+    /** Merges the records of ended days into one per day (docs/operations.md#usage). */
+    compact: () => report.compact(),
     query: (q: UsageQuery, caller: Caller) => report.query(q, caller),
     unusedSince: (provider: string, since: string, caller: Caller) => report.unusedSince(provider, since, caller),
   };

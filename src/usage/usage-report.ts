@@ -19,6 +19,10 @@ import { recordTag, tagPrefixes } from '../layout/records.js';
 import { sortVersions } from '../upstream/version-constraints.js';
 import { dayOf, type UsageDay, UsageDayAggregate } from './usage-day.js';
 import { usageEventOf, type UsageEvent, type UsageRequest } from './usage-event.js';
+import { MERGED_REPLICA, planDay, resolveDays, type UsageRecord } from './usage-compaction.js';
+
+/** Days merged at most per compaction run (the rest at the next runs). */
+const MAX_DAYS_PER_COMPACTION = 7;
 
 export interface UsageDeps {
   store: OciStore;
@@ -92,7 +96,7 @@ export class UsageReport {
 
   /** Starts periodic flushes (serve); the timer does not keep the process alive. */
   start(): void {
-    this.#timer ??= setInterval(() => void this.flush(), this.#deps.flushIntervalSeconds * 1000);
+    this.#timer ??= setInterval(() => void this.flush().then(() => this.compact()), this.#deps.flushIntervalSeconds * 1000);
     this.#timer.unref();
   }
 
@@ -121,6 +125,51 @@ export class UsageReport {
       }
     });
     return this.#flushing;
+  }
+
+  /**
+   * Merges the per-replica records of ended days into one record per day (usage-compaction.ts). A day is
+   * merged once it ended two flush intervals ago (every replica has written its last counts). Returns
+   * the number of days merged or cleaned. Never throws (logs).
+   */
+  async compact(): Promise<number> {
+    const now = this.#deps.now();
+    const settleMs = 2 * this.#deps.flushIntervalSeconds * 1000;
+    const store = this.#deps.store;
+    let done = 0;
+    try {
+      let tags: string[];
+      try {
+        tags = await store.listTags(this.#records.repository, {
+          ...(this.#deps.writer.credential ? { credential: this.#deps.writer.credential } : {}),
+        });
+      } catch (err) {
+        if (isOciError(err, 'NOT_FOUND')) return 0;
+        throw err;
+      }
+      const days = new Map<string, string[]>();
+      for (const tag of tags) {
+        const m = /^usage\.(\d{4})(\d{2})(\d{2})\.(.+)$/.exec(tag);
+        if (!m || m[4] === MERGED_REPLICA) continue;
+        const day = `${m[1]}-${m[2]}-${m[3]}`;
+        if (Date.parse(`${day}T00:00:00Z`) + 86400_000 + settleMs > now) continue;
+        days.set(day, [...(days.get(day) ?? []), tag]);
+      }
+      for (const [day, dayTags] of [...days].sort().slice(0, MAX_DAYS_PER_COMPACTION)) {
+        const writer = this.#deps.writer;
+        const current = await this.#records.get<UsageRecord>('usage', tagOf(day, MERGED_REPLICA), writer);
+        const replicas = (await Promise.all(dayTags.map((t) => this.#records.get<UsageRecord>('usage', t, writer)))).filter(
+          (r): r is NonNullable<typeof r> => r !== null && r.data.day === day,
+        );
+        const plan = planDay(day, current, replicas);
+        if (plan.write) await this.#records.put('usage', tagOf(day, MERGED_REPLICA), plan.write, writer);
+        for (const r of plan.remove) await this.#records.remove(r, writer);
+        if (plan.write || plan.remove.length > 0) done++;
+      }
+    } catch (err) {
+      this.#deps.logger.warn({ err: (err as Error).message }, 'could not compact usage records; retrying at the next flush');
+    }
+    return done;
   }
 
   /** GET /api/v1/usage: usage per version over the days asked for, from every replica's records. */
@@ -190,10 +239,11 @@ export class UsageReport {
     for (let t = Date.parse(`${since}T00:00:00Z`); dayOf(new Date(t)) <= today; t += 86400_000) {
       prefixes.push(...tagPrefixes('usage', dayOf(new Date(t)).replaceAll('-', '')));
     }
-    const stored = await this.#records.list<UsageDay>('usage', prefixes, caller);
+    const stored = await this.#records.list<UsageRecord>('usage', prefixes, caller);
     // The running day of this replica: what is not flushed yet counts too (instead of its last flush).
     const own = this.#today.snapshot(this.replica);
-    const others = stored.filter((r) => !(r.data.replica === this.replica && r.data.day === own.day)).map((r) => r.data);
+    // Merged days and per-replica records, each replica's day counted once (usage-compaction.ts).
+    const others = resolveDays(stored).filter((d) => !(d.replica === this.replica && d.day === own.day));
     return own.day >= since ? [...others, own] : others;
   }
 

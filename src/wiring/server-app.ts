@@ -114,6 +114,8 @@ export interface ServerDepsOptions {
   serviceStores?: ReadonlyMap<string, OciStore>;
   /** Wraps every store (the main one, then each service's by name) before use: the metrics' instrumentation. */
   wrapStore?: (store: OciStore, name: string) => OciStore;
+  /** Told each platform import's outcome (the metrics). */
+  onImportOutcome?: (outcome: 'imported' | 'skipped' | 'failed', reason: string) => void;
 }
 
 /** The shared dependencies over one store: read caches, ticket sealing, the scope, the download mode. */
@@ -188,6 +190,7 @@ export function createServerDeps(config: Config, logger: Logger, given: OciStore
     writer: mirrorWriter(config),
     locks,
     now,
+    ...(opts.onImportOutcome ? { onImportOutcome: opts.onImportOutcome } : {}),
   });
   const mirrorServices = config.mirror.services.map((svc): MirrorServiceDeps => {
     const svcLogger = logger.child({ mirrorService: svc.name });
@@ -217,6 +220,7 @@ export function createServerDeps(config: Config, logger: Logger, given: OciStore
               writer: serviceWriter(svc),
               locks,
               now,
+              ...(opts.onImportOutcome ? { onImportOutcome: opts.onImportOutcome } : {}),
             }),
           }
         : {}),
@@ -260,7 +264,11 @@ export function createServerApp(config: Config, logger: Logger, store: OciStore,
   // through a pipeline observer; nothing of it exists when metrics are off.
   const metrics = config.metrics.enabled ? createMetrics() : undefined;
   const wrapStore = metrics ? (s: OciStore, name: string) => instrumentStore(s, name, metrics) : undefined;
-  const deps = createServerDeps(config, logger, store, { ...opts, ...(wrapStore ? { wrapStore } : {}) });
+  const deps = createServerDeps(config, logger, store, {
+    ...opts,
+    ...(wrapStore ? { wrapStore } : {}),
+    ...(metrics ? { onImportOutcome: (o: 'imported' | 'skipped' | 'failed', r: string) => metrics.importOutcome(o, r) } : {}),
+  });
   if (metrics) {
     metrics.watchCache('main', deps.shared.content);
     for (const svc of deps.mirrorServices) metrics.watchCache(svc.name, svc.shared.content);

@@ -15,6 +15,10 @@ export interface ServerProcess {
   /** The server's process id (under server.workers: the primary's). */
   pid: number;
   logs: string[];
+  /** Sends a signal to the server process (SIGTERM, SIGINT, ...). */
+  signal(name: NodeJS.Signals): void;
+  /** Resolves with the exit code (or the signal) once the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<void>;
 }
 
@@ -46,6 +50,9 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   child.stdout!.on('data', (d: Buffer) => logs.push(d.toString()));
   child.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
   const dispatcher = new Agent({ connect: opts.ca ? { ca: opts.ca } : {} });
@@ -72,6 +79,8 @@ export async function startServerProcess(opts: ServerProcessOptions): Promise<Se
     port,
     pid: child.pid!,
     logs,
+    signal: (name) => void child.kill(name),
+    exited,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');

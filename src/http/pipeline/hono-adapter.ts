@@ -44,6 +44,7 @@ export function pipelineMiddleware(pipeline: Pipeline): MiddlewareHandler<AppEnv
       const route = routePath(c, -1);
       scope.route = route === '/*' || route === '*' || route === '' ? undefined : route;
       scope.download = c.get('download');
+      scope.outcome = c.get('outcome');
       if (scope.route !== undefined) scope.params = c.req.param() as Record<string, string>;
       scope.finish(c.res.status);
     }

@@ -25,6 +25,8 @@ export interface RequestRecord {
   principal: string | undefined;
   /** Set by the download routes: what was downloaded (src/core/download-facts.ts). */
   download?: DownloadFacts | undefined;
+  /** Why the request failed (src/http/error-handler.ts outcomeReason), when it did. */
+  outcome?: string | undefined;
   /** The matched route's parameters (namespace, type, ...), when a route matched. */
   params?: Readonly<Record<string, string>> | undefined;
   /** The client's User-Agent header (terraform and tofu send "Terraform/1.8.5", "OpenTofu/1.10.10"). */
@@ -76,6 +78,8 @@ export class RequestScope {
   route: string | undefined;
   /** What a download route served, for the observers. */
   download: DownloadFacts | undefined;
+  /** Why the request failed, for the observers (the error handler sets it). */
+  outcome: string | undefined;
   /** The matched route's parameters, set by the entry that dispatched the request. */
   params: Readonly<Record<string, string>> | undefined;
   /** The client's User-Agent. */
@@ -124,6 +128,7 @@ export class RequestScope {
             ms,
             principal: this.#admission?.caller.principal,
             ...(this.download ? { download: this.download } : {}),
+            ...(this.outcome !== undefined ? { outcome: this.outcome } : {}),
             ...(this.params ? { params: this.params } : {}),
             ...(this.userAgent !== undefined ? { userAgent: this.userAgent } : {}),
             ...(this.#admission?.apiToken !== undefined ? { apiToken: this.#admission.apiToken } : {}),
