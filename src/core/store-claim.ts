@@ -27,8 +27,11 @@ import { storeError } from './store-errors.js';
 
 export const ARTIFACT_TYPE_CLAIM = 'application/vnd.tf-oci-registry.claim.v1';
 
-/** Claims older than this no longer count (a crashed contender's). */
-export const DEFAULT_CLAIM_TTL_MS = 120_000;
+/**
+ * Claims older than this no longer count (a crashed contender's, or one the registry failed to delete). A
+ * winner needs its claim only until it wrote its state (one or two record writes after the settle wait).
+ */
+export const DEFAULT_CLAIM_TTL_MS = 30_000;
 
 /** Attempts at writing a claim fast enough before giving up with 503. */
 const WRITE_ATTEMPTS = 5;

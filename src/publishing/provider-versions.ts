@@ -120,9 +120,13 @@ export async function createVersion(ctx: PublishContext, attrs: Attributes, rels
       caller,
     );
     if (!held)
-      throw new AppError('CONFLICT', `provider ${namespace}/${type} version ${version} is being created by another request right now`, {
-        source: { pointer: '/data/attributes/version' },
-      });
+      throw new AppError(
+        'CONFLICT',
+        `provider ${namespace}/${type} version ${version} is being created by another request right now (or was, by one that failed less than 30 s ago); try again shortly`,
+        {
+          source: { pointer: '/data/attributes/version' },
+        },
+      );
     try {
       await exists(); // again: a winner before us may have written it
       const view = await writeNewVersion(ctx, { key, vkey, id, protocols }, caller);
