@@ -83,7 +83,9 @@ describe('request size limits on every body route', () => {
         // the connection is closed: a client still sending past that sees a reset, having sent a bounded amount.
         assert.ok(!json && /ECONNRESET|EPIPE|other side closed/.test(res.message), `${route.method} ${route.path}: ${res.message}`);
         assert.ok(counter.pulled < MAX_PULLED, `${route.method} ${route.path}: pulled ${counter.pulled} bytes before the reset`);
-        report.push(`${route.method} ${route.path} -> connection closed after the drain limit, pulled ${(counter.pulled / 1048576).toFixed(1)} MiB`);
+        report.push(
+          `${route.method} ${route.path} -> connection closed after the drain limit, pulled ${(counter.pulled / 1048576).toFixed(1)} MiB`,
+        );
         continue;
       }
       const text = await res.body.text();
