@@ -43,10 +43,16 @@ export class ByteLimit extends Transform {
 }
 
 /**
+ * After a refusal, at most this much of the unread body is drained so that the client can read its error;
+ * past it the connection is closed (a client may otherwise stream without end into a refused request).
+ */
+export const MAX_DRAIN_BYTES = 16 * 1024 * 1024;
+
+/**
  * Reads a request body through a shield that also caps its size (`max` bytes, "<what> is larger than…"):
  * consumers may destroy the shield (a failed pipeline does), never the request itself, so the client
  * still receives its error response. An aborted request fails the shield with UploadInterruptedError.
- * Call `release()` when done: an unread rest of the body is drained.
+ * Call `release()` when done: an unread rest of the body is drained, up to MAX_DRAIN_BYTES.
  */
 export function shieldBody(body: Readable, max: number, what: string): { stream: ByteLimit; release(): void } {
   const shield = new ByteLimit(max, what);
@@ -66,6 +72,11 @@ export function shieldBody(body: Readable, max: number, what: string): { stream:
       body.off('close', interrupted);
       if (!body.readableEnded && !body.destroyed) {
         body.unpipe(shield);
+        let drained = 0;
+        body.on('data', (chunk: Buffer) => {
+          drained += chunk.length;
+          if (drained > MAX_DRAIN_BYTES) body.destroy();
+        });
         body.resume();
       }
       shield.destroy();
