@@ -73,19 +73,34 @@ describe('resource ids and record tags', () => {
 
 describe('KeyedLock', () => {
   it('runs holders of one key one at a time, in order, and other keys in parallel', async () => {
+    // Ordered by promises, not by timer lengths: a loaded machine may fire timers late and out of order.
     const lock = new KeyedLock();
     const log: string[] = [];
-    const step = (name: string, ms: number) => async () => {
-      log.push(`${name}+`);
-      await new Promise((r) => setTimeout(r, ms));
-      log.push(`${name}-`);
-    };
-    await Promise.all([lock.run('a', step('a1', 20)), lock.run('a', step('a2', 1)), lock.run('b', step('b1', 5))]);
+    let releaseA1!: () => void;
+    const a1Gate = new Promise<void>((r) => (releaseA1 = r));
+    const a1 = lock.run('a', async () => {
+      log.push('a1+');
+      await a1Gate;
+      log.push('a1-');
+    });
+    const a2 = lock.run('a', async () => {
+      log.push('a2+');
+      log.push('a2-');
+    });
+    const b1 = lock.run('b', async () => {
+      log.push('b1+');
+      log.push('b1-');
+    });
+    // Key b runs while key a is held (a1 waits for its gate): were b to wait for a, this would time out.
+    await Promise.race([b1, new Promise((_, reject) => setTimeout(() => reject(new Error('key b waited for key a')), 30_000).unref())]);
+    assert.ok(!log.includes('a1-') && !log.includes('a2+'), 'a2 ran while a1 held the key');
+    assert.equal(lock.isHeld('a'), true);
+    releaseA1();
+    await Promise.all([a1, a2]);
     assert.deepEqual(
       log.filter((l) => l.startsWith('a')),
       ['a1+', 'a1-', 'a2+', 'a2-'],
     );
-    assert.ok(log.indexOf('b1-') < log.indexOf('a1-'), 'key b did not wait for key a');
     assert.equal(lock.isHeld('a'), false);
   });
 

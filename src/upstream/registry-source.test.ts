@@ -320,7 +320,8 @@ describe('registry source (providers.v1)', () => {
         res.end(text);
       });
       servers.push(s);
-      await assert.rejects(source().listVersions(addr(s)), code('BAD_RESPONSE', re), name);
+      // A generous timeout: the 5 MiB answer must be refused for its size, never time out on a busy machine.
+      await assert.rejects(source({ timeoutMs: 60_000 }).listVersions(addr(s)), code('BAD_RESPONSE', re), name);
     }
     const wrongTarget = await startServer((req, res) => {
       const g = fakeRegistry({ release });
