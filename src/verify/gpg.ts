@@ -1,8 +1,15 @@
 // OpenPGP for provider releases (openpgp v6): read a publisher's public key, verify the detached signature
 // over SHA256SUMS the way Terraform/OpenTofu do (docs/design/protocols.md §4.3 "signing_keys", docs/design/oci-registries.md §5
 // `findSigningKey` and §8), convert armored signatures to the binary form the CLIs download.
-import * as openpgp from 'openpgp';
+import type * as openpgp from 'openpgp';
 import { SignatureError, VerifyError } from './errors.js';
+
+/**
+ * openpgp, loaded on first use: only publishing and pull-through read keys and check signatures, and the
+ * library is the largest of the server's dependencies (about 16 MB of RSS once imported:
+ * bench/findings.md, "Start-up and memory at rest"), so a replica that only serves reads never loads it.
+ */
+const pgp = (): Promise<typeof openpgp> => import('openpgp');
 
 export interface PublicKeyInfo {
   /** Upper-case hex fingerprint of the primary key. */
@@ -168,7 +175,7 @@ async function parseOneKey(armored: string): Promise<openpgp.Key> {
   if (text.split(PUBLIC_BEGIN).length > 2) throw new VerifyError('KEY_MULTIPLE', 'several armored key blocks; give exactly one key');
   let keys: openpgp.Key[];
   try {
-    keys = await openpgp.readKeys({ armoredKeys: text });
+    keys = await (await pgp()).readKeys({ armoredKeys: text });
   } catch (err) {
     throw new VerifyError('KEY_MALFORMED', `the public key could not be read: ${(err as Error).message}`, { cause: err });
   }
@@ -233,7 +240,7 @@ export async function verifyDetachedSignature(data: Buffer, signature: Buffer, a
   }
   let sig: openpgp.Signature;
   try {
-    sig = await openpgp.readSignature({ binarySignature: toBinarySignature(signature) });
+    sig = await (await pgp()).readSignature({ binarySignature: toBinarySignature(signature) });
   } catch (err) {
     throw new SignatureError('MALFORMED', `the signature could not be read: ${(err as Error).message}`, { cause: err });
   }
@@ -248,8 +255,9 @@ export async function verifyDetachedSignature(data: Buffer, signature: Buffer, a
   const signerKeyId = hex(issuers[index] as openpgp.KeyID);
   let verified: Promise<true>;
   try {
-    const message = await openpgp.createMessage({ binary: data });
-    const { signatures } = await openpgp.verify({ message, signature: sig, verificationKeys: key, format: 'binary' });
+    const lib = await pgp();
+    const message = await lib.createMessage({ binary: data });
+    const { signatures } = await lib.verify({ message, signature: sig, verificationKeys: key, format: 'binary' });
     const result = signatures.find((s) => hex(s.keyID) === signerKeyId);
     if (!result) throw new Error(`the signature by ${signerKeyId} is not a signature over a document`);
     verified = result.verified;
