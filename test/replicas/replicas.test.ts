@@ -159,7 +159,13 @@ describe('three replicas behind nginx on one registry', { skip, timeout: 20 * 60
       assert.equal(downloadUrl.origin, lb.url, 'download URLs name the load balancer');
       for (const server of replicas) {
         const zip = await request(`${server.url}${downloadUrl.pathname}${downloadUrl.search}`);
-        const bytes = Buffer.from(await zip.body.arrayBuffer());
+        const bytes = await zip.body.arrayBuffer().then(
+          (b) => Buffer.from(b),
+          (err: unknown) => {
+            // A transfer cut mid-way: say which replica and what its log says about it.
+            throw new Error(`download from ${server.port} (minted by ${minter.port}) cut: ${err}\n${server.logs.join('').slice(-3000)}`);
+          },
+        );
         assert.equal(zip.statusCode, 200, `minted by ${minter.port}, fetched from ${server.port}: ${bytes.toString().slice(0, 300)}`);
         assert.equal(createHash('sha256').update(bytes).digest('hex'), pkg.sha256);
       }
