@@ -86,10 +86,9 @@ describe('an upload whose server is killed', { skip: tools.skip ?? false }, () =
   it('an upload running longer than the lease renews it: never errored while it runs', async () => {
     const server = await startServe(stack, ENV);
     try {
-      const ids = { providerId: 'prv-acme.widget', keyId: '' };
-      const keys = await server.client.call('GET', '/api/v1/gpg-keys?filter%5Bnamespace%5D=acme');
-      ids.keyId = keys.body.data[0].id as string;
+      const ids = await server.client.setup('other', 'widget', key);
       const created = await server.client.createVersion(ids, '2.0.0');
+      assert.equal(created.body.data.attributes.status, 'pending');
       assert.equal(created.status, 201, detailOf(created));
       const id = created.body.data.id as string;
       const tarball = await releaseTarball(key, { type: 'widget', version: '2.0.0', platforms: ['linux_amd64'], zipBytes: 1_500_000 });

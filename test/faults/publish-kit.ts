@@ -243,7 +243,7 @@ export async function startServe(stack: PublishFaultStack, env: Record<string, s
         () => false,
       );
     },
-    60_000,
+    180_000, // tsx compiles the server at start: slow on a loaded machine
     'serve answering /healthz',
   );
   const exited = once(child, 'exit');
