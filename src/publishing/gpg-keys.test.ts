@@ -139,6 +139,9 @@ describe('gpg-keys', () => {
   it('warns in meta.warnings when the key expires within 30 days or has expired', async () => {
     const h = publishHarness(createMemoryStore());
     const soon = await generatePgpKey({ expiresInSeconds: 10 * DAY });
+    // The clock from after the key was made (its creation time is whole seconds, so not later than now):
+    // a clock read before would see more than 10 days left whenever the key took a moment to make.
+    h.clock.now = Date.now();
     const r = await create(h, { namespace: 'acme', name: 'soon', 'ascii-armor': soon.armoredPublic });
     assert.equal(r.status, 201);
     assert.match(r.body.meta.warnings[0], /expires on .* \(in 10 days\)/);
