@@ -128,7 +128,14 @@ export class WebRequest {
       throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'send the form as application/x-www-form-urlencoded');
     }
     if (Number(this.c.req.header('content-length')) > 1024 * 1024) throw new AppError('PAYLOAD_TOO_LARGE', 'forms are limited to 1 MiB');
-    const body = await this.c.req.parseBody();
+    let body: Awaited<ReturnType<typeof this.c.req.parseBody>>;
+    try {
+      body = await this.c.req.parseBody();
+    } catch (err) {
+      // A malformed body (a multipart form without its boundary, bytes that are not a form): the sender's
+      // fault, named, never a 500 (test/fuzz).
+      throw new AppError('BAD_REQUEST', `the form could not be read: ${err instanceof Error ? err.message : String(err)}`);
+    }
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(body)) if (typeof v === 'string') out[k] = v;
     this.checkCsrf(out._csrf);
