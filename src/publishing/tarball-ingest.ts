@@ -13,6 +13,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
+import { OciError } from '../oci/errors.js';
 import { errorCode } from '../oci/network-errors.js';
 import { ByteLimit, LimitExceededError, UploadInterruptedError, shieldBody } from '../core/byte-limit.js';
 import { classifyReleasePath, emptyRelease, type CollectedRelease } from './release-files.js';
@@ -172,6 +173,9 @@ export async function ingestTarball(input: TarballInput): Promise<CollectedRelea
       if (spool.storeFailure !== undefined) throw spool.storeFailure;
       // A socket error here is the registry's (the client's own end is UploadInterruptedError above).
       if (REGISTRY_NETWORK_CODE.test(errorCode(err) ?? '')) throw err;
+      // An error of the registry client (e.g. the push of a zip could not even start: "other side closed"
+      // on its POST) reaches here through the tar stream before the spool has recorded it: the registry's.
+      if (err instanceof OciError && (err.code === 'UNAVAILABLE' || err.code === 'TIMEOUT')) throw err;
       if (origin === 'gunzip') {
         release.unreadable = `the upload is not a complete gzip stream (expected a .tar.gz): ${(err as Error).message} (tarball check)`;
       } else if (origin === 'tar') {
