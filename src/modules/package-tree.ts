@@ -134,7 +134,10 @@ export function checkEntryName(raw: string): { path: string } | { problem: strin
   if (/[\u0000-\u001f\u007f]/.test(raw)) return { problem: 'control characters are not allowed in names' };
   const segments = raw.split('/');
   if (segments.includes('..')) return { problem: '".." is not allowed in paths (it would escape the module directory)' };
-  return { path: segments.filter((s) => s !== '' && s !== '.').join('/') };
+  const path = segments.filter((s) => s !== '' && s !== '.').join('/');
+  // "./C:/a" is "C:/a" once normalized: a drive letter, refused like the raw form (found by a property test).
+  if (/^[A-Za-z]:/.test(path)) return { problem: 'absolute paths are not allowed' };
+  return { path };
 }
 
 function unwrap(files: TreeFile[]): TreeFile[] {
