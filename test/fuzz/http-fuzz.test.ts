@@ -129,7 +129,9 @@ describe('HTTP fuzz run over every route', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it(`${REQUESTS} requests: no 5xx, no hang, no crash, every 4xx a JSON:API error with a detail (or, on a web page, an HTML page naming it)`, { timeout: 30 * 60_000 }, async (t) => {
+  it(`${REQUESTS} requests: no 5xx, no hang, no crash, every 4xx a JSON:API error with a detail (or, on a web page, an HTML page naming it)`, {
+    timeout: 30 * 60_000,
+  }, async (t) => {
     const routes = routeTable();
     assert.ok(routes.length >= 30, `only ${routes.length} routes`);
     const next = createGenerator(SEED, routes, known);
