@@ -3,6 +3,7 @@
 //                node:http response chunk by chunk with backpressure
 //   hono         the same through Hono, @hono/node-server and src/http/node-io.ts sendStream
 //   hono-signal  the same with the request's abort signal passed to fetchBlob (as the server does)
+//   hono-own-signal  the same with an AbortController's signal of our own instead of c.req.raw.signal
 //   hono-heavy   'hono' in a process that also built (and keeps) the whole server application, idle
 // Usage: node --import tsx download-cpu-proxy.ts <blob URL> <port> <variant>
 import { createServer } from 'node:http';
@@ -23,7 +24,7 @@ app.get('/blob', async (c) => {
   const blob = await store.fetchBlob(m[1]!, m[2] as never, {
     verify: 'size',
     purpose: 'download',
-    ...(kind === 'hono-signal' ? { signal: c.req.raw.signal } : {}),
+    ...(kind === 'hono-signal' ? { signal: c.req.raw.signal } : kind === 'hono-own-signal' ? { signal: new AbortController().signal } : {}),
   });
   return sendStream(c as never, 200, { 'content-length': String(blob.size), 'content-type': 'application/zip' }, blob.body);
 });
