@@ -11,16 +11,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Agent } from 'undici';
-import { createRegistryStore } from '../../src/oci/remote/registry-store.js';
 import { curlDownload } from '../lib/curl.js';
-import { createBenchSigner } from '../lib/fixtures.js';
 import { startNginxProxy } from '../lib/nginx.js';
 import { childPids, freePort, runMain, spawnTracked, stopAll, waitForHttp } from '../lib/processes.js';
-import { startBenchRegistry } from '../lib/registry.js';
-import { startServer } from '../lib/server.js';
 import { median } from '../lib/stats.js';
-import { setupBigZip } from '../scenarios/downloads.js';
+import { startBigZipStack } from './big-zip-stack.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -68,23 +63,12 @@ async function main(): Promise<void> {
   const sizeMB = opt('size', 100);
   const tmp = mkdtempSync(join(tmpdir(), 'tf-oci-dlcpu-'));
   try {
-    const registry = await startBenchRegistry(join(tmp, 'registry'));
-    const server = await startServer({ root, registryUrl: registry.url, logDir: tmp });
-    const pushStore = createRegistryStore({
-      url: registry.url,
-      plainHttp: true,
-      userAgent: 'tf-oci-bench-push',
-      dispatcher: new Agent({ connections: 8 }),
-    });
-    const { proxyUrl, directUrl, size } = await setupBigZip(
-      { pushStore, signer: await createBenchSigner(), server, registry, tmp },
-      sizeMB,
-    );
+    const { server, proxyUrl, directUrl, size } = await startBigZipStack(root, tmp, sizeMB);
     const script = join(root, 'bench', 'experiments', `.proxy-${process.pid}.mjs`);
     writeFileSync(script, PROXY_SOURCE);
     const targets: { name: string; url: string; pids: () => number[] }[] = [];
     try {
-      const nginx = await startNginxProxy(join(tmp, 'nginx'), registry.url);
+      const nginx = await startNginxProxy(join(tmp, 'nginx'), new URL(directUrl).origin);
       targets.push({ name: 'nginx proxy', url: nginx.url + new URL(directUrl).pathname, pids: () => withDescendants(nginx.pid) });
       for (const kind of ['undici', 'http']) {
         const port = await freePort();

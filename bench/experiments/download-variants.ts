@@ -13,15 +13,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Agent } from 'undici';
-import { createRegistryStore } from '../../src/oci/remote/registry-store.js';
 import { curlConcurrent, curlDownload } from '../lib/curl.js';
-import { createBenchSigner } from '../lib/fixtures.js';
 import { freePort, runMain, spawnTracked, stopAll, waitForHttp } from '../lib/processes.js';
-import { startBenchRegistry } from '../lib/registry.js';
-import { startServer } from '../lib/server.js';
 import { fmtMBps, median, ratio } from '../lib/stats.js';
-import { setupBigZip } from '../scenarios/downloads.js';
+import { startBigZipStack } from './big-zip-stack.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -64,18 +59,7 @@ async function main(): Promise<void> {
   const sizeMB = opt('size', 100);
   const tmp = mkdtempSync(join(tmpdir(), 'tf-oci-dlexp-'));
   try {
-    const registry = await startBenchRegistry(join(tmp, 'registry'));
-    const server = await startServer({ root, registryUrl: registry.url, logDir: tmp });
-    const pushStore = createRegistryStore({
-      url: registry.url,
-      plainHttp: true,
-      userAgent: 'tf-oci-bench-push',
-      dispatcher: new Agent({ connections: 8 }),
-    });
-    const { proxyUrl, directUrl, size } = await setupBigZip(
-      { pushStore, signer: await createBenchSigner(), server, registry, tmp },
-      sizeMB,
-    );
+    const { proxyUrl, directUrl, size } = await startBigZipStack(root, tmp, sizeMB);
     // The proxies load undici from the repository's node_modules: write the script inside bench/.
     const script = join(root, 'bench', 'experiments', `.proxy-${process.pid}.mjs`);
     writeFileSync(script, PROXY_SOURCE);
