@@ -109,8 +109,15 @@ async function main(): Promise<void> {
       load = async () => {
         if (pin) pinProcess(server.pid, '0');
         const mark = registry.mark();
-        const r = await runWrk({ url: server.url + path, connections, threads: 1, durationS: seconds, ...(pin ? { cpus: '1' } : {}) });
-        return `wrk -t1 -c${connections} ${seconds} s on ${path}: ${fmtRate(r.rps)} req/s, p50 ${fmtMs(r.p50)}, p99 ${fmtMs(r.p99)}; upstream ${fmtCount(registry.countSince(mark, 'tf-oci-registry'))}${pin ? '; server on CPU 0, wrk on CPU 1' : ''}`;
+        const r = await runWrk({
+          url: server.url + path,
+          connections,
+          threads: 1,
+          durationS: seconds,
+          serverPid: server.pid,
+          ...(pin ? { cpus: '1' } : {}),
+        });
+        return `wrk -t1 -c${connections} ${seconds} s on ${path}: ${fmtRate(r.rps)} req/s, ${r.cpuUsPerRequest.toFixed(1)} CPU µs/req, p50 ${fmtMs(r.p50)}, p99 ${fmtMs(r.p99)}; upstream ${fmtCount(registry.countSince(mark, 'tf-oci-registry'))}${pin ? '; server on CPU 0, wrk on CPU 1' : ''}`;
       };
     }
     log(`load: ${target}`);

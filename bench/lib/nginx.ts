@@ -33,6 +33,8 @@ export interface NginxSite {
   comment: string;
   /** Reverse proxy to this origin (e.g. http://127.0.0.1:5000) instead of serving `root`. */
   proxyPass?: string;
+  /** Write an access log (JSON lines, the server's access-line fields) to this file; off when absent. */
+  accessLog?: string;
 }
 
 export interface NginxProcess {
@@ -63,7 +65,7 @@ pid ${join(dir, 'nginx.pid')};
 error_log ${join(dir, 'logs', 'error.log')} warn;
 events { worker_connections 4096; }
 http {
-  access_log off;
+  ${accessLogDirectives(site.accessLog)}
   types { ${site.types} }
   default_type ${site.defaultType};
   sendfile on;
@@ -90,6 +92,18 @@ http {
   const child = spawnTracked(NGINX_BIN, ['-p', dir, '-c', conf, '-e', join(dir, 'logs', 'error.log')]);
   const url = `${site.tls ? 'https://localhost' : 'http://127.0.0.1'}:${port}`;
   return { url, child, conf, stop: () => stopChild(child) };
+}
+
+/**
+ * nginx's access log in the shape of the server's access line (one JSON object per request: time, request
+ * id, method, path, status, duration, bytes, user agent), written to a file as an operator would run it;
+ * `off` when not asked for.
+ */
+function accessLogDirectives(file: string | undefined): string {
+  if (!file) return 'access_log off;';
+  return `log_format json_line escape=json '{"level":30,"time":$msec,"reqId":"$request_id","method":"$request_method",'
+    '"path":"$uri","status":$status,"ms":$request_time,"bytes":$body_bytes_sent,"ua":"$http_user_agent","msg":"request"}';
+  access_log ${file} json_line;`;
 }
 
 /**
@@ -120,15 +134,24 @@ export async function startNginxProxy(dir: string, origin: string): Promise<Ngin
   return { url: nginx.url, pid: nginx.child.pid!, stop: nginx.stop };
 }
 
-/** nginx serving `files` (the very same bodies under the very same paths) as JSON over plain HTTP. */
-export async function startNginx(dir: string, files: StaticFile[]): Promise<NginxAnchor> {
+/**
+ * nginx serving `files` (the very same bodies under the very same paths) as JSON over plain HTTP; with
+ * `accessLog`, one JSON line per request to `<dir>/logs/access.log` (as the server under test logs).
+ */
+export async function startNginx(dir: string, files: StaticFile[], opts: { accessLog?: boolean } = {}): Promise<NginxAnchor> {
   const www = join(dir, 'www');
   for (const f of files) {
     const file = join(www, decodeURIComponent(f.path));
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, f.body);
   }
-  const nginx = await spawnNginx(dir, { root: www, types: '', defaultType: 'application/json', comment: 'the metadata anchor' });
+  const nginx = await spawnNginx(dir, {
+    root: www,
+    types: '',
+    defaultType: 'application/json',
+    comment: 'the metadata anchor',
+    ...(opts.accessLog ? { accessLog: join(dir, 'logs', 'access.log') } : {}),
+  });
   await readyOrStop(nginx, `${nginx.url}/`, `nginx (conf ${nginx.conf})`);
   return { url: nginx.url, pid: nginx.child.pid!, stop: nginx.stop };
 }

@@ -19,9 +19,9 @@ const event = (over: Partial<UsageEvent> = {}): UsageEvent => ({
 describe('UsageDayAggregate', () => {
   it('counts downloads and listings, distinct callers, clients and the last use', () => {
     const day = new UsageDayAggregate('2026-12-04');
-    day.add(event(), new Date('2026-12-04T10:00:00Z'));
-    day.add(event({ caller: 'token:b', client: 'OpenTofu/1.10.10' }), new Date('2026-12-04T11:00:00Z'));
-    day.add(event({ action: 'listing', version: '', platform: '' }), new Date('2026-12-04T12:00:00Z'));
+    day.add(event(), Date.parse('2026-12-04T10:00:00Z'));
+    day.add(event({ caller: 'token:b', client: 'OpenTofu/1.10.10' }), Date.parse('2026-12-04T11:00:00Z'));
+    day.add(event({ action: 'listing', version: '', platform: '' }), Date.parse('2026-12-04T12:00:00Z'));
     const snap = day.snapshot('r1');
     assert.equal(snap.entries.length, 2);
     const v = snap.entries.find((e) => e.version === '1.0.0')!;
@@ -36,7 +36,7 @@ describe('UsageDayAggregate', () => {
 
   it('stays bounded: callers, clients and entries', () => {
     const day = new UsageDayAggregate('2026-12-04');
-    const at = new Date('2026-12-04T10:00:00Z');
+    const at = Date.parse('2026-12-04T10:00:00Z');
     for (let i = 0; i < MAX_CALLERS + 10; i++) day.add(event({ caller: `token:${i}`, client: `Client${i}/1.0` }), at);
     const e = day.snapshot('r1').entries[0]!;
     assert.equal(e.callers.length, MAX_CALLERS);

@@ -50,7 +50,8 @@ export class UsageDayAggregate {
     this.day = day;
   }
 
-  add(e: UsageEvent, at: Date): void {
+  /** Counts one event at `atMs` (epoch ms). */
+  add(e: UsageEvent, atMs: number): void {
     const key = `${e.kind}|${e.subject}|${e.version}`;
     let entry = this.#entries.get(key);
     if (!entry) {
@@ -75,7 +76,7 @@ export class UsageDayAggregate {
     }
     if (e.action === 'download') entry.downloads++;
     else entry.listings++;
-    entry.lastMs = at.getTime(); // lastUsed is written by snapshot()
+    entry.lastMs = atMs; // lastUsed is written by snapshot()
     let caller = this.#hashes.get(e.caller);
     if (caller === undefined) {
       caller = callerHash(e.caller);

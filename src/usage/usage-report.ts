@@ -18,7 +18,7 @@ import { normalizeHostname, providerRepository, tagToVersion } from '../layout/n
 import { recordTag, tagPrefixes } from '../layout/records.js';
 import { sortVersions } from '../upstream/version-constraints.js';
 import { dayOf, type UsageDay, UsageDayAggregate } from './usage-day.js';
-import { usageEventOf, type UsageEvent, type UsageRequest } from './usage-event.js';
+import { memoizedClientOf, usageEventOf, type UsageEvent, type UsageRequest } from './usage-event.js';
 import { MERGED_REPLICA, planDay, resolveDays, type UsageRecord } from './usage-compaction.js';
 
 /** Days merged at most per compaction run (the rest at the next runs). */
@@ -67,7 +67,11 @@ export class UsageReport {
   readonly #records: RecordStore;
   readonly replica: string;
   #today: UsageDayAggregate;
+  /** Start and end (ms, UTC) of #today's day: the hot path compares numbers instead of formatting a date. */
+  #dayStart = 0;
+  #dayEnd = 0;
   #timer: NodeJS.Timeout | undefined;
+  readonly #clientOf = memoizedClientOf();
   #flushing: Promise<void> = Promise.resolve();
 
   constructor(deps: UsageDeps) {
@@ -79,19 +83,24 @@ export class UsageReport {
 
   /** The usage event of a finished request, for its access line, or undefined. */
   eventOf(r: UsageRequest): UsageEvent | undefined {
-    return usageEventOf(r, this.#deps.registryHostname);
+    return usageEventOf(r, this.#deps.registryHostname, this.#clientOf);
   }
 
   /** Counts one event (a request observer calls this). */
   record(event: UsageEvent): void {
-    const at = new Date(this.#deps.now());
-    const day = dayOf(at);
-    if (day !== this.#today.day) {
-      const done = this.#today;
-      this.#today = new UsageDayAggregate(day);
-      void this.#write(done);
+    const now = this.#deps.now();
+    if (now < this.#dayStart || now >= this.#dayEnd) {
+      const day = dayOf(new Date(now));
+      const start = Date.parse(`${day}T00:00:00Z`);
+      this.#dayStart = start;
+      this.#dayEnd = start + 86_400_000;
+      if (day !== this.#today.day) {
+        const done = this.#today;
+        this.#today = new UsageDayAggregate(day);
+        void this.#write(done);
+      }
     }
-    this.#today.add(event, at);
+    this.#today.add(event, now);
   }
 
   /** Starts periodic flushes (serve); the timer does not keep the process alive. */
