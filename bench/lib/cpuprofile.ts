@@ -32,16 +32,22 @@ export function areaOf(frame: CallFrame): string {
   const nm = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (nm) return nm[1]!;
   if (url.startsWith('node:')) return url.startsWith('node:internal') ? 'node:internal' : url;
-  const src = /\/(src|test|bench)\/([^/]+)\//.exec(url);
-  if (src) return `${src[1]}/${src[2]}`;
-  const top = /\/(src|test|bench)\/[^/]+$/.exec(url);
-  if (top) return top[1]!;
+  // The benchmarked server runs the compiled build (dist-bench/, bench/lib/server.ts): named as its src/ file.
+  const src = /\/(src|dist-bench|test|bench)\/([^/]+)\//.exec(url);
+  if (src) return `${src[1] === 'dist-bench' ? 'src' : src[1]}/${src[2]}`;
+  const top = /\/(src|dist-bench|test|bench)\/[^/]+$/.exec(url);
+  if (top) return top[1] === 'dist-bench' ? 'src' : top[1]!;
   return url;
 }
 
 function frameKey(f: CallFrame): string {
   const file =
-    f.url === '' ? '' : ` ${f.url.replace(/^.*\/(node_modules|src|test|bench)\//, '$1/').replace(/^file:\/\//, '')}:${f.lineNumber + 1}`;
+    f.url === ''
+      ? ''
+      : ` ${f.url
+          .replace(/^.*\/(node_modules|src|dist-bench|test|bench)\//, '$1/')
+          .replace(/^dist-bench\//, 'src/')
+          .replace(/^file:\/\//, '')}:${f.lineNumber + 1}`;
   return `${f.functionName || '(anonymous)'}${file}`;
 }
 

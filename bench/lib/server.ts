@@ -1,10 +1,13 @@
-// The tf-oci-registry server under test, run exactly as in production: a separate process,
-// `node --import tsx src/main.ts serve`, configured through TF_OCI_REGISTRY_* environment variables,
+// The tf-oci-registry server under test, run exactly as in production: a separate process running the
+// compiled build (what the Docker image and `npm run build` users run; built once per bench process into
+// dist-bench/, so a stale dist/ never matters), `node dist-bench/main.js serve`, configured through TF_OCI_REGISTRY_* environment variables,
 // plain HTTP on 127.0.0.1, storage = the bench registry. Its RSS is polled for the whole suite and its
 // VmHWM (peak RSS) read at the end. With `cpuProfileDir` it runs under `node --cpu-prof`; the profile
 // is written when it exits (SIGTERM -> graceful shutdown -> process.exit).
+import { execFile } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { normalizeHostname } from '../../src/layout/names.js';
 import { freePort, procStatusKiB, sampleRss, spawnTracked, stopChild, waitForHttp, type RssSampler } from './processes.js';
 
@@ -71,7 +74,29 @@ function benchOverrides(): Record<string, string> {
   return parsed as Record<string, string>;
 }
 
+/** The compiled build of `root` (tsc -p tsconfig.build.json into dist-bench/), made once per bench process. */
+const builds = new Map<string, Promise<string>>();
+export function buildServer(root: string): Promise<string> {
+  let built = builds.get(root);
+  if (!built) {
+    const outDir = join(root, 'dist-bench');
+    built = promisify(execFile)(
+      process.execPath,
+      [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json', '--outDir', outDir],
+      { cwd: root, maxBuffer: 16 * 1024 * 1024 },
+    ).then(
+      () => join(outDir, 'main.js'),
+      (err: Error & { stdout?: string }) => {
+        throw new Error(`building the server for the benchmark failed: ${err.stdout ?? ''}${err.message}`);
+      },
+    );
+    builds.set(root, built);
+  }
+  return built;
+}
+
 export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
+  const entry = await buildServer(opts.root);
   const port = await freePort();
   const env = serverEnv(port, opts.registryUrl, opts.env);
   const childEnv: NodeJS.ProcessEnv = {
@@ -80,18 +105,18 @@ export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
     NODE_ENV: 'production',
     ...env,
   };
-  const nodeArgs = ['--import', 'tsx'];
+  const nodeArgs: string[] = [];
   if (opts.cpuProfileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`);
   const logFile = join(opts.logDir, 'server.log');
   const fd = openSync(logFile, 'a');
-  const child = spawnTracked(process.execPath, [...nodeArgs, 'src/main.ts', 'serve'], {
+  const child = spawnTracked(process.execPath, [...nodeArgs, entry, 'serve'], {
     cwd: opts.root,
     env: childEnv,
     stdio: ['ignore', fd, fd],
   });
   closeSync(fd);
   const url = `http://127.0.0.1:${port}`;
-  // Generous: a loaded machine (CI runs beside other work) can take long to start a tsx process.
+  // Generous: a loaded machine (CI runs beside other work) can take long to start a process.
   await waitForHttp(`${url}/healthz`, child, `tf-oci-registry (log: ${logFile})`, 120_000);
   const pid = child.pid!;
   const idleRssKiB = procStatusKiB(pid, 'VmRSS');
