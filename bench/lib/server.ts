@@ -21,6 +21,8 @@ export interface ServerProcess {
   readonly env: Record<string, string>;
   /** VmRSS right after startup (idle), KiB. */
   readonly idleRssKiB: number;
+  /** Wall time from spawning the process to its first 200 on /healthz, ms. */
+  readonly startMs: number;
   /** Polls VmRSS every 100 ms for the whole suite. */
   readonly rss: RssSampler;
   /** Peak RSS so far (VmHWM), KiB. */
@@ -109,6 +111,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
   if (opts.cpuProfileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`);
   const logFile = join(opts.logDir, 'server.log');
   const fd = openSync(logFile, 'a');
+  const spawnedAt = performance.now();
   const child = spawnTracked(process.execPath, [...nodeArgs, entry, 'serve'], {
     cwd: opts.root,
     env: childEnv,
@@ -118,6 +121,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
   const url = `http://127.0.0.1:${port}`;
   // Generous: a loaded machine (CI runs beside other work) can take long to start a process.
   await waitForHttp(`${url}/healthz`, child, `tf-oci-registry (log: ${logFile})`, 120_000);
+  const startMs = performance.now() - spawnedAt;
   const pid = child.pid!;
   const idleRssKiB = procStatusKiB(pid, 'VmRSS');
   const rss = sampleRss(pid, 100);
@@ -127,6 +131,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
     pid,
     env,
     idleRssKiB,
+    startMs,
     rss,
     hwmKiB: () => procStatusKiB(pid, 'VmHWM'),
     async stop() {
