@@ -241,6 +241,16 @@ export function createLayoutStore(opts: LayoutStoreOptions): OciStore {
       return null;
     },
 
+    // Download offload: the blob's file under the directory, for a front proxy serving that directory.
+    async blobLocation(repository, digest, o) {
+      o?.signal?.throwIfAborted();
+      validateDigest(digest);
+      if ((await blobSize(blobPath(repositoryDir(root, repository), digest))) === null) {
+        throw new OciError('NOT_FOUND', `blob ${repository}@${digest} not found`);
+      }
+      return { path: `${repository}/blobs/sha256/${digest.slice('sha256:'.length)}`, authorization: null };
+    },
+
     pushBlob,
 
     async mountBlob(repository, digest, fromRepository, o) {
