@@ -41,19 +41,47 @@ export interface OffloadFront {
   stop(): Promise<void>;
 }
 
-/** Serves `t` on a Node listener and starts nginx (on `port`) with the documented site proxying `blobOrigin`. */
-export async function startOffloadFront(opts: { dir: string; port: number; t: AuthTestApp; blobOrigin: string }): Promise<OffloadFront> {
+/** The documented internal location for a layout directory (docs/mirror.md, inline in the offload section). */
+export async function documentedLayoutLocation(): Promise<string> {
+  const text = await readFile(fileURLToPath(new URL('../../docs/mirror.md', import.meta.url)), 'utf8');
+  const found = /`(location \/_tf_oci_blobs\/ \{ internal; alias \/var\/lib\/tf-oci-registry\/; \})`/.exec(text)?.[1];
+  if (!found) throw new Error('docs/mirror.md no longer documents the layout location of the download offload');
+  return found;
+}
+
+/**
+ * Serves `t` on a Node listener and starts nginx (on `port`) with the documented site proxying `blobOrigin`,
+ * or, with `layoutRoot`, with the documented layout location serving that directory instead.
+ */
+export async function startOffloadFront(opts: {
+  dir: string;
+  port: number;
+  t: AuthTestApp;
+  blobOrigin?: string;
+  layoutRoot?: string;
+}): Promise<OffloadFront> {
   const server: Server = createServer(opts.t.nodeFront(getRequestListener(opts.t.app.fetch)));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const serverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const site = replaceAll(await documentedOffloadSite(), [
+  const common: Array<[string | RegExp, string]> = [
     ['listen 443 ssl;', `listen 127.0.0.1:${opts.port};`],
     [/\n\s*ssl_certificate\s[^\n]*/, ''],
     [/\n\s*ssl_certificate_key\s[^\n]*/, ''],
     ['http://tf-oci-registry.internal:8080', serverUrl],
-    ['https://registry.internal.example.com/', `${opts.blobOrigin}/`],
-    ['proxy_ssl_server_name on;', ''],
-  ]);
+  ];
+  const site = opts.layoutRoot
+    ? replaceAll(await documentedOffloadSite(), [
+        ...common,
+        [
+          /location \/_tf_oci_blobs\/ \{[\s\S]*?\n {4}\}/,
+          (await documentedLayoutLocation()).replace('/var/lib/tf-oci-registry/', `${opts.layoutRoot.replace(/\/$/, '')}/`),
+        ],
+      ])
+    : replaceAll(await documentedOffloadSite(), [
+        ...common,
+        ['https://registry.internal.example.com/', `${opts.blobOrigin}/`],
+        ['proxy_ssl_server_name on;', ''],
+      ]);
   const dir = opts.dir;
   for (const t of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi', 'logs']) await mkdir(join(dir, t), { recursive: true });
   const conf = join(dir, 'nginx.conf');

@@ -3,7 +3,8 @@
 // token auth (the Bearer token the server obtained is what nginx sends; a Basic credential never leaves the
 // server). Downloads must arrive byte for byte with the zip's headers, bad URLs must be refused by the
 // server before anything is offloaded, and the internal location must stay internal. Also
-// download_mode = "direct" end to end: the download URL is the registry's blob URL and serves the zip.
+// download_mode = "direct" end to end: the download URL is the registry's blob URL and serves the zip. And the
+// layout directory: the documented alias location serves the blob file itself.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -12,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { providerRepository } from '../../src/layout/names.js';
+import { createLayoutStore } from '../../src/oci/layout-store.js';
 import { createRegistryStore } from '../../src/oci/remote/registry-store.js';
 import type { OciStore } from '../../src/oci/store.js';
 import type { Digest } from '../../src/oci/types.js';
@@ -277,6 +279,47 @@ describe(
       const res = await fetch(front.url + path);
       assert.equal(res.status, 200);
       assert.equal(sha256(await res.arrayBuffer()), rel.zips[0]!.sha256);
+    });
+  },
+);
+
+describe(
+  'download offload from a layout directory: nginx serves the blob file itself (documented alias location)',
+  requireTool(NGINX_BIN, 'gpg', 'zip'),
+  () => {
+    let signer: TestSigner;
+    let rel: FixtureRelease;
+    let t: AuthTestApp;
+    let front: OffloadFront;
+    let dir: string;
+
+    before(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'tf-oci-offload-layout-'));
+      const data = join(dir, 'data');
+      signer = await createTestSigner();
+      rel = await makeFixtureRelease({ type: 'widget', version: '1.0.0', platforms: [{ os: 'linux', arch: 'amd64' }], signer });
+      await pushRelease(createLayoutStore({ path: data }), REPO, rel);
+      const port = await freePort();
+      t = buildAuthApp(
+        undefined,
+        `[server]\npublic_url = "http://127.0.0.1:${port}"\nsecrets = ["${SECRET}"]\nregistry_hostname = "${HOST}"\ndownload_offload = "x-accel-redirect"\n[storage]\nkind = "layout"\npath = "${data}"\nprefix = "tf"\n`,
+      );
+      front = await startOffloadFront({ dir: join(dir, 'nginx'), port, t, layoutRoot: data });
+    });
+    after(async () => {
+      await front?.stop();
+      await signer?.cleanup();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
+
+    it('downloads byte for byte; the server named the blob file under the directory', async () => {
+      const path = await downloadPath(front.url);
+      const res = await fetch(front.url + path);
+      assert.equal(res.status, 200);
+      assert.equal(sha256(await res.arrayBuffer()), rel.zips[0]!.sha256);
+      const inner = await fetch(front.serverUrl + path, { headers: OFFLOAD });
+      assert.equal(await inner.text(), '');
+      assert.equal(inner.headers.get('x-accel-redirect'), `/_tf_oci_blobs/${REPO}/blobs/sha256/${rel.zips[0]!.sha256}`);
     });
   },
 );
