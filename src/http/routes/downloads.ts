@@ -57,8 +57,8 @@ export function downloadRoutes(services: DownloadServices, mirror?: MirrorServic
     const d = await services.openDownload(token, c.req.raw.signal, offloadable);
     c.set('download', downloadFacts(d.repository, filename, d.redirect !== undefined ? 0 : d.size, d.issuedTo));
     if (d.offload !== undefined) {
-      // nginx replaces this answer by its internal location's (the registry's bytes); Content-Type and
-      // Content-Disposition are taken from here (nginx keeps them over an X-Accel-Redirect).
+      // nginx replaces this answer by its internal location's (the registry's bytes and type); it keeps
+      // this Content-Disposition (test/downloads/offload.test.ts).
       return new Response(null, {
         status: 200,
         headers: {
