@@ -283,6 +283,11 @@ async function measure(ctx: BenchContext, anchors: AnchorRuns, sizeMB: number, s
     targets,
     notes: [
       ...anchors.notes(),
+      ...(ctx.quick
+        ? [
+            'Quick mode: a 16 MB zip and 2 runs, so the CPU per GB of our servers still includes their warm-up (first-use compilation): read it in full mode.',
+          ]
+        : []),
       `Upstream requests per proxied download: ${perDownload}.`,
       'nginx reverse proxy: Debian nginx, one worker, proxy_pass to the same blob URL with upstream keep-alive and in-memory buffers (16 × 256 KiB, never spooled to disk): a native copying proxy, the ceiling for any proxy that reads the bytes and writes them again on this box.',
       'X-Accel offload: a second server (download_offload = "x-accel-redirect", same secret: the same download URLs) behind nginx with the offload site of docs/mirror.md#download-offload; the server checks the ticket and HEADs the blob, nginx fetches and streams it. Direct mode: a third server (download_mode = "direct", auth.mode = "none"), asked for its download JSON once and stopped; its download_url is curled.',
