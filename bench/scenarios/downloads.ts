@@ -1,10 +1,13 @@
 // Scenario 3 — downloads: a 100 MB provider zip (random bytes, generated per run, never committed)
-// fetched with curl through tf-oci-registry (proxy mode: the download_url of the providers.v1 download
-// JSON) and straight from the registry's blob URL, 1 client (several runs, median) and 8 concurrent
-// clients (aggregate, several rounds, median). A second anchor, nginx as a reverse proxy of the same blob
-// URL, shows what a native (C) copying proxy reaches on the same box: the ceiling of any proxy that reads
-// the bytes and writes them again. The server's RSS is polled every 20 ms during the 8-client rounds: it
-// must stay flat (streams, no buffering).
+// fetched with curl through tf-oci-registry in each download mode (docs/mirror.md#download-modes): proxy
+// (the download_url of the providers.v1 download JSON; 1 client, several runs, median, and 8 concurrent
+// clients, aggregate), direct (a second server in direct mode: its download_url is the registry's blob URL)
+// and X-Accel-Redirect offload (a third server with server.download_offload behind nginx: nginx fetches the
+// blob itself). Anchors: the registry's blob URL straight, and nginx as a reverse proxy of it (what a
+// native copying proxy reaches on the same box: the ceiling of any proxy that reads the bytes and writes
+// them again). For each path, the CPU time and minor page faults of the processes carrying the bytes in
+// between (our server; nginx; nginx + our server for the offload) per GB. The server's RSS is polled
+// every 20 ms during the 8-client rounds: it must stay flat (streams, no buffering).
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,9 +15,10 @@ import { providerRepository } from '../../src/layout/names.js';
 import type { BenchContext, Scenario, ScenarioResult, TargetCheck } from '../scenario.js';
 import { pushProviderVersions, pushZipFile, writeRandomZip } from '../lib/fixtures.js';
 import { AnchorRuns, measureOurs } from '../lib/anchor.js';
-import { curlConcurrent, curlDownload } from '../lib/curl.js';
+import { curlConcurrent, curlDownload, type CurlResult } from '../lib/curl.js';
 import { startNginxProxy } from '../lib/nginx.js';
 import { procStatusKiB, sampleRss } from '../lib/processes.js';
+import { startDirectServer, startOffloadStack, withCost, type OffloadStack } from '../lib/download-modes.js';
 import { fmtCount } from '../lib/registry.js';
 import { fmtKiB, fmtMBps, median, ratio, spread } from '../lib/stats.js';
 
@@ -52,7 +56,7 @@ export async function setupBigZip(
 
 export const downloadsScenario: Scenario = {
   id: 'downloads',
-  title: '3. Downloads: proxy through tf-oci-registry vs the registry blob URL',
+  title: '3. Downloads: proxy, direct and X-Accel offload vs the registry blob URL and nginx',
   quick: true,
   async run(ctx: BenchContext): Promise<ScenarioResult> {
     const sizeMB = ctx.quick ? 16 : 100;
@@ -63,9 +67,21 @@ export const downloadsScenario: Scenario = {
     const anchors = new AnchorRuns({ log: (m) => ctx.log(`downloads: ${m}`) });
     const nginx = await anchors.measure(NATIVE, () => startNginxProxy(nginxDir, ctx.registry.url));
     const nativeUrl = nginx ? nginx.url + new URL(directUrl).pathname : undefined;
+    // Direct mode: only its download JSON is asked (the bytes never pass through a server).
+    const directServer = await startDirectServer(ctx.root, ctx.registry.url, join(ctx.tmp, 'direct-server'), ctx.server);
+    let directModeUrl: string;
     try {
-      return await measure(ctx, anchors, sizeMB, size, proxyUrl, directUrl, nativeUrl);
+      const meta = await fetch(`${directServer.url}/v1/providers/${NAMESPACE}/${TYPE}/${VERSION}/download/linux/amd64`);
+      if (meta.status !== 200) throw new Error(`direct-mode download JSON: ${meta.status} ${await meta.text()}`);
+      directModeUrl = ((await meta.json()) as { download_url: string }).download_url;
     } finally {
+      await directServer.stop();
+    }
+    const offload = await startOffloadStack(ctx.root, ctx.registry.url, join(ctx.tmp, 'offload'));
+    try {
+      return await measure(ctx, anchors, sizeMB, size, { proxyUrl, directUrl, nativeUrl, directModeUrl, offload, nginxPid: nginx?.pid });
+    } finally {
+      await offload.stop();
       await nginx?.stop();
     }
   },
@@ -76,69 +92,134 @@ function pushDefined(list: number[], value: number | undefined): void {
   if (value !== undefined) list.push(value);
 }
 
-async function measure(
-  ctx: BenchContext,
-  anchors: AnchorRuns,
-  sizeMB: number,
-  size: number,
-  proxyUrl: string,
-  directUrl: string,
-  nativeUrl: string | undefined,
-): Promise<ScenarioResult> {
-  // Anchors are retried and may end up unavailable; our proxied downloads run once and must succeed.
-  const anchorOne = async (name: string, url: string | undefined) =>
-    url === undefined ? undefined : (await anchors.measure(name, () => curlDownload(url, size)))?.speed;
+interface Urls {
+  proxyUrl: string;
+  directUrl: string;
+  nativeUrl: string | undefined;
+  directModeUrl: string;
+  offload: OffloadStack;
+  nginxPid: number | undefined;
+}
+
+/** Throughput and cost of one path over the single-client runs. */
+interface PathRuns {
+  speed: number[];
+  cpu: number[];
+  faults: number[];
+}
+
+const runs = (): PathRuns => ({ speed: [], cpu: [], faults: [] });
+
+async function measure(ctx: BenchContext, anchors: AnchorRuns, sizeMB: number, size: number, u: Urls): Promise<ScenarioResult> {
+  const offloadUrl = u.offload.url + new URL(u.proxyUrl).pathname;
+  const offloadPids = [u.offload.nginx.pid, u.offload.server.pid];
+  const costOf = (pids: readonly number[], run: () => Promise<CurlResult>) => withCost(pids, (r) => r.bytes, run);
+  const record = (into: PathRuns, m: { result: CurlResult; cpuPerGB: number; faultsPer100MB: number } | undefined) => {
+    if (m === undefined) return;
+    into.speed.push(m.result.speed);
+    into.cpu.push(m.cpuPerGB);
+    into.faults.push(m.faultsPer100MB);
+  };
+  // Anchors are retried and may end up unavailable; our downloads run once and must succeed.
+  const anchorOne = async (name: string, url: string | undefined, pids: readonly number[]) =>
+    url === undefined ? undefined : await anchors.measure(name, () => costOf(pids, () => curlDownload(url, size)));
   const anchorMany = async (name: string, url: string | undefined) =>
     url === undefined ? undefined : (await anchors.measure(name, () => curlConcurrent(url, size, CLIENTS)))?.aggregate;
-  const oursOne = async () => (await measureOurs('proxied download', () => curlDownload(proxyUrl, size))).speed;
+  const oursOne = (what: string, url: string, pids: readonly number[]) =>
+    measureOurs(what, () => costOf(pids, () => curlDownload(url, size)));
+  const nginxPids = u.nginxPid === undefined ? [] : [u.nginxPid];
 
-  // Warm-up (page cache, connection pool, JIT) and one upstream count per proxied download.
-  await anchorOne(DIRECT, directUrl);
-  await anchorOne(NATIVE, nativeUrl);
+  // Warm-up (page cache, connection pools, JIT) and one upstream count per proxied download.
+  await anchorOne(DIRECT, u.directUrl, []);
+  await anchorOne(NATIVE, u.nativeUrl, nginxPids);
+  await oursOne('offloaded download', offloadUrl, offloadPids);
   const mark = ctx.registry.mark();
-  await oursOne();
+  await oursOne('proxied download', u.proxyUrl, [ctx.server.pid]);
   const perDownload = fmtCount(ctx.registry.countSince(mark, 'tf-oci-registry'));
 
   const singleRuns = ctx.quick ? 2 : 7;
-  const direct1: number[] = [];
-  const proxy1: number[] = [];
-  const native1: number[] = [];
+  const direct1 = runs();
+  const proxy1 = runs();
+  const native1 = runs();
+  const offload1 = runs();
+  const directMode1 = runs();
   for (let i = 0; i < singleRuns; i++) {
-    pushDefined(direct1, await anchorOne(DIRECT, directUrl));
-    proxy1.push(await oursOne());
-    pushDefined(native1, await anchorOne(NATIVE, nativeUrl));
+    record(direct1, await anchorOne(DIRECT, u.directUrl, []));
+    record(proxy1, await oursOne('proxied download', u.proxyUrl, [ctx.server.pid]));
+    record(native1, await anchorOne(NATIVE, u.nativeUrl, nginxPids));
+    record(offload1, await oursOne('offloaded download', offloadUrl, offloadPids));
+    record(directMode1, await oursOne('direct-mode download (registry blob URL)', u.directModeUrl, [ctx.server.pid]));
   }
 
   const rounds = ctx.quick ? 1 : 3;
   const directN: number[] = [];
   const proxyN: number[] = [];
   const nativeN: number[] = [];
+  const offloadN: number[] = [];
   const rssBefore: number[] = [];
   const rssPeak: number[] = [];
   for (let i = 0; i < rounds; i++) {
-    pushDefined(directN, await anchorMany(DIRECT, directUrl));
+    pushDefined(directN, await anchorMany(DIRECT, u.directUrl));
     rssBefore.push(procStatusKiB(ctx.server.pid, 'VmRSS'));
     const sampler = sampleRss(ctx.server.pid, 20);
     try {
-      proxyN.push((await measureOurs(`${CLIENTS} concurrent proxied downloads`, () => curlConcurrent(proxyUrl, size, CLIENTS))).aggregate);
+      proxyN.push(
+        (await measureOurs(`${CLIENTS} concurrent proxied downloads`, () => curlConcurrent(u.proxyUrl, size, CLIENTS))).aggregate,
+      );
     } finally {
       rssPeak.push(sampler.stop().maxKiB);
     }
-    pushDefined(nativeN, await anchorMany(NATIVE, nativeUrl));
+    pushDefined(nativeN, await anchorMany(NATIVE, u.nativeUrl));
+    offloadN.push(
+      (await measureOurs(`${CLIENTS} concurrent offloaded downloads`, () => curlConcurrent(offloadUrl, size, CLIENTS))).aggregate,
+    );
   }
   const growth = Math.max(...rssPeak.map((p, i) => p - rssBefore[i]!));
+  const med = (r: PathRuns) => median(r.speed);
   ctx.log(
-    `downloads: 1 client direct ${fmtMBps(median(direct1))} vs proxy ${fmtMBps(median(proxy1))} (nginx proxy ${fmtMBps(median(native1))}); ${CLIENTS} clients direct ${fmtMBps(median(directN))} vs proxy ${fmtMBps(median(proxyN))} (nginx proxy ${fmtMBps(median(nativeN))}); RSS +${fmtKiB(growth)}`,
+    `downloads: 1 client proxy ${fmtMBps(med(proxy1))} (${median(proxy1.cpu).toFixed(2)} CPU-s/GB), offload ${fmtMBps(med(offload1))}, direct mode ${fmtMBps(med(directMode1))}, nginx proxy ${fmtMBps(med(native1))}, registry ${fmtMBps(med(direct1))}; ${CLIENTS} clients proxy ${fmtMBps(median(proxyN))}, offload ${fmtMBps(median(offloadN))}, nginx proxy ${fmtMBps(median(nativeN))}, registry ${fmtMBps(median(directN))}; RSS +${fmtKiB(growth)}`,
   );
 
   const judge = !ctx.quick && !anchors.anyUnavailable([DIRECT]);
+  const judgeNative = !ctx.quick && !anchors.anyUnavailable([NATIVE]);
   const d = (text: string) => anchors.cell(DIRECT, text);
   const n = (text: string) => anchors.cell(NATIVE, text);
+  const cpu = (r: PathRuns) => (r.cpu.length ? median(r.cpu).toFixed(2) : 'n/a');
+  const flt = (r: PathRuns) => (r.faults.length ? Math.round(median(r.faults)).toLocaleString('en-US') : 'n/a');
+  const row1 = (name: string, r: PathRuns, carriers: string, cell: (t: string) => string = (t) => t) => [
+    name,
+    cell(spread(r.speed, fmtMBps)),
+    carriers,
+    cell(cpu(r)),
+    cell(flt(r)),
+    n(ratio(med(r), med(native1))),
+    d(ratio(med(r), med(direct1))),
+  ];
   const targets: TargetCheck[] = [
     {
+      target: 'issue 16: proxy, 1 client >= 0.9 of nginx reverse proxy',
+      measured: `${n(ratio(med(proxy1), med(native1)))} (ours ${cpu(proxy1)} CPU-s/GB vs nginx ${n(cpu(native1))})`,
+      met: judgeNative ? med(proxy1) >= 0.9 * med(native1) : null,
+    },
+    {
+      target: `issue 16: proxy, ${CLIENTS} clients (aggregate) >= 1.0 of nginx reverse proxy (the Go prototype's level: 0.94-1.06 of it), RSS flat`,
+      measured: `${n(ratio(median(proxyN), median(nativeN)))}, RSS +${fmtKiB(growth)}`,
+      met: judgeNative ? median(proxyN) >= median(nativeN) && growth < 64 * 1024 : null,
+    },
+    {
+      target: 'issue 16: proxy, 1 client >= 1.0 of the Go prototype',
+      measured: `not measurable here (the peer scenario, TF_OCI_BENCH_PEER_URL, runs it); the physical limit beside it: nginx, a native copying proxy, at ${n(fmtMBps(med(native1)))} and ${n(cpu(native1))} CPU-s/GB; ours ${fmtMBps(med(proxy1))} and ${cpu(proxy1)} CPU-s/GB with ${flt(proxy1)} faults per 100 MB`,
+      met: null,
+    },
+    {
+      target: 'X-Accel offload (nginx carries the bytes): >= 0.9 of nginx reverse proxy, 1 client',
+      measured: `${n(ratio(med(offload1), med(native1)))}; nginx + server ${cpu(offload1)} CPU-s/GB (nginx proxy ${n(cpu(native1))})`,
+      met: judgeNative ? med(offload1) >= 0.9 * med(native1) : null,
+    },
+    {
       target: 'proxy >= 80 % of direct throughput, 1 client',
-      measured: anchors.measured([DIRECT], ratio(median(proxy1), median(direct1))),
-      met: judge ? median(proxy1) >= 0.8 * median(direct1) : null,
+      measured: anchors.measured([DIRECT], ratio(med(proxy1), med(direct1))),
+      met: judge ? med(proxy1) >= 0.8 * med(direct1) : null,
     },
     {
       target: `proxy >= 80 % of direct throughput, ${CLIENTS} clients`,
@@ -151,40 +232,45 @@ async function measure(
       met: growth < 64 * 1024,
     },
   ];
+  const columns = [
+    'path',
+    'MB/s, median (min–max)',
+    'bytes carried by',
+    'CPU-s per GB',
+    'minor faults per 100 MB',
+    'ratio to nginx proxy',
+    'ratio to registry direct',
+  ];
   return {
     tables: [
       {
-        title: `Throughput of a ${sizeMB} MB zip (${size} bytes), curl -o /dev/null, medians (min–max)`,
-        columns: [
-          'clients',
-          'direct (registry blob URL)',
-          'proxy (tf-oci-registry download_url)',
-          'ratio proxy/direct',
-          'nginx reverse proxy (native)',
-          'ratio nginx proxy/direct',
-          'ratio ours/nginx proxy',
-          'runs',
-        ],
+        title: `1 client: a ${sizeMB} MB zip (${size} bytes), curl -o /dev/null, ${singleRuns} runs interleaved, medians`,
+        columns,
         rows: [
+          row1('ours, proxy (download_url)', proxy1, 'our server'),
+          row1('ours, X-Accel-Redirect offload via nginx', offload1, 'nginx (+ our server: ticket, HEAD)'),
+          row1('ours, direct mode (download_url = registry blob URL)', directMode1, 'nothing (our server idle)'),
+          row1('anchor: nginx reverse proxy', native1, 'nginx', n),
+          row1('anchor: registry blob URL', direct1, 'nothing', d),
+        ],
+      },
+      {
+        title: `${CLIENTS} concurrent clients, aggregate (all bytes / longest curl time), ${rounds} rounds, medians (min–max)`,
+        columns: ['path', 'MB/s', 'ratio to nginx proxy', 'ratio to registry direct'],
+        rows: [
+          ['ours, proxy', spread(proxyN, fmtMBps), n(ratio(median(proxyN), median(nativeN))), d(ratio(median(proxyN), median(directN)))],
           [
-            '1',
-            d(spread(direct1, fmtMBps)),
-            spread(proxy1, fmtMBps),
-            d(ratio(median(proxy1), median(direct1))),
-            n(spread(native1, fmtMBps)),
-            n(d(ratio(median(native1), median(direct1)))),
-            n(ratio(median(proxy1), median(native1))),
-            String(singleRuns),
+            'ours, X-Accel offload via nginx',
+            spread(offloadN, fmtMBps),
+            n(ratio(median(offloadN), median(nativeN))),
+            d(ratio(median(offloadN), median(directN))),
           ],
+          ['anchor: nginx reverse proxy', n(spread(nativeN, fmtMBps)), n('1.00'), n(d(ratio(median(nativeN), median(directN))))],
           [
-            `${CLIENTS} (aggregate)`,
+            'anchor: registry blob URL (= ours in direct mode)',
             d(spread(directN, fmtMBps)),
-            spread(proxyN, fmtMBps),
-            d(ratio(median(proxyN), median(directN))),
-            n(spread(nativeN, fmtMBps)),
-            n(d(ratio(median(nativeN), median(directN)))),
-            n(ratio(median(proxyN), median(nativeN))),
-            `${rounds} rounds`,
+            n(d(ratio(median(directN), median(nativeN)))),
+            d('1.00'),
           ],
         ],
       },
@@ -197,9 +283,16 @@ async function measure(
     targets,
     notes: [
       ...anchors.notes(),
+      ...(ctx.quick
+        ? [
+            'Quick mode: a 16 MB zip and 2 runs, so the CPU per GB of our servers still includes their warm-up (first-use compilation): read it in full mode.',
+          ]
+        : []),
       `Upstream requests per proxied download: ${perDownload}.`,
       'nginx reverse proxy: Debian nginx, one worker, proxy_pass to the same blob URL with upstream keep-alive and in-memory buffers (16 × 256 KiB, never spooled to disk): a native copying proxy, the ceiling for any proxy that reads the bytes and writes them again on this box.',
-      "CPU: not pinned: curl, the registry and (for the proxy) the Node server share 2 cores. Direct = registry -> curl (one loopback copy); proxy = registry -> node -> curl (two loopback copies). The server checks the size of proxied zips only (fetchBlob verify = 'size'): terraform and tofu verify the zip against the signed SHA256SUMS and the lock file themselves.",
+      'X-Accel offload: a second server (download_offload = "x-accel-redirect", same secret: the same download URLs) behind nginx with the offload site of docs/mirror.md#download-offload; the server checks the ticket and HEADs the blob, nginx fetches and streams it. Direct mode: a third server (download_mode = "direct", auth.mode = "none"), asked for its download JSON once and stopped; its download_url is curled.',
+      'CPU-s per GB and faults: utime + stime and minflt of the processes carrying the bytes between the registry and curl, read from /proc before and after each single-client download (our server for proxy; nginx for the nginx proxy; nginx and the offload server for the offload; none for direct).',
+      "CPU: not pinned: curl, the registry and the proxy share 2 cores. Direct = registry -> curl (one loopback copy); proxy = registry -> proxy -> curl (two loopback copies). The server checks the size of proxied zips only (fetchBlob verify = 'size'): terraform and tofu verify the zip against the signed SHA256SUMS and the lock file themselves.",
       'The aggregate for 8 clients is total bytes / the longest curl time_total (all 8 start together).',
       'Content is page-cached by the registry after the warm-up, so disks are not in the path.',
     ],

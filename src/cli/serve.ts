@@ -12,6 +12,7 @@ import { createLogger, createServerApp, createStore } from '../wiring/server-app
 import { startupBanner } from './banner.js';
 import { ensureDevTls } from './dev-tls.js';
 import { isClusterWorker, workerCount } from './workers.js';
+import { keepFreedMemory } from './malloc-trim.js';
 import { serveMetrics } from './metrics-listener.js';
 import { shareMetricsWithPrimary } from '../wiring/cluster-metrics.js';
 
@@ -25,6 +26,9 @@ export async function serveConfig(config: Config): Promise<void> {
     return;
   }
   const logger = createLogger(config.log.level);
+  // Before the application exists (a small heap to collect): freed socket buffers stay in the process.
+  const mallocTrim = keepFreedMemory();
+  if (mallocTrim !== undefined) logger.debug({ reason: mallocTrim }, 'malloc trim threshold left as it is');
   if (config.server.secretsGenerated) {
     logger.warn('no server.secrets configured: using a random secret; download URLs will not survive a restart or work across replicas');
   }

@@ -105,6 +105,7 @@ export function buildConfig(v: ValueOf, randomSecret: () => string): Config {
       workers: v('server', 'workers') as number,
       shutdownTimeout: v('server', 'shutdown_timeout') as number,
       downloadMode,
+      ...downloadOffload(v('server', 'download_offload') as string, v('server', 'download_offload_location') as string),
       tls,
     },
     storage,
@@ -182,4 +183,15 @@ function registryHostname(value: string): string {
   } catch (err) {
     throw new ConfigError(`"server.registry_hostname": ${(err as Error).message}`);
   }
+}
+
+/** server.download_offload: off, or X-Accel-Redirect to an internal location given as a plain path ending with "/". */
+function downloadOffload(kind: string, location: string): { downloadOffload?: { kind: 'x-accel-redirect'; location: string } } {
+  if (kind !== 'x-accel-redirect') return {};
+  if (!/^\/([A-Za-z0-9._~-]+\/)*$/.test(location) || location.split('/').some((seg) => seg === '.' || seg === '..')) {
+    throw new ConfigError(
+      `"server.download_offload_location" must be a path of [A-Za-z0-9._~-] segments (not . or ..) starting and ending with "/" (got ${JSON.stringify(location)})`,
+    );
+  }
+  return { downloadOffload: { kind: 'x-accel-redirect', location } };
 }

@@ -19,6 +19,8 @@ export interface Config {
     shutdownTimeout: number;
     /** How download URLs reach the bytes (docs/mirror.md#download-modes). */
     downloadMode: DownloadMode;
+    /** With nginx in front: X-Accel-Redirect to this internal location prefix (docs/mirror.md#download-offload). */
+    downloadOffload?: { kind: 'x-accel-redirect'; location: string };
     tls: { cert?: string; key?: string; selfSigned: boolean };
   };
   storage: StorageConfig;

@@ -64,6 +64,17 @@ export const CONFIG_SCHEMA = {
       default: 'proxy',
       doc: "proxy: stream blobs through the server; redirect: answer 307 with the object-storage location when the registry redirects blob GETs (S3, GCS, Azure backends), else stream; direct: list the registry's own blob URLs (registries that allow anonymous pulls; docs/mirror.md#download-modes)",
     },
+    download_offload: {
+      type: 'enum',
+      values: ['none', 'x-accel-redirect'],
+      default: 'none',
+      doc: 'x-accel-redirect: with nginx in front, a download the server would stream is answered with X-Accel-Redirect to download_offload_location and nginx fetches the blob itself (requests must carry "X-Tf-Oci-Download-Offload: x-accel-redirect", set by nginx; docs/mirror.md#download-offload)',
+    },
+    download_offload_location: {
+      type: 'string',
+      default: '/_tf_oci_blobs/',
+      doc: "the internal nginx location (a path starting and ending with /) that proxies the registry's origin, or serves the layout directory (docs/mirror.md#download-offload)",
+    },
   },
   'server.tls': {
     cert: { type: 'string', doc: 'PEM certificate chain file' },

@@ -5,8 +5,8 @@ export function createDownloadServices(deps: DownloadDeps) {
   return {
     /** HEAD: answered from the sealed ticket alone, without an upstream request. */
     headDownload: (token: string) => headDownload(deps, token),
-    /** GET: the blob as a stream, or (redirect mode) where the client may fetch it. */
-    openDownload: (token: string, signal?: AbortSignal) => openDownload(deps, token, signal),
+    /** GET: the blob as a stream, or where the client (redirect mode) or nginx (offload, when `offloadable`) fetches it. */
+    openDownload: (token: string, signal?: AbortSignal, offloadable?: boolean) => openDownload(deps, token, signal, offloadable),
   };
 }
 

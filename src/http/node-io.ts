@@ -18,6 +18,14 @@ export function requestBody(c: Context<AppEnv>): Readable {
   return body ? Readable.fromWeb(body as WebReadableStream<Uint8Array>) : Readable.from([]);
 }
 
+/** A request header (lower-case `name`): from the Node request when served (no web Headers built), else Hono's. */
+export function requestHeader(c: Context<AppEnv>, name: string): string | undefined {
+  const incoming = c.env?.incoming;
+  if (!incoming) return c.req.header(name);
+  const v = incoming.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
 /** The declared Content-Length, when it is a plain decimal number. */
 export function contentLength(c: Context<AppEnv>): number | undefined {
   const raw = c.req.header('content-length');

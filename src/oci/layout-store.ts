@@ -29,6 +29,9 @@ import type { BlobPushOptions, CallOptions, FetchedBlob, FetchedManifest, OciSto
 import { blobChecker, checkBuffer, manifestReferences, sha256Digest, validateDigest, validateReference } from './store-support.js';
 import { MAX_MANIFEST_BYTES, isDigest, type Descriptor } from './types.js';
 
+/** The largest read of a blob file: one chunk of a streamed download. */
+const FILE_READ_BYTES = 1024 * 1024;
+
 export interface LayoutStoreOptions {
   /** Root directory; created on first write. */
   path: string;
@@ -225,7 +228,9 @@ export function createLayoutStore(opts: LayoutStoreOptions): OciStore {
       const path = blobPath(repositoryDir(root, repository), digest);
       const size = await blobSize(path);
       if (size === null) throw new OciError('NOT_FOUND', `blob ${repository}@${digest} not found`);
-      const file = createReadStream(path);
+      // Reads of up to 1 MiB (bench/findings.md: 64 KiB reads cost 1.3 CPU-s per GB served, 1 MiB 0.5), never
+      // larger than the blob: a read buffer lives as long as any slice of it (cached metadata blobs).
+      const file = createReadStream(path, { highWaterMark: Math.max(1, Math.min(FILE_READ_BYTES, size)) });
       const counter = blobChecker(size, digest, o?.verify);
       file.on('error', (err) => counter.destroy(err));
       counter.on('close', () => file.destroy());
@@ -239,6 +244,16 @@ export function createLayoutStore(opts: LayoutStoreOptions): OciStore {
         throw new OciError('NOT_FOUND', `blob ${repository}@${digest} not found`);
       }
       return null;
+    },
+
+    // Download offload: the blob's file under the directory, for a front proxy serving that directory.
+    async blobLocation(repository, digest, o) {
+      o?.signal?.throwIfAborted();
+      validateDigest(digest);
+      if ((await blobSize(blobPath(repositoryDir(root, repository), digest))) === null) {
+        throw new OciError('NOT_FOUND', `blob ${repository}@${digest} not found`);
+      }
+      return { path: `${repository}/blobs/sha256/${digest.slice('sha256:'.length)}`, authorization: null };
     },
 
     pushBlob,

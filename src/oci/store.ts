@@ -64,6 +64,17 @@ export interface BlobRedirect {
   location: string;
 }
 
+/**
+ * Where a front proxy can fetch a blob itself (download offload, docs/mirror.md#download-offload): a path
+ * relative to the store's root (registry: `v2/<repository>/blobs/<digest>` under the registry origin; layout
+ * directory: `<repository>/blobs/sha256/<hex>` under the directory), and the Authorization the registry
+ * accepted for it (null: anonymous, or a layout directory).
+ */
+export interface BlobLocation {
+  path: string;
+  authorization: string | null;
+}
+
 export interface BlobPushOptions extends CallOptions {
   /** Known digest: the upload is skipped when the blob exists, and the registry checks it. */
   digest?: Digest;
@@ -115,6 +126,9 @@ export interface OciStore {
 
   /** DELETE a blob link from a repository. */
   deleteBlob(repository: string, digest: Digest, opts?: CallOptions): Promise<void>;
+
+  /** Optional: where a front proxy can fetch this blob itself (BlobLocation). NOT_FOUND when absent. */
+  blobLocation?(repository: string, digest: Digest, opts?: CallOptions): Promise<BlobLocation>;
 
   /**
    * Optional: the repository names under a path ("tf/providers"), sorted. A layout store walks its

@@ -22,6 +22,7 @@ import type { StoreScope } from '../core/scope.js';
 import type { ReadContext } from '../read-cache/read-context.js';
 import { createServices, type Services } from '../providers/services.js';
 import { createDownloadServices, type DownloadServices } from '../downloads/services.js';
+import type { DownloadDeps } from '../downloads/downloads.js';
 import { createReadiness, type Readiness } from '../core/readiness.js';
 import { createMirrorServices, type MirrorServices } from '../mirror/services.js';
 import { createUpstreamDispatcher, createUpstreams, mirrorWriter, serviceWriter } from './upstreams.js';
@@ -231,7 +232,7 @@ export function createServerDeps(config: Config, logger: Logger, given: OciStore
     shared,
     services: createServices(shared),
     mirror,
-    downloads: createDownloadServices(shared),
+    downloads: createDownloadServices({ ...shared, ...downloadOffload(config, given) }),
     readiness: createReadiness(store),
     moduleServices,
     publishServices,
@@ -324,4 +325,14 @@ export function createServerApp(config: Config, logger: Logger, store: OciStore,
     },
   });
   return { ...deps, ...application, access, ...(metrics ? { metrics } : {}), ...(usage ? { usage } : {}) };
+}
+
+/**
+ * server.download_offload (docs/mirror.md#download-offload), main store only (nginx's internal location
+ * proxies one registry, or serves one layout directory). The store as given: wrappers forward OciStore calls only.
+ */
+function downloadOffload(config: Config, store: OciStore): Pick<DownloadDeps, 'offload'> {
+  const offload = config.server.downloadOffload;
+  if (!offload || !store.blobLocation) return {};
+  return { offload: { location: offload.location, locate: store.blobLocation.bind(store) } };
 }

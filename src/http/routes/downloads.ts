@@ -9,7 +9,15 @@ import { downloadFacts } from '../../core/download-facts.js';
 import type { DownloadServices } from '../../downloads/services.js';
 import type { MirrorServices } from '../../mirror/services.js';
 import type { AppEnv } from '../env.js';
-import { attachmentDisposition, sendStream } from '../node-io.js';
+import { attachmentDisposition, requestHeader, sendStream } from '../node-io.js';
+
+/**
+ * Download offload (docs/mirror.md#download-offload): nginx announces that it follows X-Accel-Redirect with
+ * this request header (its value "x-accel-redirect"); the answer then names the registry Authorization
+ * nginx must send in OFFLOAD_AUTHORIZATION (read by nginx, never passed to the client).
+ */
+export const OFFLOAD_REQUEST_HEADER = 'x-tf-oci-download-offload';
+export const OFFLOAD_AUTHORIZATION = 'X-Tf-Oci-Registry-Authorization';
 
 /** `base`: the download path ("/download/", or "/download/m/<name>/" for an additional mirror service). */
 export function downloadRoutes(services: DownloadServices, mirror?: MirrorServices, base = '/download/'): Hono<AppEnv> {
@@ -45,8 +53,24 @@ export function downloadRoutes(services: DownloadServices, mirror?: MirrorServic
         headers: { 'Content-Type': h.contentType, 'Content-Length': String(h.size), ETag: h.etag, 'Content-Disposition': disposition },
       });
     }
-    const d = await services.openDownload(token, c.req.raw.signal);
+    const offloadable = requestHeader(c, OFFLOAD_REQUEST_HEADER) === 'x-accel-redirect';
+    const d = await services.openDownload(token, c.req.raw.signal, offloadable);
     c.set('download', downloadFacts(d.repository, filename, d.redirect !== undefined ? 0 : d.size, d.issuedTo));
+    if (d.offload !== undefined) {
+      // nginx replaces this answer by its internal location's (the registry's bytes and type); it keeps
+      // this Content-Disposition (test/downloads/offload.test.ts).
+      return new Response(null, {
+        status: 200,
+        headers: {
+          'X-Accel-Redirect': d.offload.uri,
+          ...(d.offload.authorization !== undefined ? { [OFFLOAD_AUTHORIZATION]: d.offload.authorization } : {}),
+          'Content-Type': d.contentType,
+          'Content-Disposition': disposition,
+          'Cache-Control': 'private, max-age=300',
+          'X-Request-Id': c.get('requestId'),
+        },
+      });
+    }
     if (d.redirect !== undefined) {
       // Redirect mode: the registry's short-lived object-storage URL, checked safe to pass on.
       return new Response(null, {

@@ -6,7 +6,7 @@
 // Reference: https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#pulling-blobs
 import type { Readable } from 'node:stream';
 import { OciError } from '../errors.js';
-import type { BlobFetchOptions, BlobRedirect, BlobVerification, CallOptions, FetchedBlob } from '../store.js';
+import type { BlobFetchOptions, BlobLocation, BlobRedirect, BlobVerification, CallOptions, FetchedBlob } from '../store.js';
 import { blobChecker, validateDigest, validateRepository } from '../store-support.js';
 import type { Digest } from '../types.js';
 import { callCredential, failure, v2Url, withSignal, type RegistryContext } from './context.js';
@@ -166,6 +166,22 @@ export async function blobRedirect(
     return null;
   }
   throw await failure(res, callCredential(ctx, opts), `locate blob ${repository}@${digest}`);
+}
+
+/**
+ * Where a front proxy can GET a blob itself (download offload): its path under the registry origin and the
+ * Authorization the registry accepted for a HEAD of it (a pull-scoped Bearer token for token-auth
+ * registries, Basic for basic-auth ones, null when anonymous). A redirect (object storage) counts as
+ * found: the proxy's GET gets the same redirect and hands it to its client.
+ */
+export async function blobLocation(ctx: RegistryContext, repository: string, digest: Digest, opts?: CallOptions): Promise<BlobLocation> {
+  validateRepository(repository);
+  validateDigest(digest);
+  const res = await blobRequest(ctx, 'HEAD', repository, digest, opts, { crossOrigin: 'return' });
+  await discard(res);
+  if (res.status === 404) throw new OciError('NOT_FOUND', `blob ${repository}@${digest} not found`);
+  if (res.status !== 200 && !isRedirect(res)) throw await failure(res, callCredential(ctx, opts), `locate blob ${repository}@${digest}`);
+  return { path: `v2/${repository}/blobs/${digest}`, authorization: res.authorization };
 }
 
 /** DELETE a blob link from a repository. */

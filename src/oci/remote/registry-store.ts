@@ -9,7 +9,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { isOciError } from '../errors.js';
 import type { CallOptions, Credential, OciStore } from '../store.js';
 import { createAuthClient } from './auth.js';
-import { deleteBlob, fetchBlob, blobRedirect, headBlob } from './blobs.js';
+import { deleteBlob, fetchBlob, blobLocation, blobRedirect, headBlob } from './blobs.js';
 import { callCredential, failure, v2Url, withSignal, type RegistryContext } from './context.js';
 import { deleteManifest, fetchManifest, pushManifest, resolveManifest } from './manifests.js';
 import { discard } from './response.js';
@@ -128,6 +128,7 @@ export function createRegistryStore(opts: RegistryStoreOptions): OciStore {
     statBlob: (repository, digest, o) => headBlob(ctx, repository, digest, o),
     fetchBlob: (repository, digest, o) => fetchBlob(ctx, repository, digest, o),
     blobRedirect: (repository, digest, o) => blobRedirect(ctx, repository, digest, o),
+    blobLocation: (repository, digest, o) => blobLocation(ctx, repository, digest, o),
     pushBlob: (repository, source, o) => pushBlob(ctx, repository, source, o),
     mountBlob: (repository, digest, from, o) => mountBlob(ctx, repository, digest, from, o),
     deleteBlob: (repository, digest, o) => deleteBlob(ctx, repository, digest, o),
