@@ -93,7 +93,7 @@ export async function ingestTarball(input: TarballInput): Promise<CollectedRelea
   const body = shieldBody(input.body, limits.maxCompressedBytes, 'the upload');
   const shield = body.stream;
   const expanded = new ByteLimit(limits.maxUncompressedBytes, 'the unpacked tarball');
-  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+  const gunzip = createGunzip({ chunkSize: 1 << 20 });
   const extract = tar.extract();
   // Registered before pipeline() adds its own listeners: tells which stage failed first.
   let origin: 'gunzip' | 'tar' | undefined;
