@@ -306,7 +306,11 @@ export async function runPublishBench(opts: PublishBenchOptions): Promise<Scenar
     title: `Where the CPU goes: CPU-seconds per GB moved (medians of ${rounds} round(s); /proc/<pid>/stat and /proc/<pid>/task/<pid>/stat)`,
     columns: ['', 'publish through the API', 'raw push (anchor)'],
     rows: [
-      ['server main thread (event loop: sockets, streams, tar, sha256 of each zip)', `${perGb(mainMs)} (user ${perGb(mainUser)}, sys ${perGb(mainSys)})`, 'n/a'],
+      [
+        'server main thread (event loop: sockets, streams, tar, sha256 of each zip)',
+        `${perGb(mainMs)} (user ${perGb(mainUser)}, sys ${perGb(mainSys)})`,
+        'n/a',
+      ],
       ['server other threads (zip inspection worker, libuv pool: gunzip, file I/O; V8 helpers)', perGb(otherMs), 'n/a'],
       [
         'of which the 4 busiest other threads',

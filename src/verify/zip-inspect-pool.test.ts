@@ -29,7 +29,10 @@ test('ZipInspectPool: the same inspection as inspectZip, on worker threads, many
   const pool = new ZipInspectPool({ size: 2 });
   try {
     const zips = Array.from({ length: 5 }, (_, i) =>
-      zipOf(`p${i}.zip`, { [`terraform-provider-x${i}`]: Buffer.concat([randomBytes(300_000), Buffer.alloc(300_000)]), [`README${i}.md`]: Buffer.from('hi') }),
+      zipOf(`p${i}.zip`, {
+        [`terraform-provider-x${i}`]: Buffer.concat([randomBytes(300_000), Buffer.alloc(300_000)]),
+        [`README${i}.md`]: Buffer.from('hi'),
+      }),
     );
     const got = await Promise.all(zips.map((z) => pool.inspect(z)));
     for (const [i, z] of zips.entries()) assert.deepEqual(got[i], await inspectZip(z));
