@@ -78,7 +78,6 @@ export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/tmp',
     NODE_ENV: 'production',
-    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_'))),
     ...env,
   };
   const nodeArgs = ['--import', 'tsx'];
