@@ -3,7 +3,10 @@
 // (create key, provider, version; one streamed PUT of the .tar.gz) to the real Distribution registry,
 // timed, with the peak RSS (VmHWM) of the server process; and, in the same run, the same blobs pushed
 // straight to the registry with pushBlob (no verification): the anchor. Targets: peak RSS < 200 MB,
-// throughput >= 80 % of the raw push.
+// throughput >= 80 % of the raw push. Also reports where the CPU goes, per GB moved: the server's main
+// thread (user/system), its other threads (zip inspection worker, libuv pool, V8 helpers), its minor page
+// faults, the registry's CPU and the bench client's (the anchor's sender), from /proc; on a shared box
+// the CPU figures, not the wall times, predict a quiet machine.
 //
 // Runs as the `publish` scenario of `npm run bench` (bench/run.ts) or alone:
 //   node --import tsx bench/publish.ts [--quick] [--mb=1024] [--rounds=3] [--profile]
