@@ -26,7 +26,8 @@ import { createProvider, deleteProvider, getProvider, listProviders, updateProvi
 import { createRecordStore } from '../core/record-store.js';
 import { DEFAULT_PUBLISH_LIMITS, type PublishLimits } from './types.js';
 import { sweepSpool, uploadRelease, type UploadBody } from './uploads.js';
-import { ZipInspectPool } from '../verify/zip-inspect-pool.js';
+import { InspectWorkerGone, ZipInspectPool } from '../verify/zip-inspect-pool.js';
+import { inspectZip } from '../verify/zip-inspect.js';
 
 export interface PublishServiceDeps extends ReadContext, StoreScope {
   tmpDir: string;
@@ -46,11 +47,20 @@ export interface PublishServiceDeps extends ReadContext, StoreScope {
   zipInspectWorkers?: number;
 }
 
-/** The zip inspection of the publish paths: a worker pool (idle workers end and hold nothing), or none. */
+/**
+ * The zip inspection of the publish paths: a worker pool (idle workers end and hold nothing), or none. A
+ * worker that died mid-job (never the zip's fault) is not a failed publish: that zip is inspected here.
+ */
 function inspector(workers: number): Pick<PublishDeps, 'inspectZip'> {
   if (workers <= 0) return {};
   const pool = new ZipInspectPool({ size: workers });
-  return { inspectZip: (path, options) => pool.inspect(path, options) };
+  return {
+    inspectZip: (path, options) =>
+      pool.inspect(path, options).catch((err: unknown) => {
+        if (err instanceof InspectWorkerGone) return inspectZip(path, options);
+        throw err;
+      }),
+  };
 }
 
 export function createPublishServices(input: PublishServiceDeps) {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isVerifyError } from './errors.js';
 import { inspectZip } from './zip-inspect.js';
-import { ZipInspectPool } from './zip-inspect-pool.js';
+import { InspectWorkerGone, ZipInspectPool } from './zip-inspect-pool.js';
 
 const hasZip = spawnSync('zip', ['-v'], { stdio: 'ignore' }).status === 0;
 const zipSkip = hasZip || process.env.CI ? false : 'zip CLI not installed: SKIPPED';
@@ -64,6 +64,6 @@ test('ZipInspectPool: a job running when the pool closes fails instead of hangin
   await pool.close();
   await job.then(
     (r) => assert.equal(r.entries.length, 1), // it may have finished first
-    (e: Error) => assert.match(e.message, /worker exited/),
+    (e: Error) => assert.ok(e instanceof InspectWorkerGone && /worker exited/.test(e.message), String(e)),
   );
 });

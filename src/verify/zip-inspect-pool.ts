@@ -3,7 +3,8 @@
 // thread, which then only moves bytes between the client, the disk and the registry (issue 16, "publish at
 // wire speed"; numbers in bench/findings.md). Workers start on first use, are kept while jobs come, and
 // end after `idleMs` without work; an idle pool holds the process open for nothing (workers are unref'd).
-// A worker that dies fails its job with the cause and is replaced on the next job.
+// A worker that dies fails its jobs with InspectWorkerGone (the caller may inspect in-thread instead) and
+// is replaced on the next job.
 // Under tsx (the sources run as TypeScript), the worker first registers tsx's loader, then loads its entry.
 import { Worker } from 'node:worker_threads';
 import { VerifyError, type VerifyErrorCode } from './errors.js';
@@ -15,6 +16,11 @@ export interface ZipInspectPoolOptions {
   size?: number;
   /** A worker with no job for this long ends (default 30 s). */
   idleMs?: number;
+}
+
+/** The worker running a job ended before answering (terminated, crashed, out of memory): not the zip's fault. */
+export class InspectWorkerGone extends Error {
+  override readonly name = 'InspectWorkerGone';
 }
 
 interface Job {
@@ -104,8 +110,8 @@ export class ZipInspectPool {
       for (const job of slot.jobs.values()) job.reject(err);
       slot.jobs.clear();
     };
-    slot.worker.on('error', fail);
-    slot.worker.on('exit', (code) => fail(new Error(`the zip inspection worker exited (code ${code})`)));
+    slot.worker.on('error', (err) => fail(new InspectWorkerGone(`the zip inspection worker failed: ${err.message}`, { cause: err })));
+    slot.worker.on('exit', (code) => fail(new InspectWorkerGone(`the zip inspection worker exited (code ${code})`)));
     this.#slots.push(slot);
     return slot;
   }
