@@ -3,7 +3,10 @@
 // (create key, provider, version; one streamed PUT of the .tar.gz) to the real Distribution registry,
 // timed, with the peak RSS (VmHWM) of the server process; and, in the same run, the same blobs pushed
 // straight to the registry with pushBlob (no verification): the anchor. Targets: peak RSS < 200 MB,
-// throughput >= 80 % of the raw push.
+// throughput >= 80 % of the raw push. Also reports where the CPU goes, per GB moved: the server's main
+// thread (user/system), its other threads (zip inspection worker, libuv pool, V8 helpers), its minor page
+// faults, the registry's CPU and the bench client's (the anchor's sender), from /proc; on a shared box
+// the CPU figures, not the wall times, predict a quiet machine.
 //
 // Runs as the `publish` scenario of `npm run bench` (bench/run.ts) or alone:
 //   node --import tsx bench/publish.ts [--quick] [--mb=1024] [--rounds=3] [--profile]
@@ -99,12 +102,26 @@ export async function makeRelease(dir: string, totalMb: number, signer: BenchSig
 /** The anchor's name (report lines). */
 const RAW = 'raw pushBlob';
 
+/** CPU time of one side of a run, ms. */
+interface RawRun {
+  ms: number;
+  /** This (bench) process, which hashes and sends the files. */
+  clientMs: number;
+  registryMs: number;
+}
+
 /** The anchor: every release file pushed straight to the registry, streamed, one after the other. */
-async function rawPush(store: OciStore, release: Release): Promise<number> {
+async function rawPush(store: OciStore, release: Release, registryPid: number | undefined, runs: RawRun[]): Promise<number> {
   const repository = `bench/raw-${randomUUID().slice(0, 8)}`;
+  const reg0 = registryPid === undefined ? 0 : cpuOf(registryPid).total;
+  const cpu0 = process.cpuUsage();
   const started = performance.now();
   for (const f of release.files) await store.pushBlob(repository, createReadStream(join(release.dir, f)));
-  return performance.now() - started;
+  const ms = performance.now() - started;
+  const cpu = process.cpuUsage(cpu0);
+  const registryMs = registryPid === undefined ? Number.NaN : cpuOf(registryPid).total - reg0;
+  runs.push({ ms, clientMs: (cpu.user + cpu.system) / 1000, registryMs });
+  return ms;
 }
 
 async function api(base: string, method: string, path: string, body?: unknown): Promise<any> {
@@ -122,6 +139,15 @@ interface Upload {
   ms: number;
   /** CPU time (user + system) the server process spent during the upload. */
   cpuMs: number;
+  /** Of which its main thread (the JavaScript event loop), user and system. */
+  mainUserMs: number;
+  mainSysMs: number;
+  /** The registry's CPU time during the upload. */
+  registryMs: number;
+  /** Minor page faults of the server process during the upload (fresh memory touched: buffers not reused). */
+  minorFaults: number;
+  /** CPU ms of the 4 busiest threads other than the main one (libuv pool, worker, V8 helpers), highest first. */
+  busiestOthers: number[];
   status: string;
 }
 
@@ -134,7 +160,7 @@ async function startPublishServer(root: string, logDir: string, registryUrl: str
 }
 
 /** Creates key, provider and version in a fresh namespace, streams the tarball to the upload URL, checks it is served. */
-async function publishOnce(base: string, pid: number, signer: BenchSigner, release: Release): Promise<Upload> {
+async function publishOnce(base: string, pid: number, signer: BenchSigner, release: Release, registryPid?: number): Promise<Upload> {
   const ns = `b${randomUUID().slice(0, 8)}`;
   const key = await api(base, 'POST', '/api/v1/gpg-keys', {
     data: { type: 'gpg-keys', attributes: { namespace: ns, name: 'bench', 'ascii-armor': signer.publicKeyArmored } },
@@ -151,7 +177,10 @@ async function publishOnce(base: string, pid: number, signer: BenchSigner, relea
     },
   });
   const upload = new URL(version.data.links.upload as string);
-  const cpu0 = cpuMsOf(pid);
+  const cpu0 = cpuOf(pid);
+  const main0 = cpuOf(pid, pid);
+  const threads0 = threadCpu(pid);
+  const reg0 = registryPid === undefined ? 0 : cpuOf(registryPid).total;
   const started = performance.now();
   const res = await request(`${base}${upload.pathname}`, {
     method: 'PUT',
@@ -161,19 +190,54 @@ async function publishOnce(base: string, pid: number, signer: BenchSigner, relea
   });
   const text = await res.body.text();
   const ms = performance.now() - started;
-  const cpuMs = cpuMsOf(pid) - cpu0;
+  const cpuMs = cpuOf(pid).total - cpu0.total;
+  const main = cpuOf(pid, pid);
+  const threads = [...threadCpu(pid)].map(([tid, ms]) => [tid, ms - (threads0.get(tid) ?? 0)] as const);
+  const registryMs = registryPid === undefined ? Number.NaN : cpuOf(registryPid).total - reg0;
   if (res.statusCode !== 200) throw new Error(`upload -> ${res.statusCode}: ${text}`);
   const listed = await request(`${base}/v1/providers/${ns}/${TYPE}/versions`);
   const versions = (await listed.body.json()) as { versions: Array<{ platforms: unknown[] }> };
   if (versions.versions[0]?.platforms.length !== PLATFORMS.length)
     throw new Error(`published version not served: ${JSON.stringify(versions)}`);
-  return { ms, cpuMs, status: JSON.parse(text).data.attributes.status as string };
+  return {
+    ms,
+    cpuMs,
+    mainUserMs: main.user - main0.user,
+    mainSysMs: main.sys - main0.sys,
+    minorFaults: cpuOf(pid).minflt - cpu0.minflt,
+    registryMs,
+    busiestOthers: threads
+      .filter(([tid]) => tid !== pid)
+      .map(([, ms]) => ms)
+      .sort((a, b) => b - a)
+      .slice(0, 4),
+    status: JSON.parse(text).data.attributes.status as string,
+  };
 }
 
-/** utime + stime of a process from /proc/<pid>/stat, in ms (USER_HZ = 100). */
-function cpuMsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+/** CPU ms (user + system) of every live thread of a process, by thread id. */
+function threadCpu(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      out.set(Number(tid), cpuOf(pid, Number(tid)).total);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * utime, stime and minor page faults of a process (all its threads, exited ones included) or of one thread (`tid`; the main
+ * thread's id is the pid) from /proc/.../stat, in ms (USER_HZ = 100).
+ */
+function cpuOf(pid: number, tid?: number): { user: number; sys: number; total: number; minflt: number } {
+  const path = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
+  const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
+  const user = Number(fields[11]) * 10;
+  const sys = Number(fields[12]) * 10;
+  return { user, sys, total: user + sys, minflt: Number(fields[7]) };
 }
 
 const mbps = (bytes: number, ms: number): number => bytes / 1024 / 1024 / (ms / 1000);
@@ -188,6 +252,8 @@ export interface PublishBenchOptions {
   registryUrl: string;
   signer: BenchSigner;
   pushStore: OciStore;
+  /** The registry's process id, for its CPU time (where time goes). */
+  registryPid?: number;
   /** Run the server under --cpu-prof, writing the profile here. */
   cpuProfileDir?: string;
   log(m: string): void;
@@ -206,6 +272,7 @@ export async function runPublishBench(opts: PublishBenchOptions): Promise<Scenar
   const idleKiB = procStatusKiB(server.pid, 'VmRSS');
   const rss = sampleRss(server.pid, 50);
   const raws: number[] = [];
+  const rawRuns: RawRun[] = [];
   const uploads: Upload[] = [];
   // The raw push (anchor) is retried and may end up unavailable; the publish through our API is not.
   const anchors = new AnchorRuns({ log: (m) => opts.log(`publish: ${m}`) });
@@ -213,10 +280,10 @@ export async function runPublishBench(opts: PublishBenchOptions): Promise<Scenar
   try {
     for (let i = 0; i < rounds; i++) {
       opts.log(`publish: round ${i + 1}/${rounds}: raw pushBlob of the files`);
-      const raw = await anchors.measure(RAW, () => rawPush(opts.pushStore, release));
+      const raw = await anchors.measure(RAW, () => rawPush(opts.pushStore, release, opts.registryPid, rawRuns));
       if (raw !== undefined) raws.push(raw);
       opts.log(`publish: round ${i + 1}/${rounds}: PUT through the HTTP API`);
-      uploads.push(await publishOnce(server.base, server.pid, opts.signer, release));
+      uploads.push(await publishOnce(server.base, server.pid, opts.signer, release, opts.registryPid));
     }
     hwmKiB = procStatusKiB(server.pid, 'VmHWM');
   } finally {
@@ -226,6 +293,39 @@ export async function runPublishBench(opts: PublishBenchOptions): Promise<Scenar
   const rawMs = raws.length === 0 ? Number.NaN : mid(raws);
   const ms = mid(uploads.map((u) => u.ms));
   const cpuMs = mid(uploads.map((u) => u.cpuMs));
+  const gb = release.bytes / 1024 ** 3;
+  const perGb = (x: number) => (Number.isFinite(x) ? `${(x / 1000 / gb).toFixed(2)}` : 'n/a');
+  const mainMs = mid(uploads.map((u) => u.mainUserMs + u.mainSysMs));
+  const mainUser = mid(uploads.map((u) => u.mainUserMs));
+  const mainSys = mid(uploads.map((u) => u.mainSysMs));
+  const otherMs = mid(uploads.map((u) => u.cpuMs - u.mainUserMs - u.mainSysMs));
+  const regPub = mid(uploads.map((u) => u.registryMs));
+  const rawClient = rawRuns.length === 0 ? Number.NaN : mid(rawRuns.map((r) => r.clientMs));
+  const rawReg = rawRuns.length === 0 ? Number.NaN : mid(rawRuns.map((r) => r.registryMs));
+  // On an idle 2-core box the publish is bound by its busiest thread (the main thread) or by both cores
+  // (everything that runs: server, registry, client), whichever takes longer; same for the anchor.
+  const busy = (s: number) => (s / 1000).toFixed(2);
+  const cpuTable = {
+    title: `Where the CPU goes: CPU-seconds per GB moved (medians of ${rounds} round(s); /proc/<pid>/stat and /proc/<pid>/task/<pid>/stat)`,
+    columns: ['', 'publish through the API', 'raw push (anchor)'],
+    rows: [
+      [
+        'server main thread (event loop: sockets, streams, tar, sha256 of each zip)',
+        `${perGb(mainMs)} (user ${perGb(mainUser)}, sys ${perGb(mainSys)})`,
+        'n/a',
+      ],
+      ['server other threads (zip inspection worker, libuv pool: gunzip, file I/O; V8 helpers)', perGb(otherMs), 'n/a'],
+      [
+        'of which the 4 busiest other threads',
+        [0, 1, 2, 3].map((i) => perGb(mid(uploads.map((u) => u.busiestOthers[i] ?? 0)))).join(', '),
+        'n/a',
+      ],
+      ['server total', perGb(cpuMs), 'n/a'],
+      ['server minor page faults per MB moved', (mid(uploads.map((u) => u.minorFaults)) / (release.bytes / 1024 ** 2)).toFixed(0), 'n/a'],
+      ['bench client (sends the tarball / hashes and pushes the files)', 'not measured (sends a file)', perGb(rawClient)],
+      ['registry (docker-registry: receives, hashes, writes)', perGb(regPub), perGb(rawReg)],
+    ],
+  };
   const raw = mbps(release.bytes, rawMs);
   const ours = mbps(release.bytes, ms);
   const ratio = ours / raw;
@@ -256,6 +356,7 @@ export async function runPublishBench(opts: PublishBenchOptions): Promise<Scenar
           ['ratio ours / anchor', '', anchors.cell(RAW, `${(ratio * 100).toFixed(0)} %`), '', ''],
         ],
       },
+      cpuTable,
     ],
     targets: [
       { target: 'server peak RSS during the publish < 200 MB', measured: fmtKiB(hwmKiB), met: hwmKiB < 200 * 1024 },
@@ -268,7 +369,8 @@ export async function runPublishBench(opts: PublishBenchOptions): Promise<Scenar
     notes: [
       ...anchors.notes(),
       `Every upload ended ${[...new Set(uploads.map((u) => u.status))].join('/')} and the version was then listed on providers.v1 with all ${PLATFORMS.length} platforms (checked).`,
-      'The publish does strictly more work than the anchor: receive the upload, gunzip, tar parsing, a second copy of every zip to a temp file, zip inspection and the h1 hash (reads every zip again), signature verification, manifests. The anchor only streams the same bytes to the registry.',
+      'The publish does strictly more work than the anchor: receive the upload, gunzip, tar parsing, a second copy of every zip to a temp file (pushed to the registry and written to disk in one pass, sha256 computed once on the way: OCI digest = zh: = SHA256SUMS line), zip inspection and the h1 hash (reads every zip again, on a worker thread, while the next zip streams in), signature verification, manifests. The anchor only streams the same bytes to the registry.',
+      `Prediction for a quiet machine: the publish needs about ${busy(mainMs / gb)} s/GB on its busiest thread and ${busy((cpuMs + regPub) / gb)} CPU-s/GB in all (server + registry, client aside); the raw push ${busy((rawClient + rawReg) / gb)} CPU-s/GB (client + registry). On 2 free cores each takes max(busiest thread, all CPU / 2).`,
       `Server RSS idle ${fmtKiB(idleKiB)}; peak ${fmtKiB(hwmKiB)} (VmHWM, includes start-up: tsx compiles TypeScript at load); max polled VmRSS (50 ms) ${fmtKiB(rss.maxKiB)}.`,
       `Server CPU time per upload (median): ${(cpuMs / 1000).toFixed(1)} s for ${(ms / 1000).toFixed(1)} s of wall time; 2 cores are shared by the client, the server and the registry.`,
       "Server: a dedicated `src/main.ts serve` process (the production entry point, configured by environment), so its peak RSS is the publish's alone.",
@@ -286,6 +388,7 @@ export const scenario: Scenario = {
       root: ctx.root,
       tmp: ctx.tmp,
       registryUrl: ctx.registry.url,
+      registryPid: ctx.registry.pid,
       signer: ctx.signer,
       pushStore: ctx.pushStore,
       log: (m) => ctx.log(m),
@@ -316,6 +419,7 @@ async function standalone(): Promise<void> {
       root,
       tmp,
       registryUrl: registry.url,
+      registryPid: registry.pid,
       signer: await createBenchSigner(),
       pushStore,
       log: (m) => process.stderr.write(`${m}\n`),

@@ -103,6 +103,7 @@ async function storeFile(
     type: v.type,
     version: v.version,
     tmpDir: ctx.deps.tmpDir,
+    ...(ctx.deps.inspectZip ? { inspect: ctx.deps.inspectZip } : {}),
     maxEntryBytes: limits.maxEntryBytes,
     opts: callOpts(caller),
   });

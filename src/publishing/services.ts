@@ -21,11 +21,13 @@ import {
   type Relationships,
 } from './provider-versions.js';
 import { openUploadToken } from './upload-tokens.js';
-import type { VersionRecord } from './types.js';
+import type { PublishDeps, VersionRecord } from './types.js';
 import { createProvider, deleteProvider, getProvider, listProviders, updateProvider } from './providers.js';
 import { createRecordStore } from '../core/record-store.js';
 import { DEFAULT_PUBLISH_LIMITS, type PublishLimits } from './types.js';
 import { sweepSpool, uploadRelease, type UploadBody } from './uploads.js';
+import { InspectWorkerGone, ZipInspectPool } from '../verify/zip-inspect-pool.js';
+import { inspectZip } from '../verify/zip-inspect.js';
 
 export interface PublishServiceDeps extends ReadContext, StoreScope {
   tmpDir: string;
@@ -41,6 +43,24 @@ export interface PublishServiceDeps extends ReadContext, StoreScope {
   uploadLease?: number;
   /** Claim settle time across replicas, ms (default 1500; docs/fault-tolerance.md#claims). */
   claimSettleMs?: number;
+  /** Worker threads inspecting spooled zips off the main thread (default 1; 0 = on the main thread). */
+  zipInspectWorkers?: number;
+}
+
+/**
+ * The zip inspection of the publish paths: a worker pool (idle workers end and hold nothing), or none. A
+ * worker that died mid-job (never the zip's fault) is not a failed publish: that zip is inspected here.
+ */
+function inspector(workers: number): Pick<PublishDeps, 'inspectZip'> {
+  if (workers <= 0) return {};
+  const pool = new ZipInspectPool({ size: workers });
+  return {
+    inspectZip: (path, options) =>
+      pool.inspect(path, options).catch((err: unknown) => {
+        if (err instanceof InspectWorkerGone) return inspectZip(path, options);
+        throw err;
+      }),
+  };
 }
 
 export function createPublishServices(input: PublishServiceDeps) {
@@ -52,6 +72,7 @@ export function createPublishServices(input: PublishServiceDeps) {
     now: input.now ?? (() => new Date()),
     uploadLease: input.uploadLease ?? 300,
     claimSettleMs: input.claimSettleMs ?? 1500,
+    ...inspector(input.zipInspectWorkers ?? 1),
   };
   const ctx: PublishContext = { deps, records: createRecordStore(deps) };
   // Spooled zips a crashed process left behind (docs/fault-tolerance.md#temp-files).

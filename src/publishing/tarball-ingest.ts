@@ -93,6 +93,8 @@ export async function ingestTarball(input: TarballInput): Promise<CollectedRelea
   const body = shieldBody(input.body, limits.maxCompressedBytes, 'the upload');
   const shield = body.stream;
   const expanded = new ByteLimit(limits.maxUncompressedBytes, 'the unpacked tarball');
+  // 256 KiB output chunks: 64 KiB cost 1.6x the CPU per GB (thread-pool round trips); 1 MiB made the
+  // gzip-bomb test of bad-uploads.test.ts stall when run after the others (bench/findings.md).
   const gunzip = createGunzip({ chunkSize: 256 * 1024 });
   const extract = tar.extract();
   // Registered before pipeline() adds its own listeners: tells which stage failed first.

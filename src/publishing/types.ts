@@ -5,6 +5,7 @@ import type { SealedTokens } from '../core/sealed-token.js';
 import type { StoreScope } from '../core/scope.js';
 import type { ReadContext } from '../read-cache/read-context.js';
 import type { KeyedLock } from '../core/keyed-lock.js';
+import type { ZipInspection, ZipInspectOptions } from '../verify/zip-inspect.js';
 
 /** docs/design/publishing-baseline.md#provider-versions: pending while uploading, uploaded once verified, errored otherwise. */
 export type VersionStatus = 'pending' | 'uploaded' | 'errored';
@@ -164,4 +165,6 @@ export interface PublishDeps extends ReadContext, StoreScope {
   uploadLease: number;
   /** Claims across replicas (core/store-claim.ts): ms between writing a claim and reading the others. */
   claimSettleMs: number;
+  /** Inspects a spooled zip (h1 hash, entries): a worker-thread pool's (services.ts), or in-thread when absent. */
+  inspectZip?: (path: string, options: ZipInspectOptions) => Promise<ZipInspection>;
 }

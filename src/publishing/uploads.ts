@@ -161,6 +161,7 @@ async function runUpload(ctx: PublishContext, grant: UploadGrant, body: UploadBo
         type: lease.record.data.type,
         version: lease.record.data.version,
         tmpDir: ctx.deps.tmpDir,
+        ...(ctx.deps.inspectZip ? { inspect: ctx.deps.inspectZip } : {}),
         maxEntryBytes: ctx.deps.limits.maxEntryBytes,
         opts: callOpts(caller),
       },

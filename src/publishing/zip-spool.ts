@@ -17,7 +17,7 @@ import { pipeline } from 'node:stream/promises';
 import type { CallOptions, OciStore } from '../oci/store.js';
 import type { Descriptor } from '../oci/types.js';
 import { isVerifyError } from '../verify/errors.js';
-import { checkProviderZipContents, inspectZip } from '../verify/zip-inspect.js';
+import { checkProviderZipContents, inspectZip, type ZipInspection, type ZipInspectOptions } from '../verify/zip-inspect.js';
 import { LimitExceededError, UploadInterruptedError } from '../core/byte-limit.js';
 import type { CollectedZip } from './release-files.js';
 import { Tee } from '../core/tee.js';
@@ -38,6 +38,8 @@ export interface SpoolTarget {
   /** One zip's size and uncompressed content cap. */
   maxEntryBytes: number;
   opts: CallOptions;
+  /** Runs the zip inspection (h1, contents policy input); default in-thread, the server passes a worker pool's. */
+  inspect?: (path: string, options: ZipInspectOptions) => Promise<ZipInspection>;
 }
 
 export interface ZipName {
@@ -111,8 +113,9 @@ export class ZipSpool {
 
   async #inspect(file: string, name: ZipName, blob: Descriptor): Promise<void> {
     const { type, version, maxEntryBytes } = this.#t;
+    const inspect = this.#t.inspect ?? inspectZip;
     try {
-      const inspection = await inspectZip(file, { maxUncompressedBytes: maxEntryBytes });
+      const inspection = await inspect(file, { maxUncompressedBytes: maxEntryBytes });
       checkProviderZipContents(inspection.entries, type, version);
       this.#result.zips.push({ ...name, blob, h1: inspection.h1 });
     } catch (err) {
