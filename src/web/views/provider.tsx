@@ -16,7 +16,19 @@ export interface VersionRow {
   protocols: string[];
   keyId: string | undefined;
   publishedAt: string | null;
-  createdBy: string | undefined;
+  /**
+   * Who published it (docs/web.md#published-by): a name, null when unknown (records older than the field,
+   * or nobody named), undefined for versions without a record.
+   */
+  publishedBy: string | null | undefined;
+}
+
+/** "by admin", "by unknown"; nothing for a version without a record. */
+function ByLine(props: { v: VersionRow }) {
+  const { v } = props;
+  if (v.publishedBy === undefined) return null;
+  const who = v.publishedBy ?? 'unknown';
+  return <div class="muted by">{v.publishedAt ? `by ${who}` : `started by ${who}`}</div>;
 }
 
 export interface ProviderDetail {
@@ -174,7 +186,7 @@ export function ProviderPage(props: { ctx: PageContext; p: ProviderDetail; flash
                   <td data-label="Signing key">{v.keyId ? <code>{v.keyId}</code> : <span class="muted">—</span>}</td>
                   <td data-label="Published">
                     <When iso={v.publishedAt} />
-                    {v.createdBy ? <div class="muted">{`by ${v.createdBy}`}</div> : null}
+                    <ByLine v={v} />
                   </td>
                   {p.canDeleteVersion ? (
                     <td data-label="Actions">
