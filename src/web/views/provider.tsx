@@ -77,7 +77,10 @@ function tokenSetup(hostname: string): string[] {
       `credentials "${hostname}" { token = "<API token>" }`,
     ];
   }
-  return [`export TF_TOKEN_${hostname.replace(/-/g, '__').replace(/\./g, '_')}=<API token>`];
+  return [
+    '# TF_OCI_REGISTRY_TOKEN: an API token',
+    `export TF_TOKEN_${hostname.replace(/-/g, '__').replace(/\./g, '_')}="$TF_OCI_REGISTRY_TOKEN"`,
+  ];
 }
 
 function initSteps(p: ProviderDetail): string {
@@ -98,8 +101,9 @@ function initSteps(p: ProviderDetail): string {
 
 export function publishCliCommand(p: { publicUrl: string; namespace: string }): string {
   return [
+    '# in the directory holding dist/ and key.asc, with TF_OCI_REGISTRY_TOKEN set to an API token',
+    '# (not needed when access control is off)',
     `export TF_OCI_REGISTRY_URL=${p.publicUrl.replace(/\/$/, '')}`,
-    'export TF_OCI_REGISTRY_TOKEN=<API token>   # not needed when access control is off',
     `tf-oci-registry publish dist --namespace ${p.namespace} --key key.asc`,
   ].join('\n');
 }
@@ -108,15 +112,16 @@ export function publishCurlCommand(p: ProviderDetail, version: string): string {
   const api = `${p.publicUrl}api/v1`;
   const key = p.keys[0]?.id ?? '<key id>';
   return [
+    '# in the directory holding the release files, with TF_OCI_REGISTRY_TOKEN set to an API token',
     `API=${api}`,
     "CT='Content-Type: application/vnd.api+json'",
     'AUTH="Authorization: Bearer $TF_OCI_REGISTRY_TOKEN"',
-    `UPLOAD=$(curl -sS -H "$CT" -H "$AUTH" -X POST $API/provider-versions -d '{"data":{"type":"provider-versions",`,
+    `UPLOAD=$(curl -sS --fail-with-body -H "$CT" -H "$AUTH" -X POST $API/provider-versions -d '{"data":{"type":"provider-versions",`,
     `  "attributes":{"version":"${version}"},`,
     `  "relationships":{"provider":{"data":{"type":"providers","id":"${p.providerId ?? '<provider id>'}"}},`,
     `                   "gpg-key":{"data":{"type":"gpg-keys","id":"${key}"}}}}}' | jq -r .data.links.upload)`,
     `tar -czf release.tar.gz terraform-provider-${p.type}_${version}_*`,
-    `curl -sS -X PUT --data-binary @release.tar.gz -H 'Content-Type: application/octet-stream' "$UPLOAD"`,
+    `curl -sS --fail-with-body -X PUT --data-binary @release.tar.gz -H 'Content-Type: application/octet-stream' "$UPLOAD"`,
   ].join('\n');
 }
 
