@@ -322,8 +322,8 @@ describe('web pages in chromium', { skip, timeout: 600_000 }, () => {
   it('starts a mirror import from the Mirror page and shows its status and results', async () => {
     await page.goto(`${base}/ui/mirror`);
     assert.match(await page.locator('main').innerText(), new RegExp(UPSTREAM_HOST.replace(/\./g, '\\.')));
-    await page.getByLabel('Providers').fill(`${UPSTREAM_HOST}/acme/gadget`);
-    await page.getByLabel('Platforms').fill('linux_amd64');
+    await page.getByRole('textbox', { name: /^Providers/ }).fill(`${UPSTREAM_HOST}/acme/gadget`);
+    await page.getByRole('textbox', { name: /^Platforms/ }).fill('linux_amd64');
     await page.getByRole('button', { name: 'Start the import' }).click();
     assert.match(await page.locator('.notice.success').innerText(), /import/i);
     // Watch it: the page shows running, then the outcome and the per-platform results.

@@ -33,7 +33,7 @@ nav a { text-decoration: none; padding: .25rem 0; display: inline-block; }
 nav a[aria-current="page"] { font-weight: 700; border-bottom: 2px solid var(--accent); }
 .who { color: var(--muted); font-size: .9rem; display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; }
 main { max-width: 72rem; margin: 0 auto; padding: 1rem; }
-h1 { font-size: 1.6rem; margin: .5rem 0 1rem; overflow-wrap: anywhere; }
+h1 { font-size: 1.6rem; margin: .5rem 0 1rem; overflow-wrap: break-word; }
 h2 { font-size: 1.2rem; margin: 1.5rem 0 .5rem; }
 .panel > h2:first-child { margin-top: 0; }
 .panel { background: var(--panel); border: 1px solid var(--border); border-radius: 8px; padding: 1rem; margin: 0 0 1rem; overflow-x: auto; }
