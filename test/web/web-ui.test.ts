@@ -200,7 +200,7 @@ describe('web pages in chromium', { skip, timeout: 600_000 }, () => {
     await page.getByRole('button', { name: 'Upload' }).click();
     await page.getByRole('cell', { name: names.at(-1)!, exact: true }).waitFor({ timeout: 60_000 });
     assert.equal(await page.locator('main table tbody tr').count(), names.length);
-    await shoot('draft');
+    await shoot('draft-files');
     await page.getByRole('button', { name: 'Publish 1.0.0' }).click();
     assert.match(await page.locator('.notice.success').innerText(), /The version was published/);
     const versions = await page.locator('table').first().innerText();
@@ -397,9 +397,16 @@ describe('web pages in chromium', { skip, timeout: 600_000 }, () => {
   });
 
   it('takes screenshots of every page and finds no axe violations', async () => {
+    // A draft left open (1.1.2), so that its page and the provider's pending row are seen too.
+    await page.goto(`${base}/ui/providers/${host}/acme/widget`);
+    await page.getByRole('button', { name: 'Create the draft' }).click();
+    assert.match(page.url(), /\/ui\/drafts\/ver-acme\.widget\.1\.1\.2/);
+    await shootAll('draft');
+    await axe('draft');
     const pages: Array<[string, string]> = [
       ['providers', '/ui/providers'],
       ['provider', `/ui/providers/${host}/acme/widget`],
+      ['mirrored-provider', `/ui/providers/${UPSTREAM_HOST}/acme/gadget`],
       ['gpg-keys', '/ui/gpg-keys'],
       ['modules', '/ui/modules'],
       ['module', '/ui/modules/mod-acme.vpc.aws'],

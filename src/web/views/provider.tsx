@@ -73,7 +73,8 @@ export function requiredProvidersBlock(p: ProviderDetail): string {
 function tokenSetup(hostname: string): string[] {
   if (hostname.includes(':')) {
     return [
-      '# ~/.terraformrc or ~/.tofurc (a hostname with a port has no TF_TOKEN_ variable)',
+      '# ~/.terraformrc or ~/.tofurc',
+      '# (a hostname with a port has no TF_TOKEN_ variable)',
       `credentials "${hostname}" { token = "<API token>" }`,
     ];
   }
@@ -101,7 +102,8 @@ function initSteps(p: ProviderDetail): string {
 
 export function publishCliCommand(p: { publicUrl: string; namespace: string }): string {
   return [
-    '# in the directory holding dist/ and key.asc, with TF_OCI_REGISTRY_TOKEN set to an API token',
+    '# run where dist/ and key.asc are, with',
+    '# TF_OCI_REGISTRY_TOKEN set to an API token',
     '# (not needed when access control is off)',
     `export TF_OCI_REGISTRY_URL=${p.publicUrl.replace(/\/$/, '')}`,
     `tf-oci-registry publish dist --namespace ${p.namespace} --key key.asc`,
@@ -112,7 +114,8 @@ export function publishCurlCommand(p: ProviderDetail, version: string): string {
   const api = `${p.publicUrl}api/v1`;
   const key = p.keys[0]?.id ?? '<key id>';
   return [
-    '# in the directory holding the release files, with TF_OCI_REGISTRY_TOKEN set to an API token',
+    '# run where the release files are, with',
+    '# TF_OCI_REGISTRY_TOKEN set to an API token',
     `API=${api}`,
     "CT='Content-Type: application/vnd.api+json'",
     'AUTH="Authorization: Bearer $TF_OCI_REGISTRY_TOKEN"',
