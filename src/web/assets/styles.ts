@@ -78,7 +78,8 @@ footer { max-width: 72rem; margin: 2rem auto; padding: 0 1rem; color: var(--mute
 @media (max-width: 40rem) {
   table.responsive thead { position: absolute; left: -9999px; }
   table.responsive tr { display: block; border-bottom: 1px solid var(--border); padding: .4rem 0; }
-  table.responsive td { display: block; position: relative; border: 0; padding: .15rem 0 .15rem 8rem; min-height: 1.6rem; overflow-wrap: anywhere; }
-  table.responsive td::before { content: attr(data-label); position: absolute; left: 0; top: .15rem; width: 7.5rem; color: var(--muted); font-weight: 600; }
+  /* flow-root contains the floated label: a label on two lines makes its row taller, never overlaps the next. */
+  table.responsive td { display: flow-root; border: 0; padding: .15rem 0 .15rem 8rem; min-height: 1.6rem; overflow-wrap: anywhere; }
+  table.responsive td::before { content: attr(data-label); float: left; margin-left: -8rem; width: 7.5rem; color: var(--muted); font-weight: 600; overflow-wrap: normal; }
 }
 `;
