@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../core/app-error.js';
 import { type Attributes, invalid } from '../core/attributes.js';
+import { actorName } from '../core/actor.js';
 import type { Caller } from '../core/caller.js';
 import { createRecordStore, type RecordStore } from '../core/record-store.js';
 import { recordTag, tagPrefixes } from '../layout/records.js';
@@ -89,7 +90,7 @@ export class ImportJobs {
       dryRun: req.dryRun,
       results: [],
       errors: [],
-      startedBy: caller.principal,
+      startedBy: actorName(caller) ?? caller.principal,
       startedAt: now,
       updatedAt: now,
     };

@@ -15,6 +15,7 @@ import { isOciError } from '../oci/errors.js';
 import { EMPTY_CONFIG_BYTES, EMPTY_CONFIG_DIGEST, MEDIA_TYPE_IMAGE_MANIFEST, parseDigest } from '../oci/types.js';
 import type { Stored } from '../core/record-store.js';
 import { callOpts, type Caller } from '../core/caller.js';
+import { actorName } from '../core/actor.js';
 import { invalidateRepository } from '../read-cache/reader.js';
 import { moduleVersionId, parseModuleVersion, type ModuleAddress } from './addresses.js';
 import { freshVersionTags, loadModule, ociRepositoryAddress, storeFailure, type ModuleContext } from './module-admin.js';
@@ -49,6 +50,7 @@ export function versionView(
     filename: read.pkg.filename ?? null,
     published: r !== null,
     publishedAt: r?.publishedAt ?? null,
+    publishedBy: r?.publishedBy ?? null,
     files: r?.files ?? null,
     unpackedBytes: r?.unpackedBytes ?? null,
     readme: r?.readme ?? null,
@@ -139,6 +141,7 @@ export async function publishVersion(
             version,
             manifestDigest: built.descriptor.digest,
             publishedAt: deps.now().toISOString(),
+            publishedBy: actorName(caller),
             files: ingested.files.length,
             unpackedBytes: ingested.unpackedBytes,
             ...facts,

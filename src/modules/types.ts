@@ -63,6 +63,8 @@ export interface ModuleVersionRecord extends ModuleKey {
   /** Digest of the image manifest pushed under the version's tag. */
   manifestDigest: string;
   publishedAt: string;
+  /** Who published it (core/actor.ts); null = nobody named; absent in older records. */
+  publishedBy?: string | null;
   /** Files in the package and their total uncompressed size. */
   files: number;
   unpackedBytes: number;
@@ -86,6 +88,8 @@ export interface ModuleVersionView extends ModuleKey {
   /** False for versions pushed by another tool (no publish record). */
   published: boolean;
   publishedAt: string | null;
+  /** Who published it; null when unknown (no record, an older record, or nobody named). */
+  publishedBy: string | null;
   files: number | null;
   unpackedBytes: number | null;
   readme: string | null;

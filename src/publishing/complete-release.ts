@@ -4,6 +4,7 @@
 // failed"). The HTTP answer is derived from the record: see {@link outcomeError}.
 import { AppError } from '../core/app-error.js';
 import type { Caller } from '../core/caller.js';
+import { actorName } from '../core/actor.js';
 import type { PublishContext } from './context.js';
 import { byCodeUnit } from '../core/attributes.js';
 import { loadGpgKey } from './gpg-keys.js';
@@ -98,6 +99,7 @@ export async function completeRelease(
       ...updated,
       recovered: false,
       publishedAt: v.status === 'uploaded' ? v.publishedAt : ctx.deps.now().toISOString(),
+      publishedBy: v.status === 'uploaded' ? v.publishedBy : actorName(caller),
     })
   ).data;
 }

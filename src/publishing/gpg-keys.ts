@@ -5,6 +5,7 @@
 import { AppError } from '../core/app-error.js';
 import { normalizeProviderNamespace } from '../layout/names.js';
 import type { Caller } from '../core/caller.js';
+import { actorName } from '../core/actor.js';
 import { isVerifyError } from '../verify/errors.js';
 import { keyExpiryWarning, readPublicKey } from '../verify/gpg.js';
 import { nowIso, type PublishContext } from './context.js';
@@ -124,6 +125,7 @@ export async function createGpgKey(ctx: PublishContext, attrs: Attributes, calle
       })),
       createdAt: now,
       updatedAt: now,
+      uploadedBy: actorName(caller),
     };
     await ctx.records.put('gpg-key', gpgKeyTag({ namespace, fingerprint: info.fingerprint }), key, caller);
     return { key, versionsCount: 0, versionIds: [], warnings: warningsOf(ctx, key) };

@@ -7,6 +7,7 @@ import { AppError } from '../core/app-error.js';
 import { canonicalVersion, providerRepository, versionToTag } from '../layout/names.js';
 import { isOciError } from '../oci/errors.js';
 import { callOpts, type Caller } from '../core/caller.js';
+import { actorName } from '../core/actor.js';
 import { nowIso, type PublishContext } from './context.js';
 import { byCodeUnit, invalid, onlyAttributes, requiredString, type Attributes } from '../core/attributes.js';
 import { keyWarnings, loadGpgKey } from './gpg-keys.js';
@@ -178,6 +179,7 @@ async function writeNewVersion(ctx: PublishContext, n: NewVersion, caller: Calle
       shasums: null,
       shasumsFilename: null,
       publishedAt: null,
+      publishedBy: actorName(caller),
       createdAt: now,
       updatedAt: now,
     };

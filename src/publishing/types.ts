@@ -40,6 +40,8 @@ export interface GpgKeyRecord extends RecordBase {
   subkeys?: GpgSubkeyRecord[];
   /** Capabilities of the primary key (absent in older records). */
   capabilities?: string[];
+  /** Who added the key (core/actor.ts); null = nobody named; absent in older records. */
+  uploadedBy?: string | null;
 }
 
 /** A subkey of a registered key, as read at registration. */
@@ -93,6 +95,8 @@ export interface VersionRecord extends RecordBase {
   shasums: string | null;
   shasumsFilename: string | null;
   publishedAt: string | null;
+  /** Who created the version, then who published it (core/actor.ts); null = nobody named; absent in older records. */
+  publishedBy?: string | null;
   /**
    * While an upload runs: when its lease ends unless the upload renews it (docs/fault-tolerance.md#leases).
    * A pending record whose lease ended belongs to no running upload: it reads as `errored`. Absent in

@@ -10,6 +10,14 @@ export { JSON_API, z };
 /** ISO 8601 UTC time as the API writes it. */
 export const timestamp = z.string().openapi({ format: 'date-time', example: '2026-01-31T12:00:00.000Z' });
 
+/** Who did something (src/core/actor.ts): an API token name or a registry user name; null when unknown. */
+export const principalName = z.string().nullable().openapi({ example: 'ci-release' });
+
+/** Who published a version (see principalName); null for records written before this was kept. */
+export const publishedBy = principalName.openapi({
+  description: 'who published the version: the API token name (service mode) or the registry user name (delegate mode); null when unknown',
+});
+
 /** A link: an absolute URL under the server's public URL. */
 export const link = z.string().openapi({ format: 'uri' });
 

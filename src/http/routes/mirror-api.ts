@@ -72,7 +72,9 @@ export const importSchema = resourceObject('mirror-imports', 'MirrorImport', {
       }),
     ),
     errors: z.array(z.string()),
-    'started-by': z.string(),
+    'started-by': z.string().openapi({
+      description: 'the API token name (service mode) or registry user name (delegate mode) that started it, else the cache principal',
+    }),
     'started-at': timestamp,
     'updated-at': timestamp,
     'finished-at': timestamp.optional(),

@@ -29,6 +29,7 @@ import {
   singleDocument,
   timestamp,
   z,
+  publishedBy,
 } from '../openapi/json-api-schemas.js';
 import { apiResponse, noContent } from './api/json-api.js';
 
@@ -80,6 +81,7 @@ function versionResource(moduleId: string, v: ModuleVersionView, id: string, lin
       'oci-address': v.ociAddress,
       published: v.published,
       'published-at': v.publishedAt,
+      'published-by': v.publishedBy,
       files: v.files,
       'unpacked-bytes': v.unpackedBytes,
       readme: v.readme,
@@ -127,6 +129,7 @@ export const moduleVersionSchema = resourceObject('module-versions', 'ModuleVers
     'oci-address': z.string().nullable(),
     published: z.boolean().openapi({ description: 'false for a version pushed by another tool (no record of ours)' }),
     'published-at': timestamp.nullable(),
+    'published-by': publishedBy,
     files: z.number().int().nullable(),
     'unpacked-bytes': z.number().int().nullable(),
     readme: z.string().nullable(),

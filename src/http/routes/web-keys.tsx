@@ -27,6 +27,7 @@ async function keysPage(w: WebRequest, flash?: Flash, status: 200 | 400 | 403 | 
         warnings: v.warnings,
         versionsCount: v.versionsCount,
         createdAt: v.key.createdAt,
+        uploadedBy: v.key.uploadedBy ?? null,
       }))}
       canCreate={w.may('POST', '/api/v1/gpg-keys')}
       canDelete={w.may('DELETE', '/api/v1/gpg-keys/x')}

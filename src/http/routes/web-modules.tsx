@@ -86,6 +86,7 @@ export function webModuleRoutes(deps: WebDeps): Hono<AppEnv> {
                   ociAddress: selected.ociAddress,
                   files: selected.files,
                   publishedAt: selected.publishedAt,
+                  publishedBy: selected.published ? selected.publishedBy : undefined,
                 }
               : undefined,
           }}

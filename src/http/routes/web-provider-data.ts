@@ -50,7 +50,7 @@ export async function storedVersions(deps: WebDeps, a: Address, caller: Caller, 
       protocols: [],
       keyId: undefined,
       publishedAt: null,
-      createdBy: undefined,
+      publishedBy: undefined,
     });
   }
   return rows;

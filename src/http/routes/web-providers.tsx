@@ -62,7 +62,7 @@ async function providerDetail(w: WebRequest, a: Address): Promise<ProviderDetail
         protocols: v.protocols.length > 0 ? v.protocols : (v.requestedProtocols ?? []),
         keyId: v.keyId,
         publishedAt: v.publishedAt,
-        createdBy: undefined,
+        publishedBy: v.publishedBy ?? null,
       }));
     }
     try {

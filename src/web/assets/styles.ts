@@ -33,7 +33,7 @@ nav a { text-decoration: none; padding: .25rem 0; display: inline-block; }
 nav a[aria-current="page"] { font-weight: 700; border-bottom: 2px solid var(--accent); }
 .who { color: var(--muted); font-size: .9rem; display: flex; gap: .5rem; align-items: center; flex-wrap: wrap; }
 main { max-width: 72rem; margin: 0 auto; padding: 1rem; }
-h1 { font-size: 1.6rem; margin: .5rem 0 1rem; overflow-wrap: anywhere; }
+h1 { font-size: 1.6rem; margin: .5rem 0 1rem; overflow-wrap: break-word; }
 h2 { font-size: 1.2rem; margin: 1.5rem 0 .5rem; }
 .panel > h2:first-child { margin-top: 0; }
 .panel { background: var(--panel); border: 1px solid var(--border); border-radius: 8px; padding: 1rem; margin: 0 0 1rem; overflow-x: auto; }
@@ -78,7 +78,8 @@ footer { max-width: 72rem; margin: 2rem auto; padding: 0 1rem; color: var(--mute
 @media (max-width: 40rem) {
   table.responsive thead { position: absolute; left: -9999px; }
   table.responsive tr { display: block; border-bottom: 1px solid var(--border); padding: .4rem 0; }
-  table.responsive td { display: block; position: relative; border: 0; padding: .15rem 0 .15rem 8rem; min-height: 1.6rem; overflow-wrap: anywhere; }
-  table.responsive td::before { content: attr(data-label); position: absolute; left: 0; top: .15rem; width: 7.5rem; color: var(--muted); font-weight: 600; }
+  /* flow-root contains the floated label: a label on two lines makes its row taller, never overlaps the next. */
+  table.responsive td { display: flow-root; border: 0; padding: .15rem 0 .15rem 8rem; min-height: 1.6rem; overflow-wrap: anywhere; }
+  table.responsive td::before { content: attr(data-label); float: left; margin-left: -8rem; width: 7.5rem; color: var(--muted); font-weight: 600; overflow-wrap: normal; }
 }
 `;

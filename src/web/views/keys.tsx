@@ -14,6 +14,8 @@ export interface KeyRow {
   warnings: string[];
   versionsCount: number;
   createdAt: string;
+  /** Who added it (docs/web.md#published-by); null when unknown. */
+  uploadedBy: string | null;
 }
 
 export function KeysPage(props: {
@@ -63,6 +65,7 @@ export function KeysPage(props: {
                   <td data-label="Used by">{`${k.versionsCount} version${k.versionsCount === 1 ? '' : 's'}`}</td>
                   <td data-label="Added">
                     <When iso={k.createdAt} />
+                    <div class="muted by">{`by ${k.uploadedBy ?? 'unknown'}`}</div>
                   </td>
                   {props.canDelete ? (
                     <td data-label="Actions">

@@ -46,6 +46,12 @@ export function Notice(props: { flash: Flash | undefined }) {
   );
 }
 
+/** An address with a line-break opportunity after each "/", so a phone wraps it between its parts. */
+function breakAtSlashes(text: string): Child {
+  const parts = text.split('/');
+  return parts.map((p, i) => (i < parts.length - 1 ? [p, '/', <wbr />] : p));
+}
+
 export function Layout(props: { ctx: PageContext; title: string; section: Section; flash?: Flash | undefined; children?: Child }) {
   const { ctx } = props;
   return (
@@ -103,7 +109,7 @@ export function Layout(props: { ctx: PageContext; title: string; section: Sectio
             </div>
           </header>
           <main id="main">
-            <h1>{props.title}</h1>
+            <h1>{breakAtSlashes(props.title)}</h1>
             <Notice flash={props.flash} />
             {props.children}
           </main>

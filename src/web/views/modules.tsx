@@ -71,6 +71,8 @@ export interface ModuleDetail {
         ociAddress: string | null;
         files: number | null;
         publishedAt: string | null;
+        /** Null when unknown; undefined for a version pushed by another tool (no record). */
+        publishedBy: string | null | undefined;
       }
     | undefined;
 }
@@ -134,6 +136,7 @@ export function ModulePage(props: { ctx: PageContext; m: ModuleDetail; flash?: F
                   ['Outputs', s.outputs && s.outputs.length > 0 ? s.outputs.join(', ') : <span class="muted">none</span>],
                   ['Files', s.files === null ? '—' : String(s.files)],
                   ['Published', <When iso={s.publishedAt} />],
+                  ...(s.publishedBy === undefined ? [] : [['Published by', s.publishedBy ?? 'unknown'] as [string, string]]),
                 ]}
               />
             </section>

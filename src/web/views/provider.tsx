@@ -16,7 +16,19 @@ export interface VersionRow {
   protocols: string[];
   keyId: string | undefined;
   publishedAt: string | null;
-  createdBy: string | undefined;
+  /**
+   * Who published it (docs/web.md#published-by): a name, null when unknown (records older than the field,
+   * or nobody named), undefined for versions without a record.
+   */
+  publishedBy: string | null | undefined;
+}
+
+/** "by admin", "by unknown"; nothing for a version without a record. */
+function ByLine(props: { v: VersionRow }) {
+  const { v } = props;
+  if (v.publishedBy === undefined) return null;
+  const who = v.publishedBy ?? 'unknown';
+  return <div class="muted by">{v.publishedAt ? `by ${who}` : `started by ${who}`}</div>;
 }
 
 export interface ProviderDetail {
@@ -61,11 +73,15 @@ export function requiredProvidersBlock(p: ProviderDetail): string {
 function tokenSetup(hostname: string): string[] {
   if (hostname.includes(':')) {
     return [
-      '# ~/.terraformrc or ~/.tofurc (a hostname with a port has no TF_TOKEN_ variable)',
+      '# ~/.terraformrc or ~/.tofurc',
+      '# (a hostname with a port has no TF_TOKEN_ variable)',
       `credentials "${hostname}" { token = "<API token>" }`,
     ];
   }
-  return [`export TF_TOKEN_${hostname.replace(/-/g, '__').replace(/\./g, '_')}=<API token>`];
+  return [
+    '# TF_OCI_REGISTRY_TOKEN: an API token',
+    `export TF_TOKEN_${hostname.replace(/-/g, '__').replace(/\./g, '_')}="$TF_OCI_REGISTRY_TOKEN"`,
+  ];
 }
 
 function initSteps(p: ProviderDetail): string {
@@ -86,8 +102,10 @@ function initSteps(p: ProviderDetail): string {
 
 export function publishCliCommand(p: { publicUrl: string; namespace: string }): string {
   return [
+    '# run where dist/ and key.asc are, with',
+    '# TF_OCI_REGISTRY_TOKEN set to an API token',
+    '# (not needed when access control is off)',
     `export TF_OCI_REGISTRY_URL=${p.publicUrl.replace(/\/$/, '')}`,
-    'export TF_OCI_REGISTRY_TOKEN=<API token>   # not needed when access control is off',
     `tf-oci-registry publish dist --namespace ${p.namespace} --key key.asc`,
   ].join('\n');
 }
@@ -96,15 +114,17 @@ export function publishCurlCommand(p: ProviderDetail, version: string): string {
   const api = `${p.publicUrl}api/v1`;
   const key = p.keys[0]?.id ?? '<key id>';
   return [
+    '# run where the release files are, with',
+    '# TF_OCI_REGISTRY_TOKEN set to an API token',
     `API=${api}`,
     "CT='Content-Type: application/vnd.api+json'",
     'AUTH="Authorization: Bearer $TF_OCI_REGISTRY_TOKEN"',
-    `UPLOAD=$(curl -sS -H "$CT" -H "$AUTH" -X POST $API/provider-versions -d '{"data":{"type":"provider-versions",`,
+    `UPLOAD=$(curl -sS --fail-with-body -H "$CT" -H "$AUTH" -X POST $API/provider-versions -d '{"data":{"type":"provider-versions",`,
     `  "attributes":{"version":"${version}"},`,
     `  "relationships":{"provider":{"data":{"type":"providers","id":"${p.providerId ?? '<provider id>'}"}},`,
     `                   "gpg-key":{"data":{"type":"gpg-keys","id":"${key}"}}}}}' | jq -r .data.links.upload)`,
     `tar -czf release.tar.gz terraform-provider-${p.type}_${version}_*`,
-    `curl -sS -X PUT --data-binary @release.tar.gz -H 'Content-Type: application/octet-stream' "$UPLOAD"`,
+    `curl -sS --fail-with-body -X PUT --data-binary @release.tar.gz -H 'Content-Type: application/octet-stream' "$UPLOAD"`,
   ].join('\n');
 }
 
@@ -174,7 +194,7 @@ export function ProviderPage(props: { ctx: PageContext; p: ProviderDetail; flash
                   <td data-label="Signing key">{v.keyId ? <code>{v.keyId}</code> : <span class="muted">—</span>}</td>
                   <td data-label="Published">
                     <When iso={v.publishedAt} />
-                    {v.createdBy ? <div class="muted">{`by ${v.createdBy}`}</div> : null}
+                    <ByLine v={v} />
                   </td>
                   {p.canDeleteVersion ? (
                     <td data-label="Actions">

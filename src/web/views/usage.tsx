@@ -53,7 +53,7 @@ export function UsagePage(props: {
                     {u.subject}
                     <div class="muted">{u.kind}</div>
                   </td>
-                  <td data-label="Version">{u.version}</td>
+                  <td data-label="Version">{u.version || <span class="muted">{`version list, read ${u.listings}×`}</span>}</td>
                   <td data-label="Downloads">{String(u.downloads)}</td>
                   <td data-label="Distinct callers">{`${u.atLeast ? '≥ ' : ''}${u.distinctCallers}`}</td>
                   <td data-label="Last used">

@@ -19,6 +19,7 @@ import {
   timestamp,
   warningsMeta,
   z,
+  principalName,
 } from '../../openapi/json-api-schemas.js';
 import { apiResponse, noContent } from './json-api.js';
 import { gpgKeyResource, type ApiLinks } from './resources.js';
@@ -79,6 +80,9 @@ const keyAttributes = z.strictObject({
     .openapi({ description: 'when the last usable signing (sub)key expires; null = never (or unknown for older records)' }),
   subkeys: z.array(subkeySchema).nullable(),
   'versions-count': z.number().int(),
+  'uploaded-by': principalName.openapi({
+    description: 'who added the key: the API token name (service mode) or the registry user name (delegate mode); null when unknown',
+  }),
   'created-at': timestamp,
   'updated-at': timestamp,
 });

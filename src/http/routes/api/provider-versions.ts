@@ -31,6 +31,7 @@ import {
   singleDocument,
   timestamp,
   z,
+  publishedBy,
 } from '../../openapi/json-api-schemas.js';
 import { apiResponse, noContent } from './json-api.js';
 import { draftFileResource, versionResource, type ApiLinks } from './resources.js';
@@ -81,6 +82,7 @@ export const versionSchema = resourceObject('provider-versions', 'ProviderVersio
     'created-at': timestamp,
     'updated-at': timestamp,
     'published-at': timestamp.nullable(),
+    'published-by': publishedBy,
   }),
   relationships: z.strictObject({
     provider: linkage('providers', 'prv-<namespace>.<name>'),

@@ -49,6 +49,7 @@ export function gpgKeyResource(v: GpgKeyView, links: ApiLinks): Resource {
           revoked: s.revoked,
         })) ?? null,
       'versions-count': v.versionsCount,
+      'uploaded-by': k.uploadedBy ?? null,
       'created-at': k.createdAt,
       'updated-at': k.updatedAt,
     },
@@ -98,6 +99,7 @@ export function versionResource(v: VersionView, links: ApiLinks): Resource {
       'created-at': r.createdAt,
       'updated-at': r.updatedAt,
       'published-at': r.publishedAt,
+      'published-by': r.publishedBy ?? null,
       // While an upload runs: when its lease ends unless renewed (docs/fault-tolerance.md#leases).
       ...(r.status === 'pending' && r.leaseExpiresAt ? { 'upload-lease-expires-at': r.leaseExpiresAt } : {}),
     },
