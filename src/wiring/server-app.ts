@@ -169,6 +169,8 @@ export function createServerDeps(config: Config, logger: Logger, given: OciStore
   const moduleServices = createModuleServices({
     ...shared,
     limits: { ...config.modules },
+    uploadLease: config.publish.uploadLease,
+    claimSettleMs: config.publish.claimSettleMs,
     locks,
     now: () => new Date(opts.now ? opts.now() : Date.now()),
   });
