@@ -22,6 +22,7 @@ import { startBenchRegistry } from './lib/registry.js';
 import { machineInfo, renderReport, renderTable, type ReportSection } from './lib/report.js';
 import { startServer } from './lib/server.js';
 import { downloadsScenario } from './scenarios/downloads.js';
+import { loadScenario } from './scenarios/load.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { metadataScenario } from './scenarios/metadata.js';
 import { scaleScenario } from './scenarios/scale.js';
@@ -29,7 +30,7 @@ import { scaleScenario } from './scenarios/scale.js';
 // ---------------------------------------------------------------------------------------------------
 // SCENARIO REGISTRY. Built-in scenarios run in this order; `memory` must stay last (it reads the peak
 // RSS of the server over everything before it).
-const BUILT_IN: Scenario[] = [metadataScenario, scaleScenario, downloadsScenario];
+const BUILT_IN: Scenario[] = [metadataScenario, scaleScenario, downloadsScenario, loadScenario];
 const LAST: Scenario[] = [memoryScenario];
 
 // HOOKS: optional scenario modules, joined to the same report when their file exists. Each must
