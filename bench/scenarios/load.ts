@@ -49,6 +49,7 @@ async function setup(ctx: BenchContext, zipMB: number): Promise<{ url: string; d
 async function concurrentDownloads(url: string, n: number, digestHex: string, size: number) {
   const agent = new Agent({ connections: n, keepAliveTimeout: 5_000, headersTimeout: 600_000, bodyTimeout: 600_000 });
   let wrong = 0;
+  const reasons = new Map<string, number>();
   const errors: string[] = [];
   let bytes = 0;
   const t0 = performance.now();
@@ -64,7 +65,18 @@ async function concurrentDownloads(url: string, n: number, digestHex: string, si
             got += (chunk as Buffer).length;
           }
           bytes += got;
-          if (res.statusCode !== 200 || got !== size || hash.digest('hex') !== digestHex) wrong++;
+          const reason =
+            res.statusCode !== 200
+              ? `HTTP ${res.statusCode}`
+              : got !== size
+                ? 'short body'
+                : hash.digest('hex') !== digestHex
+                  ? 'sha256 differs'
+                  : null;
+          if (reason !== null) {
+            wrong++;
+            reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+          }
         } catch (err) {
           errors.push(String(err));
         }
@@ -73,7 +85,7 @@ async function concurrentDownloads(url: string, n: number, digestHex: string, si
   } finally {
     await agent.close();
   }
-  return { wrong, errors, bytes, seconds: (performance.now() - t0) / 1000 };
+  return { wrong, reasons, errors, bytes, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** `clients` concurrent clients, each sending `perClient` metadata GETs in a row: latencies and errors. */
@@ -143,7 +155,7 @@ export const loadScenario: Scenario = {
           rows: [
             [
               `${s.downloads - dl.wrong - dl.errors.length} / ${s.downloads}`,
-              `${dl.wrong} / ${dl.errors.length}${dl.errors[0] ? ` (${dl.errors[0].slice(0, 80)})` : ''}`,
+              `${dl.wrong}${dl.wrong > 0 ? ` (${[...dl.reasons].map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''} / ${dl.errors.length}${dl.errors[0] ? ` (${dl.errors[0].slice(0, 80)})` : ''}`,
               fmtMBps(dl.bytes / dl.seconds),
               `${dl.seconds.toFixed(1)} s`,
               fmtKiB(rssBefore),

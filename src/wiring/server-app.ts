@@ -189,6 +189,7 @@ export function createServerDeps(config: Config, logger: Logger, given: OciStore
     ...shared,
     upstreams: createUpstreams(config, config.mirror.upstreams, upstreamDispatcher),
     upstreamTtlMs: config.mirror.upstreamTtl * 1000,
+    staleTempMs: config.publish.uploadLease * 1000,
     writer: mirrorWriter(config),
     locks,
     now,

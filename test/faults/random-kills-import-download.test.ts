@@ -103,7 +103,11 @@ describe(`random faults of the server or the registry mid-import and mid-downloa
   before(async () => {
     upstream = await startUpstream(UP);
     stack = await startPublishFaultStack();
-    env = { TF_OCI_REGISTRY_MIRROR_UPSTREAM: JSON.stringify([{ hostname: UP, url: upstream.url }]) };
+    env = {
+      TF_OCI_REGISTRY_MIRROR_UPSTREAM: JSON.stringify([{ hostname: UP, url: upstream.url }]),
+      // Also the age of a stale temp file: a restarted server sweeps what the killed one left.
+      TF_OCI_REGISTRY_PUBLISH_UPLOAD_LEASE: '2',
+    };
     server = await startServe(stack, env);
     direct = createRegistryStore({ url: stack.reg.url, plainHttp: true, retries: 3 });
   });
