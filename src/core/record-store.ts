@@ -116,7 +116,7 @@ export function createRecordStore(deps: RecordStoreDeps): RecordStore {
 
     async remove(stored, caller) {
       try {
-        await deps.store.deleteManifest(repository, stored.digest, callOpts(caller));
+        await deps.store.deleteManifest(repository, stored.digest, { ...callOpts(caller), tags: [stored.tag] });
       } catch (err) {
         if (!isOciError(err, 'NOT_FOUND')) throw storeError(err, deps);
       }

@@ -87,9 +87,9 @@ export async function claim(deps: ClaimDeps, key: string, caller: Caller): Promi
   // settleMs 0 (one replica, tests): no timing bound to keep.
   const maxWriteMs = deps.settleMs > 0 ? deps.settleMs / 2 : Number.POSITIVE_INFINITY;
 
-  const remove = async (digest: Digest): Promise<void> => {
+  const remove = async (digest: Digest, tag: string): Promise<void> => {
     try {
-      await store.deleteManifest(repository, digest, opts);
+      await store.deleteManifest(repository, digest, { ...opts, tags: [tag] });
     } catch (err) {
       if (!isOciError(err, 'NOT_FOUND') && !isOciError(err, 'UNSUPPORTED')) throw err;
     }
@@ -118,7 +118,7 @@ export async function claim(deps: ClaimDeps, key: string, caller: Caller): Promi
         digest = pushed.digest;
       } else {
         // Too slow: another contender may have listed before it landed. Withdraw it, try again.
-        await remove(pushed.digest);
+        await remove(pushed.digest, candidate.tag);
         if (attempt >= WRITE_ATTEMPTS)
           throw new AppError(
             'UPSTREAM_UNAVAILABLE',
@@ -134,12 +134,12 @@ export async function claim(deps: ClaimDeps, key: string, caller: Caller): Promi
     const first = claims.reduce<ClaimTag>((best, c) => (before(c, best) ? c : best), mine);
     const held = digest!;
     if (first.tag !== mine.tag) {
-      await remove(held);
+      await remove(held, mine.tag);
       return null;
     }
     return {
       async release() {
-        await remove(held).catch(() => undefined); // a claim left behind stops counting after its TTL
+        await remove(held, mine.tag).catch(() => undefined); // a claim left behind stops counting after its TTL
       },
     };
   } catch (err) {

@@ -33,3 +33,33 @@ export async function sweepStaleFiles(dir: string, prefixes: readonly string[], 
 export async function touchFiles(files: Iterable<string>, now: Date): Promise<void> {
   await Promise.all([...files].map((f) => utimes(f, now, now).catch(() => undefined)));
 }
+
+/**
+ * Deletes stale directories (a module upload's work directory): those with one of the prefixes whose
+ * own mtime and whose files' mtimes are all older than `olderThanMs`. Returns their names.
+ */
+export async function sweepStaleDirectories(dir: string, prefixes: readonly string[], olderThanMs: number, now: number): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!prefixes.some((p) => name.startsWith(p))) continue;
+    const path = join(dir, name);
+    try {
+      const s = await stat(path);
+      if (!s.isDirectory()) continue;
+      let newest = s.mtimeMs;
+      for (const child of await readdir(path)) newest = Math.max(newest, (await stat(join(path, child)).catch(() => s)).mtimeMs);
+      if (newest > now - olderThanMs) continue;
+      await rm(path, { recursive: true, force: true });
+      removed.push(name);
+    } catch {
+      // gone meanwhile (its upload finished): nothing to do
+    }
+  }
+  return removed;
+}

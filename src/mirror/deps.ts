@@ -18,6 +18,11 @@ export interface Upstream {
 export interface MirrorDeps extends ReadContext, TicketDeps, StoreScope {
   /** Directory for packages while they are fetched and checked. */
   tmpDir: string;
+  /**
+   * Age (ms) past which a `mirror-*` temp file no fetch of this server is writing belongs to a killed
+   * server: swept at start (docs/fault-tolerance.md#temp-files). Default 300 000 (`publish.upload_lease`).
+   */
+  staleTempMs?: number;
   /** Pull-through upstreams by normalized provider hostname. */
   upstreams: ReadonlyMap<string, Upstream>;
   /** How long an upstream version listing is reused, ms. */

@@ -1,6 +1,7 @@
 // The mirror population use cases bound to their dependencies: pull-through for the network mirror and
 // downloads (the only surface http/ sees), and the import the `mirror` command runs.
 import type { Attributes } from '../core/attributes.js';
+import { sweepStaleFiles } from '../core/temp-sweep.js';
 import type { Caller } from '../core/caller.js';
 import { ImportJobs, type RunImport } from './import-jobs.js';
 import type { MirrorDeps } from './deps.js';
@@ -10,6 +11,12 @@ import { PullThrough } from './pull-through.js';
 import { createUpstreamCatalog } from './upstream-catalog.js';
 
 export function createMirrorServices(deps: MirrorDeps) {
+  // Zips a killed server was fetching stay in the temp dir: swept at start (found by
+  // test/faults/random-kills-import-download.test.ts: a SIGKILL mid-import left two for ever).
+  void sweepStaleFiles(deps.tmpDir, ['mirror-'], deps.staleTempMs ?? 300_000, deps.now()).then(
+    (removed) => removed.length > 0 && deps.logger.info({ removed }, 'stale mirror temp files removed'),
+    () => undefined,
+  );
   const catalog = createUpstreamCatalog({ ttlMs: deps.upstreamTtlMs, now: deps.now });
   const fetcher = new PlatformFetcher(deps);
   const pull = new PullThrough(deps, catalog, fetcher);

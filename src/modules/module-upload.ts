@@ -33,6 +33,14 @@ export interface IngestedModule {
   dispose(): Promise<void>;
 }
 
+/** Prefix of an upload's temp directory under the server's temp dir (swept when stale: module-versions.ts). */
+export const MODULE_WORK_DIR_PREFIX = 'module-upload-';
+
+/** A fresh work directory name for one upload. */
+export function moduleWorkDir(tmpDir: string): string {
+  return join(tmpDir, `${MODULE_WORK_DIR_PREFIX}${randomUUID()}`);
+}
+
 /** Writes the body to `file` through the upload limit, without ever destroying the request itself. */
 async function spool(body: Readable, file: string, max: number): Promise<number> {
   const shielded = shieldBody(body, max, 'the upload');
@@ -74,7 +82,12 @@ function formatOf(head: Buffer): 'zip' | 'tar.gz' {
  * Reads and checks an upload. Throws 413 (a limit), 415 (not a zip or tar.gz), 422 (every problem found,
  * one JSON:API error each), 400 (the client hung up).
  */
-export async function ingestModuleUpload(upload: ModuleUploadBody, limits: ModuleLimits, tmpDir: string): Promise<IngestedModule> {
+export async function ingestModuleUpload(
+  upload: ModuleUploadBody,
+  limits: ModuleLimits,
+  tmpDir: string,
+  workDir: string = moduleWorkDir(tmpDir),
+): Promise<IngestedModule> {
   if (upload.contentLength !== undefined && upload.contentLength > limits.maxUploadBytes) {
     upload.body.resume();
     throw new AppError(
@@ -82,7 +95,6 @@ export async function ingestModuleUpload(upload: ModuleUploadBody, limits: Modul
       `the upload is ${upload.contentLength} bytes, over the limit of ${limits.maxUploadBytes} bytes`,
     );
   }
-  const workDir = join(tmpDir, `module-upload-${randomUUID()}`);
   let zip: ZipFile | null = null;
   const dispose = async (): Promise<void> => {
     zip?.close();

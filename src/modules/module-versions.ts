@@ -7,6 +7,7 @@ import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import semver from 'semver';
+import { actorName } from '../core/actor.js';
 import { AppError } from '../core/app-error.js';
 import { isLayoutError } from '../layout/errors.js';
 import { buildModuleManifest } from '../layout/module-manifest.js';
@@ -15,12 +16,13 @@ import { isOciError } from '../oci/errors.js';
 import { EMPTY_CONFIG_BYTES, EMPTY_CONFIG_DIGEST, MEDIA_TYPE_IMAGE_MANIFEST, parseDigest } from '../oci/types.js';
 import type { Stored } from '../core/record-store.js';
 import { callOpts, type Caller } from '../core/caller.js';
-import { actorName } from '../core/actor.js';
 import { invalidateRepository } from '../read-cache/reader.js';
 import { moduleVersionId, parseModuleVersion, type ModuleAddress } from './addresses.js';
 import { freshVersionTags, loadModule, ociRepositoryAddress, storeFailure, type ModuleContext } from './module-admin.js';
 import { readModuleVersion, readModuleVersions, type ReadModule } from './module-reader.js';
-import { ingestModuleUpload, type ModuleUploadBody } from './module-upload.js';
+import { MODULE_WORK_DIR_PREFIX, ingestModuleUpload, moduleWorkDir, type ModuleUploadBody } from './module-upload.js';
+import { DEFAULT_MODULE_UPLOAD_LEASE_S, ModuleUploadLease, settleModuleRecord } from './module-upload-lease.js';
+import { sweepStaleDirectories } from '../core/temp-sweep.js';
 import { packageFacts, type PackageFacts } from './package-facts.js';
 import type { TreeFile } from './package-tree.js';
 import type { ModuleVersionRecord, ModuleVersionView } from './types.js';
@@ -118,56 +120,29 @@ export async function publishVersion(
       lockKey,
       async () => {
         await refuseExisting(ctx, addr, version, tag, caller);
-        const ingested = await ingestModuleUpload(upload, deps.limits, deps.tmpDir);
+        // The record writes of the lease outlive a client that hung up (its signal aborted).
+        const recorder: Caller = {
+          principal: caller.principal,
+          ...(caller.credential ? { credential: caller.credential } : {}),
+          ...(caller.label !== undefined ? { label: caller.label } : {}),
+        };
+        const workDir = moduleWorkDir(deps.tmpDir);
+        const lease = await ModuleUploadLease.take(
+          ctx,
+          addr,
+          version,
+          tag,
+          workDir,
+          () => refuseExisting(ctx, addr, version, tag, caller),
+          recorder,
+        );
         try {
-          const zipPath = join(ingested.workDir, 'module.zip');
-          const { zip: packed, facts } = await repack(ingested.files, zipPath);
-          const zip = { ...packed, digest: parseDigest(packed.digest) };
-          const filename = `${addr.name}-${addr.system}-${tag}.zip`;
-          const built = buildModuleManifest({ zip: { mediaType: MEDIA_TYPE_ZIP, digest: zip.digest, size: zip.size }, version, filename });
-          const opts = callOpts(caller);
-          try {
-            await deps.store.pushBlob(addr.repository, EMPTY_CONFIG_BYTES, { ...opts, digest: EMPTY_CONFIG_DIGEST, size: 2 });
-            await deps.store.pushBlob(addr.repository, createReadStream(zipPath), { ...opts, digest: zip.digest, size: zip.size });
-          } catch (err) {
-            throw storeFailure(ctx, err);
-          }
-          // Another replica may have published the same version meanwhile (no compare-and-swap in OCI).
-          await refuseExisting(ctx, addr, version, tag, caller);
-          const record: ModuleVersionRecord = {
-            namespace: addr.namespace,
-            name: addr.name,
-            system: addr.system,
-            version,
-            manifestDigest: built.descriptor.digest,
-            publishedAt: deps.now().toISOString(),
-            publishedBy: actorName(caller),
-            files: ingested.files.length,
-            unpackedBytes: ingested.unpackedBytes,
-            ...facts,
-          };
-          // The record first: a tag without its record is only less described; a record without its tag
-          // (the push below failed) is removed, and ignored anyway (its manifestDigest matches nothing).
-          const stored = await ctx.records.putVersion(record, tag, caller);
-          let descriptor: Awaited<ReturnType<typeof deps.store.pushManifest>>;
-          try {
-            descriptor = await deps.store.pushManifest(addr.repository, tag, built.bytes, MEDIA_TYPE_IMAGE_MANIFEST, opts);
-          } catch (err) {
-            await ctx.records
-              .remove(stored, caller)
-              .catch((e: unknown) => deps.logger.warn({ err: e }, 'could not remove the record of a failed publish'));
-            throw storeFailure(ctx, err);
-          } finally {
-            invalidateRepository(deps, addr.repository);
-          }
-          deps.logger.info(
-            { module: addr.display, version, digest: descriptor.digest, size: zip.size, files: ingested.files.length },
-            'module version published',
-          );
-          const pkg = { layer: { mediaType: MEDIA_TYPE_ZIP, digest: zip.digest, size: zip.size }, shasumHex: zip.hex, filename, version };
-          return versionView(ctx, addr, version, tag, { descriptor, pkg }, record);
+          return await publishLeased(ctx, addr, version, tag, upload, workDir, lease, caller, recorder);
+        } catch (err) {
+          await lease.fail(err instanceof AppError ? err.message : `internal error: ${(err as Error).message}`);
+          throw err;
         } finally {
-          await ingested.dispose();
+          await sweepModuleTemp(ctx).catch(() => undefined);
         }
       },
       () => {
@@ -177,6 +152,81 @@ export async function publishVersion(
   } finally {
     discardUnread(upload.body);
   }
+}
+
+/** The upload, once its lease is held: ingest, push, then the record and the tag. */
+async function publishLeased(
+  ctx: ModuleContext,
+  addr: ModuleAddress,
+  version: string,
+  tag: string,
+  upload: ModuleUploadBody,
+  workDir: string,
+  lease: ModuleUploadLease,
+  caller: Caller,
+  recorder: Caller,
+): Promise<ModuleVersionView> {
+  const { deps } = ctx;
+  const ingested = await ingestModuleUpload(upload, deps.limits, deps.tmpDir, workDir);
+  try {
+    const zipPath = join(ingested.workDir, 'module.zip');
+    const { zip: packed, facts } = await repack(ingested.files, zipPath);
+    const zip = { ...packed, digest: parseDigest(packed.digest) };
+    const filename = `${addr.name}-${addr.system}-${tag}.zip`;
+    const built = buildModuleManifest({ zip: { mediaType: MEDIA_TYPE_ZIP, digest: zip.digest, size: zip.size }, version, filename });
+    const opts = callOpts(caller);
+    try {
+      await deps.store.pushBlob(addr.repository, EMPTY_CONFIG_BYTES, { ...opts, digest: EMPTY_CONFIG_DIGEST, size: 2 });
+      await deps.store.pushBlob(addr.repository, createReadStream(zipPath), { ...opts, digest: zip.digest, size: zip.size });
+    } catch (err) {
+      throw storeFailure(ctx, err);
+    }
+    // Another upload (one whose tool pushed the tag directly, or that took over after this one's lease
+    // ended) may have published meanwhile: no compare-and-swap in OCI, so both are checked again.
+    await refuseExisting(ctx, addr, version, tag, caller);
+    await lease.assertStillOwned();
+    const record: ModuleVersionRecord = {
+      namespace: addr.namespace,
+      name: addr.name,
+      system: addr.system,
+      version,
+      manifestDigest: built.descriptor.digest,
+      publishedAt: deps.now().toISOString(),
+      publishedBy: actorName(caller),
+      files: ingested.files.length,
+      unpackedBytes: ingested.unpackedBytes,
+      ...facts,
+    };
+    lease.release();
+    await lease.drained();
+    // The record first: a tag without its record is only less described; a record without its tag (the
+    // push below failed) is turned `errored` by the caller, and ignored anyway (its digest matches nothing).
+    await ctx.records.putVersion(record, tag, recorder);
+    let descriptor: Awaited<ReturnType<typeof deps.store.pushManifest>>;
+    try {
+      descriptor = await deps.store.pushManifest(addr.repository, tag, built.bytes, MEDIA_TYPE_IMAGE_MANIFEST, opts);
+    } catch (err) {
+      throw storeFailure(ctx, err);
+    } finally {
+      invalidateRepository(deps, addr.repository);
+    }
+    deps.logger.info(
+      { module: addr.display, version, digest: descriptor.digest, size: zip.size, files: ingested.files.length },
+      'module version published',
+    );
+    const pkg = { layer: { mediaType: MEDIA_TYPE_ZIP, digest: zip.digest, size: zip.size }, shasumHex: zip.hex, filename, version };
+    return versionView(ctx, addr, version, tag, { descriptor, pkg }, record);
+  } finally {
+    await ingested.dispose();
+  }
+}
+
+/** Removes upload work directories no running upload touched within a lease (a killed server's). */
+export async function sweepModuleTemp(ctx: ModuleContext): Promise<string[]> {
+  const leaseMs = (ctx.deps.uploadLease ?? DEFAULT_MODULE_UPLOAD_LEASE_S) * 1000;
+  const removed = await sweepStaleDirectories(ctx.deps.tmpDir, [MODULE_WORK_DIR_PREFIX], leaseMs, ctx.deps.now().getTime());
+  if (removed.length > 0) ctx.deps.logger.info({ removed }, 'stale module upload temp directories removed');
+  return removed;
 }
 
 /** GET /modules/:id/versions: every version tag holding a module package, oldest first. */
@@ -198,6 +248,26 @@ export async function listVersions(ctx: ModuleContext, id: string, caller: Calle
   }
 }
 
+/**
+ * 404 for a version without a tag, saying what its last upload did: running (`pending` with a live
+ * lease), failed (`errored`, with why), or stopped without a word (lease ended: errored, with why).
+ */
+async function notPublished(ctx: ModuleContext, addr: ModuleAddress, version: string, tag: string, caller: Caller): Promise<AppError> {
+  const stored = await ctx.records.getVersion(addr, tag, caller).catch(() => null);
+  const r = stored ? settleModuleRecord(stored.data, ctx.deps.now()) : null;
+  if (r?.state === 'pending')
+    return new AppError(
+      'VERSION_NOT_FOUND',
+      `module ${addr.display} ${version} is being uploaded (its lease runs until ${r.leaseExpiresAt})`,
+    );
+  if (r?.state === 'errored')
+    return new AppError(
+      'VERSION_NOT_FOUND',
+      `module ${addr.display} has no version ${version}: its last upload failed: ${(r.errorMessages ?? []).join('; ')}`,
+    );
+  return new AppError('VERSION_NOT_FOUND', `module ${addr.display} has no version ${version}`);
+}
+
 /** GET /modules/:id/versions/:version. */
 export async function getVersion(ctx: ModuleContext, id: string, rawVersion: string, caller: Caller): Promise<ModuleVersionView> {
   const { addr } = await loadModule(ctx, id, caller);
@@ -206,7 +276,7 @@ export async function getVersion(ctx: ModuleContext, id: string, rawVersion: str
   try {
     read = await readModuleVersion(ctx.deps, addr.repository, tag, caller);
   } catch (err) {
-    if (isOciError(err, 'NOT_FOUND')) throw new AppError('VERSION_NOT_FOUND', `module ${addr.display} has no version ${version}`);
+    if (isOciError(err, 'NOT_FOUND')) throw await notPublished(ctx, addr, version, tag, caller);
     if (isLayoutError(err))
       throw new AppError('VERSION_NOT_FOUND', `module ${addr.display} ${version} is not an OpenTofu module package: ${err.message}`);
     throw storeFailure(ctx, err);
@@ -223,7 +293,7 @@ export async function removeVersionTag(ctx: ModuleContext, addr: ModuleAddress, 
   let found = false;
   try {
     const d = await store.resolveManifest(addr.repository, tag, callOpts(caller));
-    await store.deleteManifest(addr.repository, d.digest, callOpts(caller));
+    await store.deleteManifest(addr.repository, d.digest, { ...callOpts(caller), tags: [tag] });
     found = true;
   } catch (err) {
     if (!isOciError(err, 'NOT_FOUND')) throw storeFailure(ctx, err);

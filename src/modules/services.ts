@@ -7,11 +7,20 @@ import { createModule, deleteModule, getModule, listModules, updateModule, type 
 import { createModuleRecords } from './module-records.js';
 import { findModuleDownload, listModuleVersions } from './module-registry.js';
 import type { ModuleUploadBody } from './module-upload.js';
-import { deleteVersion, getVersion, listVersions, publishVersion, removeVersionTag, versionResourceId } from './module-versions.js';
+import {
+  deleteVersion,
+  getVersion,
+  listVersions,
+  publishVersion,
+  removeVersionTag,
+  sweepModuleTemp,
+  versionResourceId,
+} from './module-versions.js';
 import type { ModuleDeps } from './types.js';
 
 export function createModuleServices(deps: ModuleDeps) {
   const ctx: ModuleContext = { deps, records: createModuleRecords(deps) };
+  void sweepModuleTemp(ctx).catch(() => undefined); // what a killed server left (docs/fault-tolerance.md#temp-files)
   return {
     // modules.v1 (docs/design/protocols.md §6)
     listModuleVersions: (key: ModuleKey, caller: Caller) => listModuleVersions(deps, key, caller),

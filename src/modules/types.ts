@@ -36,6 +36,10 @@ export interface ModuleDeps extends ReadContext, TicketDeps, StoreScope {
   locks: KeyedLock;
   /** Clock, injectable for tests. */
   now: () => Date;
+  /** Seconds an upload holds its version without renewing (`publish.upload_lease`; default 300). */
+  uploadLease?: number;
+  /** ms between writing a claim and reading the others (`publish.claim_settle_ms`; default 1500). */
+  claimSettleMs?: number;
 }
 
 /** A module address, normalized (Terraform `regsrc` rules, layout/names.ts). */
@@ -73,6 +77,16 @@ export interface ModuleVersionRecord extends ModuleKey {
   /** Names of the root module's `variable` and `output` blocks (a plain scan, see hcl-scan.ts). */
   inputs: string[];
   outputs: string[];
+  /**
+   * While an upload runs (`pending`, holding `leaseExpiresAt`) or after it failed (`errored`, with
+   * `errorMessages`): the record of that attempt, which describes no manifest (`manifestDigest` empty).
+   * Absent on the record of a published version. docs/fault-tolerance.md#module-versions
+   */
+  state?: 'pending' | 'errored';
+  leaseExpiresAt?: string | null;
+  errorMessages?: string[];
+  /** The attempt holding the record (random): a stalled upload whose lease another took over stops. */
+  uploadId?: string;
 }
 
 /** A version as the API shows it: from the OCI manifest, enriched by its record when there is one. */

@@ -84,6 +84,17 @@ export interface BlobPushOptions extends CallOptions {
   maxSize?: number;
 }
 
+/** Options of a manifest delete. */
+export interface DeleteManifestOptions extends CallOptions {
+  /**
+   * Tags known to point at the manifest. A registry store deletes each first
+   * (`DELETE /v2/<name>/manifests/<tag>`, OCI distribution spec 1.1) where the registry supports it: some
+   * registries (go-containerregistry's) keep serving tags whose manifest was deleted by digest
+   * (docs/registries.md). A registry that refuses tag deletes (Distribution 2.8) drops the tags itself.
+   */
+  tags?: readonly string[];
+}
+
 export interface OciStore {
   /** A short, credential-free description for logs and /readyz (e.g. `http://127.0.0.1:5000`). */
   readonly describe: string;
@@ -103,8 +114,8 @@ export interface OciStore {
   /** PUT a manifest under a tag or its digest; returns its descriptor. */
   pushManifest(repository: string, reference: string, bytes: Buffer, mediaType: string, opts?: CallOptions): Promise<Descriptor>;
 
-  /** DELETE a manifest by digest (registries drop every tag pointing at it). */
-  deleteManifest(repository: string, digest: Digest, opts?: CallOptions): Promise<void>;
+  /** DELETE a manifest by digest (registries drop every tag pointing at it), after `opts.tags`. */
+  deleteManifest(repository: string, digest: Digest, opts?: DeleteManifestOptions): Promise<void>;
 
   /** HEAD a blob: its size, or null when absent. */
   statBlob(repository: string, digest: Digest, opts?: CallOptions): Promise<{ size: number } | null>;

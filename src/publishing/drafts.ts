@@ -256,7 +256,7 @@ export async function publishDraft(ctx: PublishContext, id: string, caller: Call
       if (refused) throw refused;
       if (draft.digest) {
         await ctx.deps.store
-          .deleteManifest(repositoryOf(ctx, v), draft.digest as Descriptor['digest'], callOpts(caller))
+          .deleteManifest(repositoryOf(ctx, v), draft.digest as Descriptor['digest'], { ...callOpts(caller), tags: [draftTag(v.version)] })
           .catch((err: unknown) => ctx.deps.logger.warn({ err, id }, 'published draft manifest not deleted'));
       }
       return record;

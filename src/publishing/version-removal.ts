@@ -22,7 +22,7 @@ async function deleteTagged(ctx: PublishContext, repository: string, reference: 
   const { store } = ctx.deps;
   try {
     const d = await store.resolveManifest(repository, reference, callOpts(caller));
-    await store.deleteManifest(repository, d.digest, callOpts(caller));
+    await store.deleteManifest(repository, d.digest, { ...callOpts(caller), tags: [reference] });
   } catch (err) {
     if (!isOciError(err, 'NOT_FOUND')) throw storeError(err, ctx.deps);
   }

@@ -149,7 +149,8 @@ export async function checkReferrersApi(probe: RegistryProbe, repository: string
 export async function checkTagDelete(probe: RegistryProbe, repository: string, tag: string): Promise<CheckResult> {
   const name = 'tag-delete';
   const res = await probe.send('DELETE', `${repository}/manifests/${tag}`, [`repository:${repository}:delete`]);
-  if (res.status === 202 || res.status === 200 || res.status === 204) return ok(name, 'a tag can be deleted alone');
+  if (res.status === 202 || res.status === 200 || res.status === 204)
+    return ok(name, "a tag can be deleted alone (tf-oci-registry deletes a version's or record's tag before its manifest)");
   return ok(
     name,
     `deleting a tag alone is not supported (HTTP ${res.status}); tf-oci-registry deletes manifests by digest, which removes their tags`,

@@ -226,7 +226,7 @@ async function writeChecks(deps: StoreCheckDeps, s: Scratch, pushed: { manifests
         : warn(
             'delete',
             'the tag still resolves after its manifest was deleted',
-            'the registry caches tags; deleted versions may stay visible for a while',
+            'the registry keeps (or caches) tags of deleted manifests: tf-oci-registry deletes the tag first when "tag-delete" says a tag can be deleted alone (crane\'s registry, docs/registries.md); otherwise deleted versions stay visible until their tags are gone',
           ),
     );
   } catch (err) {

@@ -170,6 +170,8 @@ export function createServerDeps(config: Config, logger: Logger, given: OciStore
   const moduleServices = createModuleServices({
     ...shared,
     limits: { ...config.modules },
+    uploadLease: config.publish.uploadLease,
+    claimSettleMs: config.publish.claimSettleMs,
     locks,
     now: () => new Date(opts.now ? opts.now() : Date.now()),
   });
@@ -188,6 +190,7 @@ export function createServerDeps(config: Config, logger: Logger, given: OciStore
     ...shared,
     upstreams: createUpstreams(config, config.mirror.upstreams, upstreamDispatcher),
     upstreamTtlMs: config.mirror.upstreamTtl * 1000,
+    staleTempMs: config.publish.uploadLease * 1000,
     writer: mirrorWriter(config),
     locks,
     now,

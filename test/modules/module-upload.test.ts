@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createMemoryStore, type MemoryStore } from '../../src/oci/memory-store.js';
 import { isOciError } from '../../src/oci/errors.js';
+import type { OciStore } from '../../src/oci/store.js';
 import { moduleRepository } from '../../src/layout/names.js';
 import { lieAboutSize, moduleFiles, patchBytes, tarGz, zipOf } from './support/archives.js';
 import { apiClient, buildModuleApp, type ModuleApp } from './support/module-app.js';
@@ -22,21 +23,37 @@ describe('module uploads: refusals', () => {
   let m: ModuleApp;
   let api: ReturnType<typeof apiClient>;
   let tmp: string;
+  const pushedToModule: string[] = [];
 
   before(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'tfoci-modules-'));
     store = createMemoryStore();
-    m = buildModuleApp(store, { limits: LIMITS, tmpDir: tmp });
+    // The upload's lease and claim write to <prefix>/records and <prefix>/claims; the module repository
+    // must get nothing from a refused upload.
+    const watched: OciStore = {
+      ...store,
+      pushBlob: (repository, ...rest) => {
+        if (repository === REPO) pushedToModule.push('blob');
+        return store.pushBlob(repository, ...rest);
+      },
+      pushManifest: (repository, ...rest) => {
+        if (repository === REPO) pushedToModule.push('manifest');
+        return store.pushManifest(repository, ...rest);
+      },
+    };
+    m = buildModuleApp(watched, { limits: LIMITS, tmpDir: tmp });
     api = apiClient(m.app);
     const created = await api.createModule({ namespace: 'acme', name: 'vpc', system: 'aws', description: 'test' });
     assert.equal(created.status, 201, JSON.stringify(created.body));
   });
   after(() => rm(tmp, { recursive: true, force: true }));
-  beforeEach(() => store.resetCalls());
+  beforeEach(() => {
+    store.resetCalls();
+    pushedToModule.length = 0;
+  });
 
   async function assertNothingBehind(): Promise<void> {
-    assert.equal(store.calls.pushBlob, 0, 'no blob pushed');
-    assert.equal(store.calls.pushManifest, 0, 'no manifest pushed');
+    assert.deepEqual(pushedToModule, [], 'no blob or manifest pushed to the module repository');
     try {
       const tags = await store.listTags(REPO);
       assert.deepEqual(

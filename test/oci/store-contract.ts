@@ -211,6 +211,19 @@ export function storeContract(name: string, setup: () => Promise<ContractTarget>
       assert.deepEqual(await store.listTags(repo, o), []);
     });
 
+    it('deleting a manifest with its tags named removes them on every registry (crane keeps them otherwise)', async () => {
+      const repo = uniqueRepo('deltags');
+      const a = await pushProviderRelease(store, repo, 'a1', o);
+      await store.pushManifest(repo, 'a2', a.index.bytes, MEDIA_TYPE_IMAGE_INDEX, o);
+      const b = await pushProviderRelease(store, repo, 'b1', o, 'other');
+      // b1 names another manifest: a tag that moved is never deleted with a manifest it no longer names.
+      await store.deleteManifest(repo, a.index.digest, { ...o, tags: ['a1', 'a2', 'b1'] });
+      assert.deepEqual(await store.listTags(repo, o), ['b1']);
+      await expectCode(store.resolveManifest(repo, 'a1', o), 'NOT_FOUND');
+      await expectCode(store.resolveManifest(repo, 'a2', o), 'NOT_FOUND');
+      assert.equal((await store.resolveManifest(repo, 'b1', o)).digest, b.index.digest);
+    });
+
     it('refuses manifests with missing references or a wrong digest reference', async () => {
       const repo = uniqueRepo('refs');
       const rel = await pushProviderRelease(store, repo, 'ok', o);

@@ -263,7 +263,7 @@ describe(`publishing API on the real ${registryLabel()} registry`, { skip: tools
     assert.deepEqual(await h.deps.store.listTags(providerRepository('tf', HOST, 'limits', 'widget')).catch(() => []), []);
   });
 
-  it('publishes a draft uploaded file by file, invisible until published', requireRegistry(['delete-drops-tags']), async () => {
+  it('publishes a draft uploaded file by file, invisible until published', async () => {
     const h = harness();
     const keyId = await h.api.createKey('drafts', 'k', await gpg.exportPublicKey(rsa));
     const providerId = await h.api.createProvider('drafts', 'widget');
@@ -301,7 +301,7 @@ describe(`publishing API on the real ${registryLabel()} registry`, { skip: tools
     assert.deepEqual(tags, ['3.1.0'], 'the draft manifest is gone once published');
   });
 
-  it('deletes a version from every protocol, then the provider with ?cascade=true', requireRegistry(['delete-drops-tags']), async () => {
+  it('deletes a version from every protocol, then the provider with ?cascade=true', async () => {
     const h = harness();
     const keyId = await h.api.createKey('gone', 'k', await gpg.exportPublicKey(rsa));
     const providerId = await h.api.createProvider('gone', 'widget');

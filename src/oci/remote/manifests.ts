@@ -2,8 +2,8 @@
 // answers 404 without it), verified reads (4 MiB cap, Content-Length, sha256 against the reference
 // and Docker-Content-Digest), PUT with the manifest's media type, DELETE by digest.
 // Reference: https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#pulling-manifests
-import { OciError } from '../errors.js';
-import type { CallOptions, FetchedManifest } from '../store.js';
+import { OciError, isOciError } from '../errors.js';
+import type { CallOptions, DeleteManifestOptions, FetchedManifest } from '../store.js';
 import { sha256Digest, validateReference, validateRepository } from '../store-support.js';
 import { MANIFEST_ACCEPT, MAX_MANIFEST_BYTES, isDigest, type Descriptor, type Digest } from '../types.js';
 import { callCredential, failure, v2Url, withSignal, type RegistryContext } from './context.js';
@@ -141,10 +141,53 @@ export async function pushManifest(
   return { mediaType, digest, size: bytes.length };
 }
 
-/** DELETE a manifest by digest (the registry drops the tags pointing at it). */
-export async function deleteManifest(ctx: RegistryContext, repository: string, digest: Digest, opts?: CallOptions): Promise<void> {
+/**
+ * DELETE a tag (OCI distribution spec 1.1, "Deleting tags"). False when the registry does not support it:
+ * Distribution 2.8 answers 400 DIGEST_INVALID, others 405 UNSUPPORTED; absent (404) is true.
+ */
+async function deleteTag(ctx: RegistryContext, repository: string, tag: string, opts?: CallOptions): Promise<boolean> {
+  validateReference(tag);
+  const credential = callCredential(ctx, opts);
+  const res = await ctx.auth.send({
+    method: 'DELETE',
+    url: v2Url(ctx, `${repository}/manifests/${tag}`),
+    scopes: [repositoryScope(repository, ACTION_DELETE)],
+    credential,
+    ...withSignal(opts),
+  });
+  if (res.status === 202 || res.status === 200 || res.status === 204 || res.status === 404) {
+    await discard(res);
+    return true;
+  }
+  if (res.status === 400 || res.status === 405) {
+    await discard(res);
+    return false;
+  }
+  throw await failure(res, credential, `delete tag ${repository}:${tag}`);
+}
+
+/**
+ * DELETE a manifest by digest (the registry drops the tags pointing at it), after deleting `opts.tags`
+ * where the registry supports tag deletes: crane's registry keeps serving the tags of a manifest deleted
+ * by digest (docs/registries.md). A tag is deleted only while it still points at `digest`.
+ */
+export async function deleteManifest(
+  ctx: RegistryContext,
+  repository: string,
+  digest: Digest,
+  opts?: DeleteManifestOptions,
+): Promise<void> {
   validateRepository(repository);
   if (!isDigest(digest)) throw new OciError('INVALID', `delete manifest: ${JSON.stringify(digest)} is not a digest`);
+  for (const tag of opts?.tags ?? []) {
+    if (isDigest(tag)) continue;
+    const current = await resolveManifest(ctx, repository, tag, opts).catch((err: unknown) => {
+      if (isOciError(err, 'NOT_FOUND')) return null;
+      throw err;
+    });
+    if (current?.digest !== digest) continue; // moved to another manifest meanwhile: not ours to delete
+    if (!(await deleteTag(ctx, repository, tag, opts))) break; // unsupported: the digest delete drops it
+  }
   const credential = callCredential(ctx, opts);
   const res = await ctx.auth.send({
     method: 'DELETE',
