@@ -72,8 +72,14 @@ export function parseRegistryUrl(url: string, plainHttp = false): URL {
   return new URL(`${parsed.origin}/`);
 }
 
-/** Default connection limits of a store's own pools. */
-export const DEFAULT_POOL_CONNECTIONS: Readonly<Record<PoolName, number>> = { metadata: 64, download: 64, upload: 16 };
+/**
+ * Default connection limits of a store's own pools. A download holds its connection for the whole
+ * transfer, so the download pool must fit every concurrent download: with 64, the 65th of 500 concurrent
+ * 50 MB downloads waited in the pool's queue past request_timeout and got 504 (bench load scenario,
+ * docs/fault-tolerance.md#concurrent-downloads). A slow client cannot pin one for ever (the idle limit of
+ * src/http/node-io.ts), and a hung registry fails every waiting download at the same timeout.
+ */
+export const DEFAULT_POOL_CONNECTIONS: Readonly<Record<PoolName, number>> = { metadata: 64, download: 1024, upload: 16 };
 
 /** The dispatcher of each pool: given ones first, then `dispatcher`, else a new Agent per pool. */
 function poolDispatchers(opts: RegistryStoreOptions): Record<PoolName, Dispatcher> {
