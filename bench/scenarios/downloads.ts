@@ -30,28 +30,37 @@ const CLIENTS = 8;
 const DIRECT = 'registry blob URL (direct)';
 const NATIVE = 'nginx reverse proxy';
 
-/** Pushes a provider version whose one zip holds `sizeMB` MB of random bytes; returns both URLs of it. */
+/**
+ * Pushes a provider version (acme/<type> 1.0.0, linux_amd64) whose one zip holds `sizeMB` MB of random
+ * bytes; returns both URLs of it, its size and digest. Scenarios that need their own zip pass their own type.
+ */
 export async function setupBigZip(
   ctx: Pick<BenchContext, 'pushStore' | 'signer' | 'server' | 'registry' | 'tmp'>,
   sizeMB: number,
-): Promise<{ proxyUrl: string; directUrl: string; size: number }> {
-  const repository = providerRepository('', ctx.server.registryHostname, NAMESPACE, TYPE);
+  type: string = TYPE,
+): Promise<{ proxyUrl: string; directUrl: string; size: number; digest: string }> {
+  const repository = providerRepository('', ctx.server.registryHostname, NAMESPACE, type);
   const platform = { os: 'linux', arch: 'amd64' };
-  const zipPath = join(ctx.tmp, `terraform-provider-${TYPE}_${VERSION}_linux_amd64.zip`);
-  const { h1 } = await writeRandomZip(zipPath, `terraform-provider-${TYPE}_v${VERSION}`, sizeMB * 1_000_000);
+  const zipPath = join(ctx.tmp, `terraform-provider-${type}_${VERSION}_linux_amd64.zip`);
+  const { h1 } = await writeRandomZip(zipPath, `terraform-provider-${type}_v${VERSION}`, sizeMB * 1_000_000);
   const zip = await pushZipFile(ctx.pushStore, repository, zipPath, h1);
   await rm(zipPath, { force: true });
   await pushProviderVersions(ctx.pushStore, ctx.signer, {
     repository,
-    type: TYPE,
+    type,
     versions: [VERSION],
     platforms: [platform],
     zips: new Map([['linux_amd64', zip]]),
   });
-  const meta = await fetch(`${ctx.server.url}/v1/providers/${NAMESPACE}/${TYPE}/${VERSION}/download/linux/amd64`);
+  const meta = await fetch(`${ctx.server.url}/v1/providers/${NAMESPACE}/${type}/${VERSION}/download/linux/amd64`);
   if (meta.status !== 200) throw new Error(`download JSON: ${meta.status} ${await meta.text()}`);
   const proxyUrl = ((await meta.json()) as { download_url: string }).download_url;
-  return { proxyUrl, directUrl: `${ctx.registry.url}/v2/${repository}/blobs/${zip.desc.digest}`, size: zip.desc.size };
+  return {
+    proxyUrl,
+    directUrl: `${ctx.registry.url}/v2/${repository}/blobs/${zip.desc.digest}`,
+    size: zip.desc.size,
+    digest: zip.desc.digest,
+  };
 }
 
 export const downloadsScenario: Scenario = {

@@ -8,19 +8,15 @@
 // the shared suite process (production build, default log level).
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { providerRepository } from '../../src/layout/names.js';
 import type { BenchContext, Scenario, ScenarioResult, TargetCheck } from '../scenario.js';
-import { pushProviderVersions, pushZipFile, writeRandomZip } from '../lib/fixtures.js';
+import { setupBigZip } from './downloads.js';
 import { procStatusKiB, sampleRss } from '../lib/processes.js';
 import { fmtKiB, fmtMBps, fmtMs, fmtRate } from '../lib/stats.js';
 import { runWrk } from '../lib/wrk.js';
 
 const NAMESPACE = 'acme';
 const TYPE = 'loadzip';
-const VERSION = '1.0.0';
 const RSS_TARGET_MB = 300;
 
 /** Outcome of one download: bytes and whether they were the blob's. */
@@ -69,22 +65,7 @@ export const loadScenario: Scenario = {
     const durationS = ctx.quick ? 2 : 10;
 
     ctx.log(`load: generating a ${sizeMB} MB random provider zip and pushing it`);
-    const repository = providerRepository('', ctx.server.registryHostname, NAMESPACE, TYPE);
-    const zipPath = join(ctx.tmp, `terraform-provider-${TYPE}_${VERSION}_linux_amd64.zip`);
-    const { h1 } = await writeRandomZip(zipPath, `terraform-provider-${TYPE}_v${VERSION}`, sizeMB * 1_000_000);
-    const zip = await pushZipFile(ctx.pushStore, repository, zipPath, h1);
-    await rm(zipPath, { force: true });
-    await pushProviderVersions(ctx.pushStore, ctx.signer, {
-      repository,
-      type: TYPE,
-      versions: [VERSION],
-      platforms: [{ os: 'linux', arch: 'amd64' }],
-      zips: new Map([['linux_amd64', zip]]),
-    });
-    const meta = await fetch(`${ctx.server.url}/v1/providers/${NAMESPACE}/${TYPE}/${VERSION}/download/linux/amd64`);
-    if (meta.status !== 200) throw new Error(`download JSON: ${meta.status} ${await meta.text()}`);
-    const url = ((await meta.json()) as { download_url: string }).download_url;
-    const { size, digest } = zip.desc;
+    const { proxyUrl: url, size, digest } = await setupBigZip(ctx, sizeMB, TYPE);
 
     // Downloads: all at once, one connection each.
     const dispatcher = new Agent({ connections: clients + 8, pipelining: 1 });

@@ -5,8 +5,18 @@
 import { readdir, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 
-/** Deletes the stale files; returns their names. A missing directory is no error. */
-export async function sweepStaleFiles(dir: string, prefixes: readonly string[], olderThanMs: number, now: number): Promise<string[]> {
+/**
+ * The one sweep of `dir`: for each entry with one of the prefixes, `lastUse` gives its last use (ms) or
+ * undefined when it is not of the kind swept; entries last used before `now - olderThanMs` are removed.
+ * A missing directory, or an entry gone meanwhile (its upload finished), is no error. Returns the names.
+ */
+async function sweep(
+  dir: string,
+  prefixes: readonly string[],
+  olderThanMs: number,
+  now: number,
+  lastUse: (path: string) => Promise<number | undefined>,
+): Promise<string[]> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -18,15 +28,23 @@ export async function sweepStaleFiles(dir: string, prefixes: readonly string[], 
     if (!prefixes.some((p) => name.startsWith(p))) continue;
     const path = join(dir, name);
     try {
-      const s = await stat(path);
-      if (!s.isFile() || s.mtimeMs > now - olderThanMs) continue;
-      await rm(path, { force: true });
+      const used = await lastUse(path);
+      if (used === undefined || used > now - olderThanMs) continue;
+      await rm(path, { recursive: true, force: true });
       removed.push(name);
     } catch {
-      // gone meanwhile (its upload finished): nothing to do
+      // gone meanwhile: nothing to do
     }
   }
   return removed;
+}
+
+/** Deletes the stale files; returns their names. A missing directory is no error. */
+export function sweepStaleFiles(dir: string, prefixes: readonly string[], olderThanMs: number, now: number): Promise<string[]> {
+  return sweep(dir, prefixes, olderThanMs, now, async (path) => {
+    const s = await stat(path);
+    return s.isFile() ? s.mtimeMs : undefined;
+  });
 }
 
 /** Marks `files` as in use now (their mtime), so no sweep takes them. Missing files are skipped. */
@@ -38,28 +56,12 @@ export async function touchFiles(files: Iterable<string>, now: Date): Promise<vo
  * Deletes stale directories (a module upload's work directory): those with one of the prefixes whose
  * own mtime and whose files' mtimes are all older than `olderThanMs`. Returns their names.
  */
-export async function sweepStaleDirectories(dir: string, prefixes: readonly string[], olderThanMs: number, now: number): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return [];
-  }
-  const removed: string[] = [];
-  for (const name of names) {
-    if (!prefixes.some((p) => name.startsWith(p))) continue;
-    const path = join(dir, name);
-    try {
-      const s = await stat(path);
-      if (!s.isDirectory()) continue;
-      let newest = s.mtimeMs;
-      for (const child of await readdir(path)) newest = Math.max(newest, (await stat(join(path, child)).catch(() => s)).mtimeMs);
-      if (newest > now - olderThanMs) continue;
-      await rm(path, { recursive: true, force: true });
-      removed.push(name);
-    } catch {
-      // gone meanwhile (its upload finished): nothing to do
-    }
-  }
-  return removed;
+export function sweepStaleDirectories(dir: string, prefixes: readonly string[], olderThanMs: number, now: number): Promise<string[]> {
+  return sweep(dir, prefixes, olderThanMs, now, async (path) => {
+    const s = await stat(path);
+    if (!s.isDirectory()) return undefined;
+    let newest = s.mtimeMs;
+    for (const child of await readdir(path)) newest = Math.max(newest, (await stat(join(path, child)).catch(() => s)).mtimeMs);
+    return newest;
+  });
 }
