@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# Builds the terraform CLI the end-to-end tests run against (v1.8.5, falling back to v1.5.7) with
-# the local Go toolchain and prints the binary's path on stdout; everything else goes to stderr.
+# Builds the terraform CLI the end-to-end tests run against with the local Go toolchain and prints
+# the binary's path on stdout; everything else goes to stderr. Without an argument it builds v1.8.5,
+# falling back to v1.5.7; with a version argument (or TF_OCI_TERRAFORM_VERSION) exactly that version.
 # Binaries are cached per version under ${TF_OCI_TOOLS_DIR:-$HOME/.cache/tf-oci-registry/bin} and
 # reused when `terraform version` reports the expected version. Usage:
 #   export TF_OCI_TERRAFORM="$(.ci/build-terraform.sh)"
+#   export TF_OCI_TERRAFORM_EXTRA="$(.ci/build-terraform.sh 1.5.7)"
 set -euo pipefail
 
 tools_dir="${TF_OCI_TOOLS_DIR:-$HOME/.cache/tf-oci-registry/bin}"
-primary="1.8.5"
-fallback="1.5.7"
+requested="${1:-${TF_OCI_TERRAFORM_VERSION:-}}"
+if [ -n "$requested" ]; then
+  versions=("${requested#v}")
+else
+  versions=("1.8.5" "1.5.7")
+fi
 
 log() { echo "build-terraform: $*" >&2; }
 
@@ -57,7 +63,7 @@ build() {
 }
 
 command -v go >/dev/null || { log "go is not on PATH"; exit 1; }
-for version in "$primary" "$fallback"; do
+for version in "${versions[@]}"; do
   if build "$version"; then
     echo "$tools_dir/terraform-v$version/terraform"
     exit 0

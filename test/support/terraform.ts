@@ -22,6 +22,17 @@ export const TERRAFORM: CliTool = {
   hint: 'export TF_OCI_TERRAFORM="$(.ci/build-terraform.sh)"',
 };
 export const TOFU: CliTool = { envVar: 'TF_OCI_TOFU', name: 'tofu', hint: 'export TF_OCI_TOFU="$(.ci/build-tofu.sh)"' };
+/** The older versions CI also runs (test/e2e/extra-versions.test.ts); optional even in CI. */
+export const TERRAFORM_EXTRA: CliTool = {
+  envVar: 'TF_OCI_TERRAFORM_EXTRA',
+  name: 'terraform (extra version)',
+  hint: 'export TF_OCI_TERRAFORM_EXTRA="$(.ci/build-terraform.sh 1.5.7)"',
+};
+export const TOFU_EXTRA: CliTool = {
+  envVar: 'TF_OCI_TOFU_EXTRA',
+  name: 'tofu (extra version)',
+  hint: 'export TF_OCI_TOFU_EXTRA="$(.ci/build-tofu.sh 1.6.3)"',
+};
 
 function isCI(): boolean {
   const ci = process.env.CI;
@@ -59,6 +70,16 @@ const warned = new Set<string>();
 export function cliSkipReason(tool: CliTool): string | false {
   const found = locate(tool);
   if ('path' in found || isCI()) return false;
+  const reason = `${tool.name} end-to-end tests SKIPPED: ${found.problem}`;
+  if (!warned.has(tool.name)) console.warn(`\n*** ${reason} ***\n`);
+  warned.add(tool.name);
+  return reason;
+}
+
+/** Like cliSkipReason, but a missing CLI is skipped in CI too (for optional tools such as the extra versions). */
+export function optionalCliSkipReason(tool: CliTool): string | false {
+  const found = locate(tool);
+  if ('path' in found) return false;
   const reason = `${tool.name} end-to-end tests SKIPPED: ${found.problem}`;
   if (!warned.has(tool.name)) console.warn(`\n*** ${reason} ***\n`);
   warned.add(tool.name);
