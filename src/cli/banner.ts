@@ -2,7 +2,7 @@
 // that makes the printed provider address, module address and network mirror work as printed
 // (docs/terraform.md#quick-start): a `host` block maps the registry hostname (dotted, so module addresses
 // are valid) to this server's services, so the hostname needs no DNS entry; plus CA advice for
-// terraform, tofu and curl, and the lock command for the mirror.
+// terraform, tofu, curl and the publish command, and the lock command for the mirror.
 import { resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 
@@ -71,6 +71,7 @@ export function startupBanner(config: Config, caFile?: string): string {
       '  Trust the development CA:',
       `    terraform, tofu:  export SSL_CERT_FILE=${ca}`,
       `    curl:             export CURL_CA_BUNDLE=${ca}   (or curl --cacert ${ca})`,
+      `    tf-oci-registry publish (Node.js):  export NODE_EXTRA_CA_CERTS=${ca}`,
       '    (macOS: terraform and tofu read the system keychain instead: add the CA there)',
     );
   }
