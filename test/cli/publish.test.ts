@@ -2,15 +2,15 @@
 // service-mode API tokens) served over HTTP on loopback, with releases signed by the real `gpg`: a
 // GoReleaser-like dist/ directory with its other outputs, a re-run (no-op), other bytes for the same
 // version (conflict), a bad signature (the server's named error) and its retry, drafts, missing URL and
-// token, --help, modules (a directory, an archive, re-runs, conflicts), and the GoReleaser `publishers:` and GitHub Actions command lines of docs/publishing.md.
+// token, --help, modules (a directory, an archive, re-runs, conflicts). The release examples of
+// docs/publishing.md run with the real GoReleaser in test/cli/goreleaser.test.ts.
 import { runCli } from '../support/cli.js';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { getRequestListener } from '@hono/node-server';
 import { hashToken } from '../../src/auth/api-tokens.js';
 import { createMemoryStore } from '../../src/oci/memory-store.js';
@@ -19,7 +19,6 @@ import { buildRelease, tarGz, type BuiltRelease } from '../publish/release-fixtu
 import { freePort, requireTool } from '../support/distribution.js';
 import { createGpgHome, gpgSkip, type GpgHome, type TestKey } from '../support/gpg.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HOST = 'registry.example.test';
 const TOKEN = 'publish-test-token-0123456789';
 /** The CI token of docs/auth.md: may read providers and create versions, nothing else. */
@@ -308,36 +307,5 @@ describe('tf-oci-registry publish (command line)', { ...tools, skip: tools.skip 
     const r = await runCli(['publish', join(dir, 'vpc'), '--namespace', 'acme', '--module', 'vpc/aws'], env());
     assert.equal(r.code, 2, r.stdout + r.stderr);
     assert.match(r.stderr, /--module: give the version to publish with --version/);
-  });
-
-  it('the GoReleaser, GitHub Actions and GitLab CI snippets of docs/publishing.md publish as written', async () => {
-    const doc = await readFile(join(ROOT, 'docs/publishing.md'), 'utf8');
-    const lines: string[] = [];
-    for (const block of doc.matchAll(/```yaml\n([\s\S]*?)```/g)) {
-      for (const line of block[1]!.split('\n')) {
-        const m = /^\s*(?:cmd:|run:|-)\s*(tf-oci-registry publish .*)$/.exec(line);
-        if (m) lines.push(m[1]!);
-      }
-    }
-    assert.equal(lines.length, 3, `expected the GoReleaser, GitHub Actions and GitLab CI command lines, found: ${lines.join(' | ')}`);
-    // Each runs from the project root holding dist/ and key.asc; GoReleaser's template names the checksum's directory.
-    const project = join(dir, 'project');
-    await writeDist(join(project, 'dist'), await release('3.0.0'));
-    await writeFile(join(project, 'key.asc'), await gpg.exportPublicKey(key));
-    const words = (line: string) =>
-      line
-        .replace('{{ dir .ArtifactPath }}', 'dist')
-        .split(/\s+/)
-        .slice(1)
-        .map((w) => (w === 'dist' || w === 'key.asc' ? join(project, w) : w));
-    const [first, ...rest] = lines;
-    const r1 = await runCli(words(first!), env());
-    assert.equal(r1.code, 0, r1.stdout + r1.stderr);
-    assert.match(r1.stdout, /^Published acme\/widget 3\.0\.0/);
-    for (const line of rest) {
-      const r = await runCli(words(line), env());
-      assert.equal(r.code, 0, `${line}: ${r.stdout}${r.stderr}`);
-      assert.match(r.stdout, /Already published with the same files/);
-    }
   });
 });

@@ -146,9 +146,13 @@ describe('the quick start banner, run verbatim', { timeout: 600_000 }, () => {
 
   it('curl trusts the development CA with the printed --cacert', async () => {
     const cacert = /\(or curl --cacert (\S+)\)/.exec(banner)![1]!;
-    const { stdout } = await run('curl', ['--cacert', cacert, '-sS', '--fail', `${server.url}/v1/providers/${NAMESPACE}/${TYPE}/versions`], {
-      env: { PATH: process.env.PATH },
-    });
+    const { stdout } = await run(
+      'curl',
+      ['--cacert', cacert, '-sS', '--fail', `${server.url}/v1/providers/${NAMESPACE}/${TYPE}/versions`],
+      {
+        env: { PATH: process.env.PATH },
+      },
+    );
     assert.match(stdout, /"version":"1\.0\.0"/);
   });
 
@@ -208,13 +212,19 @@ describe('the quick start banner, run verbatim', { timeout: 600_000 }, () => {
         const r = await ws.runOk(['init', '-input=false', '-no-color'], { timeoutMs: 300_000 });
         assert.match(r.flat, /Installed registry\.example\.test\/acme\/tfocitest v1\.0\.0/);
         const log = server.logs.slice(before).join('');
-        assert.match(log, /"path":"\/mirror\/registry\.example\.test\/acme\/tfocitest\/index\.json"/, 'the install went through the mirror');
+        assert.match(
+          log,
+          /"path":"\/mirror\/registry\.example\.test\/acme\/tfocitest\/index\.json"/,
+          'the install went through the mirror',
+        );
       } finally {
         await ws.cleanup();
       }
     });
 
-    it(`the printed \`providers lock -net-mirror\` command locks both platforms with ${tool.name}`, { skip: cliSkipReason(tool) }, async () => {
+    it(`the printed \`providers lock -net-mirror\` command locks both platforms with ${tool.name}`, {
+      skip: cliSkipReason(tool),
+    }, async () => {
       const printed = /^ {4}(terraform providers lock -net-mirror=.*)$/m.exec(banner)![1]!;
       const args = printed.replace('<namespace>/<type>', `${NAMESPACE}/${TYPE}`).split(' ').slice(1);
       const ws = await providerWorkspace(blockAfter(banner, HOST_BLOCK));

@@ -34,6 +34,13 @@ export const TOFU_EXTRA: CliTool = {
   hint: 'export TF_OCI_TOFU_EXTRA="$(.ci/build-tofu.sh 1.6.3)"',
 };
 
+/** GoReleaser (.ci/build-goreleaser.sh), for the docs' release examples (test/cli/goreleaser.test.ts); optional even in CI. */
+export const GORELEASER: CliTool = {
+  envVar: 'TF_OCI_GORELEASER',
+  name: 'goreleaser',
+  hint: 'export TF_OCI_GORELEASER="$(.ci/build-goreleaser.sh)"',
+};
+
 function isCI(): boolean {
   const ci = process.env.CI;
   return ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false';
