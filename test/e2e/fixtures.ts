@@ -5,8 +5,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { moduleFiles, zipOf } from '../modules/support/archives.js';
 import { buildTestProvider, type ProviderRelease } from '../support/provider-build.js';
 import { createTestSigner, type TestSigner } from '../support/gpg-signer.js';
+import type { LockedProvider } from '../support/terraform.js';
 import type { Stack } from './stack.js';
 
 export const NAMESPACE = 'acme';
@@ -46,6 +48,27 @@ export async function publishReleases(stack: Stack, releases: Releases, token?: 
     });
     assert.equal(r.upload.status, 200, JSON.stringify(r.upload.body));
     assert.equal(r.upload.body.data.attributes.status, 'uploaded', JSON.stringify(r.upload.body));
+  }
+}
+
+/** Registers the module acme/greeting/null and publishes `versions` of it (moduleFiles) through the API. */
+export async function publishGreetingModule(stack: Stack, versions: string[]): Promise<void> {
+  const mod = await stack.api.call('POST', '/api/v1/modules', {
+    json: { data: { type: 'modules', attributes: { namespace: NAMESPACE, name: 'greeting', system: 'null' } } },
+  });
+  assert.equal(mod.status, 201, JSON.stringify(mod.body));
+  for (const version of versions) {
+    const zip = await zipOf(Object.entries(moduleFiles(version)).map(([name, content]) => ({ name, content })));
+    const put = await stack.api.call('PUT', `/api/v1/modules/${mod.body.data.id}/versions/${version}`, { body: zip });
+    assert.equal(put.status, 201, JSON.stringify(put.body));
+  }
+}
+
+/** Asserts the lock entry holds the h1 and the zh of every platform of `release`. */
+export function assertLocksEveryPlatform(lock: LockedProvider, release: ProviderRelease): void {
+  for (const p of release.packages) {
+    assert.ok(lock.hashes.includes(p.h1), `h1 of ${p.os}_${p.arch}`);
+    assert.ok(lock.hashes.includes(p.zh), `zh of ${p.os}_${p.arch}`);
   }
 }
 

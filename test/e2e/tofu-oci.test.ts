@@ -10,10 +10,21 @@ import { after, before, describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { moduleFiles, zipOf } from '../modules/support/archives.js';
 import { registryLabel, requireRegistry, requireTool } from '../support/distribution.js';
 import { cliSkipReason, requireCli, terraformWorkspace, TOFU, type TerraformWorkspace } from '../support/terraform.js';
-import { buildReleases, hostBlock, mainTf, mirrorBlock, NAMESPACE, PLATFORMS, publishReleases, TYPE, type Releases } from './fixtures.js';
+import {
+  assertLocksEveryPlatform,
+  buildReleases,
+  hostBlock,
+  mainTf,
+  mirrorBlock,
+  NAMESPACE,
+  PLATFORMS,
+  publishGreetingModule,
+  publishReleases,
+  type Releases,
+  TYPE,
+} from './fixtures.js';
 import { REGISTRY_HOST, startStack, type Stack } from './stack.js';
 
 const skip = cliSkipReason(TOFU) || requireRegistry().skip || requireTool('gpg', 'zip', 'go', 'openssl').skip || false;
@@ -64,15 +75,7 @@ describe(`OpenTofu end-to-end on ${registryLabel()}: oci_mirror, oci:// and the 
     stack = await startStack({ registryTls: true });
     registryHostPort = new URL(stack.registry.url).host;
     await publishReleases(stack, releases);
-    const mod = await stack.api.call('POST', '/api/v1/modules', {
-      json: { data: { type: 'modules', attributes: { namespace: 'acme', name: 'greeting', system: 'null' } } },
-    });
-    assert.equal(mod.status, 201, JSON.stringify(mod.body));
-    for (const version of ['1.0.0', '1.1.0', '2.0.0']) {
-      const zip = await zipOf(Object.entries(moduleFiles(version)).map(([name, content]) => ({ name, content })));
-      const put = await stack.api.call('PUT', `/api/v1/modules/${mod.body.data.id}/versions/${version}`, { body: zip });
-      assert.equal(put.status, 201, JSON.stringify(put.body));
-    }
+    await publishGreetingModule(stack, ['1.0.0', '1.1.0', '2.0.0']);
   });
   after(async () => {
     for (const ws of workspaces) await ws.cleanup();
@@ -128,10 +131,7 @@ describe(`OpenTofu end-to-end on ${registryLabel()}: oci_mirror, oci:// and the 
     const ws = await workspace(hostBlock(REGISTRY_HOST, stack.server.url), mainTf(ADDRESS, '1.0.0'));
     await ws.runOk(['providers', 'lock', ...PLATFORMS.map((p) => `-platform=${p.os}_${p.arch}`)]);
     const lock = (await ws.readLockFile())![ADDRESS]!;
-    for (const p of releases.byVersion['1.0.0']!.packages) {
-      assert.ok(lock.hashes.includes(p.h1), `h1 of ${p.os}_${p.arch}`);
-      assert.ok(lock.hashes.includes(p.zh), `zh of ${p.os}_${p.arch}`);
-    }
+    assertLocksEveryPlatform(lock, releases.byVersion['1.0.0']!);
   });
 
   it('5. oci:// module source: a module published through the API installs straight from the OCI registry', async () => {
