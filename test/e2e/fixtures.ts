@@ -2,13 +2,13 @@
 // under test/fixtures/provider, zipped and signed like GoReleaser output), the configurations and the
 // CLI-config blocks a user writes.
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { moduleFiles, zipOf } from '../modules/support/archives.js';
 import { buildTestProvider, type ProviderRelease } from '../support/provider-build.js';
 import { createTestSigner, type TestSigner } from '../support/gpg-signer.js';
-import type { LockedProvider } from '../support/terraform.js';
+import type { LockedProvider, TerraformWorkspace } from '../support/terraform.js';
 import type { Stack } from './stack.js';
 
 export const NAMESPACE = 'acme';
@@ -70,6 +70,24 @@ export function assertLocksEveryPlatform(lock: LockedProvider, release: Provider
     assert.ok(lock.hashes.includes(p.h1), `h1 of ${p.os}_${p.arch}`);
     assert.ok(lock.hashes.includes(p.zh), `zh of ${p.os}_${p.arch}`);
   }
+}
+
+/**
+ * `init` and `apply` in `ws` (configured with mainTf(ADDRESS, '~> 1.0') through providers.v1): the provider
+ * of `release` (1.1.0) runs, and the lock holds the installed package's h1 and every platform's zh.
+ * Resolves with the lock file's text.
+ */
+export async function installAndApply(ws: TerraformWorkspace, address: string, release: ProviderRelease): Promise<string> {
+  await ws.runOk(['init', '-input=false']);
+  const apply = await ws.runOk(['apply', '-auto-approve', '-input=false']);
+  assert.match(apply.flat, new RegExp(`provider_version = "${release.version.replace(/\./g, '\\.')}"`));
+  assert.match(apply.flat, /result = "hello from tf-oci-registry"/);
+  const lock = (await ws.readLockFile())![address]!;
+  assert.equal(lock.version, release.version);
+  const host = release.packages.find((p) => p.os === 'linux' && p.arch === 'amd64')!;
+  assert.ok(lock.hashes.includes(host.h1), `lock has the installed package's h1 ${host.h1}: ${lock.hashes}`);
+  for (const p of release.packages) assert.ok(lock.hashes.includes(p.zh), `lock has ${p.os}_${p.arch} ${p.zh}`);
+  return readFile(join(ws.dir, '.terraform.lock.hcl'), 'utf8');
 }
 
 /** A configuration that installs the provider from `source`, runs it, and outputs what it ran. */

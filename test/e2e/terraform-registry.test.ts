@@ -19,6 +19,7 @@ import {
   publishReleases,
   type Releases,
   TYPE,
+  installAndApply,
 } from './fixtures.js';
 import { REGISTRY_HOST, startStack, type Stack } from './stack.js';
 
@@ -51,17 +52,7 @@ describe(`terraform end-to-end on ${registryLabel()}: registry, lock and mirror`
 
   it('1. installs and runs the provider through providers.v1 (host block); the lock has h1 and every zh', async () => {
     const ws = await workspace(hostBlock(REGISTRY_HOST, stack.server.url), mainTf(ADDRESS, '~> 1.0'));
-    await ws.runOk(['init', '-input=false']);
-    const apply = await ws.runOk(['apply', '-auto-approve', '-input=false']);
-    assert.match(apply.flat, /provider_version = "1\.1\.0"/);
-    assert.match(apply.flat, /result = "hello from tf-oci-registry"/);
-    const lock = (await ws.readLockFile())![ADDRESS]!;
-    assert.equal(lock.version, '1.1.0');
-    const rel = releases.byVersion['1.1.0']!;
-    const host = rel.packages.find((p) => p.os === 'linux' && p.arch === 'amd64')!;
-    assert.ok(lock.hashes.includes(host.h1), `lock has the installed package's h1 ${host.h1}: ${lock.hashes}`);
-    for (const p of rel.packages) assert.ok(lock.hashes.includes(p.zh), `lock has ${p.os}_${p.arch} ${p.zh}`);
-    registryLock = await readFile(join(ws.dir, '.terraform.lock.hcl'), 'utf8');
+    registryLock = await installAndApply(ws, ADDRESS, releases.byVersion['1.1.0']!);
   });
 
   it('1b. installs through real service discovery at the server host', async () => {

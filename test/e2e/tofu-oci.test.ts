@@ -24,6 +24,7 @@ import {
   publishReleases,
   type Releases,
   TYPE,
+  installAndApply,
 } from './fixtures.js';
 import { REGISTRY_HOST, startStack, type Stack } from './stack.js';
 
@@ -85,15 +86,7 @@ describe(`OpenTofu end-to-end on ${registryLabel()}: oci_mirror, oci:// and the 
 
   it('1. providers.v1 through tf-oci-registry: tofu installs and runs the provider; the lock has h1 and every zh', async () => {
     const ws = await workspace(hostBlock(REGISTRY_HOST, stack.server.url), mainTf(ADDRESS, '~> 1.0'));
-    await ws.runOk(['init', '-input=false']);
-    const apply = await ws.runOk(['apply', '-auto-approve', '-input=false']);
-    assert.match(apply.flat, /provider_version = "1\.1\.0"/);
-    const lock = (await ws.readLockFile())![ADDRESS]!;
-    assert.equal(lock.version, '1.1.0');
-    const rel = releases.byVersion['1.1.0']!;
-    assert.ok(lock.hashes.includes(rel.packages.find((p) => p.os === 'linux' && p.arch === 'amd64')!.h1), 'h1 of the installed package');
-    for (const p of rel.packages) assert.ok(lock.hashes.includes(p.zh), `zh of ${p.os}_${p.arch}`);
-    registryLock = await readFile(join(ws.dir, '.terraform.lock.hcl'), 'utf8');
+    registryLock = await installAndApply(ws, ADDRESS, releases.byVersion['1.1.0']!);
   });
 
   it('2. oci_mirror: tofu installs the release published through the API straight from the OCI registry', async () => {
