@@ -34,8 +34,10 @@ export async function serveConfig(config: Config): Promise<void> {
   }
   warnAboutAuth(config, logger);
   const store = createStore(config, logger);
-  const { app, nodeFront, metrics, usage, readiness } = createServerApp(config, logger, store);
+  const { app, nodeFront, metrics, usage, readiness, sweepTemp } = createServerApp(config, logger, store);
   usage?.start();
+  // What a killed process left in the temp dir is older than a lease: removed within two (docs/fault-tolerance.md#temp-files).
+  const sweeper = setInterval(() => void sweepTemp(), config.publish.uploadLease * 1000).unref();
 
   let caFile: string | undefined;
   let tls: { cert: Buffer; key: Buffer } | undefined;
@@ -96,6 +98,7 @@ export async function serveConfig(config: Config): Promise<void> {
       drained = await inFlight.drain(RECORD_GRACE_MS);
     }
     clearInterval(idle);
+    clearInterval(sweeper);
     // Usage counted since the last flush is written before the process ends (docs/operations.md#usage).
     if (usage) await usage.stop().catch((err: unknown) => logger.error({ err: errorText(err) }, 'usage could not be flushed'));
     server.closeAllConnections();

@@ -3,7 +3,7 @@
 // running upload touches its spooled files whenever it renews its lease (publishing/upload-lease.ts), so a
 // file older than the lease belongs to no running upload, in this process or another on the same host.
 import { readdir, rm, stat, utimes } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 /**
  * The one sweep of `dir`: for each entry with one of the prefixes, `lastUse` gives its last use (ms) or
@@ -39,9 +39,19 @@ async function sweep(
   return removed;
 }
 
-/** Deletes the stale files; returns their names. A missing directory is no error. */
-export function sweepStaleFiles(dir: string, prefixes: readonly string[], olderThanMs: number, now: number): Promise<string[]> {
+/**
+ * Deletes the stale files, except those named in `inUse` (this process's own, whatever their age);
+ * returns their names. A missing directory is no error.
+ */
+export function sweepStaleFiles(
+  dir: string,
+  prefixes: readonly string[],
+  olderThanMs: number,
+  now: number,
+  inUse: ReadonlySet<string> = new Set(),
+): Promise<string[]> {
   return sweep(dir, prefixes, olderThanMs, now, async (path) => {
+    if (inUse.has(basename(path))) return undefined;
     const s = await stat(path);
     return s.isFile() ? s.mtimeMs : undefined;
   });

@@ -88,9 +88,16 @@ class ClientTap extends Transform {
 export class PlatformFetcher {
   readonly #deps: MirrorDeps;
   readonly #flight = new SingleFlight();
+  /** Names of this process's temp files being written or read: never swept, however old. */
+  readonly #inUse = new Set<string>();
 
   constructor(deps: MirrorDeps) {
     this.#deps = deps;
+  }
+
+  /** The temp file names this process's fetches are using now. */
+  get inUse(): ReadonlySet<string> {
+    return this.#inUse;
   }
 
   /** The running fetch of this platform in this process, if any. */
@@ -138,7 +145,9 @@ export class PlatformFetcher {
     const { address, version } = release;
     const repository = providerRepository(deps.prefix, address.hostname, address.namespace, address.type);
     await mkdir(deps.tmpDir, { recursive: true });
-    const file = join(deps.tmpDir, `mirror-${randomUUID()}.zip`);
+    const name = `mirror-${randomUUID()}.zip`;
+    const file = join(deps.tmpDir, name);
+    this.#inUse.add(name);
     try {
       let body: Awaited<ReturnType<ProviderSource['openPackage']>>;
       try {
@@ -234,6 +243,7 @@ export class PlatformFetcher {
       throw err;
     } finally {
       await rm(file, { force: true });
+      this.#inUse.delete(name);
     }
   }
 }

@@ -11,14 +11,16 @@ import { PullThrough } from './pull-through.js';
 import { createUpstreamCatalog } from './upstream-catalog.js';
 
 export function createMirrorServices(deps: MirrorDeps) {
-  // Zips a killed server was fetching stay in the temp dir: swept at start (found by
-  // test/faults/random-kills-import-download.test.ts: a SIGKILL mid-import left two for ever).
-  void sweepStaleFiles(deps.tmpDir, ['mirror-'], deps.staleTempMs ?? 300_000, deps.now()).then(
-    (removed) => removed.length > 0 && deps.logger.info({ removed }, 'stale mirror temp files removed'),
-    () => undefined,
-  );
-  const catalog = createUpstreamCatalog({ ttlMs: deps.upstreamTtlMs, now: deps.now });
+  // Zips a killed server was fetching stay in the temp dir: swept at start and then every lease by `serve`
+  // (found by test/faults/random-kills-import-download.test.ts: a SIGKILL mid-import left two for ever).
   const fetcher = new PlatformFetcher(deps);
+  const sweepTemp = (): Promise<void> =>
+    sweepStaleFiles(deps.tmpDir, ['mirror-'], deps.staleTempMs ?? 300_000, deps.now(), fetcher.inUse).then(
+      (removed) => void (removed.length > 0 && deps.logger.info({ removed }, 'stale mirror temp files removed')),
+      () => undefined,
+    );
+  void sweepTemp();
+  const catalog = createUpstreamCatalog({ ttlMs: deps.upstreamTtlMs, now: deps.now });
   const pull = new PullThrough(deps, catalog, fetcher);
   const runImport: RunImport = (from, wants, opts) => importProviders(deps, fetcher, from, wants, opts);
   const jobs = new ImportJobs(deps, runImport, (address) => {
@@ -26,6 +28,8 @@ export function createMirrorServices(deps: MirrorDeps) {
     return upstream ? { source: upstream.source, trustedKeys: upstream.trustedKeys } : undefined;
   });
   return {
+    /** Removes the temp files of fetches no process has written for a lease (docs/fault-tolerance.md#temp-files). */
+    sweepTemp,
     /** True when the network mirror answers `hostname` by pull-through. */
     handles: (hostname: string) => pull.handles(hostname),
     mirrorIndex: (hostname: string, namespace: string, type: string, caller: Caller) => pull.mirrorIndex(hostname, namespace, type, caller),

@@ -22,6 +22,12 @@ export function createModuleServices(deps: ModuleDeps) {
   const ctx: ModuleContext = { deps, records: createModuleRecords(deps) };
   void sweepModuleTemp(ctx).catch(() => undefined); // what a killed server left (docs/fault-tolerance.md#temp-files)
   return {
+    /** Removes upload work directories no upload touched for a lease (docs/fault-tolerance.md#temp-files). */
+    sweepTemp: () =>
+      sweepModuleTemp(ctx).then(
+        () => undefined,
+        () => undefined,
+      ),
     // modules.v1 (docs/design/protocols.md §6)
     listModuleVersions: (key: ModuleKey, caller: Caller) => listModuleVersions(deps, key, caller),
     findModuleDownload: (key: ModuleKey & { version: string }, caller: Caller) => findModuleDownload(deps, key, caller),

@@ -78,6 +78,8 @@ export function createPublishServices(input: PublishServiceDeps) {
   // Spooled zips a crashed process left behind (docs/fault-tolerance.md#temp-files).
   void sweepSpool(ctx);
   return {
+    /** Removes spooled zips no upload touched for a lease (docs/fault-tolerance.md#temp-files). */
+    sweepTemp: () => sweepSpool(ctx).catch(() => undefined),
     createGpgKey: (attrs: Attributes, caller: Caller) => createGpgKey(ctx, attrs, caller),
     listGpgKeys: (filter: { namespace?: string }, caller: Caller) => listGpgKeys(ctx, filter, caller),
     getGpgKey: (id: string, caller: Caller) => getGpgKey(ctx, id, caller),

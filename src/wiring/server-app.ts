@@ -102,6 +102,8 @@ export interface ServerDeps {
   mirror: MirrorServices;
   /** The additional mirror services, in configuration order. */
   mirrorServices: MirrorServiceDeps[];
+  /** Removes what killed processes left in the temp dir (publish spool, module work dirs, mirror fetches); `serve` runs it every lease. */
+  sweepTemp: () => Promise<void>;
 }
 
 export interface ServerDepsOptions {
@@ -239,6 +241,9 @@ export function createServerDeps(config: Config, logger: Logger, given: OciStore
     readiness: createReadiness(store),
     moduleServices,
     publishServices,
+    sweepTemp: async () => {
+      await Promise.all([publishServices.sweepTemp(), moduleServices.sweepTemp(), mirror.sweepTemp()]);
+    },
   };
 }
 

@@ -7,7 +7,7 @@
 //   1. no visible tag without every manifest and blob it references (walked straight in the registry);
 //   2. every import record in a named state (running, succeeded, failed, interrupted);
 //   3. the retry works: the import again succeeds, every zip downloads byte-correct (sha256 of the document);
-//   4. no leaked temp files (mirror-*.zip, publish-*) once the retry finished;
+//   4. no leaked temp files (mirror-*.zip, publish-*) within two leases after the retry finished;
 //   5. the server alive: /healthz and /readyz answer 200, no answer 500.
 // FAULT_TRIALS trials (default 4 under CI, 100 locally); FAULT_SEED replays a run. The figures are printed.
 import assert from 'node:assert/strict';
@@ -31,6 +31,8 @@ const UP = 'upstream.example.test';
 const PLATFORMS = ['linux_amd64', 'darwin_arm64'];
 const FAULTS = ['server-kill', 'registry-kill', 'server-stop', 'registry-hang'] as const;
 type Fault = (typeof FAULTS)[number];
+/** The upload lease of the server under test (s): also the age at which its temp files are swept. */
+const LEASE_S = 2;
 const NAMED = new Set(['running', 'succeeded', 'failed', 'interrupted']);
 
 /** mulberry32: a small seeded PRNG, so a failing run can be replayed with FAULT_SEED. */
@@ -62,6 +64,16 @@ async function json(base: string, method: string, path: string, body?: unknown):
     return { status: res.status, body: parsed };
   } catch (err) {
     return { status: 0, body: String(err) };
+  }
+}
+
+/** The temp files (mirror-*, publish-*) still in `spool` after waiting up to `ms` for them to go. */
+async function leftAfter(spool: string, ms: number): Promise<string[]> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const left = (await readdir(spool).catch(() => [] as string[])).filter((f) => f.startsWith('mirror-') || f.startsWith('publish-'));
+    if (left.length === 0 || Date.now() > deadline) return left;
+    await sleep(250);
   }
 }
 
@@ -106,7 +118,7 @@ describe(`random faults of the server or the registry mid-import and mid-downloa
     env = {
       TF_OCI_REGISTRY_MIRROR_UPSTREAM: JSON.stringify([{ hostname: UP, url: upstream.url }]),
       // Also the age of a stale temp file: a restarted server sweeps what the killed one left.
-      TF_OCI_REGISTRY_PUBLISH_UPLOAD_LEASE: '2',
+      TF_OCI_REGISTRY_PUBLISH_UPLOAD_LEASE: String(LEASE_S),
     };
     server = await startServe(stack, env);
     direct = createRegistryStore({ url: stack.reg.url, plainHttp: true, retries: 3 });
@@ -242,7 +254,8 @@ describe(`random faults of the server or the registry mid-import and mid-downloa
         violations.push(`${where}: after the retry, tag ${late === null ? 'absent' : `without ${late.join(', ')}`}`);
       const bad = await downloadAll(version, 2);
       if (bad.length > 0) violations.push(`${where}: downloads after the retry: ${bad.join('; ')}`);
-      const leaked = (await readdir(spool).catch(() => [] as string[])).filter((f) => f.startsWith('mirror-') || f.startsWith('publish-'));
+      // What a killed server left is swept once it is a lease old: at start, after uploads, and every lease.
+      const leaked = await leftAfter(spool, 2 * LEASE_S * 1000 + 5_000);
       if (leaked.length > 0) violations.push(`${where}: leaked ${leaked.join(', ')}`);
       for (const path of ['/healthz', '/readyz']) {
         const res = await fetch(server.base + path).catch(() => null);
