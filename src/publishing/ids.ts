@@ -57,12 +57,32 @@ export function gpgKeyId(k: GpgKeyKey): string {
   return `gpg-${k.namespace}.${k.fingerprint.toLowerCase()}`;
 }
 
-/** Parses a gpg-key id; 404 for anything that cannot name a key. */
+/**
+ * Parses a gpg-key id; 404 for anything that cannot name a key, saying what the id looks like when the
+ * caller tried a spelling people naturally try (gpg's upper-case fingerprint, a 16-digit key id).
+ */
 export function parseGpgKeyId(id: string): GpgKeyKey {
   const p = split(id, 'gpg-', 2);
   const ns = p && valid(() => normalizeProviderNamespace(p[0] as string));
-  if (!p || ns !== p[0] || !/^[0-9a-f]{40}$/.test(p[1] as string)) throw notFound('GPG key', id);
+  if (!p || ns !== p[0] || !/^[0-9a-f]{40}$/.test(p[1] as string)) throw gpgKeyNotFound(id);
   return { namespace: ns, fingerprint: (p[1] as string).toUpperCase() };
+}
+
+const GPG_ID_FORM = 'GPG key ids are gpg-<namespace>.<fingerprint: 40 hex digits, lower case>';
+
+function gpgKeyNotFound(id: string): AppError {
+  const upper = /^(gpg-[a-z0-9-]+\.)([0-9A-Fa-f]{40})$/.exec(id);
+  if (upper)
+    return new AppError(
+      'NOT_FOUND',
+      `no GPG key with id ${JSON.stringify(id)}: ${GPG_ID_FORM}, i.e. ${upper[1]}${upper[2]!.toLowerCase()}`,
+    );
+  const hex = /(?:^|\.)([0-9A-Fa-f]{16}|[0-9A-Fa-f]{40})$/.exec(id);
+  const looks = hex ? ` (${hex[1]!.length === 16 ? 'a 16-digit key id' : 'a bare fingerprint'} is not one)` : '';
+  return new AppError(
+    'NOT_FOUND',
+    `no GPG key with id ${JSON.stringify(id)}: ${GPG_ID_FORM}${looks}; GET /api/v1/gpg-keys?filter[namespace]=<namespace> lists them`,
+  );
 }
 
 export function providerId(k: ProviderKey): string {

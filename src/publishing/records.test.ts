@@ -51,6 +51,17 @@ describe('resource ids and record tags', () => {
     }
   });
 
+  it('a 404 for a gpg key id spelled as gpg prints it says what the id is', () => {
+    const fpr = 'ABCDEF0123456789ABCDEF0123456789ABCDEF01';
+    assert.throws(() => parseGpgKeyId(`gpg-acme.${fpr}`), {
+      message: `no GPG key with id "gpg-acme.${fpr}": GPG key ids are gpg-<namespace>.<fingerprint: 40 hex digits, lower case>, i.e. gpg-acme.${fpr.toLowerCase()}`,
+    });
+    assert.throws(() => parseGpgKeyId(fpr.slice(-16)), {
+      message: /\(a 16-digit key id is not one\); GET \/api\/v1\/gpg-keys\?filter\[namespace\]=<namespace> lists them$/,
+    });
+    assert.throws(() => parseGpgKeyId(fpr), { message: /\(a bare fingerprint is not one\)/ });
+  });
+
   it('keeps tags within the OCI grammar, shortening long ones without collisions', () => {
     const ns = `n${'a'.repeat(63)}`;
     const type = `t${'b'.repeat(63)}`;
