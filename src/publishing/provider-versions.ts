@@ -109,8 +109,14 @@ export async function createVersion(ctx: PublishContext, attrs: Attributes, rels
     const vkey = { namespace, type, version };
     const id = versionId(vkey);
     const exists = async (): Promise<void> => {
-      if (!(await ctx.records.get('version', versionTag(vkey), caller))) return;
-      throw new AppError('CONFLICT', `provider ${namespace}/${type} already has version ${version} (${id})`, {
+      const found = await ctx.records.get<VersionRecord>('version', versionTag(vkey), caller);
+      if (!found) return;
+      // What to do next depends on where that version stands (docs/publishing.md#the-publishing-api-step-by-step).
+      const next =
+        found.data.status === 'uploaded'
+          ? `versions are immutable: publish a new version, or DELETE /api/v1/provider-versions/${id} first`
+          : `its status is ${found.data.status}: to upload it again, POST /api/v1/provider-versions/${id}/upload-url for a fresh upload URL`;
+      throw new AppError('CONFLICT', `provider ${namespace}/${type} already has version ${version} (${id}); ${next}`, {
         source: { pointer: '/data/attributes/version' },
       });
     };
