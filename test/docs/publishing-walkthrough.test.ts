@@ -1,4 +1,5 @@
-// docs/publishing.md "The publishing API, step by step", run as written: its ```sh blocks, in order, with
+// docs/publishing.md "The publishing API, step by step" and docs/modules.md "Publishing, step by step", run
+// as written: their ```sh blocks, in order (modules after providers, in the same shell state), with
 // bash -e -o pipefail, against a real server process (layout store, service-mode API tokens) and real
 // gpg keys, from a directory holding GoReleaser-named releases; each block's output is compared with the
 // ```json / ```text block the doc shows after it, and its exit status with the `<!-- exit N -->` mark
@@ -7,7 +8,7 @@
 // comparing (to update the doc after a deliberate change).
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,7 +20,11 @@ import { createGpgHome, gpgSkip, type GpgHome, type TestKey } from '../support/g
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SECTION = '## The publishing API, step by step';
+/** The walkthroughs, in the order they run. */
+const WALKTHROUGHS = [
+  { file: 'docs/publishing.md', section: '## The publishing API, step by step' },
+  { file: 'docs/modules.md', section: '### Publishing, step by step' },
+];
 /** The fingerprints the doc shows for the release key and for the other key. */
 const DOC_FINGERPRINT = '3AA5C34371567BD2D1BD7A5BDB8B5C4A7C3E1F9D';
 const DOC_OTHER_FINGERPRINT = '9F2C1B0E8D7A6C5B4E3D2C1B0A9F8E7D6C5B4A39';
@@ -31,15 +36,18 @@ export interface Step {
   command: string;
   output?: string;
   exit: number;
-  line: number;
+  /** Where the step is (a line number, then file:line). */
+  line: number | string;
 }
 
-/** The sh blocks of the section, each with the output block after it (if any) and its expected exit status. */
-export function walkthroughSteps(doc: string): Step[] {
-  const start = doc.indexOf(`${SECTION}\n`);
-  assert.ok(start >= 0, `docs/publishing.md has no "${SECTION}"`);
-  const next = doc.indexOf('\n## ', start + SECTION.length);
-  const section = doc.slice(start, next < 0 ? undefined : next);
+/** The sh blocks of `heading`'s section, each with the output block after it (if any) and its expected exit status. */
+export function walkthroughSteps(doc: string, heading: string): Step[] {
+  const start = doc.indexOf(`${heading}\n`);
+  assert.ok(start >= 0, `no "${heading}"`);
+  // The section ends at the next heading of the same or a higher level.
+  const level = heading.split(' ')[0]!;
+  const next = doc.slice(start + heading.length).search(new RegExp(`\\n#{1,${level.length}} `));
+  const section = doc.slice(start, next < 0 ? undefined : start + heading.length + next);
   const lineOf = (i: number) => doc.slice(0, start + i).split('\n').length;
   const steps: Step[] = [];
   for (const m of section.matchAll(/(<!-- exit (\d+) -->\s*\n)?```(sh|json|text)\n([\s\S]*?)```/g)) {
@@ -114,6 +122,10 @@ describe('docs/publishing.md: the publishing API step by step, run as written', 
       });
       for (const [name, bytes] of release.files) await writeFile(join(work, name), bytes);
     }
+    // The module of docs/modules.md.
+    await mkdir(join(work, 'modules', 'vpc'), { recursive: true });
+    await writeFile(join(work, 'modules', 'vpc', 'main.tf'), 'variable "cidr" {}\n\noutput "vpc_id" {\n  value = "vpc-${var.cidr}"\n}\n');
+    await writeFile(join(work, 'modules', 'vpc', 'README.md'), '# vpc\n');
     const config = join(work, '..', `${work.split('/').at(-1)}.toml`);
     await writeFile(
       config,
@@ -137,8 +149,12 @@ describe('docs/publishing.md: the publishing API step by step, run as written', 
   });
 
   it('every step prints what the doc shows and exits as the doc says', { timeout: 600_000 }, async () => {
-    const steps = walkthroughSteps(await readFile(join(ROOT, 'docs/publishing.md'), 'utf8'));
-    assert.ok(steps.length >= 10, `only ${steps.length} steps`);
+    const steps: Step[] = [];
+    for (const w of WALKTHROUGHS) {
+      const found = walkthroughSteps(await readFile(join(ROOT, w.file), 'utf8'), w.section);
+      assert.ok(found.length >= 4, `${w.file}: only ${found.length} steps`);
+      steps.push(...found.map((s) => ({ ...s, line: `${w.file}:${s.line}` })));
+    }
     const state = join(work, '.state.sh');
     await writeFile(state, '');
     const vars = assigned(steps);
@@ -157,7 +173,7 @@ describe('docs/publishing.md: the publishing API step by step, run as written', 
       // Each step in its own bash, with the variables the earlier steps set, as in one terminal.
       const script = `source ${state}\ntrap 'rc=$?; set +e; declare -p ${vars.join(' ')} > ${state} 2>/dev/null; exit $rc' EXIT\nset -e -o pipefail\n${step.command}`;
       const r = await bash(script, work, env);
-      const shown = `line ${step.line}: ${step.command.trim()}\n--- exit ${r.code}, stdout:\n${normalize(r.stdout)}\n--- stderr:\n${r.stderr}`;
+      const shown = `at ${step.line}: ${step.command.trim()}\n--- exit ${r.code}, stdout:\n${normalize(r.stdout)}\n--- stderr:\n${r.stderr}`;
       if (PRINT) {
         report.push(shown);
         continue;
