@@ -124,7 +124,7 @@ describe('docs/publishing.md: the publishing API step by step, run as written', 
     }
     // The module of docs/modules.md.
     await mkdir(join(work, 'modules', 'vpc'), { recursive: true });
-    await writeFile(join(work, 'modules', 'vpc', 'main.tf'), 'variable "cidr" {}\n\noutput "vpc_id" {\n  value = "vpc-${var.cidr}"\n}\n');
+    await writeFile(join(work, 'modules', 'vpc', 'main.tf'), 'variable "cidr" {}\n\noutput "vpc_id" {\n  value = var.cidr\n}\n');
     await writeFile(join(work, 'modules', 'vpc', 'README.md'), '# vpc\n');
     const config = join(work, '..', `${work.split('/').at(-1)}.toml`);
     await writeFile(
