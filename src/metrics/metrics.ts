@@ -3,7 +3,8 @@
 // latency; every call to an OCI store by store, operation and outcome with its latency; the content cache
 // of each store; downloads and their bytes by provider, version and platform (never the caller); the
 // process metrics prom-client collects (CPU, memory, event loop lag, GC).
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import type * as PromClient from 'prom-client';
 import type { DownloadFacts } from '../core/download-facts.js';
 import type { ContentCache } from '../core/lru-cache.js';
 
@@ -31,7 +32,7 @@ const PUBLISH_ROUTES: ReadonlyArray<{ method: string; suffix: string; kind: 'pro
 export type ImportOutcomeLabel = 'imported' | 'skipped' | 'failed';
 
 export interface Metrics {
-  readonly registry: Registry;
+  readonly registry: PromClient.Registry;
   /** A request observer: counts and times every finished request. */
   observe(facts: RequestFacts): void;
   /** Reports the content cache of the store named `store`. */
@@ -47,8 +48,16 @@ export interface Metrics {
 /** Buckets of request and store-call latencies, seconds: 1 ms to 30 s (the default request timeout). */
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
+/** prom-client, required on first use. */
+export function loadPromClient(): typeof PromClient {
+  return createRequire(import.meta.url)('prom-client') as typeof PromClient;
+}
+
 export function createMetrics(opts: { prefix?: string; processMetrics?: boolean } = {}): Metrics {
   const p = opts.prefix ?? 'tfoci_';
+  // Loaded here, not at import: a server without [metrics] never pays for prom-client (about 80 ms of CPU
+  // at start-up, bench/findings.md "Start-up"). It is CommonJS, so require() keeps this function synchronous.
+  const { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } = loadPromClient();
   const registry = new Registry();
   if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: p });
   const requests = new Counter({
