@@ -5,7 +5,8 @@
 // and X-Accel-Redirect offload (a third server with server.download_offload behind nginx: nginx fetches the
 // blob itself). Anchors: the registry's blob URL straight, and nginx as a reverse proxy of it (what a
 // native copying proxy reaches on the same box: the ceiling of any proxy that reads the bytes and writes
-// them again). For each path, the CPU time and minor page faults of the processes carrying the bytes in
+// them again), and the smallest Node.js proxy of the same blob (bench/lib/node-floor-proxy.ts, with undici
+// and with node:http as the client: what the runtime itself reaches, nothing of ours). For each path, the CPU time and minor page faults of the processes carrying the bytes in
 // between (our server; nginx; nginx + our server for the offload) per GB. The server's RSS is polled
 // every 20 ms during the 8-client rounds: it must stay flat (streams, no buffering).
 import { mkdirSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { pushProviderVersions, pushZipFile, writeRandomZip } from '../lib/fixtur
 import { AnchorRuns, measureOurs } from '../lib/anchor.js';
 import { curlConcurrent, curlDownload, type CurlResult } from '../lib/curl.js';
 import { startNginxProxy } from '../lib/nginx.js';
+import { startNodeFloor } from '../lib/node-floor.js';
 import { procStatusKiB, sampleRss } from '../lib/processes.js';
 import { startDirectServer, startOffloadStack, withCost, type OffloadStack } from '../lib/download-modes.js';
 import { fmtCount } from '../lib/registry.js';
@@ -29,6 +31,8 @@ const CLIENTS = 8;
 /** Anchor names (report lines and unavailable figures). */
 const DIRECT = 'registry blob URL (direct)';
 const NATIVE = 'nginx reverse proxy';
+const FLOOR_UNDICI = 'Node floor proxy (undici)';
+const FLOOR_HTTP = 'Node floor proxy (node:http)';
 
 /**
  * Pushes a provider version (acme/<type> 1.0.0, linux_amd64) whose one zip holds `sizeMB` MB of random
@@ -87,11 +91,27 @@ export const downloadsScenario: Scenario = {
       await directServer.stop();
     }
     const offload = await startOffloadStack(ctx.root, ctx.registry.url, join(ctx.tmp, 'offload'));
+    const floors = {
+      undici: await anchors.measure(FLOOR_UNDICI, () => startNodeFloor(ctx.registry.url, 'undici')),
+      http: await anchors.measure(FLOOR_HTTP, () => startNodeFloor(ctx.registry.url, 'node-http')),
+    };
+    const path = new URL(directUrl).pathname;
     try {
-      return await measure(ctx, anchors, sizeMB, size, { proxyUrl, directUrl, nativeUrl, directModeUrl, offload, nginxPid: nginx?.pid });
+      return await measure(ctx, anchors, sizeMB, size, {
+        proxyUrl,
+        directUrl,
+        nativeUrl,
+        directModeUrl,
+        offload,
+        nginxPid: nginx?.pid,
+        floorUndici: floors.undici && { url: floors.undici.url + path, pid: floors.undici.pid },
+        floorHttp: floors.http && { url: floors.http.url + path, pid: floors.http.pid },
+      });
     } finally {
       await offload.stop();
       await nginx?.stop();
+      await floors.undici?.stop();
+      await floors.http?.stop();
     }
   },
 };
@@ -108,6 +128,9 @@ interface Urls {
   directModeUrl: string;
   offload: OffloadStack;
   nginxPid: number | undefined;
+  /** The Node floor proxies (undefined when one did not start). */
+  floorUndici: { url: string; pid: number } | undefined;
+  floorHttp: { url: string; pid: number } | undefined;
 }
 
 /** Throughput and cost of one path over the single-client runs. */
@@ -152,12 +175,18 @@ async function measure(ctx: BenchContext, anchors: AnchorRuns, sizeMB: number, s
   const native1 = runs();
   const offload1 = runs();
   const directMode1 = runs();
+  const floorUndici1 = runs();
+  const floorHttp1 = runs();
+  await anchorOne(FLOOR_UNDICI, u.floorUndici?.url, u.floorUndici ? [u.floorUndici.pid] : []);
+  await anchorOne(FLOOR_HTTP, u.floorHttp?.url, u.floorHttp ? [u.floorHttp.pid] : []);
   for (let i = 0; i < singleRuns; i++) {
     record(direct1, await anchorOne(DIRECT, u.directUrl, []));
     record(proxy1, await oursOne('proxied download', u.proxyUrl, [ctx.server.pid]));
     record(native1, await anchorOne(NATIVE, u.nativeUrl, nginxPids));
     record(offload1, await oursOne('offloaded download', offloadUrl, offloadPids));
     record(directMode1, await oursOne('direct-mode download (registry blob URL)', u.directModeUrl, [ctx.server.pid]));
+    record(floorUndici1, await anchorOne(FLOOR_UNDICI, u.floorUndici?.url, u.floorUndici ? [u.floorUndici.pid] : []));
+    record(floorHttp1, await anchorOne(FLOOR_HTTP, u.floorHttp?.url, u.floorHttp ? [u.floorHttp.pid] : []));
   }
 
   const rounds = ctx.quick ? 1 : 3;
@@ -165,6 +194,7 @@ async function measure(ctx: BenchContext, anchors: AnchorRuns, sizeMB: number, s
   const proxyN: number[] = [];
   const nativeN: number[] = [];
   const offloadN: number[] = [];
+  const floorN: number[] = [];
   const rssBefore: number[] = [];
   const rssPeak: number[] = [];
   for (let i = 0; i < rounds; i++) {
@@ -182,6 +212,7 @@ async function measure(ctx: BenchContext, anchors: AnchorRuns, sizeMB: number, s
     offloadN.push(
       (await measureOurs(`${CLIENTS} concurrent offloaded downloads`, () => curlConcurrent(offloadUrl, size, CLIENTS))).aggregate,
     );
+    pushDefined(floorN, await anchorMany(FLOOR_UNDICI, u.floorUndici?.url));
   }
   const growth = Math.max(...rssPeak.map((p, i) => p - rssBefore[i]!));
   const med = (r: PathRuns) => median(r.speed);
@@ -192,6 +223,9 @@ async function measure(ctx: BenchContext, anchors: AnchorRuns, sizeMB: number, s
   const judge = !ctx.quick && !anchors.anyUnavailable([DIRECT]);
   const judgeNative = !ctx.quick && !anchors.anyUnavailable([NATIVE]);
   const d = (text: string) => anchors.cell(DIRECT, text);
+  const fu = (text: string) => anchors.cell(FLOOR_UNDICI, text);
+  const fh = (text: string) => anchors.cell(FLOOR_HTTP, text);
+  const floor1 = med(floorHttp1) > med(floorUndici1) ? floorHttp1 : floorUndici1;
   const n = (text: string) => anchors.cell(NATIVE, text);
   const cpu = (r: PathRuns) => (r.cpu.length ? median(r.cpu).toFixed(2) : 'n/a');
   const flt = (r: PathRuns) => (r.faults.length ? Math.round(median(r.faults)).toLocaleString('en-US') : 'n/a');
@@ -218,6 +252,11 @@ async function measure(ctx: BenchContext, anchors: AnchorRuns, sizeMB: number, s
     {
       target: 'issue 16: proxy, 1 client >= 1.0 of the Go prototype',
       measured: `not measurable here (the peer scenario, TF_OCI_BENCH_PEER_URL, runs it); the physical limit beside it: nginx, a native copying proxy, at ${n(fmtMBps(med(native1)))} and ${n(cpu(native1))} CPU-s/GB; ours ${fmtMBps(med(proxy1))} and ${cpu(proxy1)} CPU-s/GB with ${flt(proxy1)} faults per 100 MB`,
+      met: null,
+    },
+    {
+      target: 'the limit beside the 0.9 goal: the best Node floor proxy (no code of ours), 1 client, vs nginx reverse proxy',
+      measured: `Node floor ${fu(fmtMBps(med(floor1)))} at ${fu(cpu(floor1))} CPU-s/GB = ${n(ratio(med(floor1), med(native1)))} of nginx's proxy; ours ${ratio(med(proxy1), med(floor1))} of the Node floor`,
       met: null,
     },
     {
@@ -260,6 +299,8 @@ async function measure(ctx: BenchContext, anchors: AnchorRuns, sizeMB: number, s
           row1('ours, X-Accel-Redirect offload via nginx', offload1, 'nginx (+ our server: ticket, HEAD)'),
           row1('ours, direct mode (download_url = registry blob URL)', directMode1, 'nothing (our server idle)'),
           row1('anchor: nginx reverse proxy', native1, 'nginx', n),
+          row1('anchor: Node floor proxy, undici client', floorUndici1, 'a 40-line Node proxy', fu),
+          row1('anchor: Node floor proxy, node:http client', floorHttp1, 'a 40-line Node proxy', fh),
           row1('anchor: registry blob URL', direct1, 'nothing', d),
         ],
       },
@@ -275,6 +316,12 @@ async function measure(ctx: BenchContext, anchors: AnchorRuns, sizeMB: number, s
             d(ratio(median(offloadN), median(directN))),
           ],
           ['anchor: nginx reverse proxy', n(spread(nativeN, fmtMBps)), n('1.00'), n(d(ratio(median(nativeN), median(directN))))],
+          [
+            'anchor: Node floor proxy, undici client',
+            fu(spread(floorN, fmtMBps)),
+            fu(n(ratio(median(floorN), median(nativeN)))),
+            fu(d(ratio(median(floorN), median(directN)))),
+          ],
           [
             'anchor: registry blob URL (= ours in direct mode)',
             d(spread(directN, fmtMBps)),
@@ -299,6 +346,7 @@ async function measure(ctx: BenchContext, anchors: AnchorRuns, sizeMB: number, s
         : []),
       `Upstream requests per proxied download: ${perDownload}.`,
       'nginx reverse proxy: Debian nginx, one worker, proxy_pass to the same blob URL with upstream keep-alive and in-memory buffers (16 × 256 KiB, never spooled to disk): a native copying proxy, the ceiling for any proxy that reads the bytes and writes them again on this box.',
+      'Node floor proxy: bench/lib/node-floor-proxy.ts, a node:http server that fetches the same blob URL (undici `request`, or node:http `get`) and pipes the body to the response; no framework, auth, tickets, logs or metrics. It is what the runtime reaches on this box: the limit of any proxy written in Node, ours included.',
       'X-Accel offload: a second server (download_offload = "x-accel-redirect", same secret: the same download URLs) behind nginx with the offload site of docs/mirror.md#download-offload; the server checks the ticket and HEADs the blob, nginx fetches and streams it. Direct mode: a third server (download_mode = "direct", auth.mode = "none"), asked for its download JSON once and stopped; its download_url is curled.',
       'CPU-s per GB and faults: utime + stime and minflt of the processes carrying the bytes between the registry and curl, read from /proc before and after each single-client download (our server for proxy; nginx for the nginx proxy; nginx and the offload server for the offload; none for direct).',
       "CPU: not pinned: curl, the registry and the proxy share 2 cores. Direct = registry -> curl (one loopback copy); proxy = registry -> proxy -> curl (two loopback copies). The server checks the size of proxied zips only (fetchBlob verify = 'size'): terraform and tofu verify the zip against the signed SHA256SUMS and the lock file themselves.",
