@@ -15,7 +15,7 @@ import { getRequestListener } from '@hono/node-server';
 import { hashToken } from '../../src/auth/api-tokens.js';
 import { createMemoryStore } from '../../src/oci/memory-store.js';
 import { buildAuthApp, type AuthTestApp } from '../auth/support.js';
-import { buildRelease, tarGz, type BuiltRelease } from '../publish/release-fixture.js';
+import { LINUX_AND_MAC, buildRelease, tarGz, type BuiltRelease } from '../publish/release-fixture.js';
 import { freePort, requireTool } from '../support/distribution.js';
 import { createGpgHome, gpgSkip, type GpgHome, type TestKey } from '../support/gpg.js';
 
@@ -51,10 +51,7 @@ describe('tf-oci-registry publish (command line)', { ...tools, skip: tools.skip 
     buildRelease({
       type: 'widget',
       version,
-      platforms: [
-        { os: 'linux', arch: 'amd64' },
-        { os: 'darwin', arch: 'arm64' },
-      ],
+      platforms: LINUX_AND_MAC,
       protocols: ['6.0'],
       sign: (data) => gpg.detachSign(opts.signer ?? key, data),
       ...(opts.extra ? { zipExtras: { 'NOTES.txt': opts.extra } } : {}),

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { hashToken } from '../../src/auth/api-tokens.js';
-import { buildRelease } from '../publish/release-fixture.js';
+import { LINUX_AND_MAC, buildRelease } from '../publish/release-fixture.js';
 import { requireTool } from '../support/distribution.js';
 import { createGpgHome, gpgSkip, type GpgHome, type TestKey } from '../support/gpg.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
@@ -113,10 +113,7 @@ describe('docs/publishing.md: the publishing API step by step, run as written', 
       const release = await buildRelease({
         type: 'widget',
         version,
-        platforms: [
-          { os: 'linux', arch: 'amd64' },
-          { os: 'darwin', arch: 'arm64' },
-        ],
+        platforms: LINUX_AND_MAC,
         protocols: ['6.0'],
         sign: (data) => gpg.detachSign(signer, data),
       });

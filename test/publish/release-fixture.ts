@@ -17,10 +17,16 @@ export interface Platform {
   arch: string;
 }
 
+/** The two platforms most release fixtures carry. */
+export const LINUX_AND_MAC: readonly Platform[] = [
+  { os: 'linux', arch: 'amd64' },
+  { os: 'darwin', arch: 'arm64' },
+];
+
 export interface ReleaseOptions {
   type: string;
   version: string;
-  platforms: Platform[];
+  platforms: readonly Platform[];
   /** Detached signature over the SHA256SUMS bytes. */
   sign: (data: Buffer) => Promise<Buffer>;
   /** GoReleaser's _manifest.json with these protocol versions (listed in SHA256SUMS, as GoReleaser does). */
