@@ -3,7 +3,11 @@
 // latency; every call to an OCI store by store, operation and outcome with its latency; the content cache
 // of each store; downloads and their bytes by provider, version and platform (never the caller); the
 // process metrics prom-client collects (CPU, memory, event loop lag, GC).
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+// prom-client (and its @opentelemetry/api, tdigest, bintrees: about 80 ms of CPU and 10 MB at start-up) is
+// loaded by the first createMetrics(), so a server with metrics off (the default) never loads it
+// (bench/findings.md, "Start-up"). It is CommonJS: require() keeps createMetrics synchronous.
+import { createRequire } from 'node:module';
+import type { Registry } from 'prom-client';
 import type { DownloadFacts } from '../core/download-facts.js';
 import type { ContentCache } from '../core/lru-cache.js';
 
@@ -47,7 +51,13 @@ export interface Metrics {
 /** Buckets of request and store-call latencies, seconds: 1 ms to 30 s (the default request timeout). */
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
+/** prom-client, loaded on first use (see the file comment). */
+export function promClient(): typeof import('prom-client') {
+  return createRequire(import.meta.url)('prom-client') as typeof import('prom-client');
+}
+
 export function createMetrics(opts: { prefix?: string; processMetrics?: boolean } = {}): Metrics {
+  const { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } = promClient();
   const p = opts.prefix ?? 'tfoci_';
   const registry = new Registry();
   if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: p });
