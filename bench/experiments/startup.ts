@@ -8,6 +8,7 @@
 // Run: node --import tsx bench/experiments/startup.ts [--runs=7] [--entry=dist-bench/main.js] [--store=layout,registry]
 //      (--entry: an already compiled main.js, e.g. of another checkout, to compare; default: build this tree)
 //      [--node-arg=--cpu-prof --node-arg=--cpu-prof-dir=/tmp/prof] (extra node flags for the server)
+//      [--env=MALLOC_PERTURB_=0] (extra environment of the server, repeatable: here, keepFreedMemory off)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
@@ -104,6 +105,14 @@ async function main(): Promise<void> {
   const runs = Number(opt('runs') ?? 7);
   const stores = (opt('store') ?? 'layout,registry').split(',');
   const nodeArgs = argv.filter((a) => a.startsWith('--node-arg=')).map((a) => a.slice('--node-arg='.length));
+  const extraEnv = Object.fromEntries(
+    argv
+      .filter((a) => a.startsWith('--env='))
+      .map((a) => {
+        const [k, ...v] = a.slice('--env='.length).split('=');
+        return [k!, v.join('=')];
+      }),
+  );
   const given = opt('entry');
   const entry = given ? resolve(given) : await buildServer(root);
   const tmp = mkdtempSync(join(tmpdir(), 'tf-oci-startup-'));
@@ -120,7 +129,7 @@ async function main(): Promise<void> {
                 TF_OCI_REGISTRY_STORAGE_URL: registry!.url,
                 TF_OCI_REGISTRY_STORAGE_PLAIN_HTTP: 'true',
               };
-        const r = await once(entry, env, nodeArgs);
+        const r = await once(entry, { ...env, ...extraEnv }, nodeArgs);
         results.push(r);
         console.log(
           `${store} run ${i + 1}: ready ${r.readyMs.toFixed(0)} ms, cpu ${r.cpuMs.toFixed(0)} ms, rss ready ${(r.rssReadyKiB / 1024).toFixed(1)} MB, ` +

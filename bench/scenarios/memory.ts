@@ -22,7 +22,15 @@ export const memoryScenario: Scenario = {
         },
         {
           title: 'start-up phases of that process (its "started" log line: ms since the process started)',
-          columns: ['node + command line', 'server code loaded', 'configuration', 'store', 'application built', 'listening'],
+          columns: [
+            'node + command line',
+            'server code loaded',
+            'configuration',
+            'logger + malloc trim',
+            'store',
+            'application built',
+            'listening',
+          ],
           rows: [startupRow(ctx.server.startup)],
         },
       ],
@@ -40,5 +48,5 @@ export const memoryScenario: Scenario = {
 /** The server's start-up marks (src/cli/serve.ts) as one row; "n/a" when its log line had none. */
 function startupRow(marks: Record<string, number> | undefined): string[] {
   const at = (k: string): string => (marks?.[k] === undefined ? 'n/a' : `${marks[k]} ms`);
-  return [at('cli'), at('code'), at('config'), at('store'), at('app'), at('listening')];
+  return [at('cli'), at('code'), at('config'), at('trim'), at('store'), at('app'), at('listening')];
 }

@@ -18,9 +18,9 @@ import { shareMetricsWithPrimary } from '../wiring/cluster-metrics.js';
 
 /**
  * Start-up phases, ms since the process started (performance.now()): the command line loaded (`cli`), the
- * server's code loaded (`code`), the configuration read (`config`); serveConfig adds the store made
- * (`store`), the application built (`app`) and listening (`listening`). The "started" log line carries
- * them (docs/operations.md#start-up-time).
+ * server's code loaded (`code`), the configuration read (`config`); serveConfig adds the logger made and
+ * the malloc trim threshold set (`trim`), the store made (`store`), the application built (`app`) and
+ * listening (`listening`). The "started" log line carries them (docs/operations.md#start-up-time).
  */
 export type StartupMarks = Record<string, number>;
 
@@ -35,6 +35,11 @@ export async function serveConfig(config: Config, startup: StartupMarks = {}): P
     return;
   }
   const logger = createLogger(config.log.level);
+  // Before the application exists (a small heap to collect): freed socket buffers stay in the process.
+  // Also tried once listening and before the code is loaded (bench/findings.md "Start-up"): not kept.
+  const mallocTrim = keepFreedMemory();
+  if (mallocTrim !== undefined) logger.debug({ reason: mallocTrim }, 'malloc trim threshold left as it is');
+  marks.trim = performance.now();
   if (config.server.secretsGenerated) {
     logger.warn('no server.secrets configured: using a random secret; download URLs will not survive a restart or work across replicas');
   }
@@ -69,11 +74,6 @@ export async function serveConfig(config: Config, startup: StartupMarks = {}): P
     marks.listening = performance.now();
     logger.info({ ...startupSummary(config, store.describe, info), startup: roundMarks(marks) }, 'started');
     if (!worker) process.stdout.write(startupBanner(config, caFile));
-    // Once listening (its one full collection, 25 to 30 ms, no longer delays readiness; collected after the
-    // application is built, the heap at rest is smaller than before it, bench/findings.md "Start-up"):
-    // freed socket buffers stay in the process.
-    const mallocTrim = keepFreedMemory();
-    if (mallocTrim !== undefined) logger.debug({ reason: mallocTrim }, 'malloc trim threshold left as it is');
   });
   // Under server.workers the primary serves [metrics] listen with every worker's metrics summed.
   if (metrics && worker) shareMetricsWithPrimary(metrics);
