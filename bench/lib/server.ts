@@ -5,7 +5,7 @@
 // VmHWM (peak RSS) read at the end. With `cpuProfileDir` it runs under `node --cpu-prof`; the profile
 // is written when it exits (SIGTERM -> graceful shutdown -> process.exit).
 import { execFile } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { normalizeHostname } from '../../src/layout/names.js';
@@ -23,6 +23,8 @@ export interface ServerProcess {
   readonly idleRssKiB: number;
   /** Wall time from spawning the process to its first 200 on /healthz, ms. */
   readonly startMs: number;
+  /** The server's own start-up phases (its "started" log line: ms since its process started), when logged. */
+  readonly startup: Record<string, number> | undefined;
   /** Polls VmRSS every 100 ms for the whole suite. */
   readonly rss: RssSampler;
   /** Peak RSS so far (VmHWM), KiB. */
@@ -97,6 +99,20 @@ export function buildServer(root: string): Promise<string> {
   return built;
 }
 
+/** The `startup` field of the server's "started" log line (src/cli/serve.ts), waiting up to 2 s for it. */
+async function startupPhases(logFile: string, port: number): Promise<Record<string, number> | undefined> {
+  for (let i = 0; i < 40; i++) {
+    // Several servers may share a log file: this one's line names its port.
+    const line = readFileSync(logFile, 'utf8')
+      .split('\n')
+      .reverse()
+      .find((l) => l.includes('"msg":"started"') && l.includes(`"port":${port},`));
+    if (line) return (JSON.parse(line) as { startup?: Record<string, number> }).startup;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return undefined;
+}
+
 export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
   const entry = await buildServer(opts.root);
   const port = await freePort();
@@ -122,6 +138,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
   // Generous: a loaded machine (CI runs beside other work) can take long to start a process.
   await waitForHttp(`${url}/healthz`, child, `tf-oci-registry (log: ${logFile})`, 120_000);
   const startMs = performance.now() - spawnedAt;
+  const startup = await startupPhases(logFile, port);
   const pid = child.pid!;
   const idleRssKiB = procStatusKiB(pid, 'VmRSS');
   const rss = sampleRss(pid, 100);
@@ -132,6 +149,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
     env,
     idleRssKiB,
     startMs,
+    startup,
     rss,
     hwmKiB: () => procStatusKiB(pid, 'VmHWM'),
     async stop() {

@@ -38,8 +38,11 @@ export function buildCli(env: NodeJS.ProcessEnv): Command {
     )
     .action(async (opts: { config?: string }) => {
       // Commands load their code when they run: `--help` and `--version` stay fast.
+      const cli = performance.now();
       const { serveConfig } = await import('./serve.js');
-      await serveConfig(loadCommandConfig(opts.config, env));
+      const code = performance.now();
+      const config = loadCommandConfig(opts.config, env);
+      await serveConfig(config, { cli, code, config: performance.now() });
     });
   program
     .command('mirror')

@@ -16,7 +16,16 @@ import { keepFreedMemory } from './malloc-trim.js';
 import { serveMetrics } from './metrics-listener.js';
 import { shareMetricsWithPrimary } from '../wiring/cluster-metrics.js';
 
-export async function serveConfig(config: Config): Promise<void> {
+/**
+ * Start-up phases, ms since the process started (performance.now()): the command line loaded (`cli`), the
+ * server's code loaded (`code`), the configuration read (`config`); serveConfig adds the logger made and
+ * the malloc trim threshold set (`trim`), the store made (`store`), the application built (`app`) and
+ * listening (`listening`). The "started" log line carries them (docs/operations.md#start-up-time).
+ */
+export type StartupMarks = Record<string, number>;
+
+export async function serveConfig(config: Config, startup: StartupMarks = {}): Promise<void> {
+  const marks: StartupMarks = { ...startup };
   // server.workers: this process only supervises the workers, each of which runs what follows.
   const workers = workerCount(config.server.workers);
   const worker = isClusterWorker();
@@ -27,14 +36,18 @@ export async function serveConfig(config: Config): Promise<void> {
   }
   const logger = createLogger(config.log.level);
   // Before the application exists (a small heap to collect): freed socket buffers stay in the process.
+  // Also tried once listening and before the code is loaded (bench/findings.md "Start-up"): not kept.
   const mallocTrim = keepFreedMemory();
   if (mallocTrim !== undefined) logger.debug({ reason: mallocTrim }, 'malloc trim threshold left as it is');
+  marks.trim = performance.now();
   if (config.server.secretsGenerated) {
     logger.warn('no server.secrets configured: using a random secret; download URLs will not survive a restart or work across replicas');
   }
   warnAboutAuth(config, logger);
   const store = createStore(config, logger);
+  marks.store = performance.now();
   const { app, nodeFront, metrics, usage, readiness, sweepTemp } = createServerApp(config, logger, store);
+  marks.app = performance.now();
   usage?.start();
   // What a killed process left in the temp dir is older than a lease: removed within two (docs/fault-tolerance.md#temp-files).
   const sweeper = setInterval(() => void sweepTemp(), config.publish.uploadLease * 1000).unref();
@@ -60,7 +73,8 @@ export async function serveConfig(config: Config): Promise<void> {
   });
   server.listen(config.server.listen.port, config.server.listen.host, () => {
     const info = server.address() as AddressInfo;
-    logger.info(startupSummary(config, store.describe, info), 'started');
+    marks.listening = performance.now();
+    logger.info({ ...startupSummary(config, store.describe, info), startup: roundMarks(marks) }, 'started');
     if (!worker) process.stdout.write(startupBanner(config, caFile));
   });
   // Under server.workers the primary serves [metrics] listen with every worker's metrics summed.
@@ -113,6 +127,11 @@ export async function serveConfig(config: Config): Promise<void> {
 export const SHUTDOWN_REASON = 'server shut down during upload';
 /** How long cut uploads get to record that, after the shutdown timeout. */
 const RECORD_GRACE_MS = 10_000;
+
+/** The marks in whole ms, in the order they were taken. */
+function roundMarks(marks: StartupMarks): Record<string, number> {
+  return Object.fromEntries(Object.entries(marks).map(([k, v]) => [k, Math.round(v)]));
+}
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -26,7 +26,7 @@
 //       └── image manifest   artifactType application/vnd.opentofu.modulepkg, config = empty descriptor
 //           └── layer archive/zip   the module package (zip root = module root), title <filename>
 import { domainToASCII } from 'node:url';
-import semver from 'semver';
+import semverParse from 'semver/functions/parse.js';
 import { REPOSITORY_NAME_RE, TAG_RE } from '../oci/types.js';
 import { LayoutError } from './errors.js';
 
@@ -172,7 +172,7 @@ export function moduleRepository(prefix: string, hostname: string, namespace: st
 
 /** The canonical form of a strict semver string, or null (`v1.0.0`, `1.0`, `01.0.0` are not canonical). */
 export function canonicalVersion(input: string): string | null {
-  const parsed = semver.parse(input, { loose: false });
+  const parsed = semverParse(input, { loose: false });
   if (parsed === null) return null;
   const canonical = parsed.build.length > 0 ? `${parsed.version}+${parsed.build.join('.')}` : parsed.version;
   return canonical === input ? canonical : null;

@@ -2,7 +2,7 @@
 // description), read and list them, change the description, delete one (refused while versions exist,
 // unless cascading). A module record may be created for a repository another tool already pushed to: its
 // versions then become manageable through the API.
-import semver from 'semver';
+import semverCompareBuild from 'semver/functions/compare-build.js';
 import { AppError } from '../core/app-error.js';
 import { normalizeModuleName, normalizeModuleNamespace, normalizeModuleSystem } from '../layout/names.js';
 import { isOciError } from '../oci/errors.js';
@@ -132,7 +132,7 @@ export async function deleteModule(
     if (tags.length > 0 && !opts.cascade) {
       const list = tags
         .map((t) => t.version)
-        .sort(semver.compareBuild)
+        .sort(semverCompareBuild)
         .slice(0, 10)
         .join(', ');
       throw new AppError(

@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import semver from 'semver';
+import semverCompareBuild from 'semver/functions/compare-build.js';
 import { actorName } from '../core/actor.js';
 import { AppError } from '../core/app-error.js';
 import { isLayoutError } from '../layout/errors.js';
@@ -242,7 +242,7 @@ export async function listVersions(ctx: ModuleContext, id: string, caller: Calle
     return read
       .filter((r): r is typeof r & { read: ReadModule } => r.read !== undefined)
       .map((r) => versionView(ctx, addr, r.version, r.tag, r.read, byVersion.get(r.version)))
-      .sort((a, b) => semver.compareBuild(a.version, b.version));
+      .sort((a, b) => semverCompareBuild(a.version, b.version));
   } catch (err) {
     throw storeFailure(ctx, err);
   }

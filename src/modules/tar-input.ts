@@ -6,7 +6,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import tar from 'tar-stream';
+import { createRequire } from 'node:module';
+import type tar from 'tar-stream';
 import { ByteLimit, LimitExceededError } from '../core/byte-limit.js';
 import type { EntryKind, PackageTree } from './package-tree.js';
 import type { ModuleLimits } from './types.js';
@@ -38,12 +39,17 @@ async function* chunks(entry: AsyncIterable<unknown>): AsyncGenerator<Buffer> {
   for await (const chunk of entry) yield chunk as Buffer;
 }
 
+/** tar-stream, loaded by the first module upload (.tar.gz): servers that never receive one never load it (bench/findings.md, "Start-up"). */
+function tarStream(): typeof tar {
+  return createRequire(import.meta.url)('tar-stream') as typeof tar;
+}
+
 /** Admits every entry of the .tar.gz at `path` into `tree`, spooling files into `workDir`. */
 export async function readTarGzUpload(path: string, workDir: string, tree: PackageTree, limits: ModuleLimits): Promise<void> {
   // Headers and padding come on top of the file contents: 1 KiB per entry is generous for both.
   const expanded = new ByteLimit(limits.maxUnpackedBytes + 1024 * limits.maxEntries + (1 << 20), 'the unpacked archive');
   const gunzip = createGunzip({ chunkSize: 256 * 1024 });
-  const extract = tar.extract();
+  const extract = tarStream().extract();
   // Registered before pipeline() adds its own listeners: tells which stage failed first.
   let origin: 'gunzip' | 'tar' | undefined;
   let limit: LimitExceededError | undefined;

@@ -4,7 +4,9 @@
 // declared sizes the limits were checked against cannot be exceeded (a zip bomb is refused up front).
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { crc32 } from 'node:zlib';
-import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import { createRequire } from 'node:module';
+import type yauzl from 'yauzl';
+import type { Entry, ZipFile } from 'yauzl';
 import { LimitExceededError } from '../core/byte-limit.js';
 import type { EntryKind, PackageTree } from './package-tree.js';
 
@@ -30,6 +32,11 @@ function kindOf(entry: Entry, name: string): EntryKind {
     default:
       return name.endsWith('/') || (entry.externalFileAttributes & 0x10) !== 0 ? 'directory' : 'file';
   }
+}
+
+/** yauzl, loaded by the first module upload (.zip): servers that never receive one never load it (bench/findings.md, "Start-up"). */
+function loadYauzl(): typeof yauzl {
+  return createRequire(import.meta.url)('yauzl') as typeof yauzl;
 }
 
 /** Checks an entry's CRC-32 at its end, as Go's zip reader does (yauzl only checks sizes). */
@@ -67,7 +74,7 @@ function executable(entry: Entry): boolean {
 export async function readZipUpload(path: string, tree: PackageTree): Promise<ZipFile | null> {
   let zip: ZipFile;
   try {
-    zip = await yauzl.openPromise(path, { decodeStrings: false, validateEntrySizes: true, strictFileNames: false, autoClose: false });
+    zip = await loadYauzl().openPromise(path, { decodeStrings: false, validateEntrySizes: true, strictFileNames: false, autoClose: false });
   } catch (err) {
     if (typeof (err as NodeJS.ErrnoException).code === 'string') throw err;
     tree.unreadable(`the upload is not a readable zip archive: ${(err as Error).message}`);

@@ -5,7 +5,8 @@
 import { createWriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import yazl from 'yazl';
+import { createRequire } from 'node:module';
+import type yazl from 'yazl';
 import { ByteLimit } from '../core/byte-limit.js';
 import { Sha256Stream, type Sha256Result } from '../verify/sha256-stream.js';
 import type { TreeFile } from './package-tree.js';
@@ -15,6 +16,11 @@ import type { TreeFile } from './package-tree.js';
  * same DOS date on every server whatever its time zone (and the earliest DOS date there is).
  */
 const FIXED_MTIME = new Date(1980, 0, 1, 0, 0, 0);
+
+/** yazl, loaded by the first module zip written: servers that never write one never load it (bench/findings.md, "Start-up"). */
+function loadYazl(): typeof yazl {
+  return createRequire(import.meta.url)('yazl') as typeof yazl;
+}
 
 /** Reading one of the module's files failed (a damaged or lying upload, or a temp-file I/O error). */
 export class EntryReadError extends Error {
@@ -29,7 +35,7 @@ export class EntryReadError extends Error {
 
 /** Writes `files` (already sorted) as a zip to `outPath`; returns its digest and size. */
 export async function writeModuleZip(files: readonly TreeFile[], outPath: string): Promise<Sha256Result> {
-  const zip = new yazl.ZipFile();
+  const zip = new (loadYazl().ZipFile)();
   // yazl types it as NodeJS.ReadableStream; it is a PassThrough.
   const out = zip.outputStream as Readable;
   zip.on('error', (err: Error) => out.destroy(err));

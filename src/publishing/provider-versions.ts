@@ -2,7 +2,7 @@
 // #creating-the-version, #protocol-versions): create a pending version bound to a provider
 // and a GPG key of the same namespace and hand back a single-use upload URL; read and list with status,
 // platforms, SHA256SUMS and protocols; delete everywhere; issue a fresh upload URL for a retry.
-import semver from 'semver';
+import semverCompare from 'semver/functions/compare.js';
 import { AppError } from '../core/app-error.js';
 import { canonicalVersion, providerRepository, versionToTag } from '../layout/names.js';
 import { isOciError } from '../oci/errors.js';
@@ -227,7 +227,7 @@ export async function listVersions(
     .map((s) => ({ version: s.data }))
     .sort(
       ({ version: a }, { version: b }) =>
-        byCodeUnit(a.namespace, b.namespace) || byCodeUnit(a.type, b.type) || semver.compare(a.version, b.version),
+        byCodeUnit(a.namespace, b.namespace) || byCodeUnit(a.type, b.type) || semverCompare(a.version, b.version),
     );
 }
 

@@ -12,7 +12,8 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import tar from 'tar-stream';
+import { createRequire } from 'node:module';
+import type tar from 'tar-stream';
 import { OciError } from '../oci/errors.js';
 import { errorCode } from '../oci/network-errors.js';
 import { ByteLimit, LimitExceededError, UploadInterruptedError, shieldBody } from '../core/byte-limit.js';
@@ -22,6 +23,11 @@ import { ZipSpool, type SpoolTarget } from './zip-spool.js';
 
 /** A tar-stream entry (a streamx Readable carrying its header). */
 type Entry = ReturnType<typeof tar.extract> extends AsyncIterable<infer S> ? S : never;
+
+/** tar-stream, loaded by the first release upload: servers that never receive one never load it (bench/findings.md, "Start-up"). */
+function tarStream(): typeof tar {
+  return createRequire(import.meta.url)('tar-stream') as typeof tar;
+}
 
 export interface TarballInput {
   body: Readable;
@@ -96,7 +102,7 @@ export async function ingestTarball(input: TarballInput): Promise<CollectedRelea
   // 256 KiB output chunks: 64 KiB cost 1.6x the CPU per GB (thread-pool round trips); 1 MiB made the
   // gzip-bomb test of bad-uploads.test.ts stall when run after the others (bench/findings.md).
   const gunzip = createGunzip({ chunkSize: 256 * 1024 });
-  const extract = tar.extract();
+  const extract = tarStream().extract();
   // Registered before pipeline() adds its own listeners: tells which stage failed first.
   let origin: 'gunzip' | 'tar' | undefined;
   gunzip.once('error', () => (origin ??= 'gunzip'));

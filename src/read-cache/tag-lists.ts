@@ -4,7 +4,8 @@
 // every reader gets the SAME VersionTagList object: identity means "nothing changed", so results derived
 // from a listing are memoized on it (result-memo.ts). Listings are per principal: a caller only ever
 // sees tags its own credential listed.
-import semver, { type SemVer } from 'semver';
+import type { SemVer } from 'semver';
+import semverParse from 'semver/functions/parse.js';
 import { tagToVersion } from '../layout/names.js';
 import { BoundedMap } from '../core/bounded-map.js';
 import { TtlCache } from '../core/lru-cache.js';
@@ -73,7 +74,7 @@ export class TagListCache {
     const known = this.#parsed.get(tag);
     if (known !== undefined) return known;
     const version = tagToVersion(tag);
-    const parsed = version === null ? null : { entry: Object.freeze({ version, tag }), semver: semver.parse(version)! };
+    const parsed = version === null ? null : { entry: Object.freeze({ version, tag }), semver: semverParse(version)! };
     this.#parsed.set(tag, parsed);
     return parsed;
   }

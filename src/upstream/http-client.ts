@@ -4,7 +4,8 @@
 // in Terraform's getproviders), a small retry for idempotent GETs, and errors mapped to UpstreamError.
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { undici } from '../oci/undici.js';
 import { UpstreamError } from './errors.js';
 import { errorCode, TIMEOUT_CODES } from '../oci/network-errors.js';
 
@@ -123,7 +124,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     let url = start;
     for (let hop = 0; ; hop++) {
       const sameOrigin = url.origin === start.origin;
-      const res = await request(url, {
+      const res = await undici().request(url, {
         dispatcher: opts.dispatcher,
         method: 'GET',
         headers: { 'user-agent': userAgent, accept: 'application/json, */*', ...(sameOrigin ? o.headers : {}) },

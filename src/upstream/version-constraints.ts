@@ -3,7 +3,11 @@
 // only the right-most given component to grow: `~> 1.2` = >= 1.2.0, < 2.0.0; `~> 1.2.3` = >= 1.2.3, < 1.3.0
 // (npm's `~` differs). Partial versions are padded with zeros. A prerelease version matches only when it is
 // named exactly (`= 1.2.0-beta1` or `1.2.0-beta1`), as the page above says. Ordering is semver's.
-import semver from 'semver';
+import type { SemVer } from 'semver';
+import semverCompare from 'semver/functions/compare.js';
+import semverParse from 'semver/functions/parse.js';
+import semverPrerelease from 'semver/functions/prerelease.js';
+import semverValid from 'semver/functions/valid.js';
 import { UpstreamError } from './errors.js';
 
 export type ConstraintOperator = '=' | '!=' | '>' | '>=' | '<' | '<=' | '~>';
@@ -28,7 +32,7 @@ const ITEM_RE = /^(!=|>=|<=|~>|=|>|<)?\s*(v)?(\d+)(?:\.(\d+))?(?:\.(\d+))?(-[0-9
 
 /** True for a semver 2.0 version as registries write them (no "v" prefix, no spaces). */
 export function isVersion(text: string): boolean {
-  return /^\d/.test(text) && semver.valid(text) !== null && !/\s/.test(text);
+  return /^\d/.test(text) && semverValid(text) !== null && !/\s/.test(text);
 }
 
 function parseItem(raw: string, whole: string): VersionConstraint {
@@ -42,7 +46,7 @@ function parseItem(raw: string, whole: string): VersionConstraint {
   if (v !== undefined) throw bad(`a "v" prefix is not allowed in ${JSON.stringify(item)}`);
   const components = (patch !== undefined ? 3 : minor !== undefined ? 2 : 1) as 1 | 2 | 3;
   const version = `${major}.${minor ?? '0'}.${patch ?? '0'}${pre}${build}`;
-  if (semver.valid(version) === null) throw bad(`${JSON.stringify(item)} is not a valid version`);
+  if (semverValid(version) === null) throw bad(`${JSON.stringify(item)} is not a valid version`);
   return { operator: (op ?? '=') as ConstraintOperator, version, components };
 }
 
@@ -53,7 +57,7 @@ export function parseVersionConstraints(text: string): VersionMatcher {
 }
 
 function meets(c: VersionConstraint, version: string): boolean {
-  const cmp = semver.compare(version, c.version);
+  const cmp = semverCompare(version, c.version);
   switch (c.operator) {
     case '=':
       return cmp === 0;
@@ -69,17 +73,17 @@ function meets(c: VersionConstraint, version: string): boolean {
       return cmp <= 0;
     case '~>': {
       if (cmp < 0) return false;
-      const b = semver.parse(c.version) as semver.SemVer;
+      const b = semverParse(c.version) as SemVer;
       const upper = c.components === 3 ? `${b.major}.${b.minor + 1}.0` : `${b.major + 1}.0.0`;
-      return semver.compare(version, upper) < 0;
+      return semverCompare(version, upper) < 0;
     }
   }
 }
 
 function meetsAll(constraints: readonly VersionConstraint[], version: string): boolean {
   if (!isVersion(version)) return false;
-  if (semver.prerelease(version) !== null) {
-    const named = constraints.some((c) => c.operator === '=' && semver.compare(version, c.version) === 0);
+  if (semverPrerelease(version) !== null) {
+    const named = constraints.some((c) => c.operator === '=' && semverCompare(version, c.version) === 0);
     if (!named) return false;
   }
   return constraints.every((c) => meets(c, version));
@@ -87,7 +91,7 @@ function meetsAll(constraints: readonly VersionConstraint[], version: string): b
 
 /** Sorts versions oldest first (semver precedence; build metadata does not order). Non-semver strings are dropped. */
 export function sortVersions(versions: Iterable<string>): string[] {
-  return [...versions].filter(isVersion).sort(semver.compare);
+  return [...versions].filter(isVersion).sort(semverCompare);
 }
 
 /** The newest of `versions` that `matcher` accepts, or undefined. */

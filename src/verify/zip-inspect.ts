@@ -6,7 +6,9 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { crc32, createInflateRaw } from 'node:zlib';
-import yauzl, { type Entry, type ZipFile } from 'yauzl';
+import { createRequire } from 'node:module';
+import type yauzl from 'yauzl';
+import type { Entry, ZipFile } from 'yauzl';
 import { VerifyError } from './errors.js';
 
 /** One regular file of the zip. */
@@ -87,9 +89,14 @@ function checkEntry(entry: Entry, seen: Set<string>): string {
   return name;
 }
 
+/** yauzl, loaded by the first zip inspection (publishing, mirror imports): servers that never receive one never load it (bench/findings.md, "Start-up"). */
+function loadYauzl(): typeof yauzl {
+  return createRequire(import.meta.url)('yauzl') as typeof yauzl;
+}
+
 async function openZip(path: string): Promise<ZipFile> {
   try {
-    return await yauzl.openPromise(path, { decodeStrings: false, validateEntrySizes: true, strictFileNames: true, autoClose: false });
+    return await loadYauzl().openPromise(path, { decodeStrings: false, validateEntrySizes: true, strictFileNames: true, autoClose: false });
   } catch (err) {
     if (typeof (err as NodeJS.ErrnoException).code === 'string') throw err; // I/O error, not a format error
     throw new VerifyError('NOT_A_ZIP', `not a zip file: ${(err as Error).message}`, { cause: err });

@@ -25,7 +25,7 @@ import { createDownloadServices, type DownloadServices } from '../downloads/serv
 import type { DownloadDeps } from '../downloads/downloads.js';
 import { createReadiness, type Readiness } from '../core/readiness.js';
 import { createMirrorServices, type MirrorServices } from '../mirror/services.js';
-import { createUpstreamDispatcher, createUpstreams, mirrorWriter, serviceWriter } from './upstreams.js';
+import { createUpstreams, lazyUpstreamDispatcher, mirrorWriter, serviceWriter } from './upstreams.js';
 import { createModuleServices, type ModuleServices } from '../modules/services.js';
 import { KeyedLock } from '../core/keyed-lock.js';
 import { createPublishServices, type PublishServices } from '../publishing/services.js';
@@ -187,7 +187,7 @@ export function createServerDeps(config: Config, logger: Logger, given: OciStore
     claimSettleMs,
     now: () => new Date(opts.now ? opts.now() : Date.now()),
   });
-  const upstreamDispatcher = createUpstreamDispatcher();
+  const upstreamDispatcher = lazyUpstreamDispatcher();
   const mirror = createMirrorServices({
     ...shared,
     upstreams: createUpstreams(config, config.mirror.upstreams, upstreamDispatcher),

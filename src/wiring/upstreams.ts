@@ -1,6 +1,7 @@
 // Builds the configured [[mirror.upstream]] entries into provider sources (src/upstream/), and the
 // identity the mirror writes with: the storage credential, or in delegate mode mirror.username/password.
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { undici } from '../oci/undici.js';
 import type { Caller } from '../core/caller.js';
 import type { Config } from '../config/load.js';
 import type { MirrorServiceConfig, MirrorUpstream } from '../config/config.js';
@@ -9,14 +10,27 @@ import { createRegistrySource } from '../upstream/registry-source.js';
 
 /** One keep-alive pool for every upstream (TLS trust: the system store plus NODE_EXTRA_CA_CERTS). */
 export function createUpstreamDispatcher(): Dispatcher {
-  return new Agent({ keepAliveTimeout: 30_000, connections: 16 });
+  return new (undici().Agent)({ keepAliveTimeout: 30_000, connections: 16 });
 }
 
-export function createUpstreams(config: Config, upstreams: readonly MirrorUpstream[], dispatcher: Dispatcher): Map<string, Upstream> {
+/** The upstream pool, made by the first call: a server without upstreams never loads undici for it. */
+export function lazyUpstreamDispatcher(): () => Dispatcher {
+  let made: Dispatcher | undefined;
+  return () => {
+    made ??= createUpstreamDispatcher();
+    return made;
+  };
+}
+
+export function createUpstreams(
+  config: Config,
+  upstreams: readonly MirrorUpstream[],
+  dispatcher: Dispatcher | (() => Dispatcher),
+): Map<string, Upstream> {
   const out = new Map<string, Upstream>();
   for (const u of upstreams) {
     const source = createRegistrySource({
-      dispatcher,
+      dispatcher: typeof dispatcher === 'function' ? dispatcher() : dispatcher,
       timeoutMs: config.server.requestTimeout * 1000,
       userAgent: 'tf-oci-registry (mirror)',
       discoveryUrls: { [u.hostname]: u.url.href },

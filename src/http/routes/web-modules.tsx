@@ -1,7 +1,8 @@
 // The modules pages (docs/web.md#modules): the list (modules:read) and one module with its versions, the
 // chosen version's README (escaped text), inputs, outputs, source block and oci:// address.
 import { Hono } from 'hono';
-import semver from 'semver';
+import semverCompare from 'semver/functions/compare.js';
+import semverValid from 'semver/functions/valid.js';
 import { AppError } from '../../core/app-error.js';
 import type { ModuleServices } from '../../modules/services.js';
 import { ModulePage, ModulesPage } from '../../web/views/modules.js';
@@ -14,7 +15,7 @@ function needModules(deps: WebDeps): ModuleServices {
   return deps.modules;
 }
 
-const bySemver = (a: string, b: string): number => (semver.valid(a) && semver.valid(b) ? semver.compare(a, b) : a.localeCompare(b));
+const bySemver = (a: string, b: string): number => (semverValid(a) && semverValid(b) ? semverCompare(a, b) : a.localeCompare(b));
 
 export function webModuleRoutes(deps: WebDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();

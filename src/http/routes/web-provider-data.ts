@@ -3,7 +3,8 @@
 // pushed by other tools in OpenTofu's layout, mirrored providers) and mirror import records, merged by
 // address. Versions of providers without records come from the network mirror use case (every stored
 // version, signed or not).
-import semver from 'semver';
+import semverCompare from 'semver/functions/compare.js';
+import semverValid from 'semver/functions/valid.js';
 import type { Caller } from '../../core/caller.js';
 import { isAppError } from '../../core/app-error.js';
 import type { ProviderRow } from '../../web/views/providers.js';
@@ -19,7 +20,7 @@ export interface Address {
 const keyOf = (a: Address): string => `${a.hostname}/${a.namespace}/${a.type}`;
 
 function sortVersions(list: readonly string[]): string[] {
-  return [...list].filter((v) => semver.valid(v)).sort(semver.compare);
+  return [...list].filter((v) => semverValid(v)).sort(semverCompare);
 }
 
 /** Versions of a provider found in the store (no records): every stored version, its platforms. */

@@ -3,7 +3,7 @@
 // store's credential through the same auth layer as the store (token flow or Basic), with nothing
 // followed or interpreted: tag pages with `n`/`last`, the referrers API, tag deletes, blob redirects.
 // Bodies are read up to 1 MiB. Reference: https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md
-import { Agent } from 'undici';
+import { undici } from '../undici.js';
 import type { Credential } from '../store.js';
 import { createAuthClient } from './auth.js';
 import { parseChallenges } from './challenge.js';
@@ -55,7 +55,7 @@ export interface RegistryProbeOptions {
 
 export function createRegistryProbe(opts: RegistryProbeOptions): RegistryProbe {
   const base = parseRegistryUrl(opts.url, opts.plainHttp);
-  const dispatcher = new Agent({ keepAliveTimeout: 5_000, connections: 4 });
+  const dispatcher = new (undici().Agent)({ keepAliveTimeout: 5_000, connections: 4 });
   const transport = createTransport({ dispatcher, timeoutMs: opts.timeoutMs ?? 30_000, retries: 1, userAgent: 'tf-oci-registry check' });
   const auth = createAuthClient({ transport, registry: base, tokenCache: new TokenCache() });
   const read = async (res: Awaited<ReturnType<typeof transport.send>>): Promise<Buffer> => {

@@ -5,7 +5,8 @@
 // Connection pools per purpose (transport.ts): metadata, download (blob streams served to clients) and
 // upload, each with its own connection limit, so that downloads never starve metadata, the API or /readyz.
 import { listRepositories } from './catalog.js';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { undici } from '../undici.js';
 import { isOciError } from '../errors.js';
 import type { CallOptions, Credential, OciStore } from '../store.js';
 import { createAuthClient } from './auth.js';
@@ -88,7 +89,7 @@ function poolDispatchers(opts: RegistryStoreOptions): Record<PoolName, Dispatche
     out[pool] =
       opts.dispatchers?.[pool] ??
       opts.dispatcher ??
-      new Agent({ keepAliveTimeout: 30_000, connections: opts.connections?.[pool] ?? DEFAULT_POOL_CONNECTIONS[pool] });
+      new (undici().Agent)({ keepAliveTimeout: 30_000, connections: opts.connections?.[pool] ?? DEFAULT_POOL_CONNECTIONS[pool] });
   }
   return out;
 }

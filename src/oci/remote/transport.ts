@@ -12,7 +12,8 @@
 // pool-full per timeout, no wait for as long as the pool stays full).
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { undici } from '../undici.js';
 import { OciError } from '../errors.js';
 import { errorCode, TIMEOUT_CODES } from '../network-errors.js';
 
@@ -224,7 +225,7 @@ export function createTransport(opts: TransportOptions): Transport {
       const started = Date.now();
       try {
         const res = await untilAborted(
-          request(req.url, {
+          undici().request(req.url, {
             dispatcher: opts.dispatchers?.[req.pool ?? 'metadata'] ?? opts.dispatcher,
             method: req.method,
             headers: { 'user-agent': userAgent, ...req.headers },
