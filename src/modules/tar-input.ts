@@ -9,6 +9,7 @@ import { createGunzip } from 'node:zlib';
 import { createRequire } from 'node:module';
 import type tar from 'tar-stream';
 import { ByteLimit, LimitExceededError } from '../core/byte-limit.js';
+import { entryChunks } from '../core/entry-chunks.js';
 import type { EntryKind, PackageTree } from './package-tree.js';
 import type { ModuleLimits } from './types.js';
 
@@ -32,11 +33,6 @@ async function drain(entry: AsyncIterable<unknown>): Promise<void> {
   for await (const _ of entry) {
     /* discard */
   }
-}
-
-/** tar-stream entries are streamx streams: handed to Node's pipeline as plain async iterables. */
-async function* chunks(entry: AsyncIterable<unknown>): AsyncGenerator<Buffer> {
-  for await (const chunk of entry) yield chunk as Buffer;
 }
 
 /** tar-stream, loaded by the first module upload (.tar.gz): servers that never receive one never load it (bench/findings.md, "Start-up"). */
@@ -77,7 +73,7 @@ export async function readTarGzUpload(path: string, workDir: string, tree: Packa
         continue;
       }
       const file = join(workDir, `f${++n}`);
-      await pipeline(chunks(entry), new ByteLimit(size, kept), createWriteStream(file));
+      await pipeline(entryChunks(entry), new ByteLimit(size, kept), createWriteStream(file));
       tree.add({ path: kept, size, executable: ((h.mode ?? 0) & 0o111) !== 0, open: async () => createReadStream(file) });
     }
     await flow;

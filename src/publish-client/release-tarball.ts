@@ -16,6 +16,9 @@ export function releaseTarball(files: readonly LocalFile[], onBytes: (bytes: num
   const out = new PassThrough();
   const feed = async (): Promise<void> => {
     for (const file of files) {
+      // The upload failed (the server refused it, the connection dropped): an entry of a destroyed pack is
+      // a destroyed streamx stream, which Node's pipeline() would wait on forever (core/entry-chunks.ts).
+      if (pack.destroyed) return;
       const entry = pack.entry({ name: file.filename, size: file.size, mode: 0o644, mtime: new Date(0), type: 'file' });
       const source = createReadStream(file.path);
       source.on('data', (chunk) => onBytes(chunk.length, file));

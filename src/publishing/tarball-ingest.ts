@@ -20,6 +20,7 @@ import { ByteLimit, LimitExceededError, UploadInterruptedError, shieldBody } fro
 import { classifyReleasePath, emptyRelease, type CollectedRelease } from './release-files.js';
 import type { PublishLimits } from './types.js';
 import { ZipSpool, type SpoolTarget } from './zip-spool.js';
+import { entryChunks } from '../core/entry-chunks.js';
 
 /** A tar-stream entry (a streamx Readable carrying its header). */
 type Entry = ReturnType<typeof tar.extract> extends AsyncIterable<infer S> ? S : never;
@@ -99,9 +100,9 @@ export async function ingestTarball(input: TarballInput): Promise<CollectedRelea
   const body = shieldBody(input.body, limits.maxCompressedBytes, 'the upload');
   const shield = body.stream;
   const expanded = new ByteLimit(limits.maxUncompressedBytes, 'the unpacked tarball');
-  // 256 KiB output chunks: 64 KiB cost 1.6x the CPU per GB (thread-pool round trips); 1 MiB made the
-  // gzip-bomb test of bad-uploads.test.ts stall when run after the others (bench/findings.md).
-  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+  // 1 MiB output chunks: 64 KiB cost 1.6x the CPU per GB (thread-pool round trips, bench/findings.md). With
+  // them a limit often fails the flow before a zip entry is read, the case core/entry-chunks.ts handles.
+  const gunzip = createGunzip({ chunkSize: 1024 * 1024 });
   const extract = tarStream().extract();
   // Registered before pipeline() adds its own listeners: tells which stage failed first.
   let origin: 'gunzip' | 'tar' | undefined;
@@ -148,7 +149,8 @@ export async function ingestTarball(input: TarballInput): Promise<CollectedRelea
     const role = classifyReleasePath(path, target.type, target.version, true);
     if (typeof role === 'string') return refuse(role);
     if (role.role === 'zip') {
-      await spool.add(entry as unknown as AsyncIterable<Uint8Array>, { filename: path, os: role.os, arch: role.arch });
+      // Not the entry itself: see core/entry-chunks.ts (a destroyed entry hung the upload forever).
+      await spool.add(entryChunks(entry), { filename: path, os: role.os, arch: role.arch });
       return;
     }
     if (role.role === 'extra' && path.startsWith('docs/')) {
