@@ -43,6 +43,10 @@ const child = spawn(
     '--test-reporter=tap',
     `--test-reporter-destination=${tapFile}`,
     '--test-concurrency=2',
+    // A test that waits forever (a stream that never settles, with a registry child keeping the process
+    // alive) fails after 10 minutes instead of holding CI until its own deadline; the slowest test, a
+    // GoReleaser release of 4 platforms, takes about 2 minutes.
+    '--test-timeout=600000',
     ...files,
   ],
   { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_NO_WARNINGS: '1' } },
