@@ -1,7 +1,8 @@
 // Scenario 1 — warm metadata: requests/s and p50/p99 latency of providers.v1 `versions` and `download`
 // and the mirror's `index.json` and `<version>.json`, at 1 and 64 connections, side by side with nginx
 // serving the very same bodies as static files under the same paths. Load: wrk -t1 --latency, several
-// runs alternating ours/nginx, medians. When taskset works, the server under test (ours or nginx) runs
+// runs alternating ours/nginx/the Node floor, medians. The Node floor (bench/lib/node-floor-static.ts) is
+// the smallest Node server of the same bodies with an access log: the limit of any Node server here. When taskset works, the server under test (ours or nginx) runs
 // on CPU 0 and wrk on CPU 1; the registry is not pinned (warm requests do not reach it, except one
 // tags/list per tags TTL).
 import { cpus } from 'node:os';
@@ -11,6 +12,7 @@ import type { BenchContext, Scenario, ScenarioResult, Table, TargetCheck } from 
 import { AnchorRuns, measureOurs } from '../lib/anchor.js';
 import { pushProviderVersions, pushSharedTinyZips, THREE_PLATFORMS, versionList } from '../lib/fixtures.js';
 import { startNginx, type StaticFile } from '../lib/nginx.js';
+import { startNodeFloorStatic } from '../lib/node-floor.js';
 import { pinProcess } from '../lib/processes.js';
 import { fmtCount } from '../lib/registry.js';
 import { fmtMs, fmtRate, median, ratio } from '../lib/stats.js';
@@ -22,6 +24,7 @@ const TYPE = 'widget';
 const VERSIONS = 20;
 /** The anchor's name (report lines and unavailable figures). */
 const NGINX = 'nginx (static files, access log on)';
+const FLOOR = 'Node floor (node:http + pino access line)';
 
 export interface Endpoint {
   /** Short id (bench/profile.ts takes it). */
@@ -72,12 +75,14 @@ export const metadataScenario: Scenario = {
     // Anchor runs are retried and may end up unavailable; runs against our server run once and must succeed.
     const anchors = new AnchorRuns({ log: (m) => ctx.log(`metadata: ${m}`) });
     const nginx = await anchors.measure(NGINX, () => startNginx(join(ctx.tmp, 'nginx'), files, { accessLog: true }));
+    const floor = await anchors.measure(FLOOR, () => startNodeFloorStatic(join(ctx.tmp, 'node-floor-static'), files));
     const nCpu = cpus().length;
     const pin = ctx.pin && nCpu >= 2;
     const allCpus = `0-${nCpu - 1}`;
     if (pin) {
       pinProcess(server.pid, '0');
       if (nginx) pinProcess(nginx.pid, '0');
+      if (floor) pinProcess(floor.pid, '0');
     }
     const wrkCpus = pin ? '1' : undefined;
     const runs = ctx.quick ? 1 : 3;
@@ -100,6 +105,7 @@ export const metadataScenario: Scenario = {
         for (const connections of [1, 64]) {
           const ours: WrkResult[] = [];
           const anchor: WrkResult[] = [];
+          const floorRuns: WrkResult[] = [];
           let upstream = 0;
           const counts: string[] = [];
           for (let i = 0; i < runs; i++) {
@@ -132,11 +138,26 @@ export const metadataScenario: Scenario = {
                 }),
               ));
             if (a) anchor.push(a);
+            const f =
+              floor &&
+              (await anchors.measure(FLOOR, () =>
+                runWrk({
+                  url: floor.url + e.path,
+                  connections,
+                  threads: 1,
+                  durationS,
+                  serverPid: floor.pid,
+                  ...(wrkCpus ? { cpus: wrkCpus } : {}),
+                }),
+              ));
+            if (f) floorRuns.push(f);
           }
+          const fl = (text: string) => anchors.cell(FLOOR, text);
           const g = (text: string) => anchors.cell(NGINX, text);
           const m = (rs: WrkResult[], k: keyof WrkResult) => median(rs.map((r) => r[k]));
           const oursRps = m(ours, 'rps');
           const nginxRps = m(anchor, 'rps');
+          const floorRps = m(floorRuns, 'rps');
           rows.push([
             e.name,
             String(connections),
@@ -151,6 +172,10 @@ export const metadataScenario: Scenario = {
             g(ratio(m(anchor, 'cpuUsPerRequest'), m(ours, 'cpuUsPerRequest'))),
             `${((m(ours, 'cpuUsPerRequest') * oursRps) / 1e6).toFixed(2)} / ${g(((m(anchor, 'cpuUsPerRequest') * nginxRps) / 1e6).toFixed(2))}`,
             `${upstream} in ${runs * durationS} s`,
+            fl(fmtRate(floorRps)),
+            `${fl(m(floorRuns, 'cpuUsPerRequest').toFixed(0))}`,
+            anchors.cell(NGINX, fl(ratio(floorRps, nginxRps))),
+            fl(ratio(oursRps, floorRps)),
           ]);
           ctx.log(
             `metadata: ${e.name} c=${connections}: ours ${fmtRate(oursRps)}/s vs nginx ${g(fmtRate(nginxRps))}/s, p99 ${fmtMs(m(ours, 'p99'))}; upstream ${counts.join(' / ')}`,
@@ -160,6 +185,14 @@ export const metadataScenario: Scenario = {
               target: `${e.name}: >= 60 % of nginx req/s at 64 connections, access logs on for both`,
               measured: anchors.measured([NGINX], `${ratio(oursRps, nginxRps)} (${fmtRate(oursRps)} vs ${fmtRate(nginxRps)} req/s)`),
               met: ctx.quick || anchors.anyUnavailable([NGINX]) ? null : oursRps >= 0.6 * nginxRps,
+            });
+            targets.push({
+              target: `the limit beside the 0.6 goal, ${e.name}: the Node floor (a bare node:http server of the same body with a pino access line) vs nginx, 64 connections`,
+              measured: anchors.measured(
+                [NGINX, FLOOR],
+                `Node floor ${ratio(floorRps, nginxRps)} of nginx (${fmtRate(floorRps)} req/s, ${m(floorRuns, 'cpuUsPerRequest').toFixed(0)} CPU µs/req); ours ${ratio(oursRps, floorRps)} of the floor`,
+              ),
+              met: null,
             });
             targets.push({
               target: `${e.name}: p99 < 10 ms at 64 connections`,
@@ -172,6 +205,7 @@ export const metadataScenario: Scenario = {
     } finally {
       if (pin) pinProcess(server.pid, allCpus);
       await nginx?.stop();
+      await floor?.stop();
     }
 
     const table: Table = {
@@ -190,6 +224,10 @@ export const metadataScenario: Scenario = {
         'CPU ratio nginx/ours',
         'cores busy ours / nginx',
         'upstream reqs (ours)',
+        'Node floor req/s',
+        'Node floor CPU µs/req',
+        'Node floor / nginx',
+        'ours / Node floor',
       ],
       rows,
     };
@@ -203,6 +241,7 @@ export const metadataScenario: Scenario = {
       targets,
       notes: [
         ...anchors.notes(),
+        `${FLOOR}: bench/lib/node-floor-static.ts, a node:http server answering the same bodies from memory and writing one JSON access line per request with pino (request id, method, path, status, duration, bytes, user agent) to a file, under the glibc setting our server makes; no framework, routing, access control, caches, tickets, metrics or usage. It is what Node reaches on this box with an access log on: the limit of any Node server of these documents, ours included.`,
         'Access logs on for both (issue 16): ours at the default log level (info: one JSON access line per request, usage fields included, to the server log file), nginx with a JSON `log_format` of the same fields (time, request id, method, path, status, duration) to a file.',
         `Fixture: ${NAMESPACE}/${TYPE} with ${VERSIONS} versions × ${THREE_PLATFORMS.length} platforms in the real registry; caches warmed by one request per endpoint before measuring, plus 3 s of wrk -c64 per endpoint (JIT warm-up; 1 s in quick mode).`,
         pin
