@@ -43,10 +43,11 @@ const child = spawn(
     '--test-reporter=tap',
     `--test-reporter-destination=${tapFile}`,
     '--test-concurrency=2',
-    // A test that waits forever (a stream that never settles, with a registry child keeping the process
-    // alive) fails after 10 minutes instead of holding CI until its own deadline; the slowest test, a
-    // GoReleaser release of 4 platforms, takes about 2 minutes.
-    '--test-timeout=600000',
+    // Each test FILE fails after 20 minutes (Node applies the timeout to the file as a whole): a test that
+    // waits forever (a stream that never settles while a registry child keeps the process alive) then
+    // fails with a name instead of holding CI until its deadline. The longest file, the GoReleaser
+    // examples, takes about 4 minutes here.
+    '--test-timeout=1200000',
     ...files,
   ],
   { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_NO_WARNINGS: '1' } },
