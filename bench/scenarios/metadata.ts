@@ -108,48 +108,25 @@ export const metadataScenario: Scenario = {
           const floorRuns: WrkResult[] = [];
           let upstream = 0;
           const counts: string[] = [];
+          // One wrk run of this endpoint against a server (ours or an anchor), its CPU read from /proc.
+          const load = (target: { url: string; pid: number }) =>
+            runWrk({
+              url: target.url + e.path,
+              connections,
+              threads: 1,
+              durationS,
+              serverPid: target.pid,
+              ...(wrkCpus ? { cpus: wrkCpus } : {}),
+            });
           for (let i = 0; i < runs; i++) {
             const mark = ctx.registry.mark();
-            ours.push(
-              await measureOurs(`wrk ${e.path} c=${connections}`, () =>
-                runWrk({
-                  url: server.url + e.path,
-                  connections,
-                  threads: 1,
-                  durationS,
-                  serverPid: server.pid,
-                  ...(wrkCpus ? { cpus: wrkCpus } : {}),
-                }),
-              ),
-            );
+            ours.push(await measureOurs(`wrk ${e.path} c=${connections}`, () => load(server)));
             const c = ctx.registry.countSince(mark, 'tf-oci-registry');
             upstream += c.total;
             counts.push(fmtCount(c));
-            const a =
-              nginx &&
-              (await anchors.measure(NGINX, () =>
-                runWrk({
-                  url: nginx.url + e.path,
-                  connections,
-                  threads: 1,
-                  durationS,
-                  serverPid: nginx.pid,
-                  ...(wrkCpus ? { cpus: wrkCpus } : {}),
-                }),
-              ));
+            const a = nginx && (await anchors.measure(NGINX, () => load(nginx)));
             if (a) anchor.push(a);
-            const f =
-              floor &&
-              (await anchors.measure(FLOOR, () =>
-                runWrk({
-                  url: floor.url + e.path,
-                  connections,
-                  threads: 1,
-                  durationS,
-                  serverPid: floor.pid,
-                  ...(wrkCpus ? { cpus: wrkCpus } : {}),
-                }),
-              ));
+            const f = floor && (await anchors.measure(FLOOR, () => load(floor)));
             if (f) floorRuns.push(f);
           }
           const fl = (text: string) => anchors.cell(FLOOR, text);
