@@ -15,7 +15,7 @@ async function firstEntry(size: number, sent: number): Promise<{ extract: Return
   const pack = tar.pack();
   const extract = tar.extract();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
+  pack.on('data', (c: unknown) => chunks.push(c as Buffer));
   pack.entry({ name: 'terraform-provider-widget_1.0.0_linux_amd64.zip', size }, Buffer.alloc(size, 7));
   pack.finalize();
   await once(pack, 'end');
