@@ -10,7 +10,7 @@
 //   node --import tsx bench/lib/publish-floor-program.ts <registry-url> <tarball> <tmp-dir>
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -22,6 +22,13 @@ import { createRegistryStore } from '../../src/oci/remote/registry-store.js';
 import { inspectZip } from '../../src/verify/zip-inspect.js';
 
 const [registryUrl, tarball, tmpDir] = process.argv.slice(2) as [string, string, string];
+
+// A failure: one line for the bench (bench/lib/publish-floor.ts), no temp file left, exit 1.
+process.on('uncaughtException', (err) => {
+  process.stderr.write(`publish floor: ${err instanceof Error ? err.message : String(err)}\n`);
+  rmSync(tmpDir, { recursive: true, force: true });
+  process.exit(1);
+});
 
 /** utime, stime (ms) and minor faults of this process, or of its main thread, from /proc (USER_HZ = 100). */
 function procCpu(path: string): { user: number; sys: number; minflt: number } {
@@ -71,7 +78,8 @@ for await (const entry of extract) {
     const toRegistry = upload.write(chunk);
     const toDisk = disk.write(chunk);
     bytes += (chunk as Buffer).length;
-    if (!toRegistry) await once(upload, 'drain');
+    // Raced with the push: a refused push destroys `upload`, which then never drains.
+    if (!toRegistry) await Promise.race([once(upload, 'drain'), push]);
     if (!toDisk) await once(disk, 'drain');
   }
   upload.end();

@@ -39,9 +39,8 @@ export async function runPublishFloor(registryUrl: string, tarball: string, tmpD
   });
   const registryMs = registryCpuMs(registryPid) - reg0;
   const line = r.stdout.trim().split('\n').pop() ?? '';
+  const why = r.stderr.split('\n').find((l) => l.startsWith('publish floor: ')) ?? r.stderr.trim().split('\n').pop() ?? '';
   if (r.code !== 0 || !line.startsWith('{'))
-    throw new Error(
-      `publish floor exited ${r.timedOut ? 'on timeout' : `with code ${r.code}`}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`,
-    );
+    throw new Error(`publish floor exited ${r.timedOut ? 'on timeout' : `with code ${r.code}`}: ${why.trim()}`);
   return { ...(JSON.parse(line) as Omit<FloorRun, 'registryMs'>), registryMs };
 }
