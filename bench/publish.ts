@@ -368,7 +368,7 @@ export async function runPublishBench(opts: PublishBenchOptions): Promise<Scenar
   const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(0)} %` : 'n/a');
   const floorText = anchors.measured(
     [FLOOR],
-    `work floor ${floorMbps.toFixed(1)} MB/s at ${perGb(floorCpu)} CPU-s/GB (+ registry ${perGb(floorReg)}) = ${rawDown ? 'n/a (raw push unavailable)' : pct(floorMbps / raw)} of the raw push (${raw.toFixed(1)} MB/s at ${perGb(rawClient)} CPU-s/GB, + registry ${perGb(rawReg)}); ours ${pct(ours / floorMbps)} of the floor (${ours.toFixed(1)} MB/s at ${perGb(cpuMs)} CPU-s/GB, + registry ${perGb(regPub)})`,
+    `work floor ${floorMbps.toFixed(1)} MB/s at ${perGb(floorCpu)} CPU-s/GB (+ registry ${perGb(floorReg)}) = ${rawDown ? 'n/a (raw push unavailable)' : pct(floorMbps / raw)} of the raw push (${raw.toFixed(1)} MB/s at ${perGb(rawClient)} CPU-s/GB, + registry ${perGb(rawReg)}); ours ${pct(ours / floorMbps)} of the floor (${ours.toFixed(1)} MB/s at ${perGb(cpuMs)} CPU-s/GB, + registry ${perGb(regPub)}); by all CPU per GB (steadier on a shared box): floor ${rawDown ? 'n/a' : pct((rawClient + rawReg) / (floorCpu + floorReg))} of the raw push, ours ${pct((floorCpu + floorReg) / (cpuMs + regPub))} of the floor`,
   );
   const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
   const each = (xs: number[]) => xs.map((x) => `${mbps(release.bytes, x).toFixed(0)}`).join(', ');
