@@ -1,0 +1,126 @@
+// The "publish work floor" anchor of the publish benchmark: the smallest Node.js program that does the work a
+// verifying publish cannot skip, on the same .tar.gz, against the same registry, with nothing of ours but
+// the registry client (pushBlob: one streaming upload computing sha256) and the zip inspection (inspectZip:
+// inflates every entry for Go's dirhash h1). No HTTP server, framework, auth, JSON:API, limits or logging:
+// read the tarball from disk (the publish receives it on a socket), gunzip (1 MiB chunks, as
+// src/publishing/tarball-ingest.ts), parse the tar (tar-stream), stream each zip to the registry and to a
+// temp file in one pass, inspect it from the file (at most 2 in flight while the next zip streams in, as
+// the server's spool does, here on this thread), delete it; small files (SHA256SUMS, .sig, manifest) read
+// into memory and every zip's digest checked against SHA256SUMS. Prints one JSON line: wall time and CPU.
+//   node --import tsx bench/lib/publish-floor-program.ts <registry-url> <tarball> <tmp-dir>
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { finished, pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import tar from 'tar-stream';
+import { Agent } from 'undici';
+import { createRegistryStore } from '../../src/oci/remote/registry-store.js';
+import { inspectZip } from '../../src/verify/zip-inspect.js';
+
+const [registryUrl, tarball, tmpDir] = process.argv.slice(2) as [string, string, string];
+
+// A failure: one line for the bench (bench/lib/publish-floor.ts), no temp file left, exit 1.
+process.on('uncaughtException', (err) => {
+  process.stderr.write(`publish floor: ${err instanceof Error ? err.message : String(err)}\n`);
+  rmSync(tmpDir, { recursive: true, force: true });
+  process.exit(1);
+});
+
+/** utime, stime (ms) and minor faults of this process, or of its main thread, from /proc (USER_HZ = 100). */
+function procCpu(path: string): { user: number; sys: number; minflt: number } {
+  const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
+  return { user: Number(fields[11]) * 10, sys: Number(fields[12]) * 10, minflt: Number(fields[7]) };
+}
+
+const store = createRegistryStore({
+  url: registryUrl,
+  plainHttp: true,
+  userAgent: 'tf-oci-bench-floor',
+  dispatcher: new Agent({ keepAliveTimeout: 30_000 }),
+});
+const repository = `bench/floor-${randomUUID().slice(0, 8)}`;
+mkdirSync(tmpDir, { recursive: true });
+
+const self = `/proc/${process.pid}/stat`;
+const main = `/proc/${process.pid}/task/${process.pid}/stat`;
+const p0 = procCpu(self);
+const m0 = procCpu(main);
+const started = performance.now();
+
+const digests = new Map<string, string>();
+const h1s = new Map<string, string>();
+const small = new Map<string, Buffer>();
+const inspections = new Set<Promise<void>>();
+let bytes = 0;
+
+const extract = tar.extract();
+const flow = pipeline(createReadStream(tarball), createGunzip({ chunkSize: 1024 * 1024 }), extract);
+flow.catch(() => undefined); // awaited below
+for await (const entry of extract) {
+  const name = entry.header.name;
+  if (!name.endsWith('.zip')) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of entry) chunks.push(chunk as Buffer);
+    small.set(name, Buffer.concat(chunks));
+    continue;
+  }
+  while (inspections.size >= 2) await Promise.race(inspections);
+  const file = join(tmpDir, `${randomUUID()}.zip`);
+  const upload = new PassThrough({ highWaterMark: 1 << 20 });
+  const push = store.pushBlob(repository, upload);
+  push.catch((err: unknown) => upload.destroy(err as Error));
+  const disk = createWriteStream(file, { highWaterMark: 1 << 20 });
+  for await (const chunk of entry) {
+    const toRegistry = upload.write(chunk);
+    const toDisk = disk.write(chunk);
+    bytes += (chunk as Buffer).length;
+    // Raced with the push: a refused push destroys `upload`, which then never drains.
+    if (!toRegistry) await Promise.race([once(upload, 'drain'), push]);
+    if (!toDisk) await once(disk, 'drain');
+  }
+  upload.end();
+  disk.end();
+  const [blob] = await Promise.all([push, finished(disk)]);
+  digests.set(name, blob.digest.slice('sha256:'.length));
+  const job = inspectZip(file)
+    .then((inspection) => void h1s.set(name, inspection.h1))
+    .finally(() => rm(file, { force: true }))
+    .finally(() => inspections.delete(job));
+  inspections.add(job);
+}
+await flow;
+await Promise.all(inspections);
+
+// SHA256SUMS: every zip listed with the digest the push computed.
+const sums = [...small].find(([n]) => n.endsWith('_SHA256SUMS'))?.[1];
+if (!sums || ![...small.keys()].some((n) => n.endsWith('_SHA256SUMS.sig'))) throw new Error('no SHA256SUMS or no signature in the tarball');
+const listed = new Map(
+  sums
+    .toString('utf8')
+    .trim()
+    .split('\n')
+    .map((line) => [line.slice(66), line.slice(0, 64)] as const),
+);
+for (const [name, hex] of digests) if (listed.get(name) !== hex) throw new Error(`${name}: sha256 ${hex} is not its SHA256SUMS line`);
+if (h1s.size !== digests.size) throw new Error(`${digests.size} zips pushed, ${h1s.size} inspected`);
+
+const ms = performance.now() - started;
+const p1 = procCpu(self);
+const m1 = procCpu(main);
+process.stdout.write(
+  `${JSON.stringify({
+    ms,
+    zips: digests.size,
+    bytes: bytes + [...small.values()].reduce((n, b) => n + b.length, 0),
+    cpuMs: p1.user + p1.sys - p0.user - p0.sys,
+    mainUserMs: m1.user - m0.user,
+    mainSysMs: m1.sys - m0.sys,
+    minorFaults: p1.minflt - p0.minflt,
+  })}\n`,
+);
+// The undici agent's keep-alive sockets would hold the process open for their timeout.
+process.exit(0);
