@@ -5,7 +5,7 @@
 // VmHWM (peak RSS) read at the end. With `cpuProfileDir` it runs under `node --cpu-prof`; the profile
 // is written when it exits (SIGTERM -> graceful shutdown -> process.exit).
 import { execFile } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { normalizeHostname } from '../../src/layout/names.js';
@@ -99,14 +99,25 @@ export function buildServer(root: string): Promise<string> {
   return built;
 }
 
-/** The `startup` field of the server's "started" log line (src/cli/serve.ts), waiting up to 2 s for it. */
-async function startupPhases(logFile: string, port: number): Promise<Record<string, number> | undefined> {
+/**
+ * The `startup` field of the server's "started" log line (src/cli/serve.ts), waiting up to 2 s for it.
+ * Reads only what was appended since `from` (the log's size when the server was spawned), at most 1 MiB:
+ * servers share the run's log, which the metadata scenario's access lines grow past 600 MB.
+ */
+async function startupPhases(logFile: string, from: number, port: number): Promise<Record<string, number> | undefined> {
   for (let i = 0; i < 40; i++) {
+    const fd = openSync(logFile, 'r');
+    let text: string;
+    try {
+      const length = Math.min(fstatSync(fd).size - from, 1 << 20);
+      const buf = Buffer.alloc(Math.max(0, length));
+      readSync(fd, buf, 0, buf.length, from);
+      text = buf.toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
     // Several servers may share a log file: this one's line names its port.
-    const line = readFileSync(logFile, 'utf8')
-      .split('\n')
-      .reverse()
-      .find((l) => l.includes('"msg":"started"') && l.includes(`"port":${port},`));
+    const line = text.split('\n').find((l) => l.includes('"msg":"started"') && l.includes(`"port":${port},`));
     if (line) return (JSON.parse(line) as { startup?: Record<string, number> }).startup;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -127,6 +138,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
   if (opts.cpuProfileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`);
   const logFile = join(opts.logDir, 'server.log');
   const fd = openSync(logFile, 'a');
+  const logStart = fstatSync(fd).size;
   const spawnedAt = performance.now();
   const child = spawnTracked(process.execPath, [...nodeArgs, entry, 'serve'], {
     cwd: opts.root,
@@ -138,7 +150,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
   // Generous: a loaded machine (CI runs beside other work) can take long to start a process.
   await waitForHttp(`${url}/healthz`, child, `tf-oci-registry (log: ${logFile})`, 120_000);
   const startMs = performance.now() - spawnedAt;
-  const startup = await startupPhases(logFile, port);
+  const startup = await startupPhases(logFile, logStart, port);
   const pid = child.pid!;
   const idleRssKiB = procStatusKiB(pid, 'VmRSS');
   const rss = sampleRss(pid, 100);
