@@ -15,92 +15,25 @@
 // (--profile: the server under --cpu-prof; summary and profile under .tmp/bench-profile-publish.*)
 // The server is a dedicated `src/main.ts serve` child process, so its VmHWM is the publish's own.
 import { randomUUID } from 'node:crypto';
-import {
-  copyFileSync,
-  createReadStream,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { copyFileSync, createReadStream, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { createRegistryStore } from '../src/oci/remote/registry-store.js';
 import type { OciStore } from '../src/oci/store.js';
-import { sha256File } from '../src/verify/sha256-stream.js';
 import { summarizeProfile } from './lib/cpuprofile.js';
-import { createBenchSigner, writeRandomZip, type BenchSigner } from './lib/fixtures.js';
+import { createBenchSigner, type BenchSigner } from './lib/fixtures.js';
+import { makeRelease, PLATFORMS, type Release } from './lib/publish-release.js';
 import { AnchorRuns } from './lib/anchor.js';
+import { publishOnce, startPublishServer, type Upload } from './lib/publish-through-api.js';
+import { readProcStat } from './lib/proc-stat.js';
 import { runPublishFloor, type FloorRun } from './lib/publish-floor.js';
-import { procStatusKiB, runCommand, sampleRss, stopAll } from './lib/processes.js';
+import { procStatusKiB, sampleRss, stopAll } from './lib/processes.js';
 import { startBenchRegistry } from './lib/registry.js';
 import { renderTable } from './lib/report.js';
-import { startServer } from './lib/server.js';
 import { fmtKiB } from './lib/stats.js';
 import type { BenchContext, Scenario, ScenarioResult } from './scenario.js';
-
-const TYPE = 'bench';
-const VERSION = '1.0.0';
-export const PLATFORMS = [
-  ['linux', 'amd64'],
-  ['linux', '386'],
-  ['linux', 'arm'],
-  ['linux', 'arm64'],
-  ['darwin', 'amd64'],
-  ['darwin', 'arm64'],
-  ['windows', 'amd64'],
-  ['windows', '386'],
-  ['windows', 'arm64'],
-  ['freebsd', 'amd64'],
-  ['freebsd', '386'],
-  ['freebsd', 'arm'],
-  ['openbsd', 'amd64'],
-  ['solaris', 'amd64'],
-] as const;
-
-export interface Release {
-  dir: string;
-  files: string[];
-  /** Sum of the release files' sizes: what both the publish and the raw push move. */
-  bytes: number;
-  tarball: string;
-  tarballBytes: number;
-}
-
-/** Writes the release files and the tarball (gzip -1: GoReleaser users gzip; random data does not shrink). */
-export async function makeRelease(dir: string, totalMb: number, signer: BenchSigner): Promise<Release> {
-  mkdirSync(dir, { recursive: true });
-  const prefix = `terraform-provider-${TYPE}_${VERSION}`;
-  const perZip = Math.floor((totalMb * 1024 * 1024) / PLATFORMS.length);
-  const files: string[] = [];
-  for (const [os, arch] of PLATFORMS) {
-    const name = `${prefix}_${os}_${arch}.zip`;
-    await writeRandomZip(join(dir, name), `terraform-provider-${TYPE}_v${VERSION}${os === 'windows' ? '.exe' : ''}`, perZip);
-    files.push(name);
-  }
-  const manifest = `${prefix}_manifest.json`;
-  writeFileSync(join(dir, manifest), JSON.stringify({ version: 1, metadata: { protocol_versions: ['6.0'] } }));
-  files.push(manifest);
-  const lines: string[] = [];
-  for (const f of files) lines.push(`${(await sha256File(join(dir, f))).hex}  ${f}\n`);
-  const sums = `${prefix}_SHA256SUMS`;
-  writeFileSync(join(dir, sums), lines.sort((a, b) => (a.slice(66) < b.slice(66) ? -1 : 1)).join(''));
-  writeFileSync(join(dir, `${sums}.sig`), await signer.sign(await readFile(join(dir, sums))));
-  files.push(sums, `${sums}.sig`);
-  const tarball = join(dir, 'release.tar.gz');
-  const r = await runCommand('sh', ['-c', `tar -C '${dir}' -cf - ${files.map((f) => `'${f}'`).join(' ')} | gzip -1 > '${tarball}'`], {
-    timeoutMs: 600_000,
-  });
-  if (r.code !== 0) throw new Error(`tar | gzip failed: ${r.stderr}`);
-  const bytes = files.reduce((n, f) => n + statSync(join(dir, f)).size, 0);
-  return { dir, files, bytes, tarball, tarballBytes: statSync(tarball).size };
-}
 
 /** The anchors' names (report lines). */
 const RAW = 'raw pushBlob';
@@ -117,131 +50,15 @@ interface RawRun {
 /** The anchor: every release file pushed straight to the registry, streamed, one after the other. */
 async function rawPush(store: OciStore, release: Release, registryPid: number | undefined, runs: RawRun[]): Promise<number> {
   const repository = `bench/raw-${randomUUID().slice(0, 8)}`;
-  const reg0 = registryPid === undefined ? 0 : cpuOf(registryPid).total;
+  const reg0 = registryPid === undefined ? 0 : readProcStat(registryPid).cpuMs;
   const cpu0 = process.cpuUsage();
   const started = performance.now();
   for (const f of release.files) await store.pushBlob(repository, createReadStream(join(release.dir, f)));
   const ms = performance.now() - started;
   const cpu = process.cpuUsage(cpu0);
-  const registryMs = registryPid === undefined ? Number.NaN : cpuOf(registryPid).total - reg0;
+  const registryMs = registryPid === undefined ? Number.NaN : readProcStat(registryPid).cpuMs - reg0;
   runs.push({ ms, clientMs: (cpu.user + cpu.system) / 1000, registryMs });
   return ms;
-}
-
-async function api(base: string, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await request(`${base}${path}`, {
-    method,
-    headers: { 'content-type': 'application/vnd.api+json' },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.body.text();
-  if (res.statusCode >= 300) throw new Error(`${method} ${path} -> ${res.statusCode}: ${text}`);
-  return JSON.parse(text);
-}
-
-interface Upload {
-  ms: number;
-  /** CPU time (user + system) the server process spent during the upload. */
-  cpuMs: number;
-  /** Of which its main thread (the JavaScript event loop), user and system. */
-  mainUserMs: number;
-  mainSysMs: number;
-  /** The registry's CPU time during the upload. */
-  registryMs: number;
-  /** Minor page faults of the server process during the upload (fresh memory touched: buffers not reused). */
-  minorFaults: number;
-  /** CPU ms of the 4 busiest threads other than the main one (libuv pool, worker, V8 helpers), highest first. */
-  busiestOthers: number[];
-  status: string;
-}
-
-/** A dedicated server process (`src/main.ts serve`, as in production) for the publish alone. */
-async function startPublishServer(root: string, logDir: string, registryUrl: string, cpuProfileDir?: string) {
-  const dir = join(logDir, `publish-server-${randomUUID().slice(0, 8)}`);
-  mkdirSync(dir, { recursive: true });
-  const server = await startServer({ root, registryUrl, logDir: dir, ...(cpuProfileDir ? { cpuProfileDir } : {}) });
-  return { base: server.url, pid: server.pid, stop: () => server.stop() };
-}
-
-/** Creates key, provider and version in a fresh namespace, streams the tarball to the upload URL, checks it is served. */
-async function publishOnce(base: string, pid: number, signer: BenchSigner, release: Release, registryPid?: number): Promise<Upload> {
-  const ns = `b${randomUUID().slice(0, 8)}`;
-  const key = await api(base, 'POST', '/api/v1/gpg-keys', {
-    data: { type: 'gpg-keys', attributes: { namespace: ns, name: 'bench', 'ascii-armor': signer.publicKeyArmored } },
-  });
-  const provider = await api(base, 'POST', '/api/v1/providers', { data: { type: 'providers', attributes: { namespace: ns, name: TYPE } } });
-  const version = await api(base, 'POST', '/api/v1/provider-versions', {
-    data: {
-      type: 'provider-versions',
-      attributes: { version: VERSION },
-      relationships: {
-        provider: { data: { type: 'providers', id: provider.data.id } },
-        'gpg-key': { data: { type: 'gpg-keys', id: key.data.id } },
-      },
-    },
-  });
-  const upload = new URL(version.data.links.upload as string);
-  const cpu0 = cpuOf(pid);
-  const main0 = cpuOf(pid, pid);
-  const threads0 = threadCpu(pid);
-  const reg0 = registryPid === undefined ? 0 : cpuOf(registryPid).total;
-  const started = performance.now();
-  const res = await request(`${base}${upload.pathname}`, {
-    method: 'PUT',
-    body: createReadStream(release.tarball),
-    headers: { 'content-length': String(release.tarballBytes) },
-    dispatcher: new Agent({ bodyTimeout: 0, headersTimeout: 0 }),
-  });
-  const text = await res.body.text();
-  const ms = performance.now() - started;
-  const cpuMs = cpuOf(pid).total - cpu0.total;
-  const main = cpuOf(pid, pid);
-  const threads = [...threadCpu(pid)].map(([tid, ms]) => [tid, ms - (threads0.get(tid) ?? 0)] as const);
-  const registryMs = registryPid === undefined ? Number.NaN : cpuOf(registryPid).total - reg0;
-  if (res.statusCode !== 200) throw new Error(`upload -> ${res.statusCode}: ${text}`);
-  const listed = await request(`${base}/v1/providers/${ns}/${TYPE}/versions`);
-  const versions = (await listed.body.json()) as { versions: Array<{ platforms: unknown[] }> };
-  if (versions.versions[0]?.platforms.length !== PLATFORMS.length)
-    throw new Error(`published version not served: ${JSON.stringify(versions)}`);
-  return {
-    ms,
-    cpuMs,
-    mainUserMs: main.user - main0.user,
-    mainSysMs: main.sys - main0.sys,
-    minorFaults: cpuOf(pid).minflt - cpu0.minflt,
-    registryMs,
-    busiestOthers: threads
-      .filter(([tid]) => tid !== pid)
-      .map(([, ms]) => ms)
-      .sort((a, b) => b - a)
-      .slice(0, 4),
-    status: JSON.parse(text).data.attributes.status as string,
-  };
-}
-
-/** CPU ms (user + system) of every live thread of a process, by thread id. */
-function threadCpu(pid: number): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      out.set(Number(tid), cpuOf(pid, Number(tid)).total);
-    } catch {
-      // the thread ended meanwhile
-    }
-  }
-  return out;
-}
-
-/**
- * utime, stime and minor page faults of a process (all its threads, exited ones included) or of one thread (`tid`; the main
- * thread's id is the pid) from /proc/.../stat, in ms (USER_HZ = 100).
- */
-function cpuOf(pid: number, tid?: number): { user: number; sys: number; total: number; minflt: number } {
-  const path = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
-  const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
-  const user = Number(fields[11]) * 10;
-  const sys = Number(fields[12]) * 10;
-  return { user, sys, total: user + sys, minflt: Number(fields[7]) };
 }
 
 const mbps = (bytes: number, ms: number): number => bytes / 1024 / 1024 / (ms / 1000);

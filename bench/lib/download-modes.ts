@@ -3,10 +3,11 @@
 // with `download_offload = "x-accel-redirect"` behind nginx running the offload site of docs/mirror.md
 // (nginx fetches the blob from the registry itself). Plus what a download costs the processes carrying its
 // bytes: CPU time and minor page faults read from /proc before and after.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nginxConfig } from '../../test/support/nginx-conf.js';
 import { NGINX_BIN, type NginxAnchor } from './nginx.js';
+import { readProcStat } from './proc-stat.js';
 import { childPids, freePort, spawnTracked, stopChild, waitForHttp } from './processes.js';
 import { startServer, type ServerProcess } from './server.js';
 
@@ -16,10 +17,9 @@ export function procCost(pids: readonly number[]): { cpuMs: number; faults: numb
   let faults = 0;
   for (const pid of pids.flatMap((p) => [p, ...childPids(p)])) {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      cpuMs += ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, USER_HZ = 100
-      faults += Number(f[7]); // minflt
+      const stat = readProcStat(pid);
+      cpuMs += stat.cpuMs;
+      faults += stat.minflt;
     } catch {
       // gone
     }

@@ -2,7 +2,7 @@
 // (bench/lib/node-floor-proxy.ts) for the downloads scenario, the static server of the metadata bodies
 // with an access log (bench/lib/node-floor-static.ts) for the metadata scenario.
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NginxAnchor } from './nginx.js';
 import { freePort, spawnTracked, stopChild, waitForHttp } from './processes.js';
@@ -35,7 +35,6 @@ export async function startNodeFloorStatic(dir: string, files: { path: string; b
     return { path: f.path, file };
   });
   const manifestFile = join(dir, 'files.json');
-  mkdirSync(dirname(manifestFile), { recursive: true });
   writeFileSync(manifestFile, JSON.stringify(manifest));
   const port = await freePort();
   const log = openSync(join(dir, 'access.log'), 'a');

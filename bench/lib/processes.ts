@@ -5,6 +5,7 @@ import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:chi
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readProcStat } from './proc-stat.js';
 
 const children = new Set<ChildProcess>();
 
@@ -97,8 +98,6 @@ export function procStatusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   }
 }
 
-const CLOCK_TICKS_PER_S = 100; // getconf CLK_TCK on Linux (USER_HZ)
-
 /** The live child processes of `pid` (Linux), e.g. the workers of `server.workers`. */
 export function childPids(pid: number): number[] {
   try {
@@ -110,12 +109,7 @@ export function childPids(pid: number): number[] {
 
 function ownCpuMs(pid: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name (which may hold spaces): state is field 3.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const utime = Number(fields[11]);
-    const stime = Number(fields[12]);
-    return ((utime + stime) * 1000) / CLOCK_TICKS_PER_S;
+    return readProcStat(pid).cpuMs;
   } catch {
     return Number.NaN;
   }

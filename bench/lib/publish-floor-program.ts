@@ -10,7 +10,7 @@
 //   node --import tsx bench/lib/publish-floor-program.ts <registry-url> <tarball> <tmp-dir>
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -20,6 +20,7 @@ import tar from 'tar-stream';
 import { Agent } from 'undici';
 import { createRegistryStore } from '../../src/oci/remote/registry-store.js';
 import { inspectZip } from '../../src/verify/zip-inspect.js';
+import { readProcStat } from './proc-stat.js';
 
 const [registryUrl, tarball, tmpDir] = process.argv.slice(2) as [string, string, string];
 
@@ -30,12 +31,6 @@ process.on('uncaughtException', (err) => {
   process.exit(1);
 });
 
-/** utime, stime (ms) and minor faults of this process, or of its main thread, from /proc (USER_HZ = 100). */
-function procCpu(path: string): { user: number; sys: number; minflt: number } {
-  const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
-  return { user: Number(fields[11]) * 10, sys: Number(fields[12]) * 10, minflt: Number(fields[7]) };
-}
-
 const store = createRegistryStore({
   url: registryUrl,
   plainHttp: true,
@@ -45,10 +40,8 @@ const store = createRegistryStore({
 const repository = `bench/floor-${randomUUID().slice(0, 8)}`;
 mkdirSync(tmpDir, { recursive: true });
 
-const self = `/proc/${process.pid}/stat`;
-const main = `/proc/${process.pid}/task/${process.pid}/stat`;
-const p0 = procCpu(self);
-const m0 = procCpu(main);
+const p0 = readProcStat(process.pid);
+const m0 = readProcStat(process.pid, process.pid);
 const started = performance.now();
 
 const digests = new Map<string, string>();
@@ -109,16 +102,16 @@ for (const [name, hex] of digests) if (listed.get(name) !== hex) throw new Error
 if (h1s.size !== digests.size) throw new Error(`${digests.size} zips pushed, ${h1s.size} inspected`);
 
 const ms = performance.now() - started;
-const p1 = procCpu(self);
-const m1 = procCpu(main);
+const p1 = readProcStat(process.pid);
+const m1 = readProcStat(process.pid, process.pid);
 process.stdout.write(
   `${JSON.stringify({
     ms,
     zips: digests.size,
     bytes: bytes + [...small.values()].reduce((n, b) => n + b.length, 0),
-    cpuMs: p1.user + p1.sys - p0.user - p0.sys,
-    mainUserMs: m1.user - m0.user,
-    mainSysMs: m1.sys - m0.sys,
+    cpuMs: p1.cpuMs - p0.cpuMs,
+    mainUserMs: m1.userMs - m0.userMs,
+    mainSysMs: m1.sysMs - m0.sysMs,
     minorFaults: p1.minflt - p0.minflt,
   })}\n`,
 );

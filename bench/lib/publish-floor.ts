@@ -1,8 +1,7 @@
 // Runs the publish work floor (bench/lib/publish-floor-program.ts) once, as its own process, and returns
 // what it measured of itself (wall time and CPU, counted after its start-up) plus the registry's CPU.
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
-import { runCommand } from './processes.js';
+import { procCpuMs, runCommand } from './processes.js';
 
 const SCRIPT = fileURLToPath(new URL('./publish-floor-program.ts', import.meta.url));
 
@@ -19,10 +18,9 @@ export interface FloorRun {
   registryMs: number;
 }
 
+/** The registry's CPU time so far, ms (NaN without its pid). */
 function registryCpuMs(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN;
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  return pid === undefined ? Number.NaN : procCpuMs(pid);
 }
 
 /** One run of the floor on `tarball` against `registryUrl`, its temp files under `tmpDir`. Throws when it fails. */
