@@ -23,6 +23,12 @@ export interface MirrorDeps extends ReadContext, TicketDeps, StoreScope {
    * server: swept at start (docs/fault-tolerance.md#temp-files). Default 300 000 (`publish.upload_lease`).
    */
   staleTempMs?: number;
+  /**
+   * Names of the `mirror-*` temp files the fetches of this process are using, whatever their age: one set
+   * shared by every mirror of the process (the server's and each `[[mirror.service]]`'s, which share the
+   * temp dir), so that no mirror's sweep takes a file another mirror is still fetching. Default: its own.
+   */
+  tempInUse?: Set<string>;
   /** Pull-through upstreams by normalized provider hostname. */
   upstreams: ReadonlyMap<string, Upstream>;
   /** How long an upstream version listing is reused, ms. */

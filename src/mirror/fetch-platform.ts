@@ -89,13 +89,14 @@ export class PlatformFetcher {
   readonly #deps: MirrorDeps;
   readonly #flight = new SingleFlight();
   /** Names of this process's temp files being written or read: never swept, however old. */
-  readonly #inUse = new Set<string>();
+  readonly #inUse: Set<string>;
 
   constructor(deps: MirrorDeps) {
     this.#deps = deps;
+    this.#inUse = deps.tempInUse ?? new Set();
   }
 
-  /** The temp file names this process's fetches are using now. */
+  /** The temp file names this process's fetches are using now (every mirror's, when the set is shared). */
   get inUse(): ReadonlySet<string> {
     return this.#inUse;
   }

@@ -188,11 +188,13 @@ export function createServerDeps(config: Config, logger: Logger, given: OciStore
     now: () => new Date(opts.now ? opts.now() : Date.now()),
   });
   const upstreamDispatcher = lazyUpstreamDispatcher();
+  // Every mirror of this process fetches into the same temp dir: one set of in-use names, one staleness.
+  const mirrorTemp = { tempInUse: new Set<string>(), staleTempMs: config.publish.uploadLease * 1000 };
   const mirror = createMirrorServices({
     ...shared,
     upstreams: createUpstreams(config, config.mirror.upstreams, upstreamDispatcher),
     upstreamTtlMs: config.mirror.upstreamTtl * 1000,
-    staleTempMs: config.publish.uploadLease * 1000,
+    ...mirrorTemp,
     writer: mirrorWriter(config),
     locks,
     now,
@@ -223,6 +225,7 @@ export function createServerDeps(config: Config, logger: Logger, given: OciStore
               ...svcShared,
               upstreams: createUpstreams(config, svc.upstreams, upstreamDispatcher),
               upstreamTtlMs: svc.upstreamTtl * 1000,
+              ...mirrorTemp,
               writer: serviceWriter(svc),
               locks,
               now,
