@@ -218,7 +218,7 @@ export const metadataScenario: Scenario = {
       targets,
       notes: [
         ...anchors.notes(),
-        `${FLOOR}: bench/lib/node-floor-static.ts, a node:http server answering the same bodies from memory and writing one JSON access line per request with pino (request id, method, path, status, duration, bytes, user agent) to a file, under the glibc setting our server makes; no framework, routing, access control, caches, tickets, metrics or usage. It is what Node reaches on this box with an access log on: the limit of any Node server of these documents, ours included.`,
+        `${FLOOR}: bench/lib/node-floor-static.ts, a node:http server answering the same bodies from memory and writing one JSON access line per request with pino (request id, method, path, status, duration, bytes, user agent) to a file through the server's own log destination (src/wiring/log-destination.ts), under the glibc setting our server makes; no framework, routing, access control, caches, tickets, metrics or usage. It is what Node reaches on this box with an access log on: the limit of any Node server of these documents, ours included.`,
         'Access logs on for both (issue 16): ours at the default log level (info: one JSON access line per request, usage fields included, to the server log file), nginx with a JSON `log_format` of the same fields (time, request id, method, path, status, duration) to a file.',
         `Fixture: ${NAMESPACE}/${TYPE} with ${VERSIONS} versions × ${THREE_PLATFORMS.length} platforms in the real registry; caches warmed by one request per endpoint before measuring, plus 3 s of wrk -c64 per endpoint (JIT warm-up; 1 s in quick mode).`,
         pin

@@ -117,6 +117,15 @@ export async function serveConfig(config: Config, startup: StartupMarks = {}): P
     if (usage) await usage.stop().catch((err: unknown) => logger.error({ err: errorText(err) }, 'usage could not be flushed'));
     server.closeAllConnections();
     logger.info({ drained }, 'stopped');
+    // Every log line written before exit (src/wiring/log-destination.ts): the asynchronous write in flight
+    // first, then the rest; bounded, in case the log's reader stopped reading.
+    await new Promise<void>((resolve) => {
+      const bound = setTimeout(resolve, LOG_FLUSH_MS);
+      logger.flush(() => {
+        clearTimeout(bound);
+        resolve();
+      });
+    });
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
@@ -127,6 +136,8 @@ export async function serveConfig(config: Config, startup: StartupMarks = {}): P
 export const SHUTDOWN_REASON = 'server shut down during upload';
 /** How long cut uploads get to record that, after the shutdown timeout. */
 const RECORD_GRACE_MS = 10_000;
+/** At most this long to write the last log lines at shutdown. */
+const LOG_FLUSH_MS = 2000;
 
 /** The marks in whole ms, in the order they were taken. */
 function roundMarks(marks: StartupMarks): Record<string, number> {

@@ -1,6 +1,7 @@
 // JSON responses with the exact Content-Type the clients check (network mirror requires application/json).
 // Warm metadata answers are memoized use-case results (src/read-cache/memoized.ts): JsonBodies serializes
-// each result object once, so a warm request does no JSON.stringify. Under @hono/node-server the answer
+// each result object once, to UTF-8 bytes, so a warm request does no JSON.stringify, no UTF-8 length
+// count and no UTF-8 encoding (a 3 KB string cost both on every write: bench/findings.md, "Bodies as bytes"). Under @hono/node-server the answer
 // is a Response with plain-object headers (X-Request-Id included), which the server writes without
 // building web Headers.
 import type { Context } from 'hono';
@@ -14,39 +15,39 @@ export function jsonResponse(c: Context<AppEnv>, body: unknown, status: Status =
   return jsonText(c, JSON.stringify(body), status);
 }
 
-/** A JSON answer from text already serialized. */
-export function jsonText(c: Context<AppEnv>, text: string, status: Status = 200): Response {
+/** A JSON answer from text already serialized (a string, or its UTF-8 bytes). */
+export function jsonText(c: Context<AppEnv>, text: string | Buffer, status: Status = 200): Response {
   if (servedByNode(c)) {
     c.set('requestIdSent', true);
-    return new Response(text, {
+    return new Response(typeof text === 'string' ? text : new Uint8Array(text.buffer, text.byteOffset, text.length), {
       status,
       headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'X-Request-Id': c.get('requestId') },
     });
   }
   c.header('Content-Type', 'application/json');
   c.header('Cache-Control', 'no-store');
-  return c.body(text, status);
+  return c.body(typeof text === 'string' ? text : new Uint8Array(text.buffer as ArrayBuffer, text.byteOffset, text.length), status);
 }
 
 /**
- * The JSON text of each result object, rendered and serialized once: `render` builds the document from
- * the result (adding what the HTTP layer adds, e.g. absolute download URLs). Keyed weakly on the result,
- * so a text lives exactly as long as the memoized result it was made from. One instance per route.
+ * The JSON body (UTF-8 bytes) of each result object, rendered and serialized once: `render` builds the
+ * document from the result (adding what the HTTP layer adds, e.g. absolute download URLs). Keyed weakly on
+ * the result, so a body lives exactly as long as the memoized result it was made from. One instance per route.
  */
 export class JsonBodies<T extends object> {
-  readonly #texts = new WeakMap<T, string>();
+  readonly #bodies = new WeakMap<T, Buffer>();
   readonly #render: (result: T) => unknown;
 
   constructor(render: (result: T) => unknown) {
     this.#render = render;
   }
 
-  text(result: T): string {
-    let text = this.#texts.get(result);
-    if (text === undefined) {
-      text = JSON.stringify(this.#render(result));
-      this.#texts.set(result, text);
+  body(result: T): Buffer {
+    let body = this.#bodies.get(result);
+    if (body === undefined) {
+      body = Buffer.from(JSON.stringify(this.#render(result)), 'utf8');
+      this.#bodies.set(result, body);
     }
-    return text;
+    return body;
   }
 }

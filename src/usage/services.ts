@@ -5,15 +5,17 @@ import type { UsageEvent, UsageRequest } from './usage-event.js';
 
 export function createUsageServices(deps: UsageDeps) {
   const report = new UsageReport(deps);
-  // The event computed for a request's access line, reused by the observer of the same request.
-  const events = new WeakMap<object, UsageEvent | null>();
+  // The event computed for a request's access line, reused by the observer of the same request: the
+  // pipeline calls both for one record, one right after the other (src/http/pipeline/pipeline.ts finish),
+  // so the last record is the only one worth remembering (a WeakMap entry per request cost GC time).
+  let lastRequest: UsageRequest | undefined;
+  let lastEvent: UsageEvent | undefined;
   const eventOf = (r: UsageRequest): UsageEvent | undefined => {
-    let e = events.get(r);
-    if (e === undefined) {
-      e = report.eventOf(r) ?? null;
-      events.set(r, e);
+    if (r !== lastRequest) {
+      lastEvent = report.eventOf(r);
+      lastRequest = r;
     }
-    return e ?? undefined;
+    return lastEvent;
   };
   return {
     /** Fields of the access line: `usage` when the request is a usage event (docs/operations.md#usage). */

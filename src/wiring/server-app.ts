@@ -32,6 +32,7 @@ import { createPublishServices, type PublishServices } from '../publishing/servi
 import { createSealedTokens } from '../core/sealed-token.js';
 import { createCatalog } from '../web/catalog.js';
 import { createWebSessions } from '../web/session.js';
+import { createLogDestination } from './log-destination.js';
 
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
   return pino(
@@ -55,7 +56,7 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
         censor: '[redacted]',
       },
     },
-    destination as pino.DestinationStream | undefined,
+    (destination ?? createLogDestination()) as pino.DestinationStream,
   );
 }
 

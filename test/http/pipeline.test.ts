@@ -121,7 +121,7 @@ for (const mode of ['none', 'service'] as const) {
 }
 
 describe('pipeline shape, checked at start-up', () => {
-  const hot: HotRoute = { pattern: '/v1/providers/:namespace/:type/versions', answer: () => '{}' };
+  const hot: HotRoute = { pattern: '/v1/providers/:namespace/:type/versions', answer: () => Buffer.from('{}') };
   const middleware = async (_c: unknown, next: () => Promise<void>) => next();
 
   it('accepts the production application', () => {

@@ -39,7 +39,7 @@ const PATHS = [
 
 describe('hot-route matcher', () => {
   it('matches exactly what Hono routes, with the same parameters', async () => {
-    const routes: HotRoute[] = PATTERNS.map((pattern) => ({ pattern, answer: () => '' }));
+    const routes: HotRoute[] = PATTERNS.map((pattern) => ({ pattern, answer: () => Buffer.alloc(0) }));
     const match = compileHotRoutes(routes);
     const hono = new Hono();
     for (const pattern of PATTERNS) hono.get(pattern, (c) => c.json({ pattern, params: c.req.param() }));
@@ -56,8 +56,8 @@ describe('hot-route matcher', () => {
   });
 
   it('takes the first route in order when two patterns could match', () => {
-    const a: HotRoute = { pattern: '/x/:a/y', answer: () => 'a' };
-    const b: HotRoute = { pattern: '/x/:b/:c', answer: () => 'b' };
+    const a: HotRoute = { pattern: '/x/:a/y', answer: () => Buffer.from('a') };
+    const b: HotRoute = { pattern: '/x/:b/:c', answer: () => Buffer.from('b') };
     const match = compileHotRoutes([a, b]);
     assert.equal(match('/x/1/y')?.route, a);
     assert.deepEqual(match('/x/1/z')?.params, { b: '1', c: 'z' });

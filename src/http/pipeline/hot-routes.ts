@@ -15,15 +15,15 @@ export interface HotRoute {
   /** Literal segments and `:name` segments (exactly one non-empty segment each), as in Hono. */
   pattern: string;
   /**
-   * The JSON text of the 200 answer, or an AppError. Synchronous when the use case answers from its memo
-   * tables (a warm request then runs without a promise), a promise otherwise.
+   * The JSON body (UTF-8 bytes) of the 200 answer, or an AppError. Synchronous when the use case answers
+   * from its memo tables (a warm request then runs without a promise), a promise otherwise.
    */
-  answer(params: HotParams, caller: Caller): string | Promise<string>;
+  answer(params: HotParams, caller: Caller): Buffer | Promise<Buffer>;
 }
 
 /** `render(v)`: now when `v` is a value (a warm use case), later when it is a promise. */
-export function render<T>(v: T | Promise<T>, text: (t: T) => string): string | Promise<string> {
-  return v instanceof Promise ? v.then(text) : text(v);
+export function render<T>(v: T | Promise<T>, body: (t: T) => Buffer): Buffer | Promise<Buffer> {
+  return v instanceof Promise ? v.then(body) : body(v);
 }
 
 /** Registers each route as a GET on `app` (Hono answers HEAD with it too). */
@@ -82,10 +82,11 @@ export function patternsOverlap(a: string, b: string): boolean {
   return sa.every((s, i) => wildcard(s) || wildcard(sb[i]!) || s === sb[i]);
 }
 
-/** One route's compiled pattern: the literal each segment must equal, or the parameter it fills. */
+/** One route's compiled pattern: per segment, the literal it must equal, or (null) the parameter it fills. */
 interface Compiled {
   route: HotRoute;
-  segments: ReadonlyArray<{ literal: string } | { param: string }>;
+  literals: ReadonlyArray<string | null>;
+  params: ReadonlyArray<string | null>;
 }
 
 export interface HotMatch {
@@ -104,7 +105,8 @@ export function compileHotRoutes(routes: readonly HotRoute[]): (path: string) =>
     const parts = route.pattern.split('/');
     const compiled: Compiled = {
       route,
-      segments: parts.map((p) => (p.startsWith(':') ? { param: p.slice(1) } : { literal: p })),
+      literals: parts.map((p) => (p.startsWith(':') ? null : p)),
+      params: parts.map((p) => (p.startsWith(':') ? p.slice(1) : null)),
     };
     const list = bySegmentCount.get(parts.length) ?? [];
     list.push(compiled);
@@ -117,13 +119,13 @@ export function compileHotRoutes(routes: readonly HotRoute[]): (path: string) =>
     next: for (const c of candidates) {
       const params: Record<string, string> = {};
       for (let i = 0; i < parts.length; i++) {
-        const want = c.segments[i]!;
+        const literal = c.literals[i];
         const got = parts[i]!;
-        if ('literal' in want) {
-          if (want.literal !== got) continue next;
+        if (literal !== null) {
+          if (literal !== got) continue next;
         } else {
           if (got === '') continue next;
-          params[want.param] = got;
+          params[c.params[i]!] = got;
         }
       }
       return { route: c.route, params };

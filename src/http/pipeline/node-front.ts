@@ -52,7 +52,7 @@ function hotMatch(match: (path: string) => HotMatch | undefined, url: string): {
 function answer(scope: RequestScope, found: HotMatch, path: string, req: IncomingMessage, res: ServerResponse): void {
   scope.route = found.route.pattern;
   scope.params = found.params as Readonly<Record<string, string>>;
-  let out: string | Promise<string>;
+  let out: Buffer | Promise<Buffer>;
   try {
     const admission = scope.admit('GET', path, req.headers.authorization);
     out = found.route.answer(found.params, new RequestCaller(admission.caller, () => closeSignal(res)));
@@ -60,17 +60,17 @@ function answer(scope: RequestScope, found: HotMatch, path: string, req: Incomin
     respondError(scope, path, res, err);
     return;
   }
-  if (typeof out === 'string') {
+  if (!(out instanceof Promise)) {
     respond(scope, res, out);
     return;
   }
   out.then(
-    (text) => respond(scope, res, text),
+    (body) => respond(scope, res, body),
     (err: unknown) => respondError(scope, path, res, err),
   );
 }
 
-function respond(scope: RequestScope, res: ServerResponse, text: string): void {
+function respond(scope: RequestScope, res: ServerResponse, body: Buffer): void {
   write(
     scope,
     res,
@@ -79,9 +79,9 @@ function respond(scope: RequestScope, res: ServerResponse, text: string): void {
       'Content-Type': 'application/json',
       'Cache-Control': 'no-store',
       'X-Request-Id': scope.requestId,
-      'Content-Length': Buffer.byteLength(text),
+      'Content-Length': body.length,
     },
-    text,
+    body,
   );
 }
 
@@ -90,7 +90,7 @@ function respondError(scope: RequestScope, path: string, res: ServerResponse, er
   write(scope, res, e.status, { ...e.headers, 'X-Request-Id': scope.requestId, 'Content-Length': Buffer.byteLength(e.body) }, e.body);
 }
 
-function write(scope: RequestScope, res: ServerResponse, status: number, headers: OutgoingHttpHeaders, body: string): void {
+function write(scope: RequestScope, res: ServerResponse, status: number, headers: OutgoingHttpHeaders, body: string | Buffer): void {
   try {
     // A client gone while the answer was computed: nothing to send (the access line still records it).
     if (!res.destroyed && !res.headersSent) {

@@ -118,6 +118,8 @@ export class RequestScope {
     const ms = Math.round((performance.now() - this.#started) * 10) / 10;
     const pipeline = this.#pipeline;
     const observers = pipeline.observers;
+    // One fixed shape (absent facts are undefined, which JSON and the observers read as absent): building
+    // it with conditional spreads cost a measurable share of a warm request (bench/findings.md).
     const record: RequestRecord | undefined =
       observers.length > 0 || pipeline.accessFields
         ? {
@@ -127,23 +129,19 @@ export class RequestScope {
             status,
             ms,
             principal: this.#admission?.caller.principal,
-            ...(this.download ? { download: this.download } : {}),
-            ...(this.outcome !== undefined ? { outcome: this.outcome } : {}),
-            ...(this.params ? { params: this.params } : {}),
-            ...(this.userAgent !== undefined ? { userAgent: this.userAgent } : {}),
-            ...(this.#admission?.apiToken !== undefined ? { apiToken: this.#admission.apiToken } : {}),
+            download: this.download,
+            outcome: this.outcome,
+            params: this.params,
+            userAgent: this.userAgent,
+            apiToken: this.#admission?.apiToken,
           }
         : undefined;
     if (this.log.enabled('info')) {
+      // JSON.stringify leaves out undefined fields: `route` is absent when no route answered.
+      const line: Record<string, unknown> = { method: this.#method, path: redactPath(this.#path), route: this.route, status, ms };
       const extra = record && pipeline.accessFields ? pipeline.accessFields(record) : undefined;
-      this.log.access({
-        method: this.#method,
-        path: redactPath(this.#path),
-        ...(this.route ? { route: this.route } : {}),
-        status,
-        ms,
-        ...extra,
-      });
+      if (extra !== undefined) for (const key in extra) line[key] = extra[key];
+      this.log.access(line);
     }
     if (!record) return;
     for (const observe of observers) {

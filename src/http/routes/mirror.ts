@@ -35,9 +35,9 @@ export function mirrorHotRoutes(services: Services, basePath: string, downloadBa
       const { hostname = '', namespace = '', type = '', file = '' } = p;
       // Hostnames with a configured upstream are answered by pull-through, the others from the store alone.
       const source = mirror?.handles(hostname) ? mirror : services;
-      if (file === 'index.json') return render(source.mirrorIndex(hostname, namespace, type, caller), (v) => indexBodies.text(v));
+      if (file === 'index.json') return render(source.mirrorIndex(hostname, namespace, type, caller), (v) => indexBodies.body(v));
       if (!file.endsWith('.json')) throw new AppError('NOT_FOUND', `no mirror document "${file}": expected index.json or <version>.json`);
-      return render(source.mirrorVersion({ hostname, namespace, type, version: file.slice(0, -5) }, caller), (a) => versionBodies.text(a));
+      return render(source.mirrorVersion({ hostname, namespace, type, version: file.slice(0, -5) }, caller), (a) => versionBodies.body(a));
     },
   };
 

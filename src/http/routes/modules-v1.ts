@@ -23,7 +23,7 @@ export function modulesV1HotRoutes(services: ModuleServices): HotRoute[] {
       pattern: '/v1/modules/:namespace/:name/:system/versions',
       answer: (p, caller) =>
         render(services.listModuleVersions({ namespace: p.namespace!, name: p.name!, system: p.system! }, caller), (list) =>
-          versionsBodies.text(list),
+          versionsBodies.body(list),
         ),
     },
   ];

@@ -24,7 +24,7 @@ export function providersV1HotRoutes(services: Services, downloadBase: string): 
   );
   const versions: HotRoute = {
     pattern: '/v1/providers/:namespace/:type/versions',
-    answer: (p, caller) => render(services.listProviderVersions(p.namespace!, p.type!, caller), (list) => versionsBodies.text(list)),
+    answer: (p, caller) => render(services.listProviderVersions(p.namespace!, p.type!, caller), (list) => versionsBodies.body(list)),
   };
 
   const downloadBodies = new JsonBodies<ProviderPackage>((p) => ({
@@ -48,7 +48,7 @@ export function providersV1HotRoutes(services: Services, downloadBase: string): 
     answer: (p, caller) =>
       render(
         services.findProviderPackage({ namespace: p.namespace!, type: p.type!, version: p.version!, os: p.os!, arch: p.arch! }, caller),
-        (pkg) => downloadBodies.text(pkg),
+        (pkg) => downloadBodies.body(pkg),
       ),
   };
 
