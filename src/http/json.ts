@@ -1,7 +1,7 @@
 // JSON responses with the exact Content-Type the clients check (network mirror requires application/json).
 // Warm metadata answers are memoized use-case results (src/read-cache/memoized.ts): JsonBodies serializes
-// each result object once, to UTF-8 bytes, so a warm request does no JSON.stringify, no UTF-8 length
-// count and no UTF-8 encoding (a 3 KB string cost both on every write: bench/findings.md, "Bodies as bytes"). Under @hono/node-server the answer
+// each result object once, to UTF-8 bytes, so a warm request does no JSON.stringify and no UTF-8
+// encoding (bench/findings.md, "The log destination, and a lighter finish"). Under @hono/node-server the answer
 // is a Response with plain-object headers (X-Request-Id included), which the server writes without
 // building web Headers.
 import type { Context } from 'hono';
@@ -19,14 +19,19 @@ export function jsonResponse(c: Context<AppEnv>, body: unknown, status: Status =
 export function jsonText(c: Context<AppEnv>, text: string | Buffer, status: Status = 200): Response {
   if (servedByNode(c)) {
     c.set('requestIdSent', true);
-    return new Response(typeof text === 'string' ? text : new Uint8Array(text.buffer, text.byteOffset, text.length), {
+    return new Response(bodyOf(text), {
       status,
       headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', 'X-Request-Id': c.get('requestId') },
     });
   }
   c.header('Content-Type', 'application/json');
   c.header('Cache-Control', 'no-store');
-  return c.body(typeof text === 'string' ? text : new Uint8Array(text.buffer as ArrayBuffer, text.byteOffset, text.length), status);
+  return c.body(bodyOf(text), status);
+}
+
+/** The body as web APIs type it: the string, or a view of the same bytes (no copy). */
+function bodyOf(text: string | Buffer): string | Uint8Array<ArrayBuffer> {
+  return typeof text === 'string' ? text : new Uint8Array(text.buffer as ArrayBuffer, text.byteOffset, text.length);
 }
 
 /**

@@ -12,7 +12,7 @@ import pino from 'pino';
 /** What pino needs of a destination, plus the flushes the server calls at shutdown. */
 export interface LogDestination {
   write(line: string): boolean;
-  /** Writes what is pending now (blocking); pino also calls it at process exit. */
+  /** Writes what is pending now (blocking); at process exit pino does the same on the SonicBoom itself. */
   flushSync(): void;
   /** Starts writing what is pending; `cb` after it is written. */
   flush(cb?: (err?: Error | null) => void): void;
