@@ -28,6 +28,7 @@ export function buildAuthApp(
   toml: string,
   env: Record<string, string> = {},
   files: Record<string, string> = {},
+  opts: { tmpDir?: string } = {},
 ): AuthTestApp {
   const text = /\[server\]/.test(toml) ? toml : `[server]\npublic_url = "https://registry.example.test"\nsecrets = ["${SECRET}"]\n${toml}`;
   const config = loadConfig({
@@ -50,7 +51,7 @@ export function buildAuthApp(
     },
   });
   const logger = createLogger('trace', sink);
-  const built = createServerApp(config, logger, store ?? createStore(config, logger), { now: () => clock.now });
+  const built = createServerApp(config, logger, store ?? createStore(config, logger), { now: () => clock.now, ...opts });
   return { ...built, config, clock, logLines, logs: () => logLines.join('') };
 }
 

@@ -4,52 +4,15 @@
 // cleanly once the upstream behaves.
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { providerRepository } from '../../src/layout/names.js';
 import { createMemoryStore } from '../../src/oci/memory-store.js';
 import { requireTool } from '../support/distribution.js';
-import { serveMirror, startUpstream, type Upstream } from './support.js';
+import { faultyProxy, serveMirror, startUpstream, type Upstream } from './support.js';
 
 const HOST = 'upstream.example.test';
-
-type Mode = 'pass' | 'cut' | 'flip';
-
-/** An HTTP proxy to `target` that, for package downloads, passes, cuts after half the bytes, or flips a byte. */
-async function faultyProxy(target: () => string): Promise<{ url: string; mode: Mode; server: Server; downloads: number }> {
-  const state = { url: '', mode: 'pass' as Mode, server: undefined as unknown as Server, downloads: 0 };
-  state.server = createServer(async (req, res) => {
-    const upstream = await fetch(new URL(req.url ?? '/', target()), { method: req.method ?? 'GET' });
-    if (process.env.DEBUG_PROXY) console.log('proxy', req.url, upstream.status, upstream.headers.get('content-type'));
-    const body = Buffer.from(await upstream.arrayBuffer());
-    const isZip = (req.url ?? '').includes('.zip');
-    const headers: Record<string, string> = {};
-    upstream.headers.forEach((v, k) => {
-      if (k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection') headers[k] = v;
-    });
-    // Download URLs inside JSON documents point at the upstream itself: rewrite them to this proxy.
-    const text = (upstream.headers.get('content-type') ?? '').includes('json')
-      ? body.toString('utf8').replaceAll(target(), state.url)
-      : undefined;
-    if (isZip) state.downloads++;
-    if (isZip && state.mode === 'cut') {
-      res.writeHead(upstream.status, { ...headers, 'content-length': String(body.length) });
-      res.write(body.subarray(0, Math.floor(body.length / 2)));
-      setTimeout(() => res.destroy(), 20);
-      return;
-    }
-    const out = text !== undefined ? Buffer.from(text) : Buffer.from(body);
-    if (isZip && state.mode === 'flip') out[out.length - 10] = (out[out.length - 10] ?? 0) ^ 0xff;
-    res.writeHead(upstream.status, { ...headers, 'content-length': String(out.length) });
-    res.end(out);
-  });
-  await new Promise<void>((r) => state.server.listen(0, '127.0.0.1', r));
-  state.url = `http://127.0.0.1:${(state.server.address() as AddressInfo).port}/`;
-  return state;
-}
 
 describe('pull-through faults', requireTool('zip'), () => {
   let upstream: Upstream;

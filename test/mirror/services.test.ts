@@ -2,9 +2,11 @@
 // services on two real OCI image-layout directories beside the main store each answer for their own
 // providers only, their download URLs serve their own store's bytes and are refused by every other
 // service, and the permission table guards their paths like the main mirror (service mode, API tokens).
+// Every mirror of the process shares one temp dir and one set of in-use temp files: the server mirror's
+// sweep never takes a file a service mirror is still fetching (docs/fault-tolerance.md#temp-files).
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,7 +19,7 @@ import { requireTool } from '../support/distribution.js';
 import { createTestSigner, type TestSigner } from '../support/gpg-signer.js';
 import { type FixtureRelease, makeFixtureRelease, pushRelease } from '../support/provider-fixture.js';
 import { pathOf } from '../support/test-app.js';
-import { startUpstream, type Upstream } from './support.js';
+import { faultyProxy, type FaultyProxy, startUpstream, type Upstream } from './support.js';
 
 const tools = requireTool('gpg', 'zip');
 const HOST = 'registry.terraform.io';
@@ -185,5 +187,72 @@ describe('a mirror service with its own upstream', tools, () => {
     };
     assert.match(again.archives.linux_amd64!.url, /\/download\/m\/pulled\/[^/]+\/[^/]+$/);
     assert.doesNotMatch(again.archives.linux_amd64!.url, /\/pull\//);
+  });
+});
+
+describe('a service mirror fetch in flight and the server mirror sweep', requireTool('zip'), () => {
+  const UP = 'upstream.example.test';
+  let upstream: Upstream;
+  let proxy: FaultyProxy;
+  let dir: string;
+  let tmp: string;
+  let app: AuthTestApp;
+
+  before(async () => {
+    upstream = await startUpstream(UP);
+    await upstream.publish('widget', '1.0.0', [{ os: 'linux', arch: 'amd64' }]);
+    proxy = await faultyProxy(() => upstream.url);
+    dir = await mkdtemp(join(tmpdir(), 'tfoci-service-sweep-'));
+    tmp = await mkdtemp(join(tmpdir(), 'tfoci-service-sweep-tmp-'));
+    // The main mirror has no upstream: only the service fetches; the server's sweep is the main mirror's.
+    app = buildAuthApp(
+      createMemoryStore(),
+      `[storage]\nprefix = "tf"
+[[mirror.service]]\nname = "pulled"\nbase_path = "/mirrors/pulled/"\npath = "${join(dir, 'store')}"\nprefix = "cache"\nupstream_ttl = 0
+[[mirror.service.upstream]]\nhostname = "${UP}"\nurl = "${proxy.url}"\n`,
+      {},
+      {},
+      { tmpDir: tmp },
+    );
+  });
+  after(async () => {
+    proxy?.resume();
+    proxy?.server.close();
+    await upstream?.stop();
+    for (const d of [dir, tmp]) if (d) await rm(d, { recursive: true, force: true });
+  });
+
+  it('keeps the file the service is fetching, however old, and sweeps an orphan of the same age', async () => {
+    const doc = (await (await app.app.request(`/mirrors/pulled/${UP}/acme/widget/1.0.0.json`)).json()) as {
+      archives: Record<string, { url: string; hashes: string[] }>;
+    };
+    const archive = doc.archives.linux_amd64!;
+    proxy.mode = 'stall';
+    const download = app.app.request(pathOf(archive.url));
+    await proxy.stalled;
+    const fetching = async () => (await readdir(tmp)).filter((f) => f.startsWith('mirror-'));
+    for (const end = Date.now() + 20_000; (await fetching()).length === 0 && Date.now() < end; )
+      await new Promise((r) => setTimeout(r, 25));
+    const inFlight = await fetching();
+    assert.equal(inFlight.length, 1, `one temp file while the service fetches: ${inFlight.join(', ')}`);
+    // Both files look abandoned for an hour (past any lease): only the one no fetch is using may go.
+    const orphan = 'mirror-orphan-of-a-killed-server.zip';
+    await writeFile(join(tmp, orphan), 'left by a killed server');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    for (const f of [...inFlight, orphan]) await utimes(join(tmp, f), hourAgo, hourAgo);
+    await app.sweepTemp();
+    assert.deepEqual(await fetching(), inFlight, 'the orphan is swept, the file being fetched is kept');
+    proxy.resume();
+    const res = await download;
+    assert.equal(res.status, 200);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    assert.equal(`zh:${createHash('sha256').update(bytes).digest('hex')}`, archive.hashes[0]);
+    const stored = createLayoutStore({ path: join(dir, 'store') });
+    const repo = providerRepository('cache', UP, 'acme', 'widget');
+    const tags = () => stored.listTags(repo).catch(() => [] as string[]);
+    for (const end = Date.now() + 20_000; !(await tags()).includes('1.0.0') && Date.now() < end; )
+      await new Promise((r) => setTimeout(r, 25));
+    assert.deepEqual(await tags(), ['1.0.0'], 'the fetch the sweep left alone completed and was stored');
+    assert.deepEqual(await fetching(), [], 'no temp file left');
   });
 });

@@ -119,3 +119,78 @@ export async function serveMirror(
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { app, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
 }
+
+/** What faultyProxy does with package downloads: pass, cut after half the bytes, flip a byte, or stall. */
+export type ProxyMode = 'pass' | 'cut' | 'flip' | 'stall';
+
+export interface FaultyProxy {
+  url: string;
+  mode: ProxyMode;
+  server: Server;
+  /** Package downloads seen. */
+  downloads: number;
+  /** In 'stall' mode: resolves when a download has sent half its bytes and waits for `resume()`. */
+  stalled: Promise<void>;
+  /** Sends the rest of every stalled download. */
+  resume(): void;
+}
+
+/**
+ * An HTTP proxy to `target` that, for package downloads, passes, cuts after half the bytes, flips a byte,
+ * or sends half the bytes and waits for resume() ('stall': a fetch held in flight as long as a test needs).
+ */
+export async function faultyProxy(target: () => string): Promise<FaultyProxy> {
+  let stalledNow: () => void = () => undefined;
+  let resumed: Promise<void> = Promise.resolve();
+  let resumeNow: () => void = () => undefined;
+  const armStall = () => {
+    state.stalled = new Promise((r) => (stalledNow = r));
+    resumed = new Promise((r) => (resumeNow = r));
+  };
+  const state: FaultyProxy = {
+    url: '',
+    mode: 'pass',
+    server: undefined as unknown as Server,
+    downloads: 0,
+    stalled: Promise.resolve(),
+    resume: () => resumeNow(),
+  };
+  armStall();
+  state.server = createServer(async (req, res) => {
+    const upstream = await fetch(new URL(req.url ?? '/', target()), { method: req.method ?? 'GET' });
+    const body = Buffer.from(await upstream.arrayBuffer());
+    const isZip = (req.url ?? '').includes('.zip');
+    const headers: Record<string, string> = {};
+    upstream.headers.forEach((v, k) => {
+      if (k !== 'content-length' && k !== 'transfer-encoding' && k !== 'connection') headers[k] = v;
+    });
+    // Download URLs inside JSON documents point at the upstream itself: rewrite them to this proxy.
+    const text = (upstream.headers.get('content-type') ?? '').includes('json')
+      ? body.toString('utf8').replaceAll(target(), state.url)
+      : undefined;
+    if (isZip) state.downloads++;
+    const half = Math.floor(body.length / 2);
+    if (isZip && state.mode === 'cut') {
+      res.writeHead(upstream.status, { ...headers, 'content-length': String(body.length) });
+      res.write(body.subarray(0, half));
+      setTimeout(() => res.destroy(), 20);
+      return;
+    }
+    if (isZip && state.mode === 'stall') {
+      res.writeHead(upstream.status, { ...headers, 'content-length': String(body.length) });
+      res.write(body.subarray(0, half));
+      stalledNow();
+      await resumed;
+      res.end(body.subarray(half));
+      armStall();
+      return;
+    }
+    const out = text !== undefined ? Buffer.from(text) : Buffer.from(body);
+    if (isZip && state.mode === 'flip') out[out.length - 10] = (out[out.length - 10] ?? 0) ^ 0xff;
+    res.writeHead(upstream.status, { ...headers, 'content-length': String(out.length) });
+    res.end(out);
+  });
+  await new Promise<void>((r) => state.server.listen(0, '127.0.0.1', r));
+  state.url = `http://127.0.0.1:${(state.server.address() as AddressInfo).port}/`;
+  return state;
+}
