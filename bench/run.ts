@@ -17,7 +17,7 @@ import { createRegistryStore } from '../src/oci/remote/registry-store.js';
 import type { BenchContext, Scenario } from './scenario.js';
 import { summarizeProfile } from './lib/cpuprofile.js';
 import { createBenchSigner } from './lib/fixtures.js';
-import { canPin, stopAll } from './lib/processes.js';
+import { canPin, sampleRss, stopAll } from './lib/processes.js';
 import { startBenchRegistry } from './lib/registry.js';
 import { machineInfo, renderReport, renderTable, type ReportSection } from './lib/report.js';
 import { startServer } from './lib/server.js';
@@ -172,6 +172,7 @@ async function main(): Promise<number> {
       signer: await createBenchSigner(),
       pin: args.pin && canPin(),
       log,
+      serverPeaks: new Map(),
     };
 
     for (const s of selected) {
@@ -183,11 +184,14 @@ async function main(): Promise<number> {
       }
       log(`${s.id}: start`);
       const load0 = loadavg()[0]!;
+      const rss = sampleRss(server.pid, 100);
       try {
         const result = await s.run(ctx);
+        ctx.serverPeaks.set(s.id, rss.stop().maxKiB);
         sections.push({ id: s.id, title: s.title, result, seconds: (performance.now() - t0) / 1000, load: [load0, loadavg()[0]!] });
         log(`${s.id}: done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
       } catch (err) {
+        rss.stop();
         failed = true;
         const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
         sections.push({ id: s.id, title: s.title, error: text, seconds: (performance.now() - t0) / 1000, load: [load0, loadavg()[0]!] });

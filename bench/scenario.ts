@@ -30,6 +30,11 @@ export interface BenchContext {
   readonly pin: boolean;
   /** Progress line on stderr. */
   log(message: string): void;
+  /**
+   * The server's largest polled RSS (KiB, every 100 ms) during each scenario that ran before, by id: the
+   * memory scenario names where the suite's peak happened.
+   */
+  readonly serverPeaks: Map<string, number>;
 }
 
 /** One markdown table. */

@@ -27,6 +27,8 @@ export interface ServerProcess {
   readonly startup: Record<string, number> | undefined;
   /** Polls VmRSS every 100 ms for the whole suite. */
   readonly rss: RssSampler;
+  /** Its log (stdout and stderr: JSON lines at the default level). */
+  readonly logFile: string;
   /** Peak RSS so far (VmHWM), KiB. */
   hwmKiB(): number;
   /** Stops it; returns the peak RSS (VmHWM) read just before. */
@@ -163,6 +165,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
     startMs,
     startup,
     rss,
+    logFile,
     hwmKiB: () => procStatusKiB(pid, 'VmHWM'),
     async stop() {
       const hwm = procStatusKiB(pid, 'VmHWM');

@@ -33,6 +33,11 @@ export const memoryScenario: Scenario = {
           ],
           rows: [startupRow(ctx.server.startup)],
         },
+        {
+          title: 'largest polled RSS of that process during each scenario (VmRSS every 100 ms), in run order',
+          columns: ['scenario', 'max VmRSS'],
+          rows: [...ctx.serverPeaks].map(([id, kib]) => [id, fmtKiB(kib)]),
+        },
       ],
       targets: [{ target: 'peak RSS of the server across the suite < 300 MB', measured: fmtKiB(hwm), met: hwm < 300 * 1024 }],
       notes: [

@@ -1,13 +1,13 @@
 // Blob reads and deletes of the registry store. A blob GET streams: the undici body (a Node Readable)
 // flows through a DigestCounter that checks size and sha256 as the bytes pass (or, with verify = 'size',
-// a SizeCounter that only counts: store.ts BlobVerification) and fails the stream on a mismatch or a
-// dropped connection (as an OciError). Same-origin redirects keep credentials;
+// is passed on as it comes: undici itself fails a body shorter or longer than its Content-Length) and
+// fails the stream on a mismatch or a dropped connection (as an OciError). Same-origin redirects keep credentials;
 // cross-origin ones (object storage) are followed without them, or reported by blobRedirect().
 // Reference: https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#pulling-blobs
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { OciError } from '../errors.js';
 import type { BlobFetchOptions, BlobLocation, BlobRedirect, BlobVerification, CallOptions, FetchedBlob } from '../store.js';
-import { blobChecker, validateDigest, validateRepository } from '../store-support.js';
+import { DigestCounter, validateDigest, validateRepository } from '../store-support.js';
 import type { Digest } from '../types.js';
 import { callCredential, failure, v2Url, withSignal, type RegistryContext } from './context.js';
 import { isRedirect, sendFollowingRedirects, type FollowOptions } from './redirects.js';
@@ -77,8 +77,8 @@ function verifiedBody(
   signal?: AbortSignal,
 ): Readable {
   // Node's default stream buffers: a 256 KiB buffer measured no different (bench/experiments/download-variants.ts).
-  const counter = blobChecker(size, digest, verify);
   const body = res.body;
+  const counter: Readable = verify === 'size' ? new SizedBody(body) : new DigestCounter({ size, digest });
   // One timer per stream, re-armed lazily: a chunk only records its time (no timer work per chunk).
   let last = performance.now();
   let timer: NodeJS.Timeout | undefined;
@@ -116,8 +116,33 @@ function verifiedBody(
     stop();
     if (!body.destroyed) destroyBody(body);
   });
-  body.pipe(counter);
+  if (counter instanceof DigestCounter) body.pipe(counter);
   return counter;
+}
+
+/**
+ * A size-checked blob body (verify = 'size'): the undici body's chunks passed on as they come, with its
+ * backpressure. The size needs no count here: fetchBlob takes the size from the Content-Length, and undici
+ * fails a body that ends before it or runs past it (ResponseContentLengthMismatchError, or the socket's
+ * error: test/oci/remote-protocol.test.ts). Lighter than a Transform piped from the body (the SizeCounter
+ * the layout store uses): no write side, so one buffered chunk less per paused stream, and no per-chunk
+ * write callback (bench/findings.md, "Size-only blob bodies"). Errors come from verifiedBody's handler.
+ */
+class SizedBody extends Readable {
+  readonly #src: Readable;
+
+  constructor(src: Readable) {
+    super();
+    this.#src = src;
+    src.on('data', (chunk: Buffer) => {
+      if (!this.push(chunk)) src.pause();
+    });
+    src.once('end', () => this.push(null));
+  }
+
+  override _read(): void {
+    this.#src.resume();
+  }
 }
 
 function seconds(ms: number): string {
