@@ -4,8 +4,8 @@
 // one JSON access line per request with pino to stdout (a file, as for our server and nginx), the fields
 // of our access line and of nginx's log_format (request id, method, path, status, duration, bytes, user
 // agent). What this process reaches is what the runtime allows on this machine with an access log on.
-// pino writes through the server's own log destination (src/wiring/log-destination.ts: pino's
-// asynchronous SonicBoom fed bytes), so the floor has the cheapest pino output we know, not a worse one.
+// pino writes through the server's own log destination (src/wiring/log-destination.ts: one write(2) per
+// event-loop turn), so the floor has the cheapest pino output we know, not a worse one.
 //   node --import tsx bench/lib/node-floor-static.ts <files.json> <port>
 // files.json: [{ "path": "/v1/...", "file": "/abs/path/of/the/body" }, ...]
 import { randomUUID } from 'node:crypto';

@@ -1,50 +1,138 @@
-// The server log's destination: pino's own asynchronous writer (SonicBoom, via pino.destination: flushed
-// synchronously at exit, EPIPE handled), fed bytes instead of strings.
+// The server log's destination: the lines of one event-loop turn joined and written in ONE write(2), after
+// the turn (setImmediate), in order, byte for byte; written synchronously at process exit.
 //
-// Why bytes: in its default (utf8) mode SonicBoom appends each line to the last pending string and, on
-// every write, counts that whole pending string's UTF-8 length again (`Buffer.byteLength(bufs[last])`,
-// up to maxWrite = 16 KiB), then encodes the joined string at write time. Under load, lines pile up while a
-// write is in flight, so each access line paid for the lines before it: about 6 % of a warm metadata
-// request's CPU (bench/findings.md, "The log destination"). In buffer mode SonicBoom keeps a list of
-// Buffers and their summed length, and joins them once per write(2); each line is encoded once, here.
-import pino from 'pino';
+// Why not pino's own asynchronous destination (SonicBoom, sync: false): it hands each write to libuv's
+// thread pool and starts the next one as soon as the last returns, so under load it made several small
+// writes per turn, each a thread hand-off: about 4 µs of CPU per access line against 0.75 here, 64 lines per
+// turn to a file (bench/experiments/log-write.ts; bench/findings.md, "One write per turn, size-only blob
+// bodies"). And not pino's synchronous one: a write(2) per line. A write to a file or to a pipe with room
+// does not wait; Node itself writes to files and, on Linux, to pipes synchronously (process.stdout). When
+// the reader of a pipe falls behind and the descriptor is non-blocking (EAGAIN), the rest goes through an
+// asynchronous write and the following lines wait for it, still in order; nothing is dropped.
+import { write as fsWrite, writeSync as fsWriteSync } from 'node:fs';
 
 /** What pino needs of a destination, plus the flushes the server calls at shutdown. */
 export interface LogDestination {
   write(line: string): boolean;
-  /** Writes what is pending now (blocking); at process exit pino does the same on the SonicBoom itself. */
+  /** Writes what is pending now (blocking), unless an asynchronous write is in flight (its callback goes on). */
   flushSync(): void;
-  /** Starts writing what is pending; `cb` after it is written. */
+  /** Writes what is pending; `cb` once it is written. */
   flush(cb?: (err?: Error | null) => void): void;
 }
 
+/** The system calls the destination uses (injected by tests that simulate a full pipe). */
+export interface LogWriter {
+  writeSync(fd: number, buf: Buffer): number;
+  write(fd: number, buf: Buffer, cb: (err: NodeJS.ErrnoException | null, written: number) => void): void;
+}
+
+const NODE_FS: LogWriter = {
+  writeSync: (fd, buf) => fsWriteSync(fd, buf),
+  write: (fd, buf, cb) => fsWrite(fd, buf, cb),
+};
+
+/** Pause before writing again to a descriptor that answered EAGAIN. */
+const RETRY_MS = 10;
+
 /** The log destination on `fd` (standard output by default). */
-export function createLogDestination(fd = 1): LogDestination {
-  // contentMode is a SonicBoom option that pino's types do not list.
-  const boom = pino.destination({ dest: fd, sync: false, contentMode: 'buffer' } as Parameters<typeof pino.destination>[0]) as unknown as {
-    write(chunk: Buffer): boolean;
-    flushSync(): void;
-    once(event: 'drain', f: () => void): void;
-    /** True while an asynchronous write(2) is in flight. */
-    _writing: boolean;
-  };
-  return {
-    write: (line) => boom.write(Buffer.from(line, 'utf8')),
-    flushSync: () => boom.flushSync(),
-    // SonicBoom's own flush calls back at once when no minLength is set, even with a write in flight; this
-    // one waits for that write (so that lines stay in order), then writes the rest synchronously.
-    flush: (cb) => {
-      const rest = (): void => {
-        try {
-          boom.flushSync();
-        } catch (err) {
-          cb?.(err as Error);
-          return;
+export function createLogDestination(fd = 1, io: LogWriter = NODE_FS): LogDestination {
+  const dest = new TurnWriter(fd, io);
+  // At exit (process.exit after a fatal error included) the pending lines are written synchronously, as
+  // pino does for its own destinations; the listener does not keep the destination alive (one or two per
+  // process: `serve` makes one logger).
+  const ref = new WeakRef(dest);
+  process.on('exit', () => ref.deref()?.flushSync());
+  return dest;
+}
+
+class TurnWriter implements LogDestination {
+  readonly #fd: number;
+  readonly #io: LogWriter;
+  #pending: Buffer[] = [];
+  #scheduled = false;
+  /** An asynchronous write (after EAGAIN) is in flight: later lines wait for it. */
+  #writing = false;
+  #waiters: ((err: Error | null) => void)[] = [];
+  /** The next try after an asynchronous write found the descriptor still full. */
+  #retry: NodeJS.Timeout | undefined;
+
+  constructor(fd: number, io: LogWriter) {
+    this.#fd = fd;
+    this.#io = io;
+  }
+
+  write(line: string): boolean {
+    this.#pending.push(Buffer.from(line, 'utf8'));
+    if (!this.#scheduled && !this.#writing && this.#retry === undefined) {
+      this.#scheduled = true;
+      setImmediate(() => {
+        this.#scheduled = false;
+        this.#drain();
+      });
+    }
+    return true;
+  }
+
+  flushSync(): void {
+    if (this.#writing) return;
+    if (this.#retry !== undefined) clearTimeout(this.#retry);
+    this.#retry = undefined;
+    this.#drain();
+  }
+
+  flush(cb?: (err?: Error | null) => void): void {
+    if (cb) this.#waiters.push(cb);
+    if (!this.#writing && this.#retry === undefined) this.#drain();
+  }
+
+  /** Writes everything pending: synchronously while the descriptor takes it, else asynchronously. */
+  #drain(): void {
+    let err: Error | null = null;
+    while (this.#pending.length > 0 && !this.#writing) {
+      let buf = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending);
+      this.#pending = [];
+      try {
+        while (buf.length > 0) buf = buf.subarray(this.#io.writeSync(this.#fd, buf));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') {
+          // A closed or broken output (EPIPE, EBADF): the lines cannot be written anywhere; say so once.
+          err = e as Error;
+          break;
         }
-        cb?.(null);
-      };
-      if (boom._writing) boom.once('drain', rest);
-      else rest();
-    },
-  };
+        this.#writeLater(buf);
+      }
+    }
+    if (!this.#writing && this.#retry === undefined) this.#settle(err);
+  }
+
+  #writeLater(buf: Buffer): void {
+    this.#writing = true;
+    this.#io.write(this.#fd, buf, (err, written) => {
+      this.#writing = false;
+      if (err?.code === 'EAGAIN') {
+        // Still full: try again shortly (the reader is behind; later lines keep waiting behind this one).
+        // The timer keeps the process alive, as a blocking write would; an exit before it writes synchronously.
+        this.#pending.unshift(buf);
+        this.#retry ??= setTimeout(() => {
+          this.#retry = undefined;
+          this.#drain();
+        }, RETRY_MS);
+        return;
+      }
+      if (err) {
+        this.#settle(err);
+        return;
+      }
+      const rest = buf.subarray(written);
+      if (rest.length > 0) this.#pending.unshift(rest);
+      this.#drain();
+    });
+  }
+
+  #settle(err: Error | null): void {
+    if (this.#waiters.length === 0) return;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w(err);
+  }
 }

@@ -126,7 +126,7 @@ function verifiedBody(
  * fails a body that ends before it or runs past it (ResponseContentLengthMismatchError, or the socket's
  * error: test/oci/remote-protocol.test.ts). Lighter than a Transform piped from the body (the SizeCounter
  * the layout store uses): no write side, so one buffered chunk less per paused stream, and no per-chunk
- * write callback (bench/findings.md, "Size-only blob bodies"). Errors come from verifiedBody's handler.
+ * write callback (bench/findings.md, "One write per turn, size-only blob bodies"). Errors come from verifiedBody's handler.
  */
 class SizedBody extends Readable {
   readonly #src: Readable;
