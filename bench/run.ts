@@ -187,15 +187,15 @@ async function main(): Promise<number> {
       const rss = sampleRss(server.pid, 100);
       try {
         const result = await s.run(ctx);
-        ctx.serverPeaks.set(s.id, rss.stop().maxKiB);
         sections.push({ id: s.id, title: s.title, result, seconds: (performance.now() - t0) / 1000, load: [load0, loadavg()[0]!] });
         log(`${s.id}: done in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
       } catch (err) {
-        rss.stop();
         failed = true;
         const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
         sections.push({ id: s.id, title: s.title, error: text, seconds: (performance.now() - t0) / 1000, load: [load0, loadavg()[0]!] });
         log(`${s.id}: ERROR ${text}`);
+      } finally {
+        ctx.serverPeaks.set(s.id, rss.stop().maxKiB);
       }
     }
 

@@ -10,6 +10,7 @@
 // the shared suite process (production build, default log level).
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import type { BenchContext, Scenario, ScenarioResult, TargetCheck } from '../scenario.js';
 import { setupBigZip } from './downloads.js';
@@ -20,7 +21,6 @@ import { describeTcpDelta, readTcpCounters } from '../lib/tcp-counters.js';
 import { AnchorRuns } from '../lib/anchor.js';
 import { startNginx } from '../lib/nginx.js';
 import { startNodeFloorStatic } from '../lib/node-floor.js';
-import { join } from 'node:path';
 
 const NAMESPACE = 'acme';
 const TYPE = 'loadzip';
@@ -29,8 +29,11 @@ const RSS_TARGET_MB = 300;
 const NGINX = 'nginx (static file, access log on)';
 const FLOOR = 'Node floor (node:http + pino access line)';
 
+/** One wrk run of the many-clients round, with the accept-queue overflows the kernel counted during it. */
+type ManyClientsRun = WrkResult & { overflows: string };
+
 /** One row of the many-clients table. */
-function wrkRow(server: string, connections: number, r: WrkResult & { overflows: string }): string[] {
+function wrkRow(server: string, connections: number, r: ManyClientsRun): string[] {
   return [
     server,
     String(connections),
@@ -150,7 +153,7 @@ export const loadScenario: Scenario = {
     const body = Buffer.from(await warm.arrayBuffer());
     if (warm.status !== 200) throw new Error(`GET ${indexPath}: ${warm.status}`);
     ctx.log(`load: wrk -c${metadataClients} for ${durationS} s on index.json`);
-    const manyClients = async (url: string, pid?: number) => {
+    const manyClients = async (url: string, pid?: number): Promise<ManyClientsRun> => {
       const before = readTcpCounters();
       const r = await runWrk({
         url: url + indexPath,
@@ -166,7 +169,7 @@ export const loadScenario: Scenario = {
     // The same clients against nginx and the Node floor serving the same body (anchors: retried, never fatal).
     const anchors = new AnchorRuns({ log: (m) => ctx.log(`load: ${m}`) });
     const files = [{ path: indexPath, body }];
-    const anchorRows: [string, (WrkResult & { overflows: string }) | undefined][] = [];
+    const anchorRows: [string, ManyClientsRun | undefined][] = [];
     for (const [name, start] of [
       [NGINX, () => startNginx(join(ctx.tmp, 'load-nginx'), files, { accessLog: true })],
       [FLOOR, () => startNodeFloorStatic(join(ctx.tmp, 'load-node-floor'), files)],

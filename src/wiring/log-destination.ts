@@ -95,7 +95,8 @@ class TurnWriter implements LogDestination {
         while (buf.length > 0) buf = buf.subarray(this.#io.writeSync(this.#fd, buf));
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') {
-          // A closed or broken output (EPIPE, EBADF): the lines cannot be written anywhere; say so once.
+          // A closed or broken output (EPIPE, EBADF): these lines cannot be written anywhere; they are
+          // dropped and flush() callers get the error (later lines try the descriptor again).
           err = e as Error;
           break;
         }

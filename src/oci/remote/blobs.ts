@@ -1,8 +1,8 @@
 // Blob reads and deletes of the registry store. A blob GET streams: the undici body (a Node Readable)
 // flows through a DigestCounter that checks size and sha256 as the bytes pass (or, with verify = 'size',
 // is passed on as it comes: undici itself fails a body shorter or longer than its Content-Length) and
-// fails the stream on a mismatch or a dropped connection (as an OciError). Same-origin redirects keep credentials;
-// cross-origin ones (object storage) are followed without them, or reported by blobRedirect().
+// fails the stream on a mismatch or a dropped connection (as an OciError). Same-origin redirects keep
+// credentials; cross-origin ones (object storage) are followed without them, or reported by blobRedirect().
 // Reference: https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#pulling-blobs
 import { Readable } from 'node:stream';
 import { OciError } from '../errors.js';
@@ -78,7 +78,7 @@ function verifiedBody(
 ): Readable {
   // Node's default stream buffers: a 256 KiB buffer measured no different (bench/experiments/download-variants.ts).
   const body = res.body;
-  const counter: Readable = verify === 'size' ? new SizedBody(body) : new DigestCounter({ size, digest });
+  const counter: Readable = verify === 'size' ? new SizedBody(body) : body.pipe(new DigestCounter({ size, digest }));
   // One timer per stream, re-armed lazily: a chunk only records its time (no timer work per chunk).
   let last = performance.now();
   let timer: NodeJS.Timeout | undefined;
@@ -116,7 +116,6 @@ function verifiedBody(
     stop();
     if (!body.destroyed) destroyBody(body);
   });
-  if (counter instanceof DigestCounter) body.pipe(counter);
   return counter;
 }
 
@@ -126,7 +125,8 @@ function verifiedBody(
  * fails a body that ends before it or runs past it (ResponseContentLengthMismatchError, or the socket's
  * error: test/oci/remote-protocol.test.ts). Lighter than a Transform piped from the body (the SizeCounter
  * the layout store uses): no write side, so one buffered chunk less per paused stream, and no per-chunk
- * write callback (bench/findings.md, "One write per turn, size-only blob bodies"). Errors come from verifiedBody's handler.
+ * write callback (bench/findings.md, "One write per turn, size-only blob bodies"). Errors come from
+ * verifiedBody's handler.
  */
 class SizedBody extends Readable {
   readonly #src: Readable;
