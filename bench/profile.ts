@@ -47,6 +47,9 @@ async function main(): Promise<void> {
   // --no-prof: the same load without the profiler (to see what profiling costs, or to repeat a load).
   const prof = !argv.includes('--no-prof');
   const repeat = opt('repeat', 1);
+  // --node-arg=<flag> (repeatable): extra flags for the server's node, e.g. --node-arg=--trace-gc; the
+  // server's log is kept as .tmp/bench-profile-<target>.log.
+  const nodeArgs = argv.filter((a) => a.startsWith('--node-arg=')).map((a) => a.slice('--node-arg='.length));
 
   const tmp = mkdtempSync(join(tmpdir(), 'tf-oci-profile-'));
   const profDir = join(tmp, 'prof');
@@ -54,7 +57,13 @@ async function main(): Promise<void> {
   const log = (m: string) => process.stderr.write(`[profile] ${m}\n`);
   try {
     const registry = await startBenchRegistry(join(tmp, 'registry'));
-    const server = await startServer({ root, registryUrl: registry.url, logDir: tmp, ...(prof ? { cpuProfileDir: profDir } : {}) });
+    const server = await startServer({
+      root,
+      registryUrl: registry.url,
+      logDir: tmp,
+      nodeArgs,
+      ...(prof ? { cpuProfileDir: profDir } : {}),
+    });
     const pushStore = createRegistryStore({
       url: registry.url,
       plainHttp: true,
@@ -128,11 +137,12 @@ async function main(): Promise<void> {
     }
     await server.stop();
     await registry.stop();
+    mkdirSync(join(root, '.tmp'), { recursive: true });
+    copyFileSync(join(tmp, 'server.log'), join(root, '.tmp', `bench-profile-${target}.log`));
     if (!prof) return;
     // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread (not tsx's loader worker).
     const file = readdirSync(profDir).find((f) => /\.0\.\d+\.cpuprofile$/.test(f));
     if (!file) throw new Error('the server wrote no .cpuprofile');
-    mkdirSync(join(root, '.tmp'), { recursive: true });
     const kept = join(root, '.tmp', `bench-profile-${target}.cpuprofile`);
     copyFileSync(join(profDir, file), kept);
     const sum = summarizeProfile(kept);

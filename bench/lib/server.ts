@@ -40,6 +40,8 @@ export interface ServerOptions {
   registryUrl: string;
   logDir: string;
   cpuProfileDir?: string;
+  /** Extra node flags (bench/profile.ts --node-arg=--trace-gc, for instance). */
+  nodeArgs?: readonly string[];
   /** Extra TF_OCI_REGISTRY_* settings. */
   env?: Record<string, string>;
 }
@@ -136,7 +138,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
     NODE_ENV: 'production',
     ...env,
   };
-  const nodeArgs: string[] = [];
+  const nodeArgs: string[] = [...(opts.nodeArgs ?? [])];
   if (opts.cpuProfileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`);
   const logFile = join(opts.logDir, 'server.log');
   const fd = openSync(logFile, 'a');

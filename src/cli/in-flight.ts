@@ -42,8 +42,15 @@ export function createInFlight(): InFlight {
       return (req, res) => {
         const e: Entry = { req, res, pending: 1 };
         entries.set(req, e);
-        res.once('close', () => done(e));
-        listener(req, res);
+        try {
+          listener(req, res);
+        } finally {
+          // Answered synchronously (the hot lane: src/http/pipeline/node-front.ts) with every byte already
+          // handed to the kernel, which delivers them even if the process exits now: nothing to wait for,
+          // and no 'close' listener to add and remove on the busiest path.
+          if (e.pending === 1 && res.writableEnded && res.socket?.writableLength === 0) done(e);
+          else res.once('close', () => done(e));
+        }
       };
     },
     trackHandler(listener) {

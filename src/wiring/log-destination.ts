@@ -48,7 +48,8 @@ export function createLogDestination(fd = 1, io: LogWriter = NODE_FS): LogDestin
 class TurnWriter implements LogDestination {
   readonly #fd: number;
   readonly #io: LogWriter;
-  #pending: Buffer[] = [];
+  /** Lines (strings, encoded once per write) and the unwritten rest of an earlier write (bytes), in order. */
+  #pending: (string | Buffer)[] = [];
   #scheduled = false;
   /** An asynchronous write (after EAGAIN) is in flight: later lines wait for it. */
   #writing = false;
@@ -62,7 +63,7 @@ class TurnWriter implements LogDestination {
   }
 
   write(line: string): boolean {
-    this.#pending.push(Buffer.from(line, 'utf8'));
+    this.#pending.push(line);
     if (!this.#scheduled && !this.#writing && this.#retry === undefined) {
       this.#scheduled = true;
       setImmediate(() => {
@@ -89,7 +90,7 @@ class TurnWriter implements LogDestination {
   #drain(): void {
     let err: Error | null = null;
     while (this.#pending.length > 0 && !this.#writing) {
-      let buf = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending);
+      let buf = joined(this.#pending);
       this.#pending = [];
       try {
         while (buf.length > 0) buf = buf.subarray(this.#io.writeSync(this.#fd, buf));
@@ -136,4 +137,10 @@ class TurnWriter implements LogDestination {
     this.#waiters = [];
     for (const w of waiters) w(err);
   }
+}
+
+/** The pending lines as one buffer: strings are joined and encoded once (the usual case: all strings). */
+function joined(pending: readonly (string | Buffer)[]): Buffer {
+  if (pending.every((p) => typeof p === 'string')) return Buffer.from(pending.join(''), 'utf8');
+  return Buffer.concat(pending.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p)));
 }

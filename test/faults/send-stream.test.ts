@@ -16,7 +16,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AppEnv } from '../../src/http/env.js';
 import { sendStream } from '../../src/http/node-io.js';
-import { RequestLog } from '../../src/http/pipeline/request-log.js';
+import { accessWriter, RequestLog } from '../../src/http/pipeline/request-log.js';
 import { stalledGet, waitFor } from './fault-kit.js';
 
 /** An endless stream of 64 KiB chunks that records when it is destroyed. */
@@ -40,7 +40,7 @@ describe('sendStream', () => {
   const bodies: Array<Readable & { destroyedAt?: number }> = [];
   const app = new Hono<AppEnv>();
   app.use(async (c, next) => {
-    c.set('log', new RequestLog(logger, logger, 'test'));
+    c.set('log', new RequestLog(logger, accessWriter(logger), 'test'));
     await next();
   });
   app.get('/endless', (c) => {

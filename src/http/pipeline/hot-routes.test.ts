@@ -63,4 +63,16 @@ describe('hot-route matcher', () => {
     assert.deepEqual(match('/x/1/z')?.params, { b: '1', c: 'z' });
     assert.equal(match('/x/1'), undefined);
   });
+
+  it('remembers recent paths: the same frozen match again, the right one for each path, also past the bound', () => {
+    const a: HotRoute = { pattern: '/p/:name/index.json', answer: () => Buffer.from('a') };
+    const match = compileHotRoutes([a]);
+    const first = match('/p/one/index.json');
+    assert.equal(match('/p/one/index.json'), first);
+    assert.ok(Object.isFrozen(first) && Object.isFrozen(first?.params));
+    // More distinct paths than are remembered: every one still gets its own parameters.
+    for (let round = 0; round < 2; round++) for (let i = 0; i < 3000; i++) assert.equal(match(`/p/n${i}/index.json`)?.params.name, `n${i}`);
+    assert.equal(match('/p/one/x.json'), undefined);
+    assert.equal(match('/p/one/index.json')?.params.name, 'one');
+  });
 });

@@ -112,24 +112,42 @@ export function compileHotRoutes(routes: readonly HotRoute[]): (path: string) =>
     list.push(compiled);
     bySegmentCount.set(parts.length, list);
   }
+  // Matches of recent paths (the same few documents are asked for again and again): one Map lookup
+  // instead of a split and a walk over the patterns. Bounded: emptied when full.
+  const recent = new Map<string, HotMatch>();
   return (path) => {
-    const parts = path.split('/');
-    const candidates = bySegmentCount.get(parts.length);
-    if (candidates === undefined) return undefined;
-    next: for (const c of candidates) {
-      const params: Record<string, string> = {};
-      for (let i = 0; i < parts.length; i++) {
-        const literal = c.literals[i];
-        const got = parts[i]!;
-        if (literal !== null) {
-          if (literal !== got) continue next;
-        } else {
-          if (got === '') continue next;
-          params[c.params[i]!] = got;
-        }
-      }
-      return { route: c.route, params };
+    const known = recent.get(path);
+    if (known !== undefined) return known;
+    const found = matchPath(bySegmentCount, path);
+    if (found !== undefined) {
+      if (recent.size >= RECENT_PATHS) recent.clear();
+      recent.set(path, found);
     }
-    return undefined;
+    return found;
   };
+}
+
+/** Paths whose match compileHotRoutes remembers. */
+const RECENT_PATHS = 1024;
+
+function matchPath(bySegmentCount: ReadonlyMap<number, Compiled[]>, path: string): HotMatch | undefined {
+  const parts = path.split('/');
+  const candidates = bySegmentCount.get(parts.length);
+  if (candidates === undefined) return undefined;
+  next: for (const c of candidates) {
+    const params: Record<string, string> = {};
+    for (let i = 0; i < parts.length; i++) {
+      const literal = c.literals[i];
+      const got = parts[i]!;
+      if (literal !== null) {
+        if (literal !== got) continue next;
+      } else {
+        if (got === '') continue next;
+        params[c.params[i]!] = got;
+      }
+    }
+    // Frozen: one match (and its params) serves every later request of the same path.
+    return Object.freeze({ route: c.route, params: Object.freeze(params) });
+  }
+  return undefined;
 }

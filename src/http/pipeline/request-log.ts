@@ -33,16 +33,29 @@ function redactError(err: unknown): unknown {
 
 const CHILD_OPTIONS = { serializers: { path: redactValue, detail: redactValue, url: redactValue, err: redactError } };
 
+/** Writes one access line (see RequestLog.access), given as its object in pino's order. */
+export type AccessWriter = (line: Record<string, unknown>) => void;
+
+/**
+ * The writer of `access`'s access lines, resolved once per pipeline: the logger's destination stream,
+ * written to directly (one JSON.stringify per line), or, for a logger without one, its info().
+ */
+export function accessWriter(access: Logger): AccessWriter {
+  const stream = (access as unknown as Record<symbol, { write(line: string): unknown } | undefined>)[pino.symbols.streamSym];
+  if (stream !== undefined) return (line) => void stream.write(`${JSON.stringify(line)}\n`);
+  return ({ level: _level, time: _time, msg, ...fields }) => access.info(fields, String(msg));
+}
+
 export class RequestLog {
   readonly #base: Logger;
-  readonly #access: Logger;
+  readonly #writeAccess: AccessWriter;
   #bindings: Record<string, unknown>;
   #child: Logger | undefined;
 
-  /** `access`: the logger of access lines (no redaction paths: every field is built by the pipeline). */
-  constructor(base: Logger, access: Logger, requestId: string) {
+  /** `writeAccess`: the writer of access lines (accessWriter of a logger without redaction paths). */
+  constructor(base: Logger, writeAccess: AccessWriter, requestId: string) {
     this.#base = base;
-    this.#access = access;
+    this.#writeAccess = writeAccess;
     this.#bindings = { reqId: requestId };
   }
 
@@ -63,25 +76,26 @@ export class RequestLog {
   }
 
   /**
-   * The access line: `request` at info with the request's fields (check the level before building them).
-   * It is the one line every request writes, so it is serialized here in one native JSON.stringify and
-   * written to the logger's own destination, in exactly the shape pino gives it (level, time, bindings,
-   * fields, msg): pino's generic per-field serialization was about half the CPU of a warm metadata
-   * request's logging (bench/findings.md, "The access line, round 2"). Every field is built by the
-   * pipeline from known values (route, status, a capability-redacted path, usage facts, the API token's
-   * name), none of them a credential, so no redaction pass is needed.
+   * The access line: `request` at info (check the level before calling), in exactly the shape pino gives a
+   * line (level, time, the request's bindings, the fields, msg). It is the one line every request writes,
+   * so it is built as one object in a fixed order and serialized by one native JSON.stringify, straight to
+   * the logger's destination: pino's generic per-field serialization was about half the CPU of a warm
+   * metadata request's logging (bench/findings.md, "The access line, round 2"). Every field is built by
+   * the pipeline from known values (route, status, a capability-redacted path, usage facts, the API
+   * token's name), none of them a credential, so no redaction pass is needed. JSON.stringify leaves out
+   * undefined values (`route` when no route answered).
    */
-  access(fields: Record<string, unknown>): void {
-    if (typeof fields.path === 'string') fields.path = redactCapabilities(fields.path);
-    const stream = (this.#access as unknown as Record<symbol, { write(line: string): unknown } | undefined>)[pino.symbols.streamSym];
-    if (stream === undefined) {
-      this.#access.info({ ...this.#bindings, ...fields }, 'request');
-      return;
-    }
-    const bindings = JSON.stringify(this.#bindings);
-    const body = JSON.stringify(fields);
-    stream.write(
-      `{"level":30,"time":${Date.now()},${bindings.slice(1, -1)}${body.length > 2 ? `,${body.slice(1, -1)}` : ''},"msg":"request"}\n`,
-    );
+  access(method: string, path: string, route: string | undefined, status: number, ms: number, extra?: Record<string, unknown>): void {
+    const line: Record<string, unknown> = { level: 30, time: Date.now() };
+    const bindings = this.#bindings;
+    for (const key in bindings) line[key] = bindings[key];
+    line.method = method;
+    line.path = redactCapabilities(path);
+    line.route = route;
+    line.status = status;
+    line.ms = ms;
+    if (extra !== undefined) for (const key in extra) line[key] = extra[key];
+    line.msg = 'request';
+    this.#writeAccess(line);
   }
 }
