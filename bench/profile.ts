@@ -1,6 +1,7 @@
 // Profiles the server under ONE load, so that a CPU profile is about one thing:
 //   node --import tsx bench/profile.ts <target> [--seconds=15] [--connections=64] [--no-pin] [--no-prof] [--repeat=1]
 // targets: versions | download | index | version   (the warm metadata endpoints of scenario 1, wrk)
+//          mixed                                     (the four of them in turn on every connection, as inits mix them)
 //          scale1000                                 (warm `versions` of a 1,000-version provider, wrk -c1)
 //          blob                                      (8 concurrent curl downloads of a 100 MB zip, repeated)
 //          blob1                                     (one curl download of a 100 MB zip at a time, repeated)
@@ -28,7 +29,7 @@ import { runWrk } from './lib/wrk.js';
 import { setupWidget } from './scenarios/metadata.js';
 import { setupBigZip } from './scenarios/downloads.js';
 
-const TARGETS = ['versions', 'download', 'index', 'version', 'scale1000', 'blob', 'blob1', 'idle'] as const;
+const TARGETS = ['versions', 'download', 'index', 'version', 'mixed', 'scale1000', 'blob', 'blob1', 'idle'] as const;
 type Target = (typeof TARGETS)[number];
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -96,6 +97,7 @@ async function main(): Promise<void> {
       };
     } else {
       let path: string;
+      let script: string | undefined;
       if (target === 'scale1000') {
         const repository = providerRepository('', server.registryHostname, 'acme', 'scale1000');
         const zips = await pushSharedTinyZips(pushStore, repository, 'scale1000', THREE_PLATFORMS);
@@ -110,7 +112,16 @@ async function main(): Promise<void> {
         path = '/v1/providers/acme/scale1000/versions';
       } else {
         const endpoints = await setupWidget(ctx);
-        path = endpoints.find((e) => e.id === target)!.path;
+        if (target === 'mixed') {
+          // Each request of a connection asks for the next of the four documents.
+          const paths = endpoints.filter((e) => ['versions', 'download', 'index', 'version'].includes(e.id)).map((e) => e.path);
+          script = join(tmp, 'mixed.lua');
+          writeFileSync(
+            script,
+            `local paths = {${paths.map((p) => JSON.stringify(p)).join(', ')}}\nlocal i = 0\nrequest = function()\n  i = i % #paths + 1\n  return wrk.format("GET", paths[i])\nend\n`,
+          );
+          path = paths[0]!;
+        } else path = endpoints.find((e) => e.id === target)!.path;
       }
       const res = await fetch(server.url + path);
       await res.arrayBuffer();
@@ -125,6 +136,7 @@ async function main(): Promise<void> {
           durationS: seconds,
           serverPid: server.pid,
           ...(pin ? { cpus: '1' } : {}),
+          ...(script ? { script } : {}),
         });
         return `wrk -t1 -c${connections} ${seconds} s on ${path}: ${fmtRate(r.rps)} req/s, ${r.cpuUsPerRequest.toFixed(1)} CPU µs/req, p50 ${fmtMs(r.p50)}, p99 ${fmtMs(r.p99)}; upstream ${fmtCount(registry.countSince(mark, 'tf-oci-registry'))}${pin ? '; server on CPU 0, wrk on CPU 1' : ''}`;
       };

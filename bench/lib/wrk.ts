@@ -73,10 +73,12 @@ export interface WrkOptions {
    * depend on how much CPU other work on a shared machine left to the server, unlike requests/s.
    */
   serverPid?: number;
+  /** A wrk Lua script (-s), e.g. one that cycles through several paths (bench/profile.ts mixed). */
+  script?: string;
 }
 
 export async function runWrk(o: WrkOptions): Promise<WrkResult> {
-  const args = ['-t', String(o.threads), '-c', String(o.connections), '-d', `${o.durationS}s`, '--timeout', '10s', '--latency', o.url];
+  const args = ['-t', String(o.threads), '-c', String(o.connections), '-d', `${o.durationS}s`, '--timeout', '10s', '--latency', ...(o.script ? ['-s', o.script] : []), o.url];
   const [cmd, argv] = pinned(o.cpus, WRK_BIN, args);
   const cpu0 = o.serverPid === undefined ? Number.NaN : procCpuMs(o.serverPid);
   const r = await runCommand(cmd, argv, { timeoutMs: (o.durationS + 30) * 1000 });
