@@ -78,7 +78,20 @@ export interface WrkOptions {
 }
 
 export async function runWrk(o: WrkOptions): Promise<WrkResult> {
-  const args = ['-t', String(o.threads), '-c', String(o.connections), '-d', `${o.durationS}s`, '--timeout', '10s', '--latency', ...(o.script ? ['-s', o.script] : []), o.url];
+  const script = o.script ? ['-s', o.script] : [];
+  const args = [
+    '-t',
+    String(o.threads),
+    '-c',
+    String(o.connections),
+    '-d',
+    `${o.durationS}s`,
+    '--timeout',
+    '10s',
+    '--latency',
+    ...script,
+    o.url,
+  ];
   const [cmd, argv] = pinned(o.cpus, WRK_BIN, args);
   const cpu0 = o.serverPid === undefined ? Number.NaN : procCpuMs(o.serverPid);
   const r = await runCommand(cmd, argv, { timeoutMs: (o.durationS + 30) * 1000 });
