@@ -48,6 +48,14 @@ async function main(): Promise<void> {
   // --no-prof: the same load without the profiler (to see what profiling costs, or to repeat a load).
   const prof = !argv.includes('--no-prof');
   const repeat = opt('repeat', 1);
+  // --then=index,version: after the target's load, the same load on these warm documents, on the same
+  // server (a JIT that met other routes first, as in scenario 1, which measures them one after another).
+  const then = (
+    argv
+      .find((a) => a.startsWith('--then='))
+      ?.slice('--then='.length)
+      .split(',') ?? []
+  ).filter(Boolean);
   // --node-arg=<flag> (repeatable): extra flags for the server's node, e.g. --node-arg=--trace-gc; the
   // server's log is kept as .tmp/bench-profile-<target>.log.
   const nodeArgs = argv.filter((a) => a.startsWith('--node-arg=')).map((a) => a.slice('--node-arg='.length));
@@ -74,6 +82,7 @@ async function main(): Promise<void> {
     const signer = await createBenchSigner();
     const ctx = { pushStore, signer, server, registry, tmp };
     let load: () => Promise<string>;
+    const thenLoads: Array<() => Promise<string>> = [];
     if (target === 'blob1') {
       const { proxyUrl, size } = await setupBigZip(ctx, 100);
       load = async () => {
@@ -98,6 +107,7 @@ async function main(): Promise<void> {
     } else {
       let path: string;
       let script: string | undefined;
+      let endpoints: Awaited<ReturnType<typeof setupWidget>> | undefined;
       if (target === 'scale1000') {
         const repository = providerRepository('', server.registryHostname, 'acme', 'scale1000');
         const zips = await pushSharedTinyZips(pushStore, repository, 'scale1000', THREE_PLATFORMS);
@@ -111,7 +121,7 @@ async function main(): Promise<void> {
         });
         path = '/v1/providers/acme/scale1000/versions';
       } else {
-        const endpoints = await setupWidget(ctx);
+        endpoints = await setupWidget(ctx);
         if (target === 'mixed') {
           // Each request of a connection asks for the next of the four documents.
           const paths = endpoints.filter((e) => ['versions', 'download', 'index', 'version'].includes(e.id)).map((e) => e.path);
@@ -126,7 +136,7 @@ async function main(): Promise<void> {
       const res = await fetch(server.url + path);
       await res.arrayBuffer();
       if (res.status !== 200) throw new Error(`GET ${path}: ${res.status}`);
-      load = async () => {
+      const loadPath = (path: string, script?: string) => async () => {
         if (pin) pinProcess(server.pid, '0');
         const mark = registry.mark();
         const r = await runWrk({
@@ -140,12 +150,20 @@ async function main(): Promise<void> {
         });
         return `wrk -t1 -c${connections} ${seconds} s on ${path}: ${fmtRate(r.rps)} req/s, ${r.cpuUsPerRequest.toFixed(1)} CPU µs/req, p50 ${fmtMs(r.p50)}, p99 ${fmtMs(r.p99)}; upstream ${fmtCount(registry.countSince(mark, 'tf-oci-registry'))}${pin ? '; server on CPU 0, wrk on CPU 1' : ''}`;
       };
+      load = loadPath(path, script);
+      for (const t of then) {
+        const e = endpoints?.find((x) => x.id === t);
+        if (!e) throw new Error(`--then=${t}: not one of ${endpoints?.map((x) => x.id).join(', ') ?? 'the metadata targets'}`);
+        thenLoads.push(loadPath(e.path));
+      }
     }
     log(`load: ${target}`);
     let what = '';
-    for (let i = 0; i < repeat; i++) {
-      what = await load();
-      log(what);
+    for (const run of [load, ...thenLoads]) {
+      for (let i = 0; i < repeat; i++) {
+        what = await run();
+        log(what);
+      }
     }
     await server.stop();
     await registry.stop();

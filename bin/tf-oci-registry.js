@@ -1,5 +1,6 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-memory-reducer
 // Entry point of the `tf-oci-registry` command: runs the compiled CLI when built, else the TypeScript sources through tsx.
+// node starts without V8's memory reducer (src/cli/memory-reducer.ts); `env -S` splits the first line's words.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
