@@ -169,7 +169,8 @@ describe('the Docker image (podman)', { skip, timeout: 60 * 60_000 }, () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), '1000');
     const top = await podmanOk(['top', name, 'user', 'args']);
-    assert.match(top, /node\s+node \/app\/bin\/tf-oci-registry\.js serve/);
+    // The ENTRYPOINT starts node without the memory reducer (src/cli/memory-reducer.ts).
+    assert.match(top, /node\s+node --no-memory-reducer \/app\/bin\/tf-oci-registry\.js serve/);
   });
 
   it('has a read-only root filesystem; only the data volume and /tmp are written', async () => {
