@@ -70,15 +70,28 @@ export function requireTool(...names: string[]): { skip?: string } {
 }
 
 /** A free TCP port on 127.0.0.1 (bound then released; the race is acceptable for tests). */
+/**
+ * Ports freePort has handed out in this test process. The kernel may give a just-closed port 0 socket's
+ * port again, so two calls made before either port is bound (a server's port and its metrics port,
+ * test/workers) could get the same one: each port is handed out once per process.
+ */
+const handedOut = new Set<number>();
+
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const server = createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const address = server.address();
+    server.close();
+    await once(server, 'close');
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    if (!handedOut.has(address.port)) {
+      handedOut.add(address.port);
+      return address.port;
+    }
+  }
+  throw new Error('no port that was not handed out already');
 }
 
 function authYaml(dir: string, auth: DistributionAuth): string {
