@@ -155,12 +155,11 @@ export class RequestScope {
 export class Pipeline {
   readonly logger: Logger;
   /**
-   * The access lines' logger: the same destination without the redaction paths. Every field of an access
-   * line is built here from known values (route, status, a capability-redacted path, usage facts), none
-   * of them a credential, and the wildcard redaction cost about 10 µs per line (bench/findings.md).
+   * Writes an access line (request-log.ts accessWriter) to the logger's destination, through a child
+   * without the redaction paths (Pipeline.accessLogger before): every field of an access line is built
+   * here from known values (route, status, a capability-redacted path, usage facts), none of them a
+   * credential, and the wildcard redaction cost about 10 µs per line (bench/findings.md).
    */
-  readonly accessLogger: Logger;
-  /** Writes an access line to the access logger's destination (request-log.ts accessWriter). */
   readonly writeAccess: AccessWriter;
   readonly admitFn: Admit;
   readonly observers: readonly RequestObserver[];
@@ -168,8 +167,7 @@ export class Pipeline {
 
   constructor(opts: PipelineOptions) {
     this.logger = opts.logger;
-    this.accessLogger = opts.logger.child({}, { redact: { paths: [] } });
-    this.writeAccess = accessWriter(this.accessLogger);
+    this.writeAccess = accessWriter(opts.logger.child({}, { redact: { paths: [] } }));
     this.admitFn = opts.admit;
     this.observers = opts.observers ?? [];
     this.accessFields = opts.accessFields;
