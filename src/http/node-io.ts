@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Context } from 'hono';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { isLending, type LendingReadable } from '../core/lending.js';
 import type { AppEnv } from './env.js';
 
 /** The request body as a Node stream: the socket itself under @hono/node-server, else the web stream. */
@@ -77,10 +78,59 @@ export function sendStream(
       body.destroy();
       throw err;
     }
-    pump(c, body, outgoing, opts.idleMs ?? DEFAULT_CLIENT_IDLE_MS);
+    if (isLending(body)) lend(c, body, outgoing, opts.idleMs ?? DEFAULT_CLIENT_IDLE_MS);
+    else pump(c, body, outgoing, opts.idleMs ?? DEFAULT_CLIENT_IDLE_MS);
     return RESPONSE_ALREADY_SENT;
   }
   return new Response(Readable.toWeb(body) as ReadableStream, { status, headers });
+}
+
+/** The client stopped reading for `idleMs`: cut the answer (and the upstream stream). */
+function cutStalled(c: Context<AppEnv>, body: Readable, outgoing: ServerResponse, idleMs: number): void {
+  c.get('log').logger.warn({ idleMs, sent: outgoing.socket?.bytesWritten }, 'client stopped reading the download: answer cut');
+  outgoing.destroy();
+  body.destroy();
+}
+
+/**
+ * pump() for a body that lends its read buffers (src/oci/lending.ts): the bytes go from the store's
+ * buffers to the socket without a copy or an allocation per chunk. Same ways out as pump().
+ */
+function lend(c: Context<AppEnv>, body: LendingReadable, outgoing: ServerResponse, idleMs: number): void {
+  let stalled: NodeJS.Timeout | undefined;
+  let done = false;
+  const unstall = (): void => {
+    if (stalled !== undefined) clearTimeout(stalled);
+    stalled = undefined;
+  };
+  body
+    .lendTo(outgoing, {
+      stalled: () => {
+        stalled ??= setTimeout(() => {
+          stalled = undefined;
+          cutStalled(c, body, outgoing, idleMs);
+        }, idleMs);
+      },
+      flowing: unstall,
+    })
+    .then(
+      () => {
+        done = true;
+        unstall();
+        outgoing.end();
+      },
+      (err: unknown) => {
+        done = true;
+        unstall();
+        if (outgoing.destroyed) return; // the client left first: nothing failed upstream
+        c.get('log').logger.warn({ err }, 'upstream stream failed mid-transfer');
+        outgoing.destroy(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  outgoing.once('close', () => {
+    unstall();
+    if (!done) body.destroy();
+  });
 }
 
 function pump(c: Context<AppEnv>, body: Readable, outgoing: ServerResponse, idleMs: number): void {
@@ -98,9 +148,7 @@ function pump(c: Context<AppEnv>, body: Readable, outgoing: ServerResponse, idle
     body.pause();
     stalled ??= setTimeout(() => {
       stalled = undefined;
-      c.get('log').logger.warn({ idleMs, sent: outgoing.socket?.bytesWritten }, 'client stopped reading the download: answer cut');
-      outgoing.destroy();
-      body.destroy();
+      cutStalled(c, body, outgoing, idleMs);
     }, idleMs);
     outgoing.once('drain', onDrain);
   });

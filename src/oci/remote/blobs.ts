@@ -6,6 +6,7 @@
 // Reference: https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md#pulling-blobs
 import { Readable } from 'node:stream';
 import { OciError } from '../errors.js';
+import { isLending } from '../lending.js';
 import type { BlobFetchOptions, BlobLocation, BlobRedirect, BlobVerification, CallOptions, FetchedBlob } from '../store.js';
 import { DigestCounter, validateDigest, validateRepository } from '../store-support.js';
 import type { Digest } from '../types.js';
@@ -78,6 +79,9 @@ function verifiedBody(
 ): Readable {
   // Node's default stream buffers: a 256 KiB buffer measured no different (bench/experiments/download-variants.ts).
   const body = res.body;
+  // The download client's bodies check their length and silences themselves (lent-body.ts), and stay
+  // lendable (no stream in between) for the HTTP layer.
+  if (verify === 'size' && isLending(body)) return body;
   const counter: Readable = verify === 'size' ? new SizedBody(body) : body.pipe(new DigestCounter({ size, digest }));
   // One timer per stream, re-armed lazily: a chunk only records its time (no timer work per chunk).
   let last = performance.now();

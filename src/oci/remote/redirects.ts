@@ -59,6 +59,8 @@ export async function sendFollowingRedirects(
         headers,
         ...(req.signal ? { signal: req.signal } : {}),
         ...(req.timeout ? { timeout: req.timeout } : {}),
+        // The hop carries the same bytes: a download's goes through the download pool (its client, its limit).
+        ...(req.pool ? { pool: req.pool } : {}),
       });
       res = { ...next, authorization: null };
     }

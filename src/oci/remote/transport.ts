@@ -16,6 +16,7 @@ import type { Dispatcher } from 'undici';
 import { undici } from '../undici.js';
 import { OciError } from '../errors.js';
 import { errorCode, TIMEOUT_CODES } from '../network-errors.js';
+import { type SocketClient, SocketClientUnsupported } from './socket-client.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -78,6 +79,11 @@ export interface TransportOptions {
   backoffMs?: number;
   /** Longest Retry-After honoured, in ms. Default 10 000. */
   maxRetryAfterMs?: number;
+  /**
+   * The client of the download pool's blob GETs (socket-client.ts: reads into reused buffers). Answers
+   * it cannot handle, and every other request, go through undici.
+   */
+  downloadClient?: SocketClient;
 }
 
 /** The first value of a response header. */
@@ -202,6 +208,11 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/** A blob GET of the download pool: what the download client takes (idle timeout: a body of any length). */
+function isDownloadGet(req: HttpRequest): boolean {
+  return req.pool === 'download' && req.method === 'GET' && req.body === undefined && req.timeout === 'idle';
+}
+
 /** Creates the transport. The dispatcher (a keep-alive undici Agent) is owned by the caller. */
 export function createTransport(opts: TransportOptions): Transport {
   const timeoutMs = opts.timeoutMs ?? 30_000;
@@ -209,6 +220,27 @@ export function createTransport(opts: TransportOptions): Transport {
   const backoffMs = opts.backoffMs ?? 200;
   const maxRetryAfterMs = opts.maxRetryAfterMs ?? 10_000;
   const userAgent = opts.userAgent ?? 'tf-oci-registry';
+
+  /** A download GET through the socket client; through undici when the answer is not one it handles. */
+  async function viaSocket(
+    client: SocketClient,
+    req: HttpRequest,
+    signal: AbortSignal | undefined,
+    viaUndici: () => Promise<Pick<Dispatcher.ResponseData, 'statusCode' | 'headers' | 'body'>>,
+  ): Promise<Pick<Dispatcher.ResponseData, 'statusCode' | 'headers' | 'body'>> {
+    try {
+      const res = await client.get(req.url, {
+        headers: { 'user-agent': userAgent, ...req.headers },
+        ...(signal ? { signal } : {}),
+        ...(req.signal ? { bodySignal: req.signal } : {}),
+        idleMs: timeoutMs,
+      });
+      return res as unknown as Pick<Dispatcher.ResponseData, 'statusCode' | 'headers' | 'body'>;
+    } catch (err) {
+      if (err instanceof SocketClientUnsupported) return viaUndici();
+      throw err;
+    }
+  }
 
   function backoff(attempt: number): number {
     const base = Math.min(5_000, backoffMs * 2 ** (attempt - 1));
@@ -223,8 +255,8 @@ export function createTransport(opts: TransportOptions): Transport {
       const signals = [req.signal, timer].filter((s): s is AbortSignal => s !== undefined);
       const signal = signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
       const started = Date.now();
-      try {
-        const res = await untilAborted(
+      const viaUndici = (): Promise<Pick<Dispatcher.ResponseData, 'statusCode' | 'headers' | 'body'>> =>
+        untilAborted(
           undici().request(req.url, {
             dispatcher: opts.dispatchers?.[req.pool ?? 'metadata'] ?? opts.dispatcher,
             method: req.method,
@@ -236,6 +268,9 @@ export function createTransport(opts: TransportOptions): Transport {
           }),
           signal,
         );
+      try {
+        const res =
+          isDownloadGet(req) && opts.downloadClient ? await viaSocket(opts.downloadClient, req, signal, viaUndici) : await viaUndici();
         opts.logger?.debug(
           { method: req.method, url: redactUrl(req.url), status: res.statusCode, ms: Date.now() - started, attempt },
           'oci request',
