@@ -10,7 +10,7 @@ import { freePort, spawnTracked, stopChild, waitForHttp } from './processes.js';
 const SCRIPT = fileURLToPath(new URL('./node-floor-proxy.ts', import.meta.url));
 const STATIC_SCRIPT = fileURLToPath(new URL('./node-floor-static.ts', import.meta.url));
 
-export async function startNodeFloor(origin: string, client: 'undici' | 'node-http'): Promise<NginxAnchor> {
+export async function startNodeFloor(origin: string, client: 'undici' | 'node-http' | 'pooled'): Promise<NginxAnchor> {
   const port = await freePort();
   // The allocator setting our server makes at start (src/cli/malloc-trim.ts), given here through glibc's
   // environment: without it a Node proxy pays a page fault per 4 KiB (bench/findings.md), which is not the runtime's limit.

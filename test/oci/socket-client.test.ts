@@ -145,8 +145,13 @@ describe('socket client: bytes', () => {
       };
       next();
     });
-    const c = client({ maxFreeBuffers: 2 });
-    for (let i = 0; i < 2; i++) {
+    // The default sizes, then small ones of two sizes (16 KiB while a request streams, 8 KiB while idle).
+    const clients = [
+      client({ maxFreeBuffers: 2 }),
+      client({ maxFreeBuffers: 2, bufferSize: 16 * 1024, smallBufferSize: 8 * 1024, largeBelow: 1 }),
+    ];
+    for (let i = 0; i < 4; i++) {
+      const c = clients[i % 2]!;
       const res = await c.get(new URL(`${origin.url}/blob`), { headers: {}, idleMs: 10_000 });
       assert.ok(isLending(res.body));
       const got = await lendThroughSocket((out) => res.body.lendTo(out), true);

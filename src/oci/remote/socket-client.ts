@@ -1,5 +1,5 @@
 // The download pool's HTTP/1.1 client: body-less GETs of blobs over keep-alive TCP or TLS sockets that
-// read into pooled 64 KiB buffers (the `onread` option of net/tls.connect), so that a proxied blob costs
+// read into pooled 64 or 128 KiB buffers (the `onread` option of net/tls.connect), so that a proxied blob costs
 // no allocation and no copy per chunk (lent-body.ts). undici reads each chunk into a fresh buffer and
 // copies it once more out of its parser: this client halves the CPU per proxied GB (bench/findings.md,
 // "Downloads from reused buffers"). It handles what blob GETs get back: answers framed by Content-Length
@@ -20,9 +20,17 @@ export interface SocketClientOptions {
   maxConnections?: number;
   /** How long an idle connection is kept. Default 4 s (undici's default). */
   keepAliveMs?: number;
-  /** Size of each read buffer. Default 64 KiB (one socket read on Linux). */
+  /**
+   * Size of the read buffers while fewer than `largeBelow` downloads stream: default 128 KiB (a proxied GB
+   * cost 0.9 CPU-s with 64 KiB, 0.7 with 128 KiB, as low as a bare proxy of this design; 256 KiB no
+   * better). Every open connection holds one, and a paused download a second one in its pending write.
+   */
   bufferSize?: number;
-  /** Free buffers kept for reuse. Default 256 (16 MiB). */
+  /** Size of the read buffers beyond that: default 64 KiB (500 downloads: 225 MB peak RSS, 291 with 128 KiB). */
+  smallBufferSize?: number;
+  /** How many streaming downloads get the larger buffers. Default 32. */
+  largeBelow?: number;
+  /** Free buffers of each size kept for reuse. Default 128. */
   maxFreeBuffers?: number;
   /** CA certificates (PEM) to trust instead of Node's own for https origins (tests). */
   tlsCa?: string;
@@ -98,18 +106,28 @@ function keepsAlive(version: string, headers: Record<string, string | string[]>)
   return !/\bclose\b/.test(connection);
 }
 
-/** Read buffers shared by every connection of a client. */
+/**
+ * Read buffers shared by every connection of a client: large ones while few downloads stream (speed),
+ * small ones when many do (memory), and small ones for idle connections (which only wait for an EOF).
+ */
 class ReadBuffers {
-  readonly #free: Buffer[] = [];
+  readonly #large: Buffer[] = [];
+  readonly #small: Buffer[] = [];
+  /** Connections with a request in progress. */
+  busy = 0;
   constructor(
-    readonly size: number,
+    readonly largeSize: number,
+    readonly smallSize: number,
+    readonly largeBelow: number,
     readonly maxFree: number,
   ) {}
-  take(): Buffer {
-    return this.#free.pop() ?? Buffer.allocUnsafeSlow(this.size);
+  take(streaming: boolean): Buffer {
+    if (streaming && this.busy <= this.largeBelow) return this.#large.pop() ?? Buffer.allocUnsafeSlow(this.largeSize);
+    return this.#small.pop() ?? Buffer.allocUnsafeSlow(this.smallSize);
   }
   give(buf: Buffer): void {
-    if (this.#free.length < this.maxFree) this.#free.push(buf);
+    const free = buf.length === this.largeSize ? this.#large : buf.length === this.smallSize ? this.#small : undefined;
+    if (free !== undefined && free.length < this.maxFree) free.push(buf);
   }
 }
 
@@ -134,7 +152,7 @@ class Connection implements BodySource {
   ) {
     const buffers = pool.buffers;
     const onread = {
-      buffer: () => buffers.take(),
+      buffer: () => buffers.take(this.#exchange !== undefined),
       callback: (n: number, buf: Uint8Array): boolean => {
         const exchange = this.#exchange;
         if (exchange === undefined) {
@@ -175,6 +193,7 @@ class Connection implements BodySource {
     this.uses++;
     this.#stopIdle();
     this.#exchange = exchange;
+    this.pool.buffers.busy++;
     this.socket.ref();
     this.socket.write(request);
   }
@@ -198,7 +217,7 @@ class Connection implements BodySource {
   }
 
   release(reusable: boolean): void {
-    this.#exchange = undefined;
+    this.#done();
     if (!reusable || this.closed) {
       this.destroy();
       return;
@@ -221,9 +240,15 @@ class Connection implements BodySource {
     this.#idleTimer = undefined;
   }
 
+  /** The request in progress is over (answered, or failed). */
+  #done(): void {
+    if (this.#exchange !== undefined) this.pool.buffers.busy--;
+    this.#exchange = undefined;
+  }
+
   #closing(err?: Error): void {
     const exchange = this.#exchange;
-    this.#exchange = undefined;
+    this.#done();
     if (!this.socket.destroyed) this.socket.destroy();
     exchange?.onClose(err);
     if (this.#closed) return;
@@ -309,7 +334,12 @@ class OriginPool {
 
 /** Creates a client (one pool of connections per origin, one pool of read buffers). */
 export function createSocketClient(opts: SocketClientOptions = {}): SocketClient {
-  const buffers = new ReadBuffers(opts.bufferSize ?? 64 * 1024, opts.maxFreeBuffers ?? 256);
+  const buffers = new ReadBuffers(
+    opts.bufferSize ?? 128 * 1024,
+    opts.smallBufferSize ?? 64 * 1024,
+    opts.largeBelow ?? 32,
+    opts.maxFreeBuffers ?? 128,
+  );
   const pools = new Map<string, OriginPool>();
   const max = opts.maxConnections ?? 1024;
   const keepAliveMs = opts.keepAliveMs ?? 4_000;
