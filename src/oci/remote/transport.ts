@@ -3,7 +3,9 @@
 // combined with the caller's AbortSignal, and retries with exponential backoff + jitter, honouring
 // Retry-After, but ONLY for idempotent requests whose body can be replayed (no body or a Buffer): a
 // streamed body is sent exactly once (oras-go retry.Transport does the same with GetBody).
-// Redirects are never followed here; the layers above decide (see redirects.ts).
+// Redirects are never followed here; the layers above decide (see redirects.ts). The download pool's
+// blob GETs go through the download client instead (socket-client.ts: reused read buffers) when the
+// store has one; the answers it cannot handle come back through undici.
 // Every request names its connection pool (`pool`): metadata (manifests, tags, tokens, HEADs, small
 // reads), download (blob streams handed to clients of this server) and upload (streamed blob bodies), so
 // that slow download clients can never take the connections metadata, the API and /readyz need. Time
