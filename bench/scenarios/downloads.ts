@@ -203,6 +203,7 @@ async function measure(ctx: BenchContext, anchors: AnchorRuns, sizeMB: number, s
   const nativeN: number[] = [];
   const offloadN: number[] = [];
   const floorN: number[] = [];
+  const floorPooledN: number[] = [];
   const rssBefore: number[] = [];
   const rssPeak: number[] = [];
   for (let i = 0; i < rounds; i++) {
@@ -221,6 +222,7 @@ async function measure(ctx: BenchContext, anchors: AnchorRuns, sizeMB: number, s
       (await measureOurs(`${CLIENTS} concurrent offloaded downloads`, () => curlConcurrent(offloadUrl, size, CLIENTS))).aggregate,
     );
     pushDefined(floorN, await anchorMany(FLOOR_UNDICI, u.floorUndici?.url));
+    pushDefined(floorPooledN, await anchorMany(FLOOR_POOLED, u.floorPooled?.url));
   }
   const growth = Math.max(...rssPeak.map((p, i) => p - rssBefore[i]!));
   const med = (r: PathRuns) => median(r.speed);
@@ -234,8 +236,15 @@ async function measure(ctx: BenchContext, anchors: AnchorRuns, sizeMB: number, s
   const fu = (text: string) => anchors.cell(FLOOR_UNDICI, text);
   const fh = (text: string) => anchors.cell(FLOOR_HTTP, text);
   const fp = (text: string) => anchors.cell(FLOOR_POOLED, text);
-  // The fastest of the Node floors that ran.
-  const floor1 = [floorUndici1, floorHttp1, floorPooled1].reduce((best, r) => (r.speed.length > 0 && !(med(best) >= med(r)) ? r : best));
+  // The fastest of the Node floors that ran (and the cell marker of its anchor).
+  const floors1: [PathRuns, (t: string) => string][] = [
+    [floorUndici1, fu],
+    [floorHttp1, fh],
+    [floorPooled1, fp],
+  ];
+  const [floor1, ff] = floors1.reduce((best, f) => (f[0].speed.length > 0 && !(med(best[0]) >= med(f[0])) ? f : best));
+  // For 8 clients: the faster of the two floors measured there.
+  const [floorBestN, ffN] = median(floorPooledN) > median(floorN) || floorN.length === 0 ? [floorPooledN, fp] : [floorN, fu];
   const n = (text: string) => anchors.cell(NATIVE, text);
   const cpu = (r: PathRuns) => (r.cpu.length ? median(r.cpu).toFixed(2) : 'n/a');
   const flt = (r: PathRuns) => (r.faults.length ? Math.round(median(r.faults)).toLocaleString('en-US') : 'n/a');
@@ -266,7 +275,12 @@ async function measure(ctx: BenchContext, anchors: AnchorRuns, sizeMB: number, s
     },
     {
       target: 'the limit beside the 0.9 goal: the best Node floor proxy (no code of ours), 1 client, vs nginx reverse proxy',
-      measured: `Node floor ${fu(fmtMBps(med(floor1)))} at ${fu(cpu(floor1))} CPU-s/GB = ${n(ratio(med(floor1), med(native1)))} of nginx's proxy; ours ${ratio(med(proxy1), med(floor1))} of the Node floor`,
+      measured: `Node floor ${ff(fmtMBps(med(floor1)))} at ${ff(cpu(floor1))} CPU-s/GB = ${n(ratio(med(floor1), med(native1)))} of nginx's proxy; ours ${ff(ratio(med(proxy1), med(floor1)))} of the Node floor`,
+      met: null,
+    },
+    {
+      target: `the limit beside the 1.0 goal, ${CLIENTS} clients: the best Node floor proxy (no code of ours), aggregate, vs nginx reverse proxy`,
+      measured: `Node floor ${ffN(fmtMBps(median(floorBestN)))} = ${n(ffN(ratio(median(floorBestN), median(nativeN))))} of nginx's proxy; ours ${ffN(ratio(median(proxyN), median(floorBestN)))} of the Node floor`,
       met: null,
     },
     {
@@ -337,6 +351,12 @@ async function measure(ctx: BenchContext, anchors: AnchorRuns, sizeMB: number, s
             fu(spread(floorN, fmtMBps)),
             fu(n(ratio(median(floorN), median(nativeN)))),
             fu(d(ratio(median(floorN), median(directN)))),
+          ],
+          [
+            'anchor: Node floor proxy, pooled buffers',
+            fp(spread(floorPooledN, fmtMBps)),
+            fp(n(ratio(median(floorPooledN), median(nativeN)))),
+            fp(d(ratio(median(floorPooledN), median(directN)))),
           ],
           [
             'anchor: registry blob URL (= ours in direct mode)',
