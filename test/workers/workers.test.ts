@@ -92,7 +92,15 @@ describe('server.workers', requireTool('gpg', 'zip'), () => {
   });
 
   it("sums every worker's requests on [metrics] listen", async () => {
-    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    // The primary asks every worker; a worker still starting on a loaded machine has not joined yet and the
+    // collection times out (500, after 5 s). Ask again until both answer.
+    let text = '';
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      text = await res.text();
+      if (res.status === 200 || Date.now() > deadline) break;
+    }
     const line = text
       .split('\n')
       .find(
