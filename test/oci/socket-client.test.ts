@@ -1,111 +1,19 @@
-// The download client (src/oci/remote/socket-client.ts, lent-body.ts) against real servers: node:http,
-// raw TCP servers that break the protocol on purpose, and TLS with a throwaway CA. Bytes read and bytes
-// lent to a socket, keep-alive reuse and a stale kept-alive connection, framing it must refuse or hand
-// to undici, short and overlong bodies, both idle limits, the connection limit and its queue, and the
-// registry store using it for downloads only.
+// The download client (src/oci/remote/socket-client.ts, socket-pool.ts, http-head.ts, lent-body.ts)
+// against real servers: node:http, and raw TCP servers that break the protocol on purpose. Bytes read and
+// bytes lent to a socket, keep-alive reuse and a stale kept-alive connection, framing it must refuse or
+// hand to undici, short and overlong bodies, both idle limits, the connection limit and its queue.
+// TLS and the registry store's use of it: socket-downloads.test.ts.
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { isOciError } from '../../src/oci/errors.js';
 import { isLending } from '../../src/oci/lending.js';
-import { createRegistryStore } from '../../src/oci/remote/registry-store.js';
-import { createSocketClient, parseHead, SocketClientUnsupported, type SocketClient } from '../../src/oci/remote/socket-client.js';
-import { sha256Digest } from '../../src/oci/store-support.js';
-import { createTestTls } from '../support/tls.js';
+import { parseHead } from '../../src/oci/remote/http-head.js';
+import { SocketClientUnsupported } from '../../src/oci/remote/socket-client.js';
 import { collect } from './contract-fixtures.js';
-
-const closers: Array<() => unknown> = [];
-after(async () => {
-  for (const c of closers.reverse()) await c();
-});
-
-/** A node:http server on 127.0.0.1; counts the TCP connections it accepted. */
-async function httpServer(
-  handler: (req: IncomingMessage, res: ServerResponse) => void,
-  highWaterMark?: number,
-): Promise<{ url: string; connections(): number; server: Server }> {
-  let connections = 0;
-  const server = createServer(highWaterMark === undefined ? {} : { highWaterMark }, handler);
-  server.on('connection', () => connections++);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  closers.push(() => {
-    server.closeAllConnections();
-    return new Promise((r) => server.close(r));
-  });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, connections: () => connections, server };
-}
-
-/** A raw TCP server that answers every request with `answer` (bytes written as given). */
-async function rawServer(answer: (socket: Socket) => void): Promise<string> {
-  const sockets = new Set<Socket>();
-  const server: NetServer = createNetServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => undefined);
-    socket.once('data', () => answer(socket));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  closers.push(() => {
-    for (const s of sockets) s.destroy();
-    return new Promise((r) => server.close(r));
-  });
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-function client(opts: Parameters<typeof createSocketClient>[0] = {}): SocketClient {
-  const c = createSocketClient(opts);
-  closers.push(() => c.close());
-  return c;
-}
-
-const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-
-/**
- * Lends `body` to a real socket: a node:http server answers with it; returns what a client received. A
- * `slow` client stops reading for 30 ms after every MiB, and the response takes 8 MiB before it asks
- * for a drain, so that writes queue in Node (not taken by the kernel at once) while the body reads
- * on: a buffer reused before its write called back would show in the bytes.
- */
-async function lendThroughSocket(lend: (res: ServerResponse) => Promise<void>, slow = false): Promise<{ bytes: Buffer; error?: unknown }> {
-  let error: unknown;
-  const front = await httpServer(
-    (_req, res) => {
-      res.writeHead(200);
-      lend(res).then(
-        () => res.end(),
-        (err: unknown) => {
-          error = err;
-          res.destroy();
-        },
-      );
-    },
-    slow ? 8 * 1024 * 1024 : undefined,
-  );
-  const bytes = await new Promise<Buffer>((resolve) => {
-    const chunks: Buffer[] = [];
-    httpRequest(`${front.url}/`, (res) => {
-      let sinceBreak = 0;
-      res.on('data', (c: Buffer) => {
-        chunks.push(c);
-        sinceBreak += c.length;
-        if (slow && sinceBreak >= 1024 * 1024) {
-          sinceBreak = 0;
-          res.pause();
-          setTimeout(() => res.resume(), 30);
-        }
-      });
-      res.on('end', () => resolve(Buffer.concat(chunks)));
-      res.on('error', () => resolve(Buffer.concat(chunks)));
-      res.on('aborted', () => resolve(Buffer.concat(chunks)));
-    })
-      .on('error', () => resolve(Buffer.concat(chunks)))
-      .end();
-  });
-  return { bytes, error };
-}
+import { client, closers, httpServer, lendThroughSocket, rawServer, sha } from './socket-fixtures.js';
 
 describe('socket client: bytes', () => {
   const blob = randomBytes(24 * 1024 * 1024 + 17);
@@ -331,83 +239,5 @@ describe('socket client: time and limits', () => {
     assert.equal((await collect(slow.body)).toString(), 'ok');
     assert.equal((await collect((await queued).body)).toString(), 'ok');
     assert.equal(origin.connections(), 1);
-  });
-});
-
-describe('socket client: TLS', () => {
-  it('downloads over https from a server its CA vouches for, and refuses one it does not', async () => {
-    const tls = await createTestTls();
-    closers.push(() => tls.cleanup());
-    const blob = randomBytes(1024 * 1024);
-    const server = createHttpsServer({ cert: tls.cert, key: tls.key }, (_req, res) => {
-      res.writeHead(200, { 'content-length': String(blob.length) });
-      res.end(blob);
-    });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    closers.push(() => {
-      server.closeAllConnections();
-      return new Promise((r) => server.close(r));
-    });
-    const port = (server.address() as AddressInfo).port;
-    const trusting = client({ tlsCa: tls.ca });
-    for (const host of ['localhost', '127.0.0.1']) {
-      const res = await trusting.get(new URL(`https://${host}:${port}/`), { headers: {}, idleMs: 5_000 });
-      assert.equal(sha((await lendThroughSocket((out) => res.body.lendTo(out))).bytes), sha(blob));
-    }
-    await assert.rejects(client().get(new URL(`https://localhost:${port}/`), { headers: {}, idleMs: 5_000 }), /certificate/);
-  });
-});
-
-describe('registry store: downloads through the socket client', () => {
-  it("a download (verify 'size') gets a lending body; a digest-checked read does not; chunked answers still work", async () => {
-    const blob = Buffer.from('zip bytes of a provider');
-    const digest = sha256Digest(blob);
-    let chunked = false;
-    const origin = await httpServer((_req, res) => {
-      if (chunked) res.writeHead(200, { 'transfer-encoding': 'chunked' });
-      else res.writeHead(200, { 'content-length': String(blob.length) });
-      res.end(blob);
-    });
-    const store = createRegistryStore({ url: origin.url, plainHttp: true });
-    const download = await store.fetchBlob('a/b', digest, { verify: 'size' });
-    assert.ok(isLending(download.body), 'downloads lend their buffers');
-    assert.equal((await collect(download.body)).toString(), blob.toString());
-    const read = await store.fetchBlob('a/b', digest);
-    assert.ok(!isLending(read.body), 'a digest-checked read goes through the digest counter');
-    assert.equal((await collect(read.body)).toString(), blob.toString());
-    chunked = true;
-    // Not Content-Length framed: the socket client hands it to undici, which gets the same answer the store refuses.
-    await assert.rejects(store.fetchBlob('a/b', digest, { verify: 'size' }), (err: unknown) => isOciError(err, 'PROTOCOL'));
-    const viaUndici = createRegistryStore({ url: origin.url, plainHttp: true, socketDownloads: false });
-    chunked = false;
-    assert.ok(!isLending((await viaUndici.fetchBlob('a/b', digest, { verify: 'size' })).body));
-  });
-
-  it('a download redirected to another origin (object storage) is lent from there, without the credential', async () => {
-    const blob = randomBytes(256 * 1024);
-    const digest = sha256Digest(blob);
-    const seen: Array<string | undefined> = [];
-    const storage = await httpServer((req, res) => {
-      seen.push(req.headers.authorization);
-      res.writeHead(200, { 'content-length': String(blob.length) });
-      res.end(blob);
-    });
-    const registry = await httpServer((req, res) => {
-      if (req.headers.authorization === undefined) {
-        res.writeHead(401, { 'www-authenticate': 'Basic realm="r"', 'content-length': '0' });
-        res.end();
-        return;
-      }
-      res.writeHead(307, { location: `${storage.url}/bucket/blob?X-Amz-Signature=abc`, 'content-length': '0' });
-      res.end();
-    });
-    const store = createRegistryStore({ url: registry.url, plainHttp: true, credential: { username: 'u', password: 'p' } });
-    for (let i = 0; i < 2; i++) {
-      const { body } = await store.fetchBlob('a/b', digest, { verify: 'size' });
-      assert.ok(isLending(body), 'the last hop is lent too');
-      assert.equal(sha((await lendThroughSocket((out) => body.lendTo(out))).bytes), sha(blob));
-    }
-    assert.deepEqual(seen, [undefined, undefined], 'the storage origin never sees the registry credential');
-    assert.equal(storage.connections(), 1, 'the storage connection is kept alive too');
   });
 });

@@ -12,6 +12,7 @@ import { DigestCounter, validateDigest, validateRepository } from '../store-supp
 import type { Digest } from '../types.js';
 import { callCredential, failure, v2Url, withSignal, type RegistryContext } from './context.js';
 import { isRedirect, sendFollowingRedirects, type FollowOptions } from './redirects.js';
+import { idleBodyError } from './lent-body.js';
 import { destroyBody, discard } from './response.js';
 import { ACTION_DELETE, ACTION_PULL, repositoryScope } from './scope.js';
 import { header, redactUrl, transportError, type HttpResponse, type PoolName } from './transport.js';
@@ -93,13 +94,7 @@ function verifiedBody(
       return;
     }
     timer = undefined;
-    const who = body.readableFlowing === false ? 'the reader took no data' : 'the registry sent nothing';
-    body.destroy(
-      new OciError('TIMEOUT', `${res.method} ${redactUrl(res.url)}: ${who} for ${seconds(idleMs)}; stream closed`, {
-        method: res.method,
-        url: redactUrl(res.url),
-      }),
-    );
+    body.destroy(idleBodyError({ method: res.method, url: redactUrl(res.url) }, body.readableFlowing === false, idleMs));
   };
   const stop = (): void => {
     if (timer !== undefined) clearTimeout(timer);
@@ -147,10 +142,6 @@ class SizedBody extends Readable {
   override _read(): void {
     this.#src.resume();
   }
-}
-
-function seconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
 /** GET a blob as a verified stream (opts.verify: digest by default, or size only). */

@@ -29,6 +29,12 @@ function seconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
+/** The failure of a blob body that moved no byte for `idleMs` (this body's, and the undici bodies' of blobs.ts). */
+export function idleBodyError(where: { method: string; url: string }, readerStalled: boolean, idleMs: number): OciError {
+  const who = readerStalled ? 'the reader took no data' : 'the registry sent nothing';
+  return new OciError('TIMEOUT', `${where.method} ${where.url}: ${who} for ${seconds(idleMs)}; stream closed`, where);
+}
+
 export class LentBody extends Readable implements LendingReadable {
   readonly #src: BodySource;
   readonly #where: { method: string; url: string };
@@ -288,11 +294,6 @@ export class LentBody extends Readable implements LendingReadable {
   }
 
   #timeout(): OciError {
-    const who = this.#paused ? 'the reader took no data' : 'the registry sent nothing';
-    return new OciError(
-      'TIMEOUT',
-      `${this.#where.method} ${this.#where.url}: ${who} for ${seconds(this.#idleMs)}; stream closed`,
-      this.#where,
-    );
+    return idleBodyError(this.#where, this.#paused, this.#idleMs);
   }
 }
