@@ -1,6 +1,6 @@
-#!/usr/bin/env -S node --no-memory-reducer
+#!/usr/bin/env -S node --no-memory-reducer --initial-old-space-size=128
 // Entry point of the `tf-oci-registry` command: runs the compiled CLI when built, else the TypeScript sources through tsx.
-// node starts without V8's memory reducer (src/cli/memory-reducer.ts); `env -S` splits the first line's words.
+// node starts with the heap flags of src/cli/heap-flags.ts; `env -S` splits the first line's words.
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';

@@ -1,9 +1,11 @@
 // Starts the Node floor anchors as their own processes on free ports: the proxy of a blob
 // (bench/lib/node-floor-proxy.ts) for the downloads scenario, the static server of the metadata bodies
-// with an access log (bench/lib/node-floor-static.ts) for the metadata scenario.
+// with an access log (bench/lib/node-floor-static.ts) for the metadata scenario. Both start with the heap
+// flags our server starts with (src/cli/heap-flags.ts).
 import { closeSync, mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVE_NODE_FLAGS } from '../../src/cli/heap-flags.js';
 import type { NginxAnchor } from './nginx.js';
 import { freePort, spawnTracked, stopChild, waitForHttp } from './processes.js';
 
@@ -14,7 +16,7 @@ export async function startNodeFloor(origin: string, client: 'undici' | 'node-ht
   const port = await freePort();
   // The allocator setting our server makes at start (src/cli/malloc-trim.ts), given here through glibc's
   // environment: without it a Node proxy pays a page fault per 4 KiB (bench/findings.md), which is not the runtime's limit.
-  const child = spawnTracked(process.execPath, ['--import', 'tsx', SCRIPT, origin, String(port), client], {
+  const child = spawnTracked(process.execPath, [...SERVE_NODE_FLAGS, '--import', 'tsx', SCRIPT, origin, String(port), client], {
     stdio: 'ignore',
     env: { ...process.env, MALLOC_TRIM_THRESHOLD_: String(64 << 20) },
   });
@@ -38,7 +40,7 @@ export async function startNodeFloorStatic(dir: string, files: { path: string; b
   writeFileSync(manifestFile, JSON.stringify(manifest));
   const port = await freePort();
   const log = openSync(join(dir, 'access.log'), 'a');
-  const child = spawnTracked(process.execPath, ['--import', 'tsx', STATIC_SCRIPT, manifestFile, String(port)], {
+  const child = spawnTracked(process.execPath, [...SERVE_NODE_FLAGS, '--import', 'tsx', STATIC_SCRIPT, manifestFile, String(port)], {
     stdio: ['ignore', log, log],
     env: { ...process.env, MALLOC_TRIM_THRESHOLD_: String(64 << 20) },
   });

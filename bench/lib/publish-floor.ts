@@ -1,7 +1,11 @@
 // Runs the publish work floor (bench/lib/publish-floor-program.ts) once, as its own process, and returns
-// what it measured of itself (wall time and CPU, counted after its start-up) plus the registry's CPU.
+// what it measured of itself (wall time and CPU, from the upload's arrival to its end) plus the registry's CPU.
+// The bench sends it the tarball as it sends the publish's: one PUT from this process.
+import { createReadStream, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { procCpuMs, runCommand } from './processes.js';
+import { Agent, request } from 'undici';
+import { freePort, procCpuMs, spawnTracked, stopChild, waitForHttp } from './processes.js';
+import { SERVE_NODE_FLAGS } from '../../src/cli/heap-flags.js';
 
 const SCRIPT = fileURLToPath(new URL('./publish-floor-program.ts', import.meta.url));
 
@@ -25,20 +29,36 @@ function registryCpuMs(pid: number | undefined): number {
 
 /** One run of the floor on `tarball` against `registryUrl`, its temp files under `tmpDir`. Throws when it fails. */
 export async function runPublishFloor(registryUrl: string, tarball: string, tmpDir: string, registryPid?: number): Promise<FloorRun> {
-  const reg0 = registryCpuMs(registryPid);
+  const port = await freePort();
   // The allocator setting our server makes at start (src/cli/malloc-trim.ts: mmap threshold 32 MiB, trim
   // threshold 64 MiB), given through glibc's environment. The trim threshold alone (as for the Node floor
   // proxy, bench/lib/node-floor.ts) is not enough here: setting it turns glibc's dynamic mmap threshold off,
   // so every 1 MiB buffer (gunzip output, stream buffers) was mmapped and unmapped again (324 minor faults
   // per MB against 65 for the server, measured).
-  const r = await runCommand(process.execPath, ['--import', 'tsx', SCRIPT, registryUrl, tarball, tmpDir], {
-    timeoutMs: 900_000,
+  // And the heap flags our server starts with (src/cli/heap-flags.ts): what any Node program can do.
+  const child = spawnTracked(process.execPath, [...SERVE_NODE_FLAGS, '--import', 'tsx', SCRIPT, registryUrl, tmpDir, String(port)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, MALLOC_MMAP_THRESHOLD_: String(32 << 20), MALLOC_TRIM_THRESHOLD_: String(64 << 20) },
   });
-  const registryMs = registryCpuMs(registryPid) - reg0;
-  const line = r.stdout.trim().split('\n').pop() ?? '';
-  const why = r.stderr.split('\n').find((l) => l.startsWith('publish floor: ')) ?? r.stderr.trim().split('\n').pop() ?? '';
-  if (r.code !== 0 || !line.startsWith('{'))
-    throw new Error(`publish floor exited ${r.timedOut ? 'on timeout' : `with code ${r.code}`}: ${why.trim()}`);
-  return { ...(JSON.parse(line) as Omit<FloorRun, 'registryMs'>), registryMs };
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+  try {
+    const url = `http://127.0.0.1:${port}/`;
+    await waitForHttp(url, child, 'the publish floor');
+    const reg0 = registryCpuMs(registryPid);
+    // Sent as the publish's tarball is (bench/lib/publish-through-api.ts): the same client and body.
+    const res = await request(url, {
+      method: 'PUT',
+      body: createReadStream(tarball),
+      headers: { 'content-length': String(statSync(tarball).size) },
+      dispatcher: new Agent({ bodyTimeout: 0, headersTimeout: 0 }),
+    });
+    const text = await res.body.text();
+    const registryMs = registryCpuMs(registryPid) - reg0;
+    if (res.statusCode !== 200 || !text.startsWith('{'))
+      throw new Error(`publish floor answered ${res.statusCode}: ${text.trim() || stderr.trim()}`);
+    return { ...(JSON.parse(text) as Omit<FloorRun, 'registryMs'>), registryMs };
+  } finally {
+    await stopChild(child);
+  }
 }

@@ -9,7 +9,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { normalizeHostname } from '../../src/layout/names.js';
-import { NO_MEMORY_REDUCER } from '../../src/cli/memory-reducer.js';
+import { SERVE_NODE_FLAGS } from '../../src/cli/heap-flags.js';
 import { freePort, procStatusKiB, sampleRss, spawnTracked, stopChild, waitForHttp, type RssSampler } from './processes.js';
 
 export interface ServerProcess {
@@ -139,8 +139,8 @@ export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
     NODE_ENV: 'production',
     ...env,
   };
-  // As the Docker image starts it (ENTRYPOINT): without V8's memory reducer (src/cli/memory-reducer.ts).
-  const nodeArgs: string[] = [NO_MEMORY_REDUCER, ...(opts.nodeArgs ?? [])];
+  // As the Docker image starts it (ENTRYPOINT): with the heap flags (src/cli/heap-flags.ts).
+  const nodeArgs: string[] = [...SERVE_NODE_FLAGS, ...(opts.nodeArgs ?? [])];
   if (opts.cpuProfileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`);
   const logFile = join(opts.logDir, 'server.log');
   const fd = openSync(logFile, 'a');

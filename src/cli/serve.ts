@@ -13,7 +13,7 @@ import { startupBanner } from './banner.js';
 import { ensureDevTls } from './dev-tls.js';
 import { isClusterWorker, workerCount } from './workers.js';
 import { keepFreedMemory } from './malloc-trim.js';
-import { memoryReducerOff, NO_MEMORY_REDUCER } from './memory-reducer.js';
+import { missingHeapFlags } from './heap-flags.js';
 import { serveMetrics } from './metrics-listener.js';
 import { shareMetricsWithPrimary } from '../wiring/cluster-metrics.js';
 
@@ -38,8 +38,9 @@ export async function serveConfig(config: Config, startup: StartupMarks = {}): P
   const logger = createLogger(config.log.level);
   // Before the application exists (a small heap to collect): freed socket buffers stay in the process.
   // Also tried once listening and before the code is loaded (bench/findings.md "Start-up"): not kept.
-  if (!memoryReducerOff())
-    logger.debug({ flag: NO_MEMORY_REDUCER }, 'node started without the flag: under load the heap may be collected every few seconds');
+  const missing = missingHeapFlags();
+  if (missing.length > 0)
+    logger.debug({ flags: missing }, 'node started without these flags: under load the heap may be collected over and over');
   const mallocTrim = keepFreedMemory();
   if (mallocTrim !== undefined) logger.debug({ reason: mallocTrim }, 'malloc trim threshold left as it is');
   marks.trim = performance.now();
