@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { isOciError } from '../../src/oci/errors.js';
 import { isLending } from '../../src/oci/lending.js';
@@ -215,6 +216,44 @@ describe('socket client: time and limits', () => {
     assert.ok(isOciError(err, 'TIMEOUT') && /the reader took no data/.test(String(err)), String(err));
     await new Promise((r) => setTimeout(r, 100));
     assert.ok(closed, 'the registry connection is closed, not held');
+  });
+
+  it("a lender that watches its sink owns the reader's stall: only the registry's silence counts meanwhile", async () => {
+    const size = 4 * 1024 * 1024;
+    const origin = await rawServer((s) => {
+      s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${size}\r\n\r\n`);
+      s.write(Buffer.alloc(size, 7));
+    });
+    // A sink that holds its first chunk for 3 idle limits, then takes everything.
+    const sink = (): Writable & { got: number } => {
+      let first = true;
+      const w = new Writable({
+        highWaterMark: 1024,
+        write(chunk: Buffer, _enc, cb) {
+          w.got += chunk.length;
+          if (first) {
+            first = false;
+            setTimeout(cb, 900);
+          } else cb();
+        },
+      }) as Writable & { got: number };
+      w.got = 0;
+      return w;
+    };
+    const watched = sink();
+    const events: string[] = [];
+    const res = await client().get(new URL(`${origin}/`), { headers: {}, idleMs: 300 });
+    assert.ok(isLending(res.body));
+    await res.body.lendTo(watched, { stalled: () => events.push('stalled'), flowing: () => events.push('flowing') });
+    assert.equal(watched.got, size);
+    assert.ok(events.includes('stalled') && events.at(-1) === 'flowing', events.join());
+    // Without hooks nobody watches the sink: the body's own limit closes the connection.
+    const unwatched = await client().get(new URL(`${origin}/`), { headers: {}, idleMs: 300 });
+    assert.ok(isLending(unwatched.body));
+    await assert.rejects(
+      unwatched.body.lendTo(sink()),
+      (err: unknown) => isOciError(err, 'TIMEOUT') && /the reader took no data for 300 ms/.test(String(err)),
+    );
   });
 
   it('waits for a free connection at the limit; an abort while waiting rejects with its reason', async () => {

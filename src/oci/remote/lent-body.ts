@@ -4,6 +4,9 @@
 // the socket wrote it (lending.ts). It fails with an OciError when the connection ends early, the
 // registry sends more than it announced, or no byte passes for `idleMs` (the registry went quiet, or the
 // reader stopped reading: the connection is then closed, never held for as long as the reader likes).
+// A lender that watches its sink (lendTo with hooks: the HTTP layer, src/http/node-io.ts, cuts a client
+// that stops reading after its own limit) owns that decision: while its sink holds the bytes back, only the
+// registry's silence counts, as with undici, whose body timeout does not run while the reader pauses it.
 // Reference: RFC 9112 section 6.3 (a Content-Length body ends after that many bytes)
 import { Readable, type Writable } from 'node:stream';
 import { OciError } from '../errors.js';
@@ -70,7 +73,7 @@ export class LentBody extends Readable implements LendingReadable {
     else {
       // Nothing is read until someone wants the bytes.
       this.#pause();
-      src.idleLimit(idleMs, () => this.#fail(this.#timeout()));
+      this.#armIdle();
     }
   }
 
@@ -216,12 +219,21 @@ export class LentBody extends Readable implements LendingReadable {
     const lend = this.#lend!;
     if (!lend.out.writableNeedDrain) return false;
     this.#pause();
+    // The lender times its sink's stall itself (the header comment): the registry is not the one waiting.
+    if (lend.hooks) this.#src.idleLimit(0);
     lend.hooks?.stalled();
     lend.out.once('drain', () => {
       lend.hooks?.flowing();
-      if (!this.#settled && !this.#complete) this.#resume();
+      if (this.#settled || this.#complete) return;
+      if (lend.hooks) this.#armIdle();
+      this.#resume();
     });
     return true;
+  }
+
+  /** (Re)starts the idle limit: after `idleMs` without a byte on the connection, the body fails. */
+  #armIdle(): void {
+    this.#src.idleLimit(this.#idleMs, () => this.#fail(this.#timeout()));
   }
 
   #arrived(): void {
