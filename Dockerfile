@@ -44,5 +44,5 @@ USER node
 VOLUME ["/var/lib/tf-oci-registry"]
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 CMD ["node", "/app/docker/healthcheck.mjs"]
-ENTRYPOINT ["node", "--no-memory-reducer", "--initial-old-space-size=128", "/app/bin/tf-oci-registry.js"]
+ENTRYPOINT ["node", "--no-memory-reducer", "--initial-old-space-size=96", "/app/bin/tf-oci-registry.js"]
 CMD ["serve"]

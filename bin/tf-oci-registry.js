@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --no-memory-reducer --initial-old-space-size=128
+#!/usr/bin/env -S node --no-memory-reducer --initial-old-space-size=96
 // Entry point of the `tf-oci-registry` command: runs the compiled CLI when built, else the TypeScript sources through tsx.
 // node starts with the heap flags of src/cli/heap-flags.ts; `env -S` splits the first line's words.
 import { existsSync } from 'node:fs';

@@ -40,7 +40,7 @@ describe('node started with the heap flags', () => {
 
   it('names the flags a command line lacks', () => {
     assert.deepEqual(missingHeapFlags([...SERVE_NODE_FLAGS, '--import', 'tsx']), []);
-    assert.deepEqual(missingHeapFlags(['--no-memory-reducer']), ['--initial-old-space-size=128']);
+    assert.deepEqual(missingHeapFlags(['--no-memory-reducer']), ['--initial-old-space-size=96']);
     assert.deepEqual(missingHeapFlags(['--import', 'tsx']), [...SERVE_NODE_FLAGS]);
   });
 });

@@ -13,17 +13,19 @@
 // it had run none in the 100 s before, and the 99th percentile of warm metadata requests went from 3.5-5 ms
 // to 8-10 ms (bench/findings.md, "Warm metadata, round 3").
 //
-// --initial-old-space-size=128: V8 counts the buffers allocated since the last mark-compact (socket reads,
+// --initial-old-space-size=96: V8 counts the buffers allocated since the last mark-compact (socket reads,
 // gunzip output: memory outside its heap that the next scavenge mostly frees) against the old generation's
 // limit, which on a 25 MB heap is about 47 MB. A publish streaming 60-75 MB/s therefore started a full
 // marking every 10 MB received: 54 mark-compacts for 512 MB, with V8's helper threads marking 30 % of the
-// server's CPU. With the limit starting at 128 MB, the same publish ran none, and the server needed 7.2-7.5
-// CPU-seconds per GB instead of 12.2 (bench/findings.md, "Publish: the heap limit"). It is a starting
-// limit, not a cap: a heap that really grows gets its limit raised as before, and a server at rest holds
-// nothing more (idle RSS is unchanged).
+// server's CPU, and 12.2 CPU-seconds per GB. With the limit starting at 96 MB the same publish ran none
+// (80: 2; 128: none, 7.2-7.5 CPU-s per GB). It is where the limit starts, not a cap: a heap that really
+// grows gets its limit raised as before. The price is garbage held longer under load (the benchmark
+// suite's peak RSS 263 MB, against 241 in the last run without the flag and 297 with 128; idle RSS the
+// same), hence the
+// smallest value that does the job (bench/findings.md, "Publish: the heap limit").
 
 /** The node flags, in the order given on each command line that starts a server. */
-export const SERVE_NODE_FLAGS = ['--no-memory-reducer', '--initial-old-space-size=128'] as const;
+export const SERVE_NODE_FLAGS = ['--no-memory-reducer', '--initial-old-space-size=96'] as const;
 
 /** The flags of SERVE_NODE_FLAGS this process was started without (empty when all were given). */
 export function missingHeapFlags(execArgv: readonly string[] = process.execArgv): string[] {

@@ -145,7 +145,7 @@ describe('the Docker image (podman)', { skip, timeout: 60 * 60_000 }, () => {
     assert.equal(inspected!.Healthcheck?.Interval, 30e9);
     assert.ok(config.Volumes && '/var/lib/tf-oci-registry' in config.Volumes, JSON.stringify(config.Volumes));
     assert.ok(config.ExposedPorts && '8080/tcp' in config.ExposedPorts, JSON.stringify(config.ExposedPorts));
-    assert.deepEqual(config.Entrypoint, ['node', '--no-memory-reducer', '--initial-old-space-size=128', '/app/bin/tf-oci-registry.js']);
+    assert.deepEqual(config.Entrypoint, ['node', '--no-memory-reducer', '--initial-old-space-size=96', '/app/bin/tf-oci-registry.js']);
     const size = inspected!.Size;
     console.log(`# image ${IMAGE}: ${(size / 1e6).toFixed(0)} MB`);
     assert.ok(size > 50e6 && size < 600e6, `image size ${size}`);
@@ -170,7 +170,7 @@ describe('the Docker image (podman)', { skip, timeout: 60 * 60_000 }, () => {
     assert.equal(r.stdout.trim(), '1000');
     const top = await podmanOk(['top', name, 'user', 'args']);
     // The ENTRYPOINT starts node with the heap flags (src/cli/heap-flags.ts).
-    assert.match(top, /node\s+node --no-memory-reducer --initial-old-space-size=128 \/app\/bin\/tf-oci-registry\.js serve/);
+    assert.match(top, /node\s+node --no-memory-reducer --initial-old-space-size=96 \/app\/bin\/tf-oci-registry\.js serve/);
   });
 
   it('has a read-only root filesystem; only the data volume and /tmp are written', async () => {
