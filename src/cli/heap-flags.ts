@@ -21,8 +21,7 @@
 // (80: 2; 128: none, 7.2-7.5 CPU-s per GB). It is where the limit starts, not a cap: a heap that really
 // grows gets its limit raised as before. The price is garbage held longer under load (the benchmark
 // suite's peak RSS 263 MB, against 241 in the last run without the flag and 297 with 128; idle RSS the
-// same), hence the
-// smallest value that does the job (bench/findings.md, "Publish: the heap limit").
+// same), hence the smallest value that does the job (bench/findings.md, "Publish: the heap limit").
 
 /** The node flags, in the order given on each command line that starts a server. */
 export const SERVE_NODE_FLAGS = ['--no-memory-reducer', '--initial-old-space-size=96'] as const;
