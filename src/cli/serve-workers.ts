@@ -2,6 +2,7 @@
 // made here once (the random secret when none is configured, the development TLS files), the workers are
 // supervised by workers.ts, the banner is printed once, and with [metrics] listen the primary serves the
 // sum of every worker's metrics.
+import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Config } from '../config/load.js';
@@ -26,7 +27,9 @@ export function servePrimary(config: Config, count: number): void {
       ? ensureDevTls(join(config.storage.path, 'tls'), [config.server.publicUrl.hostname]).caFile
       : undefined;
   const metricsServer =
-    config.metrics.enabled && config.metrics.listen ? serveMetrics(config.metrics.listen, clusterMetricsRenderer(), logger) : undefined;
+    config.metrics.enabled && config.metrics.listen
+      ? serveMetrics(config.metrics.listen, clusterMetricsRenderer({ cluster }), logger)
+      : undefined;
   runPrimary({
     count,
     env,
