@@ -78,7 +78,9 @@ export function sendStream(
       body.destroy();
       throw err;
     }
-    if (isLending(body)) lend(c, body, outgoing, opts.idleMs ?? DEFAULT_CLIENT_IDLE_MS);
+    // A lent body's own limit is the store's timeout (request_timeout): it stops timing a client's stall
+    // while this lender watches it (src/oci/remote/lent-body.ts), so the same limit applies here.
+    if (isLending(body)) lend(c, body, outgoing, opts.idleMs ?? body.idleMs);
     else pump(c, body, outgoing, opts.idleMs ?? DEFAULT_CLIENT_IDLE_MS);
     return RESPONSE_ALREADY_SENT;
   }
@@ -87,7 +89,10 @@ export function sendStream(
 
 /** The client stopped reading for `idleMs`: cut the answer (and the upstream stream). */
 function cutStalled(c: Context<AppEnv>, body: Readable, outgoing: ServerResponse, idleMs: number): void {
-  c.get('log').logger.warn({ idleMs, sent: outgoing.socket?.bytesWritten }, 'client stopped reading the download: answer cut');
+  c.get('log').logger.warn(
+    { idleMs, sent: outgoing.socket?.bytesWritten },
+    `client stopped reading the download (the reader took no data for ${idleMs / 1000} s): answer cut`,
+  );
   outgoing.destroy();
   body.destroy();
 }

@@ -19,6 +19,11 @@ export interface LendingReadable extends Readable {
    * body's failure, or when the body is destroyed first. Use it instead of reading, never after.
    */
   lendTo(out: Writable, hooks?: LendHooks): Promise<void>;
+  /**
+   * The longest silence the store allows this stream (its request timeout). A lender with hooks owns the
+   * sink's stalls (the body stops timing them) and cuts a sink that takes nothing for this long.
+   */
+  readonly idleMs: number;
 }
 
 /** True for a body that can lend its chunks. */

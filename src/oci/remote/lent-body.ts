@@ -82,6 +82,10 @@ export class LentBody extends Readable implements LendingReadable {
     return this.#length;
   }
 
+  get idleMs(): number {
+    return this.#idleMs;
+  }
+
   /** The connection read `n` bytes into `buf` (a pooled buffer this body now owns). */
   onData(buf: Buffer, n: number): void {
     if (this.#settled || this.#complete) {
