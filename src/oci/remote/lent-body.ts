@@ -5,8 +5,8 @@
 // registry sends more than it announced, or no byte passes for `idleMs` (the registry went quiet, or the
 // reader stopped reading: the connection is then closed, never held for as long as the reader likes).
 // A lender that watches its sink (lendTo with hooks: the HTTP layer, src/http/node-io.ts, cuts a client
-// that stops reading after its own limit) owns that decision: while its sink holds the bytes back, only the
-// registry's silence counts, as with undici, whose body timeout does not run while the reader pauses it.
+// that takes nothing for this body's `idleMs`) owns that decision: while its sink holds the bytes back, only
+// the registry's silence counts here, as with undici, whose body timeout does not run while paused.
 // Reference: RFC 9112 section 6.3 (a Content-Length body ends after that many bytes)
 import { Readable, type Writable } from 'node:stream';
 import { OciError } from '../errors.js';
