@@ -53,8 +53,11 @@ export function loadPromClient(): typeof PromClient {
   return createRequire(import.meta.url)('prom-client') as typeof PromClient;
 }
 
+/** The prefix of every metric name (docs/operations.md#metrics). */
+export const METRIC_PREFIX = 'tfoci_';
+
 export function createMetrics(opts: { prefix?: string; processMetrics?: boolean } = {}): Metrics {
-  const p = opts.prefix ?? 'tfoci_';
+  const p = opts.prefix ?? METRIC_PREFIX;
   // Loaded here, not at import: a server without [metrics] never pays for prom-client (about 80 ms of CPU
   // at start-up, bench/findings.md "Start-up"). It is CommonJS, so require() keeps this function synchronous.
   const { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } = loadPromClient();

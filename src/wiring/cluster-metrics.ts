@@ -6,7 +6,7 @@
 // sums the workers that answered and says how many did not, in tfoci_metrics_workers{answered="false"}.
 import type { Cluster, Worker } from 'node:cluster';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
-import { loadPromClient, type Metrics } from '../metrics/metrics.js';
+import { loadPromClient, METRIC_PREFIX, type Metrics } from '../metrics/metrics.js';
 
 /** The messages of the exchange (a type field no other cluster message uses). */
 const ASK = 'tfoci:metrics?';
@@ -50,22 +50,22 @@ export interface ClusterMetricsOptions {
   cluster: Pick<Cluster, 'on' | 'workers'>;
   /** How long a scrape waits for the workers' answers. Default 3 000 ms (Prometheus' default scrape timeout is 10 s). */
   timeoutMs?: number;
-  prefix?: string;
 }
 
+/** One scrape's state, while the workers' answers come in. */
 interface Scrape {
   waiting: Set<number>;
   answers: WorkerMetrics[];
   /** Workers that answered with an error instead of their metrics. */
   failed: number;
+  /** Ends the wait: every asked worker answered. */
   done(): void;
 }
 
 /** In the primary: the sum of the workers' metrics, in the Prometheus text format. */
 export function clusterMetricsRenderer(opts: ClusterMetricsOptions): () => Promise<{ contentType: string; body: string }> {
-  const { AggregatorRegistry, Registry } = loadPromClient();
+  const { AggregatorRegistry, Gauge, Registry } = loadPromClient();
   const timeoutMs = opts.timeoutMs ?? 3000;
-  const name = `${opts.prefix ?? 'tfoci_'}metrics_workers`;
   const scrapes = new Map<number, Scrape>();
   let next = 0;
   opts.cluster.on('message', (worker: Worker, message: unknown) => {
@@ -80,26 +80,28 @@ export function clusterMetricsRenderer(opts: ClusterMetricsOptions): () => Promi
   return async () => {
     const id = next++;
     const asked = Object.values(opts.cluster.workers ?? {}).filter((w): w is Worker => w?.isConnected() === true);
-    const scrape: Scrape = { waiting: new Set(asked.map((w) => w.id)), answers: [], failed: 0, done: () => undefined };
+    let done!: () => void;
+    const answered = new Promise<void>((resolve) => (done = resolve));
+    const scrape: Scrape = { waiting: new Set(asked.map((w) => w.id)), answers: [], failed: 0, done };
     scrapes.set(id, scrape);
-    try {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, timeoutMs);
-        scrape.done = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-        for (const w of asked) w.send({ type: ASK, id } satisfies Ask);
-        if (scrape.waiting.size === 0) scrape.done();
-      });
-    } finally {
-      scrapes.delete(id);
-    }
-    const summed = AggregatorRegistry.aggregate(scrape.answers);
+    const timer = setTimeout(done, timeoutMs);
+    for (const w of asked) w.send({ type: ASK, id } satisfies Ask);
+    if (asked.length === 0) done();
+    await answered;
+    clearTimeout(timer);
+    scrapes.delete(id);
+    // The primary's own metric, in a registry of this scrape's (concurrent scrapes share nothing).
+    const own = new Registry();
+    const workers = new Gauge({
+      name: `${METRIC_PREFIX}metrics_workers`,
+      help: `Workers asked for their metrics by this scrape, by whether they answered within ${timeoutMs} ms (the sums cover those that did)`,
+      labelNames: ['answered'],
+      registers: [own],
+    });
     const missing = scrape.waiting.size + scrape.failed;
-    const own =
-      `# HELP ${name} Workers asked for their metrics by this scrape, by whether they answered within ${timeoutMs} ms (the sums above cover those that did)\n` +
-      `# TYPE ${name} gauge\n${name}{answered="true"} ${asked.length - missing}\n${name}{answered="false"} ${missing}\n`;
-    return { contentType: Registry.PROMETHEUS_CONTENT_TYPE, body: `${await summed.metrics()}${own}` };
+    workers.set({ answered: 'true' }, asked.length - missing);
+    workers.set({ answered: 'false' }, missing);
+    const summed = Registry.merge([AggregatorRegistry.aggregate(scrape.answers), own]);
+    return { contentType: Registry.PROMETHEUS_CONTENT_TYPE, body: await summed.metrics() };
   };
 }
