@@ -1,9 +1,8 @@
 // Runs the publish work floor (bench/lib/publish-floor-program.ts) once, as its own process, and returns
 // what it measured of itself (wall time and CPU, from the upload's arrival to its end) plus the registry's CPU.
 // The bench sends it the tarball as it sends the publish's: one PUT from this process.
-import { createReadStream, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Agent, request } from 'undici';
+import { putTarball } from './publish-through-api.js';
 import { freePort, procCpuMs, spawnTracked, stopChild, waitForHttp } from './processes.js';
 import { SERVE_NODE_FLAGS } from '../../src/cli/heap-flags.js';
 
@@ -46,17 +45,10 @@ export async function runPublishFloor(registryUrl: string, tarball: string, tmpD
     const url = `http://127.0.0.1:${port}/`;
     await waitForHttp(url, child, 'the publish floor');
     const reg0 = registryCpuMs(registryPid);
-    // Sent as the publish's tarball is (bench/lib/publish-through-api.ts): the same client and body.
-    const res = await request(url, {
-      method: 'PUT',
-      body: createReadStream(tarball),
-      headers: { 'content-length': String(statSync(tarball).size) },
-      dispatcher: new Agent({ bodyTimeout: 0, headersTimeout: 0 }),
-    });
-    const text = await res.body.text();
+    // Sent as the publish's tarball is: the same client and body.
+    const { status, text } = await putTarball(url, tarball);
     const registryMs = registryCpuMs(registryPid) - reg0;
-    if (res.statusCode !== 200 || !text.startsWith('{'))
-      throw new Error(`publish floor answered ${res.statusCode}: ${text.trim() || stderr.trim()}`);
+    if (status !== 200 || !text.startsWith('{')) throw new Error(`publish floor answered ${status}: ${text.trim() || stderr.trim()}`);
     return { ...(JSON.parse(text) as Omit<FloorRun, 'registryMs'>), registryMs };
   } finally {
     await stopChild(child);

@@ -2,7 +2,7 @@
 // version in a fresh namespace, the release tarball streamed to the upload URL, what the server, its main
 // thread, its other threads and the registry spent meanwhile (/proc), and a check that the version is served.
 import { randomUUID } from 'node:crypto';
-import { createReadStream, mkdirSync } from 'node:fs';
+import { createReadStream, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import type { BenchSigner } from './fixtures.js';
@@ -38,6 +38,25 @@ export interface Upload {
   status: string;
 }
 
+/**
+ * Streams a tarball as the body of one PUT, as a CI job's client would: the publish's upload URL and the
+ * work floor (publish-floor.ts) receive it the same way. Returns the answer once read; closes its client.
+ */
+export async function putTarball(url: string, file: string): Promise<{ status: number; text: string }> {
+  const dispatcher = new Agent({ bodyTimeout: 0, headersTimeout: 0 });
+  try {
+    const res = await request(url, {
+      method: 'PUT',
+      body: createReadStream(file),
+      headers: { 'content-length': String(statSync(file).size) },
+      dispatcher,
+    });
+    return { status: res.statusCode, text: await res.body.text() };
+  } finally {
+    await dispatcher.close();
+  }
+}
+
 /** A dedicated server process (`src/main.ts serve`, as in production) for the publish alone. */
 export async function startPublishServer(root: string, logDir: string, registryUrl: string, cpuProfileDir?: string) {
   const dir = join(logDir, `publish-server-${randomUUID().slice(0, 8)}`);
@@ -69,19 +88,14 @@ export async function publishOnce(base: string, pid: number, signer: BenchSigner
   const threads0 = threadCpuMs(pid);
   const reg0 = registryPid === undefined ? 0 : readProcStat(registryPid).cpuMs;
   const started = performance.now();
-  const res = await request(`${base}${upload.pathname}`, {
-    method: 'PUT',
-    body: createReadStream(release.tarball),
-    headers: { 'content-length': String(release.tarballBytes) },
-    dispatcher: new Agent({ bodyTimeout: 0, headersTimeout: 0 }),
-  });
-  const text = await res.body.text();
+  const res = await putTarball(`${base}${upload.pathname}`, release.tarball);
+  const text = res.text;
   const ms = performance.now() - started;
   const cpu1 = readProcStat(pid);
   const main = readProcStat(pid, pid);
   const threads = [...threadCpuMs(pid)].map(([tid, ms]) => [tid, ms - (threads0.get(tid) ?? 0)] as const);
   const registryMs = registryPid === undefined ? Number.NaN : readProcStat(registryPid).cpuMs - reg0;
-  if (res.statusCode !== 200) throw new Error(`upload -> ${res.statusCode}: ${text}`);
+  if (res.status !== 200) throw new Error(`upload -> ${res.status}: ${text}`);
   const listed = await request(`${base}/v1/providers/${ns}/${TYPE}/versions`);
   const versions = (await listed.body.json()) as { versions: Array<{ platforms: unknown[] }> };
   if (versions.versions[0]?.platforms.length !== PLATFORMS.length)
