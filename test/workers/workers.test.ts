@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, request } from 'undici';
 import { providerRepository } from '../../src/layout/names.js';
 import { createLayoutStore } from '../../src/oci/layout-store.js';
@@ -102,6 +103,7 @@ describe('server.workers', requireTool('gpg', 'zip'), () => {
       assert.equal(res.status, 200);
       text = await res.text();
       if (text.includes('tfoci_metrics_workers{answered="true"} 2') || Date.now() > deadline) break;
+      await sleep(100);
     }
     assert.match(text, /^tfoci_metrics_workers\{answered="false"\} 0$/m, text.slice(-500));
     const line = text
