@@ -69,6 +69,12 @@ export interface AppDeps {
   metrics?: RenderMetrics;
   /** The web pages under /ui (docs/web.md); absent = no pages. */
   web?: WebOptions;
+  /**
+   * How long a download's client may leave the answer unread before it is cut, ms (server.request_timeout,
+   * docs/operations.md): the same limit for every body (a pooled registry body already applies its store's
+   * timeout). Default DEFAULT_CLIENT_IDLE_MS.
+   */
+  clientIdleMs?: number;
 }
 
 /**
@@ -145,9 +151,9 @@ export function createApplication(deps: AppDeps): Application {
   app.route('/', mirrorRoutes(mirrorDocumentRoutes));
   mounts.forEach((m, i) => {
     app.route('/', mirrorRoutes(mountRoutes[i]!));
-    app.route('/', downloadRoutes(m.downloads, m.mirror, mountDownloadPath(m)));
+    app.route('/', downloadRoutes(m.downloads, m.mirror, mountDownloadPath(m), deps.clientIdleMs));
   });
-  app.route('/', downloadRoutes(deps.downloads, deps.mirror));
+  app.route('/', downloadRoutes(deps.downloads, deps.mirror, '/download/', deps.clientIdleMs));
   if (deps.web) {
     app.route(
       '/',

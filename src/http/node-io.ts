@@ -45,8 +45,10 @@ export interface SendStreamOptions {
   /**
    * Longest time the client may leave the answer unread (the response stays backpressured, no 'drain'):
    * then the response and `body` are destroyed, so that a client that stops reading cannot hold an
-   * upstream connection for ever. Default DEFAULT_CLIENT_IDLE_MS (the default request_timeout). A
-   * registry store also fails its blob streams after its own timeout without a byte passing.
+   * upstream connection for ever. Default DEFAULT_CLIENT_IDLE_MS (the default request_timeout); the
+   * download routes pass server.request_timeout. A lent registry body (src/oci/lending.ts) is cut at its
+   * store's timeout, or at this one when shorter. A registry store also fails its blob streams after its
+   * own timeout without a byte passing.
    */
   idleMs?: number;
 }
@@ -79,8 +81,9 @@ export function sendStream(
       throw err;
     }
     // A lent body's own limit is the store's timeout (request_timeout): it stops timing a client's stall
-    // while this lender watches it (src/oci/remote/lent-body.ts), so the same limit applies here.
-    if (isLending(body)) lend(c, body, outgoing, opts.idleMs ?? body.idleMs);
+    // while this lender watches it (src/oci/remote/lent-body.ts), so that limit applies here too, or the
+    // caller's when shorter (both are request_timeout when the wiring builds them).
+    if (isLending(body)) lend(c, body, outgoing, Math.min(opts.idleMs ?? body.idleMs, body.idleMs));
     else pump(c, body, outgoing, opts.idleMs ?? DEFAULT_CLIENT_IDLE_MS);
     return RESPONSE_ALREADY_SENT;
   }

@@ -19,9 +19,18 @@ import { attachmentDisposition, requestHeader, sendStream } from '../node-io.js'
 export const OFFLOAD_REQUEST_HEADER = 'x-tf-oci-download-offload';
 export const OFFLOAD_AUTHORIZATION = 'X-Tf-Oci-Registry-Authorization';
 
-/** `base`: the download path ("/download/", or "/download/m/<name>/" for an additional mirror service). */
-export function downloadRoutes(services: DownloadServices, mirror?: MirrorServices, base = '/download/'): Hono<AppEnv> {
+/**
+ * `base`: the download path ("/download/", or "/download/m/<name>/" for an additional mirror service).
+ * `clientIdleMs`: how long a client may leave a streamed answer unread (server.request_timeout).
+ */
+export function downloadRoutes(
+  services: DownloadServices,
+  mirror?: MirrorServices,
+  base = '/download/',
+  clientIdleMs?: number,
+): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const streamOpts = clientIdleMs === undefined ? {} : { idleMs: clientIdleMs };
 
   if (mirror) {
     app.get(`${base}pull/:token/:filename`, async (c) => {
@@ -38,7 +47,7 @@ export function downloadRoutes(services: DownloadServices, mirror?: MirrorServic
         'X-Request-Id': c.get('requestId'),
         ...(d.size !== undefined ? { 'Content-Length': String(d.size) } : {}),
       };
-      return sendStream(c, 200, headers, d.body);
+      return sendStream(c, 200, headers, d.body, streamOpts);
     });
   }
 
@@ -91,7 +100,7 @@ export function downloadRoutes(services: DownloadServices, mirror?: MirrorServic
       'Cache-Control': 'private, max-age=300',
       'X-Request-Id': c.get('requestId'),
     };
-    return sendStream(c, 200, headers, d.body);
+    return sendStream(c, 200, headers, d.body, streamOpts);
   });
 
   return app;
