@@ -12,21 +12,28 @@
 // The scenario pushes one provider version (a random zip of 100 MB, 16 MB in quick mode) into that registry
 // twice: in the peer's layout (image manifest, config application/vnd.hashicorp.terraform-provider.config.v1+json,
 // one layer application/vnd.hashicorp.terraform.provider-package+zip with io.terraform.target-platforms) and in
-// ours (OpenTofu's layout, under our own prefix), starts a second tf-oci-registry on the same registry, and
-// measures both network mirrors: warm index.json and <version>.json with wrk, and the zip download with curl
-// (1 client, and 8 at once) through the URL each mirror lists (the peer with proxy_packages = true proxies,
-// as we do). See bench/README.md, "Peers" for the commands that build and start the peer.
+// ours (OpenTofu's layout, under our own prefix), starts a second tf-oci-registry on the same registry (and a
+// third with server.workers = 0: one worker per core, as the Go runtime uses every core), and measures both
+// network mirrors: warm index.json and <version>.json with wrk, and the zip download with curl (1 client, and
+// 8 at once) through the URL each mirror lists (the peer with proxy_packages = true proxies, as we do),
+// beside the limits of any proxy here: the pooled Node floor proxy and nginx's reverse proxy of the same
+// blob. See bench/README.md, "Peers" for the commands that build and start the peer.
+import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Agent } from 'undici';
 import { providerRepository } from '../src/layout/names.js';
 import { createRegistryStore } from '../src/oci/remote/registry-store.js';
-import { curlConcurrent, curlDownload } from './lib/curl.js';
+import { AnchorRuns } from './lib/anchor.js';
+import { curlConcurrent, curlDownload, JIT_WARM_BYTES, warmDownloads } from './lib/curl.js';
 import { pushProviderVersions, pushZipFile, writeRandomZip } from './lib/fixtures.js';
+import { startNginxProxy } from './lib/nginx.js';
+import { startNodeFloor } from './lib/node-floor.js';
 import { startServer } from './lib/server.js';
 import { fmtMBps, fmtRate, median, ratio } from './lib/stats.js';
 import { runWrk } from './lib/wrk.js';
-import type { BenchContext, Scenario, ScenarioResult, Table } from './scenario.js';
+import type { BenchContext, Scenario, ScenarioResult, Table, TargetCheck } from './scenario.js';
 
 const HOST = 'registry.example.test';
 const NAMESPACE = 'acme';
@@ -34,6 +41,8 @@ const TYPE = 'peerzip';
 const VERSION = '1.0.0';
 const PEER_CONFIG_TYPE = 'application/vnd.hashicorp.terraform-provider.config.v1+json';
 const PEER_LAYER_TYPE = 'application/vnd.hashicorp.terraform.provider-package+zip';
+const FLOOR = 'Node floor proxy (pooled buffers)';
+const NGINX = 'nginx reverse proxy';
 
 interface PeerSettings {
   url: string;
@@ -114,14 +123,19 @@ async function measurePeer(ctx: BenchContext, peer: PeerSettings): Promise<Scena
   );
   await store.pushManifest(peerRepo, VERSION, manifest, 'application/vnd.oci.image.manifest.v1+json');
 
-  // Ours, on the same registry process: a second server under its own prefix.
-  const ours = await startServer({
-    root: ctx.root,
-    registryUrl: peer.registry,
-    logDir: ctx.tmp,
-    env: { TF_OCI_REGISTRY_STORAGE_PREFIX: 'tfoci-peer-bench', TF_OCI_REGISTRY_SERVER_REGISTRY_HOSTNAME: HOST },
-  });
+  // Ours, on the same registry process: a second server under its own prefix; and the same with one
+  // worker process per core (server.workers = 0, docs/operations.md#workers), as the Go runtime runs the
+  // peer's goroutines on every core (GOMAXPROCS defaults to the number of CPUs).
+  const oursEnv = { TF_OCI_REGISTRY_STORAGE_PREFIX: 'tfoci-peer-bench', TF_OCI_REGISTRY_SERVER_REGISTRY_HOSTNAME: HOST };
+  const ours = await startServer({ root: ctx.root, registryUrl: peer.registry, logDir: ctx.tmp, env: oursEnv });
+  let oursWorkers: Awaited<ReturnType<typeof startServer>> | undefined;
   try {
+    oursWorkers = await startServer({
+      root: ctx.root,
+      registryUrl: peer.registry,
+      logDir: ctx.tmp,
+      env: { ...oursEnv, TF_OCI_REGISTRY_SERVER_WORKERS: '0' },
+    });
     const ourRepo = providerRepository('tfoci-peer-bench', HOST, NAMESPACE, TYPE);
     const ourZip = await pushZipFile(store, ourRepo, zipPath, h1);
     const signer = ctx.signer;
@@ -138,6 +152,7 @@ async function measurePeer(ctx: BenchContext, peer: PeerSettings): Promise<Scena
       peer: `${peer.url}${HOST}/${NAMESPACE}/${TYPE}/`,
     };
     const tables: Table[] = [];
+    const targets: TargetCheck[] = [];
     const notes: string[] = [
       `Peer: apparentlymart/oci-distribution-terraform-registry at commit ${peer.commit}, at ${peer.url}, reading ${peer.registry} (the same registry process as ours).`,
       'Both mirrors read the same registry; ours caches metadata (read cache), the peer asks the registry on every request.',
@@ -166,29 +181,120 @@ async function measurePeer(ctx: BenchContext, peer: PeerSettings): Promise<Scena
       rows,
     });
 
-    // Downloads through each mirror's listed archive URL (fresh URLs: the peer's expire after 180 s).
+    // Downloads through each mirror's listed archive URL (fresh URLs: the peer's expire after 180 s), and
+    // beside them the limits of a proxy on this box: the pooled Node floor proxy (bench/lib/node-floor-proxy.ts,
+    // one process, none of our code) and nginx's reverse proxy (one worker), both of the same blob URL.
     const size = ourZip.desc.size;
-    const one: Record<'ours' | 'peer', number[]> = { ours: [], peer: [] };
-    const eight: Record<'ours' | 'peer', number[]> = { ours: [], peer: [] };
-    const dlRuns = ctx.quick ? 1 : 5;
-    for (let i = 0; i < dlRuns; i++) {
-      for (const side of ['ours', 'peer'] as const) {
-        const url = await archiveUrl(`${sides[side]}${VERSION}.json`);
-        one[side].push((await curlDownload(url, size)).speed);
-        eight[side].push((await curlConcurrent(url, size, 8)).aggregate);
+    const blobPath = `/v2/${ourRepo}/blobs/${ourZip.desc.digest}`;
+    const anchors = new AnchorRuns({ log: (msg) => ctx.log(`peer: ${msg}`) });
+    const nginxDir = join(ctx.tmp, 'peer-nginx-proxy');
+    mkdirSync(nginxDir, { recursive: true });
+    const nginx = await anchors.measure(NGINX, () => startNginxProxy(nginxDir, peer.registry));
+    const floor = await anchors.measure(FLOOR, () => startNodeFloor(peer.registry, 'pooled'));
+    try {
+      const dlSides = {
+        ours: sides.ours,
+        workers: `${oursWorkers.url}/mirror/${HOST}/${NAMESPACE}/${TYPE}/`,
+        peer: sides.peer,
+      };
+      type Side = keyof typeof dlSides | 'floor' | 'nginx';
+      const one: Record<Side, number[]> = { ours: [], workers: [], peer: [], floor: [], nginx: [] };
+      const eight: Record<Side, number[]> = { ours: [], workers: [], peer: [], floor: [], nginx: [] };
+      const dlRuns = ctx.quick ? 1 : 9;
+      const anchorRun = async (name: string, side: 'floor' | 'nginx', base: string | undefined) => {
+        if (!base) return;
+        const r = await anchors.measure(name, async () => ({
+          one: (await curlDownload(base + blobPath, size)).speed,
+          eight: (await curlConcurrent(base + blobPath, size, 8)).aggregate,
+        }));
+        if (r) {
+          one[side].push(r.one);
+          eight[side].push(r.eight);
+        }
+      };
+      // JIT warm-up of the Node processes that carry the bytes (ours, each worker, the Node floor): their
+      // steady speed, not a fresh process's first gigabyte (JIT_WARM_BYTES); the workers share the rounds.
+      if (!ctx.quick) {
+        await warmDownloads(await archiveUrl(`${dlSides.ours}${VERSION}.json`), size, JIT_WARM_BYTES);
+        await warmDownloads(await archiveUrl(`${dlSides.workers}${VERSION}.json`), size, JIT_WARM_BYTES * cpus().length);
+        await warmDownloads(await archiveUrl(`${dlSides.peer}${VERSION}.json`), size, 0);
+        if (floor) await anchors.measure(FLOOR, () => warmDownloads(floor.url + blobPath, size, JIT_WARM_BYTES));
+        if (nginx) await anchors.measure(NGINX, () => warmDownloads(nginx.url + blobPath, size, 0));
       }
+      for (let i = 0; i < dlRuns; i++) {
+        for (const side of ['ours', 'workers', 'peer'] as const) {
+          const url = await archiveUrl(`${dlSides[side]}${VERSION}.json`);
+          one[side].push((await curlDownload(url, size)).speed);
+          eight[side].push((await curlConcurrent(url, size, 8)).aggregate);
+        }
+        await anchorRun(FLOOR, 'floor', floor?.url);
+        await anchorRun(NGINX, 'nginx', nginx?.url);
+      }
+      const m = (xs: number[]) => median(xs);
+      const workerCount = cpus().length;
+      const row = (label: string, side: Side, cell: (t: string) => string = (t) => t) => [
+        label,
+        cell(fmtMBps(m(one[side]))),
+        cell(ratio(m(one[side]), m(one.peer))),
+        cell(fmtMBps(m(eight[side]))),
+        cell(ratio(m(eight[side]), m(eight.peer))),
+      ];
+      tables.push({
+        title: `Download of a ${sizeMB} MB zip, 1 client and 8 at once (aggregate), medians of ${dlRuns}, interleaved`,
+        columns: ['path', '1 client', 'ratio to the peer', '8 clients', 'ratio to the peer'],
+        rows: [
+          row('ours, one process (the mirror archive URL, proxied)', 'ours'),
+          row(`ours, server.workers = 0 (${workerCount} worker processes)`, 'workers'),
+          row('peer: the Go prototype (proxy_packages = true)', 'peer'),
+          row('anchor: Node floor proxy, pooled buffers (one process, none of our code)', 'floor', (t) => anchors.cell(FLOOR, t)),
+          row('anchor: nginx reverse proxy (one worker)', 'nginx', (t) => anchors.cell(NGINX, t)),
+        ],
+      });
+      targets.push(
+        {
+          target: 'issue 16: proxy, 1 client >= 1.0 of the Go prototype (ours: one process)',
+          measured: `${ratio(m(one.ours), m(one.peer))} (${fmtMBps(m(one.ours))} vs ${fmtMBps(m(one.peer))})`,
+          met: ctx.quick ? null : m(one.ours) >= m(one.peer),
+        },
+        {
+          target: 'the limit beside it, 1 client: the pooled Node floor proxy (one process, none of our code) vs the Go prototype',
+          measured: anchors.measured(
+            [FLOOR],
+            `Node floor ${ratio(m(one.floor), m(one.peer))} of the peer (${fmtMBps(m(one.floor))}); ours ${ratio(m(one.ours), m(one.floor))} of the floor`,
+          ),
+          met: null,
+        },
+        {
+          target: `issue 16: proxy, 8 clients (aggregate) >= 1.0 of the Go prototype (which runs on every core: GOMAXPROCS = ${workerCount})`,
+          measured: `ours in one process ${ratio(m(eight.ours), m(eight.peer))} (${fmtMBps(m(eight.ours))} vs ${fmtMBps(m(eight.peer))}); with server.workers = 0 ${ratio(m(eight.workers), m(eight.peer))} (${fmtMBps(m(eight.workers))})`,
+          met: ctx.quick ? null : Math.max(m(eight.ours), m(eight.workers)) >= m(eight.peer),
+        },
+        {
+          target: 'the limit beside it, 8 clients: the pooled Node floor proxy and nginx (one worker) vs the Go prototype',
+          measured: anchors.measured(
+            [FLOOR, NGINX],
+            `Node floor ${ratio(m(eight.floor), m(eight.peer))} of the peer (${fmtMBps(m(eight.floor))}), nginx ${ratio(m(eight.nginx), m(eight.peer))} (${fmtMBps(m(eight.nginx))}); ours ${ratio(m(eight.ours), m(eight.floor))} of the Node floor`,
+          ),
+          met: null,
+        },
+      );
+      notes.push(
+        'Downloads: curl -o /dev/null through each URL, 1 client then 8 at once (aggregate = all bytes / the longest curl), the five paths in turn in every round; nothing pinned: curl, the registry and the proxy share the cores, so a proxy that needs less CPU per byte leaves more to the others.',
+        ...(ctx.quick
+          ? []
+          : [
+              `JIT warm-up before measuring: ${(JIT_WARM_BYTES / 1e9).toFixed(1)} GB through ours, through each of the workers and through the Node floor (8 concurrent downloads per round), one round through the peer and nginx.`,
+            ]),
+        ...anchors.notes(),
+      );
+    } finally {
+      await nginx?.stop();
+      await floor?.stop();
     }
-    tables.push({
-      title: `Download of a ${sizeMB} MB zip through each mirror's archive URL (proxied), medians of ${dlRuns}`,
-      columns: ['clients', 'ours', 'peer', 'ratio ours/peer'],
-      rows: [
-        ['1', fmtMBps(median(one.ours)), fmtMBps(median(one.peer)), ratio(median(one.ours), median(one.peer))],
-        ['8 (aggregate)', fmtMBps(median(eight.ours)), fmtMBps(median(eight.peer)), ratio(median(eight.ours), median(eight.peer))],
-      ],
-    });
     notes.push(`The zip: ${zip.desc.digest}, ${size} bytes, the same blob in both repositories.`);
-    return { tables, targets: [], notes };
+    return { tables, targets, notes };
   } finally {
+    await oursWorkers?.stop();
     await ours.stop();
   }
 }

@@ -49,3 +49,23 @@ export async function curlConcurrent(url: string, expectedSize: number, clients:
   const bytes = results.reduce((a, r) => a + r.bytes, 0);
   return { aggregate: bytes / seconds, perClient: results.map((r) => r.speed), seconds };
 }
+
+/**
+ * Bytes a Node process must carry before its download path runs at its steady speed: V8 optimizes a
+ * function once it has run enough bytecode, and the per-chunk functions of a proxy (a few hundred calls
+ * per 100 MB) get there over the first gigabyte. A fresh Node proxy (ours or the Node floor) ran its first
+ * 100 MB downloads at 0.4-0.6 of the speed it reached after 1 to 1.5 GB, and ours still gained a little up
+ * to 3 GB (bench/findings.md, "Downloads: a gigabyte of JIT warm-up"); a server that has been up a while is
+ * past it.
+ */
+export const JIT_WARM_BYTES = 3_200_000_000;
+
+/**
+ * Warms a download path: rounds of `clients` concurrent downloads of `url` until `bytes` were carried (at
+ * least one round). Each download is checked as in curlDownload.
+ */
+export async function warmDownloads(url: string, expectedSize: number, bytes: number, clients = 8): Promise<number> {
+  const rounds = Math.max(1, Math.ceil(bytes / (expectedSize * clients)));
+  for (let i = 0; i < rounds; i++) await curlConcurrent(url, expectedSize, clients);
+  return rounds;
+}

@@ -104,6 +104,21 @@ export function renderReport(opts: {
     }),
   );
   out.push('');
+  // Every target of the run in one table, each goal followed by the limit measured beside it (the rows
+  // without a verdict), so that one run's standing can be read in one place.
+  const all = opts.sections.flatMap((s) => (s.result?.targets ?? []).map((t) => ({ id: s.id, t })));
+  if (all.length > 0) {
+    const mark = (m: boolean | null) => (m === null ? '—' : m ? 'met' : '**MISSED**');
+    const judged = all.filter((x) => x.t.met !== null);
+    out.push(
+      renderTable({
+        title: `Every target of this run (${judged.filter((x) => x.t.met).length} of ${judged.length} met; "—": a limit measured beside the goal above it, or not judged)`,
+        columns: ['scenario', 'target', 'measured', ''],
+        rows: all.map(({ id, t }) => [id, t.target, t.measured, mark(t.met)]),
+      }),
+    );
+    out.push('');
+  }
   for (const s of opts.sections) {
     out.push(`## ${s.title}`);
     out.push('');

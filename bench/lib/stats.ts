@@ -59,3 +59,19 @@ export function spread(values: readonly number[], f: (n: number) => string): str
   if (values.length <= 1) return f(median(values));
   return `${f(median(values))} (${f(min(values))}–${f(max(values))})`;
 }
+
+/**
+ * The index of the costliest of `costs` when it exceeds `factor` times their median (a window the machine
+ * disturbed, judged by an anchor's CPU per unit of work), or undefined. Non-finite costs (an anchor that
+ * did not run) are never picked and do not count in the median.
+ */
+export function disturbedIndex(costs: readonly number[], factor: number): number | undefined {
+  const finite = costs.filter((c) => Number.isFinite(c));
+  if (finite.length < 2) return undefined;
+  const typical = median(finite);
+  let worst: number | undefined;
+  costs.forEach((c, i) => {
+    if (Number.isFinite(c) && c > factor * typical && (worst === undefined || c > costs[worst]!)) worst = i;
+  });
+  return worst;
+}

@@ -4,7 +4,8 @@
 // runs alternating ours/nginx/the Node floor, medians. The Node floor (bench/lib/node-floor-static.ts) is
 // the smallest Node server of the same bodies with an access log: the limit of any Node server here. When taskset works, the server under test (ours or nginx) runs
 // on CPU 0 and wrk on CPU 1; the registry is not pinned (warm requests do not reach it, except one
-// tags/list per tags TTL).
+// tags/list per tags TTL). A window the shared machine disturbed (nginx needing far more CPU per request
+// than in the other documents' windows) is measured again, and the report says so.
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { providerRepository } from '../../src/layout/names.js';
@@ -15,7 +16,7 @@ import { startNginx, type StaticFile } from '../lib/nginx.js';
 import { startNodeFloorStatic } from '../lib/node-floor.js';
 import { pinProcess } from '../lib/processes.js';
 import { fmtCount } from '../lib/registry.js';
-import { fmtMs, fmtRate, median, ratio } from '../lib/stats.js';
+import { disturbedIndex, fmtMs, fmtRate, median, ratio } from '../lib/stats.js';
 import { runWrk, type WrkResult } from '../lib/wrk.js';
 
 const NAMESPACE = 'acme';
@@ -25,6 +26,25 @@ const VERSIONS = 20;
 /** The anchor's name (report lines and unavailable figures). */
 const NGINX = 'nginx (static files, access log on)';
 const FLOOR = 'Node floor (node:http + pino access line)';
+
+/** The connection counts measured. */
+const CONNECTIONS = [1, 64] as const;
+/** nginx CPU per request above this multiple of the four documents' median marks a disturbed window. */
+const DISTURBED = 1.25;
+
+/** The wrk runs of one endpoint at one connection count. */
+interface Window {
+  ours: WrkResult[];
+  anchor: WrkResult[];
+  floor: WrkResult[];
+  upstream: number;
+  counts: string[];
+}
+
+/** nginx's median CPU µs per request in a window (Infinity without nginx runs). */
+function nginxCost(w: Window): number {
+  return w.anchor.length === 0 ? Number.POSITIVE_INFINITY : median(w.anchor.map((r) => r.cpuUsPerRequest));
+}
 
 export interface Endpoint {
   /** Short id (bench/profile.ts takes it). */
@@ -85,12 +105,47 @@ export const metadataScenario: Scenario = {
       if (floor) pinProcess(floor.pid, '0');
     }
     const wrkCpus = pin ? '1' : undefined;
-    const runs = ctx.quick ? 1 : 3;
+    // Runs per window: 5 at 64 connections (the judged figure: a median of 5 holds against two runs the
+    // shared machine disturbed, bench/findings.md), 3 at 1 connection.
+    const runsAt = (connections: number) => (ctx.quick ? 1 : connections === 64 ? 5 : 3);
     const durationS = ctx.quick ? 1 : 5;
 
     const rows: string[][] = [];
     const targets: TargetCheck[] = [];
+    const remeasured: string[] = [];
     try {
+      // One window: runsAt(connections) wrk runs of this endpoint, alternating ours / nginx / the Node floor.
+      const measureWindow = async (e: Endpoint, connections: number): Promise<Window> => {
+        const w: Window = { ours: [], anchor: [], floor: [], upstream: 0, counts: [] };
+        // One wrk run of this endpoint against a server (ours or an anchor), its CPU read from /proc.
+        const load = (target: { url: string; pid: number }) =>
+          runWrk({
+            url: target.url + e.path,
+            connections,
+            threads: 1,
+            durationS,
+            serverPid: target.pid,
+            ...(wrkCpus ? { cpus: wrkCpus } : {}),
+          });
+        for (let i = 0; i < runsAt(connections); i++) {
+          const mark = ctx.registry.mark();
+          w.ours.push(await measureOurs(`wrk ${e.path} c=${connections}`, () => load(server)));
+          const c = ctx.registry.countSince(mark, 'tf-oci-registry');
+          w.upstream += c.total;
+          w.counts.push(fmtCount(c));
+          const a = nginx && (await anchors.measure(NGINX, () => load(nginx)));
+          if (a) w.anchor.push(a);
+          const f = floor && (await anchors.measure(FLOOR, () => load(floor)));
+          if (f) w.floor.push(f);
+          const o = w.ours[w.ours.length - 1]!;
+          const cost = (r: WrkResult | undefined) => (r ? `${fmtRate(r.rps)}/s at ${r.cpuUsPerRequest.toFixed(0)} µs` : 'n/a');
+          ctx.log(
+            `metadata: ${e.id} c=${connections} run ${i + 1}: ours ${cost(o)}, nginx ${cost(a || undefined)}, Node floor ${cost(f || undefined)}`,
+          );
+        }
+        return w;
+      };
+      const windows = new Map<string, Window>();
       for (const e of endpoints) {
         // JIT warm-up of this route (the first seconds of a fresh process have p99s of 0.5 s).
         await measureOurs(`wrk warm-up ${e.path}`, () =>
@@ -102,33 +157,36 @@ export const metadataScenario: Scenario = {
             ...(wrkCpus ? { cpus: wrkCpus } : {}),
           }),
         );
-        for (const connections of [1, 64]) {
-          const ours: WrkResult[] = [];
-          const anchor: WrkResult[] = [];
-          const floorRuns: WrkResult[] = [];
-          let upstream = 0;
-          const counts: string[] = [];
-          // One wrk run of this endpoint against a server (ours or an anchor), its CPU read from /proc.
-          const load = (target: { url: string; pid: number }) =>
-            runWrk({
-              url: target.url + e.path,
-              connections,
-              threads: 1,
-              durationS,
-              serverPid: target.pid,
-              ...(wrkCpus ? { cpus: wrkCpus } : {}),
-            });
-          for (let i = 0; i < runs; i++) {
-            const mark = ctx.registry.mark();
-            ours.push(await measureOurs(`wrk ${e.path} c=${connections}`, () => load(server)));
-            const c = ctx.registry.countSince(mark, 'tf-oci-registry');
-            upstream += c.total;
-            counts.push(fmtCount(c));
-            const a = nginx && (await anchors.measure(NGINX, () => load(nginx)));
-            if (a) anchor.push(a);
-            const f = floor && (await anchors.measure(FLOOR, () => load(floor)));
-            if (f) floorRuns.push(f);
+        for (const connections of CONNECTIONS) windows.set(`${e.id}:${connections}`, await measureWindow(e, connections));
+      }
+      // A window the machine disturbed: nginx, whose CPU per request hardly depends on the document (the
+      // same static file path for all four), needed far more CPU per request in it than in the others at
+      // the same connection count. Other work on this shared machine slows every process then, Node more
+      // than nginx (bench/findings.md, "Warm metadata: windows the machine disturbed"), so the window is
+      // measured again, at most twice, and the one in which nginx needed the least CPU is kept; the report
+      // names every window measured again, with both figures.
+      if (!ctx.quick && nginx) {
+        for (const connections of CONNECTIONS) {
+          for (let attempt = 0; attempt < 2; attempt++) {
+            const costs = endpoints.map((e) => nginxCost(windows.get(`${e.id}:${connections}`)!));
+            const typical = median(costs.filter((c) => Number.isFinite(c)));
+            const index = disturbedIndex(costs, DISTURBED);
+            if (index === undefined) break;
+            const worst = { e: endpoints[index]!, cost: costs[index]! };
+            const again = await measureWindow(worst.e, connections);
+            const kept = nginxCost(again) < worst.cost ? again : windows.get(`${worst.e.id}:${connections}`)!;
+            remeasured.push(
+              `${worst.e.name}, ${connections} connection(s): nginx needed ${worst.cost.toFixed(0)} CPU µs/req against ${typical.toFixed(0)} (the median of the four documents); measured again: nginx ${nginxCost(again).toFixed(0)} µs/req, ours ${median(again.ours.map((r) => r.rps)).toFixed(0)} req/s (was ${median(windows.get(`${worst.e.id}:${connections}`)!.ours.map((r) => r.rps)).toFixed(0)}); kept: the ${kept === again ? 'new' : 'first'} window`,
+            );
+            ctx.log(`metadata: measured again: ${remeasured[remeasured.length - 1]}`);
+            windows.set(`${worst.e.id}:${connections}`, kept);
+            if (kept !== again) break;
           }
+        }
+      }
+      for (const e of endpoints) {
+        for (const connections of CONNECTIONS) {
+          const { ours, anchor, floor: floorRuns, upstream, counts } = windows.get(`${e.id}:${connections}`)!;
           const fl = (text: string) => anchors.cell(FLOOR, text);
           const g = (text: string) => anchors.cell(NGINX, text);
           const m = (rs: WrkResult[], k: keyof WrkResult) => median(rs.map((r) => r[k]));
@@ -148,7 +206,7 @@ export const metadataScenario: Scenario = {
             `${m(ours, 'cpuUsPerRequest').toFixed(0)} / ${g(m(anchor, 'cpuUsPerRequest').toFixed(0))}`,
             g(ratio(m(anchor, 'cpuUsPerRequest'), m(ours, 'cpuUsPerRequest'))),
             `${((m(ours, 'cpuUsPerRequest') * oursRps) / 1e6).toFixed(2)} / ${g(((m(anchor, 'cpuUsPerRequest') * nginxRps) / 1e6).toFixed(2))}`,
-            `${upstream} in ${runs * durationS} s`,
+            `${upstream} in ${runsAt(connections) * durationS} s`,
             fl(fmtRate(floorRps)),
             `${fl(m(floorRuns, 'cpuUsPerRequest').toFixed(0))}`,
             anchors.cell(NGINX, fl(ratio(floorRps, nginxRps))),
@@ -186,7 +244,7 @@ export const metadataScenario: Scenario = {
     }
 
     const table: Table = {
-      title: `Warm metadata, wrk -t1, ${runs} run(s) of ${durationS} s each, medians (ratio = ours / nginx req/s)`,
+      title: `Warm metadata, wrk -t1, ${runsAt(64)} run(s) of ${durationS} s each at 64 connections and ${runsAt(1)} at 1, medians (ratio = ours / nginx req/s)`,
       columns: [
         'endpoint',
         'conns',
@@ -218,6 +276,11 @@ export const metadataScenario: Scenario = {
       targets,
       notes: [
         ...anchors.notes(),
+        ...(remeasured.length > 0
+          ? [
+              `Measured again (a window the machine disturbed: nginx needed more than ${DISTURBED}× the median CPU per request of the four documents): ${remeasured.join('; ')}.`,
+            ]
+          : []),
         `${FLOOR}: bench/lib/node-floor-static.ts, a node:http server answering the same bodies from memory and writing one JSON access line per request with pino (request id, method, path, status, duration, bytes, user agent) to a file through the server's own log destination (src/wiring/log-destination.ts), under the glibc setting our server makes; no framework, routing, access control, caches, tickets, metrics or usage. It is what Node reaches on this box with an access log on: the limit of any Node server of these documents, ours included.`,
         'Access logs on for both (issue 16): ours at the default log level (info: one JSON access line per request, usage fields included, to the server log file), nginx with a JSON `log_format` of the same fields (time, request id, method, path, status, duration) to a file.',
         `Fixture: ${NAMESPACE}/${TYPE} with ${VERSIONS} versions × ${THREE_PLATFORMS.length} platforms in the real registry; caches warmed by one request per endpoint before measuring, plus 3 s of wrk -c64 per endpoint (JIT warm-up; 1 s in quick mode).`,
