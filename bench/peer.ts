@@ -30,7 +30,7 @@ import { curlConcurrent, curlDownload, JIT_WARM_BYTES, warmDownloads } from './l
 import { pushProviderVersions, pushZipFile, writeRandomZip } from './lib/fixtures.js';
 import { startNginxProxy } from './lib/nginx.js';
 import { startNodeFloor } from './lib/node-floor.js';
-import { startServer } from './lib/server.js';
+import { type ServerProcess, startServer } from './lib/server.js';
 import { fmtMBps, fmtRate, median, ratio } from './lib/stats.js';
 import { runWrk } from './lib/wrk.js';
 import type { BenchContext, Scenario, ScenarioResult, Table, TargetCheck } from './scenario.js';
@@ -128,7 +128,7 @@ async function measurePeer(ctx: BenchContext, peer: PeerSettings): Promise<Scena
   // peer's goroutines on every core (GOMAXPROCS defaults to the number of CPUs).
   const oursEnv = { TF_OCI_REGISTRY_STORAGE_PREFIX: 'tfoci-peer-bench', TF_OCI_REGISTRY_SERVER_REGISTRY_HOSTNAME: HOST };
   const ours = await startServer({ root: ctx.root, registryUrl: peer.registry, logDir: ctx.tmp, env: oursEnv });
-  let oursWorkers: Awaited<ReturnType<typeof startServer>> | undefined;
+  let oursWorkers: ServerProcess | undefined;
   try {
     oursWorkers = await startServer({
       root: ctx.root,
@@ -147,8 +147,10 @@ async function measurePeer(ctx: BenchContext, peer: PeerSettings): Promise<Scena
       zips: new Map([['linux_amd64', ourZip]]),
     });
     await rm(zipPath, { force: true });
+    // Each side's network mirror base URL (the workers' only for downloads).
     const sides = {
       ours: `${ours.url}/mirror/${HOST}/${NAMESPACE}/${TYPE}/`,
+      workers: `${oursWorkers.url}/mirror/${HOST}/${NAMESPACE}/${TYPE}/`,
       peer: `${peer.url}${HOST}/${NAMESPACE}/${TYPE}/`,
     };
     const tables: Table[] = [];
@@ -192,12 +194,7 @@ async function measurePeer(ctx: BenchContext, peer: PeerSettings): Promise<Scena
     const nginx = await anchors.measure(NGINX, () => startNginxProxy(nginxDir, peer.registry));
     const floor = await anchors.measure(FLOOR, () => startNodeFloor(peer.registry, 'pooled'));
     try {
-      const dlSides = {
-        ours: sides.ours,
-        workers: `${oursWorkers.url}/mirror/${HOST}/${NAMESPACE}/${TYPE}/`,
-        peer: sides.peer,
-      };
-      type Side = keyof typeof dlSides | 'floor' | 'nginx';
+      type Side = keyof typeof sides | 'floor' | 'nginx';
       const one: Record<Side, number[]> = { ours: [], workers: [], peer: [], floor: [], nginx: [] };
       const eight: Record<Side, number[]> = { ours: [], workers: [], peer: [], floor: [], nginx: [] };
       const dlRuns = ctx.quick ? 1 : 9;
@@ -215,15 +212,15 @@ async function measurePeer(ctx: BenchContext, peer: PeerSettings): Promise<Scena
       // JIT warm-up of the Node processes that carry the bytes (ours, each worker, the Node floor): their
       // steady speed, not a fresh process's first gigabyte (JIT_WARM_BYTES); the workers share the rounds.
       if (!ctx.quick) {
-        await warmDownloads(await archiveUrl(`${dlSides.ours}${VERSION}.json`), size, JIT_WARM_BYTES);
-        await warmDownloads(await archiveUrl(`${dlSides.workers}${VERSION}.json`), size, JIT_WARM_BYTES * cpus().length);
-        await warmDownloads(await archiveUrl(`${dlSides.peer}${VERSION}.json`), size, 0);
+        await warmDownloads(await archiveUrl(`${sides.ours}${VERSION}.json`), size, JIT_WARM_BYTES);
+        await warmDownloads(await archiveUrl(`${sides.workers}${VERSION}.json`), size, JIT_WARM_BYTES * cpus().length);
+        await warmDownloads(await archiveUrl(`${sides.peer}${VERSION}.json`), size, 0);
         if (floor) await anchors.measure(FLOOR, () => warmDownloads(floor.url + blobPath, size, JIT_WARM_BYTES));
         if (nginx) await anchors.measure(NGINX, () => warmDownloads(nginx.url + blobPath, size, 0));
       }
       for (let i = 0; i < dlRuns; i++) {
         for (const side of ['ours', 'workers', 'peer'] as const) {
-          const url = await archiveUrl(`${dlSides[side]}${VERSION}.json`);
+          const url = await archiveUrl(`${sides[side]}${VERSION}.json`);
           one[side].push((await curlDownload(url, size)).speed);
           eight[side].push((await curlConcurrent(url, size, 8)).aggregate);
         }
