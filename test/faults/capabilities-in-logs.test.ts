@@ -5,6 +5,7 @@
 // through app.request (the Hono entry), and every log line is searched.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { accessPath } from '../../src/http/pipeline/pipeline.js';
 import { redactCapabilities } from '../../src/http/pipeline/request-log.js';
 import { createMemoryStore } from '../../src/oci/memory-store.js';
 import { buildTestApp } from '../support/test-app.js';
@@ -70,6 +71,16 @@ describe('capabilities never reach the log', () => {
     );
   });
 
+  it('keeps the providers.v1 download path whole: it names an OS, not a ticket', async () => {
+    const from = t.logLines.length;
+    const path = '/v1/providers/acme/widget/1.0.0/download/linux/amd64';
+    const res = await fetch(served.base + path);
+    await res.arrayBuffer();
+    const access = t.logLines.slice(from).filter((l) => l.includes('"msg":"request"'));
+    assert.equal(access.length, 1);
+    assert.ok(access[0]!.includes(`"path":"${path}"`), access[0]);
+  });
+
   it('through app.request: the same', async () => {
     const from = t.logLines.length;
     for (const r of requests()) {
@@ -94,7 +105,25 @@ describe('capabilities never reach the log', () => {
       ['/download/pull/…/f.zip', '/download/pull/…/f.zip'],
       ['/download/m/svc/pull/…/f.zip', '/download/m/svc/pull/…/f.zip'],
       ['/v1/providers/acme/widget/versions', '/v1/providers/acme/widget/versions'],
+      // The providers.v1 download endpoint: "/download/" followed by an OS, never a ticket.
+      ['/v1/providers/acme/widget/1.0.0/download/linux/amd64', '/v1/providers/acme/widget/1.0.0/download/linux/amd64'],
+      [
+        'no route for GET /v1/providers/acme/widget/1.0.0/download/linux',
+        'no route for GET /v1/providers/acme/widget/1.0.0/download/linux',
+      ],
+      ['GET /v1/providers/acme/widget/download/T0k/f.zip', 'GET /v1/providers/acme/widget/download/…/f.zip'],
     ];
     for (const [input, want] of cases) assert.equal(redactCapabilities(input), want, input);
+  });
+
+  it('access lines: a path answered by a route without a capability parameter is logged as it is', () => {
+    assert.equal(
+      accessPath('/v1/providers/a/b/1.0.0/download/linux/amd64', '/v1/providers/:namespace/:type/:version/download/:os/:arch'),
+      '/v1/providers/a/b/1.0.0/download/linux/amd64',
+    );
+    assert.equal(accessPath('/download/T0k/f.zip', '/download/:token/:filename'), '/download/…/f.zip');
+    assert.equal(accessPath('/api/v1/uploads/T0k', '/api/v1/uploads/:token'), '/api/v1/uploads/…');
+    // No route answered (a 404 or a refusal): redacted, whatever the path.
+    assert.equal(accessPath('/download/T0k', undefined), '/download/…');
   });
 });

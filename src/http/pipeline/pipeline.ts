@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Admission, Admit } from '../../core/admission.js';
 import type { DownloadFacts } from '../../core/download-facts.js';
-import { type AccessWriter, accessWriter, RequestLog } from './request-log.js';
+import { type AccessWriter, accessWriter, RequestLog, redactCapabilities } from './request-log.js';
 
 /** What every observer is told about a finished request. */
 export interface RequestRecord {
@@ -54,15 +54,14 @@ export function requestIdOf(given: string | string[] | undefined | null): string
 }
 
 /**
- * Redacts sealed tickets from download paths: every download route ends in `<ticket>/<file>`
- * (/download/<ticket>/<file>, /download/pull/<ticket>/<file>, /download/m/<service>/[pull/]<ticket>/<file>),
- * so the segment before the last becomes "…".
+ * The path an access line shows. A path that a route without a capability parameter answered (every route
+ * but the downloads' `:token` and the uploads' `:token`) carries none and is logged as it is; any other
+ * path (a download, an upload, or a path no route answered, which may quote one) has its ticket or upload
+ * token replaced by "…" (request-log.ts redactCapabilities). Deciding by the route spares the warm
+ * metadata requests a regular expression, and keeps the providers.v1 download path's OS readable.
  */
-export function redactPath(path: string): string {
-  if (!path.startsWith('/download/')) return path;
-  const parts = path.split('/');
-  if (parts.length >= 4) parts[parts.length - 2] = '…';
-  return parts.join('/');
+export function accessPath(path: string, route: string | undefined): string {
+  return route !== undefined && !route.includes(':token') ? path : redactCapabilities(path);
 }
 
 export class RequestScope {
@@ -138,7 +137,7 @@ export class RequestScope {
         : undefined;
     if (this.log.enabled('info')) {
       const extra = record && pipeline.accessFields ? pipeline.accessFields(record) : undefined;
-      this.log.access(this.#method, redactPath(this.#path), this.route, status, ms, extra);
+      this.log.access(this.#method, accessPath(this.#path, this.route), this.route, status, ms, extra);
     }
     if (!record) return;
     for (const observe of observers) {

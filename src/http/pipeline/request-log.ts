@@ -9,8 +9,11 @@ import pino, { type Logger } from 'pino';
 
 // /download/[m/<service>/][pull/]<ticket>[/<file>] and …/uploads/<token>: the capability segment.
 // The literal segments "m" and "pull" are never a ticket (a ticket is a long base64url string): without
-// this, an already redacted "/download/m/<service>/…/" would match again with "m" as the ticket.
-const DOWNLOAD_TICKET = /(\/download\/(?:m\/[^/\s]+\/)?(?:pull\/)?)(?!…(?:[/\s"'?#]|$))(?!(?:m|pull)(?:\/|$))[^/\s"'?#]+/g;
+// this, an already redacted "/download/m/<service>/…/" would match again with "m" as the ticket. The
+// providers.v1 download endpoint (/v1/providers/<namespace>/<type>/<version>/download/<os>/<arch>,
+// docs/protocols.md) carries no capability: its "/download/" is not a ticket's, and its OS stays readable.
+const DOWNLOAD_TICKET =
+  /(?<!\/v1\/providers\/[^/\s]+\/[^/\s]+\/[^/\s]+)(\/download\/(?:m\/[^/\s]+\/)?(?:pull\/)?)(?!…(?:[/\s"'?#]|$))(?!(?:m|pull)(?:\/|$))[^/\s"'?#]+/g;
 const UPLOAD_TOKEN = /(\/uploads\/)(?!…(?:[/\s"'?#]|$))[^/\s"'?#]+/g;
 
 /** `text` with every download ticket and upload token in a path replaced by "…". */
@@ -81,16 +84,16 @@ export class RequestLog {
    * so it is built as one object in a fixed order and serialized by one native JSON.stringify, straight to
    * the logger's destination: pino's generic per-field serialization was about half the CPU of a warm
    * metadata request's logging (bench/findings.md, "The access line, round 2"). Every field is built by
-   * the pipeline from known values (route, status, a capability-redacted path, usage facts, the API
-   * token's name), none of them a credential, so no redaction pass is needed. JSON.stringify leaves out
-   * undefined values (`route` when no route answered).
+   * the pipeline from known values (route, status, usage facts, the API token's name), none of them a
+   * credential, so no redaction pass is needed; `path` must come capability-redacted (the pipeline's
+   * accessPath). JSON.stringify leaves out undefined values (`route` when no route answered).
    */
   access(method: string, path: string, route: string | undefined, status: number, ms: number, extra?: Record<string, unknown>): void {
     const line: Record<string, unknown> = { level: 30, time: Date.now() };
     const bindings = this.#bindings;
     for (const key in bindings) line[key] = bindings[key];
     line.method = method;
-    line.path = redactCapabilities(path);
+    line.path = path;
     line.route = route;
     line.status = status;
     line.ms = ms;
