@@ -44,9 +44,9 @@ export function listModuleVersions(deps: ModuleDeps, key: ModuleKey, caller: Cal
   );
 }
 
-/** parseModuleAddress, memoized in deps.parsed (successes only; valid parts never contain "\n"). */
+/** parseModuleAddress, memoized in deps.parsed (successes only) under an interned key of its parts. */
 function moduleAddress(deps: ModuleDeps, key: ModuleKey): ModuleAddress {
-  const mkey = `module\n${key.namespace}\n${key.name}\n${key.system}`;
+  const mkey = deps.keys.key('module', key.namespace, key.name, key.system);
   const hit = deps.parsed.get(mkey) as ModuleAddress | undefined;
   if (hit) return hit;
   const addr = Object.freeze(parseModuleAddress(deps, key));
@@ -56,7 +56,7 @@ function moduleAddress(deps: ModuleDeps, key: ModuleKey): ModuleAddress {
 
 /** parseModuleVersion, memoized in deps.parsed. */
 function moduleVersion(deps: ModuleDeps, raw: string): { version: string; tag: string } {
-  const mkey = `module version\n${raw}`;
+  const mkey = deps.keys.key('module version', raw);
   const hit = deps.parsed.get(mkey) as { version: string; tag: string } | undefined;
   if (hit) return hit;
   const parsed = Object.freeze(parseModuleVersion(raw));
@@ -80,7 +80,7 @@ export async function findModuleDownload(deps: ModuleDeps, key: ModuleKey & { ve
   const addr = moduleAddress(deps, key);
   const { version, tag } = moduleVersion(deps, key.version);
   try {
-    return await memoizedDocument(deps, addr.repository, tag, caller, `modules.v1 download|${tag}`, () =>
+    return await memoizedDocument(deps, addr.repository, tag, caller, ['modules.v1 download', tag], () =>
       describeDownload(deps, addr, version, tag, caller),
     );
   } catch (err) {

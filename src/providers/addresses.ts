@@ -1,7 +1,7 @@
 // Parses provider addresses and versions from request paths into normalized parts, once, at the boundary.
 // Invalid parts become 404s naming the part: such a provider (or version) cannot exist here. Successful
 // parses are memoized per deps (hostname normalization and semver parsing ran on every request before),
-// keyed so that no invalid input can collide with a valid key: valid parts never contain "\n".
+// under interned keys of their parts (src/core/key-interner.ts: distinct inputs never share a key).
 import { AppError } from '../core/app-error.js';
 import {
   canonicalVersion as layoutCanonicalVersion,
@@ -12,6 +12,7 @@ import {
   versionToTag,
 } from '../layout/names.js';
 import type { BoundedMap } from '../core/bounded-map.js';
+import type { KeyInterner } from '../core/key-interner.js';
 
 export interface ProviderAddress {
   hostname: string;
@@ -39,12 +40,12 @@ export function parseProviderAddress(hostname: string, namespace: string, type: 
 
 /** parseProviderAddress + its repository, memoized in `deps.parsed`. */
 export function locateProvider(
-  deps: { prefix: string; parsed: BoundedMap<string, unknown> },
+  deps: { prefix: string; parsed: BoundedMap<string, unknown>; keys: KeyInterner },
   hostname: string,
   namespace: string,
   type: string,
 ): ProviderLocation {
-  const key = `provider\n${hostname}\n${namespace}\n${type}`;
+  const key = deps.keys.key('provider', hostname, namespace, type);
   const hit = deps.parsed.get(key) as ProviderLocation | undefined;
   if (hit) return hit;
   const addr = parseProviderAddress(hostname, namespace, type);
@@ -54,8 +55,8 @@ export function locateProvider(
 }
 
 /** A version from a URL and its tag: canonical semver only (a `+build` part stays as is), memoized. */
-export function parseVersion(deps: { parsed: BoundedMap<string, unknown> }, raw: string): { version: string; tag: string } {
-  const key = `version\n${raw}`;
+export function parseVersion(deps: { parsed: BoundedMap<string, unknown>; keys: KeyInterner }, raw: string): { version: string; tag: string } {
+  const key = deps.keys.key('version', raw);
   const hit = deps.parsed.get(key) as { version: string; tag: string } | undefined;
   if (hit) return hit;
   const version = layoutCanonicalVersion(raw);

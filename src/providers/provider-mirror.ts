@@ -69,7 +69,7 @@ function versionArchives(
   caller: Caller,
 ): Readonly<Record<string, MirrorArchive>> | Promise<Readonly<Record<string, MirrorArchive>>> {
   const { repository } = loc;
-  return memoizedDocument(deps, repository, tag, caller, `mirror version|${tag}`, async () => {
+  return memoizedDocument(deps, repository, tag, caller, ['mirror version', tag], async () => {
     const { index } = await readProviderIndex(deps, repository, tag, caller);
     const entries = await mapLimit(index.platforms, 8, async (entry) => {
       const layer = await readPlatformLayer(deps, repository, entry, caller);

@@ -105,7 +105,7 @@ export function findProviderPackage(
       const loc = locateProvider(deps, deps.registryHostname, input.namespace, input.type);
       const { version, tag } = parseVersion(deps, input.version);
       where = `${loc.display} ${version}`;
-      const key = `providers.v1 download|${tag}|${input.os.length}:${input.os}|${input.arch}`;
+      const key = ['providers.v1 download', tag, input.os, input.arch];
       return memoizedDocument(deps, loc.repository, tag, caller, key, () => describePackage(deps, loc, version, tag, input, caller));
     },
     (err) => toAppError(err, ['VERSION_NOT_FOUND', `provider ${where} not found`], deps.store.describe),

@@ -63,20 +63,21 @@ async function computeListing<R>(
 }
 
 /**
- * `key` names the document within the repository (version, platform…); the principal is added here.
- * Synchronous on a hit whose gate (the caller's cached listing) is at hand.
+ * `key` names the document within the repository (kind, version, platform…); the principal is added here,
+ * and the parts are interned into one memo key (src/core/key-interner.ts). Synchronous on a hit whose gate
+ * (the caller's cached listing) is at hand.
  */
 export function memoizedDocument<R>(
   deps: ReadContext,
   repository: string,
   tag: string,
   caller: Caller,
-  key: string,
+  key: readonly string[],
   compute: () => Promise<R>,
 ): R | Promise<R> {
   if (deps.tagDigests.revalidateMs <= 0) return compute();
   // The label too: the sealed tickets inside name who they were issued to (usage reports).
-  const memoKey = `${caller.principal}|${caller.label ?? ''}|${repository}|${key}`;
+  const memoKey = deps.keys.key(caller.principal, caller.label ?? '', repository, ...key);
   const list = deps.tags.get(repository, caller.principal);
   if (list !== undefined) {
     // Not in the caller's listing: nothing shared or memoized applies; compute() asks upstream as the caller.

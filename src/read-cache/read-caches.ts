@@ -8,6 +8,7 @@
 import type { Logger } from 'pino';
 import type { OciStore } from '../oci/store.js';
 import { BoundedMap } from '../core/bounded-map.js';
+import { KeyInterner } from '../core/key-interner.js';
 import { RepositoryEpochs } from './epochs.js';
 import { ContentCache, SingleFlight } from '../core/lru-cache.js';
 import { ListingMemo, WindowMemo } from './result-memo.js';
@@ -52,6 +53,8 @@ export interface ReadCaches {
   documents: WindowMemo;
   /** Parsed request parts (addresses, versions): successes only, bounded. */
   parsed: BoundedMap<string, unknown>;
+  /** The keys of `parsed` and `documents`, interned (src/core/key-interner.ts). */
+  keys: KeyInterner;
   flight: SingleFlight;
 }
 
@@ -77,6 +80,7 @@ export function createReadCaches(o: ReadCacheOptions): ReadCaches {
     listings: new ListingMemo(),
     documents: new WindowMemo(Math.min(MAX_DOCUMENT_WINDOW_MS, o.downloadTtl * 100), 4096, o.now),
     parsed: new BoundedMap<string, unknown>(4096),
+    keys: new KeyInterner(16_384),
     flight: new SingleFlight(),
   };
 }

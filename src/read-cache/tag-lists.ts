@@ -8,6 +8,7 @@ import type { SemVer } from 'semver';
 import semverParse from 'semver/functions/parse.js';
 import { tagToVersion } from '../layout/names.js';
 import { BoundedMap } from '../core/bounded-map.js';
+import { KeyInterner } from '../core/key-interner.js';
 import { TtlCache } from '../core/lru-cache.js';
 
 export interface VersionTag {
@@ -42,13 +43,15 @@ export class TagListCache {
   readonly #lists: TtlCache<VersionTagList>;
   /** tag -> parsed version (null: not a version tag). Tags repeat across repositories and fetches. */
   readonly #parsed = new BoundedMap<string, ParsedTag | null>(20_000);
+  /** (repository, principal) -> the key of #lists, one string object per pair (key-interner.ts). */
+  readonly #keys = new KeyInterner(20_000);
 
   constructor(ttlMs: number, maxEntries: number, now: () => number) {
     this.#lists = new TtlCache<VersionTagList>(ttlMs, maxEntries, now);
   }
 
   get(repository: string, principal: string): VersionTagList | undefined {
-    return this.#lists.get(`${repository}|${principal}`);
+    return this.#lists.get(this.#keys.key(repository, principal));
   }
 
   /** Parses and sorts `tags`, keeps the listing for the TTL (unless `keep` is false) and returns it. */
@@ -61,13 +64,13 @@ export class TagListCache {
     // SemVer#compare is precedence only; SemVer#compareBuild compares build metadata only.
     parsed.sort((a, b) => a.semver.compare(b.semver) || a.semver.compareBuild(b.semver));
     const list = new VersionTagList(parsed.map((p) => p.entry));
-    if (keep) this.#lists.set(`${repository}|${principal}`, list);
+    if (keep) this.#lists.set(this.#keys.key(repository, principal), list);
     return list;
   }
 
   /** Forgets every principal's listing of `repository`. */
   deleteRepository(repository: string): void {
-    this.#lists.deletePrefix(`${repository}|`);
+    this.#lists.deletePrefix(KeyInterner.prefixOf(repository));
   }
 
   #parse(tag: string): ParsedTag | null {

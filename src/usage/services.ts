@@ -1,5 +1,8 @@
 // The usage use cases bound to their dependencies: the only surface http/ and the wiring see.
+import { BoundedMap } from '../core/bounded-map.js';
 import type { Caller } from '../core/caller.js';
+import { JsonText } from '../core/json-text.js';
+import { KeyInterner } from '../core/key-interner.js';
 import { type UsageDeps, type UsageQuery, UsageReport } from './usage-report.js';
 import type { UsageEvent, UsageRequest } from './usage-event.js';
 
@@ -17,11 +20,24 @@ export function createUsageServices(deps: UsageDeps) {
     }
     return lastEvent;
   };
+  // The access line's `usage` member as JSON text, per distinct event: the same few events (a provider,
+  // a caller, a client) recur on every request, and serializing the event was most of the line's cost.
+  const eventKeys = new KeyInterner(4096);
+  const eventTexts = new BoundedMap<string, { usage: JsonText }>(4096);
+  const fieldsOf = (e: UsageEvent): { usage: JsonText } => {
+    const key = eventKeys.key(e.action, e.kind, e.subject, e.version, e.platform, e.caller, e.client);
+    let fields = eventTexts.get(key);
+    if (fields === undefined) {
+      fields = Object.freeze({ usage: new JsonText(JSON.stringify(e)) });
+      eventTexts.set(key, fields);
+    }
+    return fields;
+  };
   return {
     /** Fields of the access line: `usage` when the request is a usage event (docs/operations.md#usage). */
     accessFields: (r: UsageRequest) => {
       const e = eventOf(r);
-      return e ? { usage: e } : undefined;
+      return e ? fieldsOf(e) : undefined;
     },
     /** The request observer: counts the event. */
     observe: (r: UsageRequest) => {

@@ -6,6 +6,7 @@
 // "…" in the access line's `path` and in the request logger's `path`, `detail` and error messages (a
 // refusal's detail may quote the path, e.g. "no route for GET /download/<ticket>").
 import pino, { type Logger } from 'pino';
+import { JsonText } from '../../core/json-text.js';
 
 // /download/[m/<service>/][pull/]<ticket>[/<file>] and …/uploads/<token>: the capability segment.
 // The literal segments "m" and "pull" are never a ticket (a ticket is a long base64url string): without
@@ -36,17 +37,32 @@ function redactError(err: unknown): unknown {
 
 const CHILD_OPTIONS = { serializers: { path: redactValue, detail: redactValue, url: redactValue, err: redactError } };
 
-/** Writes one access line (see RequestLog.access), given as its object in pino's order. */
-export type AccessWriter = (line: Record<string, unknown>) => void;
+/** Writes one access line (see RequestLog.access): its JSON text, newline included. */
+export type AccessWriter = (line: string) => void;
 
 /**
  * The writer of `access`'s access lines, resolved once per pipeline: the logger's destination stream,
- * written to directly (one JSON.stringify per line), or, for a logger without one, its info().
+ * written to directly, or, for a logger without one, its info() (the line parsed back into fields).
  */
 export function accessWriter(access: Logger): AccessWriter {
   const stream = (access as unknown as Record<symbol, { write(line: string): unknown } | undefined>)[pino.symbols.streamSym];
-  if (stream !== undefined) return (line) => void stream.write(`${JSON.stringify(line)}\n`);
-  return ({ level: _level, time: _time, msg, ...fields }) => access.info(fields, String(msg));
+  if (stream !== undefined) return (line) => void stream.write(line);
+  return (line) => {
+    const { level: _level, time: _time, msg, ...fields } = JSON.parse(line) as Record<string, unknown>;
+    access.info(fields, String(msg));
+  };
+}
+
+/** `,"key":value` of one member of an access line; '' for a value JSON leaves out (undefined). */
+function member(key: string, value: unknown): string {
+  if (value instanceof JsonText) return `,${JSON.stringify(key)}:${value.text}`;
+  const json = JSON.stringify(value);
+  return json === undefined ? '' : `,${JSON.stringify(key)}:${json}`;
+}
+
+/** A number as JSON writes it (null for NaN and the infinities). */
+function numberText(n: number): string {
+  return Number.isFinite(n) ? `${n}` : 'null';
 }
 
 export class RequestLog {
@@ -81,24 +97,23 @@ export class RequestLog {
   /**
    * The access line: `request` at info (check the level before calling), in exactly the shape pino gives a
    * line (level, time, the request's bindings, the fields, msg). It is the one line every request writes,
-   * so it is built as one object in a fixed order and serialized by one native JSON.stringify, straight to
-   * the logger's destination: pino's generic per-field serialization was about half the CPU of a warm
-   * metadata request's logging (bench/findings.md, "The access line, round 2"). Every field is built by
-   * the pipeline from known values (route, status, usage facts, the API token's name), none of them a
-   * credential, so no redaction pass is needed; `path` must come capability-redacted (the pipeline's
-   * accessPath). JSON.stringify leaves out undefined values (`route` when no route answered).
+   * so its JSON text is written by hand from its known members, each string through JSON.stringify, and
+   * fields given as JsonText (the usage event, shared by many requests) spliced as they are: one
+   * JSON.stringify of the whole line object cost about 1.5 µs more per request, most of it re-serializing
+   * the same usage event (bench/findings.md, "Warm metadata, round 4"). The text equals JSON.stringify of
+   * the line object (src/http/pipeline/request-log.test.ts checks it on generated lines); undefined values
+   * are left out (`route` when no route answered). Every field is built by the pipeline from known values
+   * (route, status, usage facts, the API token's name), none of them a credential, so no redaction pass is
+   * needed; `path` must come capability-redacted (the pipeline's accessPath).
    */
   access(method: string, path: string, route: string | undefined, status: number, ms: number, extra?: Record<string, unknown>): void {
-    const line: Record<string, unknown> = { level: 30, time: Date.now() };
+    let line = `{"level":30,"time":${Date.now()}`;
     const bindings = this.#bindings;
-    for (const key in bindings) line[key] = bindings[key];
-    line.method = method;
-    line.path = path;
-    line.route = route;
-    line.status = status;
-    line.ms = ms;
-    if (extra !== undefined) for (const key in extra) line[key] = extra[key];
-    line.msg = 'request';
-    this.#writeAccess(line);
+    for (const key in bindings) line += member(key, bindings[key]);
+    line += `,"method":${JSON.stringify(method)},"path":${JSON.stringify(path)}`;
+    if (route !== undefined) line += `,"route":${JSON.stringify(route)}`;
+    line += `,"status":${numberText(status)},"ms":${numberText(ms)}`;
+    if (extra !== undefined) for (const key in extra) line += member(key, extra[key]);
+    this.#writeAccess(`${line},"msg":"request"}\n`);
   }
 }
