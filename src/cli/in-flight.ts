@@ -27,6 +27,8 @@ export interface InFlight {
 
 export function createInFlight(): InFlight {
   const entries = new Map<IncomingMessage, Entry>();
+  /** The request whose listener (track) is running now. */
+  let current: Entry | undefined;
   let waiters: (() => void)[] = [];
   const done = (e: Entry): void => {
     if (--e.pending > 0) return;
@@ -41,20 +43,24 @@ export function createInFlight(): InFlight {
     track(listener) {
       return (req, res) => {
         const e: Entry = { req, res, pending: 1 };
-        entries.set(req, e);
+        // The set is entered only after the listener returns, and only by a request still running then:
+        // nothing else runs while the listener does (trackHandler finds the entry as `current`).
+        current = e;
         listener(req, res);
+        current = undefined;
         // Answered synchronously (the hot lane: src/http/pipeline/node-front.ts) with every byte already
         // handed to the kernel, which delivers them even if the process exits now: nothing to wait for,
-        // and no 'close' listener to add and remove on the busiest path. (No try/finally around the
-        // listener: a listener that throws fails the process through the server's 'request' event, and a
-        // try/finally here made a warm download cost 20 µs more, bench/findings.md.)
-        if (e.pending === 1 && res.writableEnded && res.socket?.writableLength === 0) done(e);
-        else res.once('close', () => done(e));
+        // so no entry in the set and no 'close' listener to add and remove on the busiest path. (No
+        // try/finally around the listener: a listener that throws fails the process through the server's
+        // 'request' event, and a try/finally here made a warm download cost 20 µs more, bench/findings.md.)
+        if (e.pending === 1 && res.writableEnded && res.socket?.writableLength === 0) return;
+        entries.set(req, e);
+        res.once('close', () => done(e));
       };
     },
     trackHandler(listener) {
       return (req, res) => {
-        const e = entries.get(req);
+        const e = current?.req === req ? current : entries.get(req);
         if (e) e.pending++;
         let out: unknown;
         try {
