@@ -8,18 +8,6 @@ import type { UsageEvent, UsageRequest } from './usage-event.js';
 
 export function createUsageServices(deps: UsageDeps) {
   const report = new UsageReport(deps);
-  // The event computed for a request's access line, reused by the observer of the same request: the
-  // pipeline calls both for one record, one right after the other (src/http/pipeline/pipeline.ts finish),
-  // so the last record is the only one worth remembering (a WeakMap entry per request cost GC time).
-  let lastRequest: UsageRequest | undefined;
-  let lastEvent: UsageEvent | undefined;
-  const eventOf = (r: UsageRequest): UsageEvent | undefined => {
-    if (r !== lastRequest) {
-      lastEvent = report.eventOf(r);
-      lastRequest = r;
-    }
-    return lastEvent;
-  };
   // The access line's `usage` member as JSON text, per distinct event: the same few events (a provider,
   // a caller, a client) recur on every request, and serializing the event was most of the line's cost.
   const eventKeys = new KeyInterner(4096);
@@ -33,15 +21,50 @@ export function createUsageServices(deps: UsageDeps) {
     }
     return fields;
   };
+  interface Known {
+    event: UsageEvent | undefined;
+    fields: { usage: JsonText } | undefined;
+  }
+  const known = (event: UsageEvent | undefined): Known => ({ event, fields: event === undefined ? undefined : fieldsOf(event) });
+  // Warm listings (and other non-download answers) of the hot lane, which hands the same frozen parameters
+  // object to every request of a path (src/http/pipeline/hot-routes.ts): their event per (parameters,
+  // route, caller, User-Agent), found with two Map probes instead of built, with its subject, each time.
+  const byParams = new WeakMap<object, Map<string, Known>>();
+  const requestKeys = new KeyInterner(4096);
+  const computeKnown = (r: UsageRequest): Known => {
+    const p = r.params;
+    if (p === undefined || !Object.isFrozen(p) || r.download !== undefined || r.status >= 400 || r.method !== 'GET') {
+      return known(report.eventOf(r));
+    }
+    const key = requestKeys.key(r.route ?? '', r.principal ?? '', r.apiToken ?? '', r.userAgent ?? '');
+    let forParams = byParams.get(p);
+    let k = forParams?.get(key);
+    if (k === undefined) {
+      k = known(report.eventOf(r));
+      if (forParams === undefined) byParams.set(p, (forParams = new Map()));
+      else if (forParams.size >= 64) forParams.clear();
+      forParams.set(key, k);
+    }
+    return k;
+  };
+  // What the access line's fields computed for a request, reused by the observer of the same request: the
+  // pipeline calls both for one record, one right after the other (src/http/pipeline/pipeline.ts finish),
+  // so the last record is the only one worth remembering (a WeakMap entry per request cost GC time).
+  let lastRequest: UsageRequest | undefined;
+  let lastKnown: Known = { event: undefined, fields: undefined };
+  const knownOf = (r: UsageRequest): Known => {
+    if (r !== lastRequest) {
+      lastKnown = computeKnown(r);
+      lastRequest = r;
+    }
+    return lastKnown;
+  };
   return {
     /** Fields of the access line: `usage` when the request is a usage event (docs/operations.md#usage). */
-    accessFields: (r: UsageRequest) => {
-      const e = eventOf(r);
-      return e ? fieldsOf(e) : undefined;
-    },
+    accessFields: (r: UsageRequest) => knownOf(r).fields,
     /** The request observer: counts the event. */
     observe: (r: UsageRequest) => {
-      const e = eventOf(r);
+      const e = knownOf(r).event;
       if (e) report.record(e);
     },
     start: () => report.start(),
