@@ -55,7 +55,10 @@ export function locateProvider(
 }
 
 /** A version from a URL and its tag: canonical semver only (a `+build` part stays as is), memoized. */
-export function parseVersion(deps: { parsed: BoundedMap<string, unknown>; keys: KeyInterner }, raw: string): { version: string; tag: string } {
+export function parseVersion(
+  deps: { parsed: BoundedMap<string, unknown>; keys: KeyInterner },
+  raw: string,
+): { version: string; tag: string } {
   const key = deps.keys.key('version', raw);
   const hit = deps.parsed.get(key) as { version: string; tag: string } | undefined;
   if (hit) return hit;
