@@ -30,45 +30,32 @@ export class KeyInterner {
     for (let i = 0; i < parts.length; i++) {
       const part = parts[i]!;
       node = level.get(part);
-      if (node === undefined) return this.#add(parts);
-      if (i < parts.length - 1) {
-        if (node.next === undefined) return this.#add(parts);
-        level = node.next;
-      }
+      if (node === undefined) level.set(part, (node = {}));
+      if (i < parts.length - 1) level = node.next ??= new Map();
     }
-    return node?.key ?? this.#add(parts);
+    if (node!.key !== undefined) return node!.key;
+    if (this.#size >= this.#max) {
+      // Full: start again from an empty table (the nodes just made go with the old one).
+      this.#root = new Map();
+      this.#size = 0;
+      return this.key(...parts);
+    }
+    this.#size++;
+    return (node!.key = textOf(parts));
   }
 
   /** The text every key of a part list starting with `parts` starts with (for a prefix deletion). */
   static prefixOf(...parts: string[]): string {
-    return `${parts.map((p) => `${p.length}:${p}`).join('|')}|`;
+    return `${textOf(parts)}|`;
   }
 
   /** Keys held now. */
   get size(): number {
     return this.#size;
   }
+}
 
-  #add(parts: readonly string[]): string {
-    if (this.#size >= this.#max) {
-      this.#root = new Map();
-      this.#size = 0;
-    }
-    let level = this.#root;
-    let node: Node | undefined;
-    for (let i = 0; i < parts.length; i++) {
-      const part = parts[i]!;
-      node = level.get(part);
-      if (node === undefined) {
-        node = {};
-        level.set(part, node);
-      }
-      if (i < parts.length - 1) level = node.next ??= new Map();
-    }
-    if (node!.key === undefined) {
-      node!.key = parts.map((p) => `${p.length}:${p}`).join('|');
-      this.#size++;
-    }
-    return node!.key;
-  }
+/** The text of a key: its parts, each as "<length>:<part>", joined by "|". */
+function textOf(parts: readonly string[]): string {
+  return parts.map((p) => `${p.length}:${p}`).join('|');
 }

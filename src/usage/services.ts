@@ -1,5 +1,4 @@
 // The usage use cases bound to their dependencies: the only surface http/ and the wiring see.
-import { BoundedMap } from '../core/bounded-map.js';
 import type { Caller } from '../core/caller.js';
 import { JsonText } from '../core/json-text.js';
 import { KeyInterner } from '../core/key-interner.js';
@@ -8,24 +7,15 @@ import type { UsageEvent, UsageRequest } from './usage-event.js';
 
 export function createUsageServices(deps: UsageDeps) {
   const report = new UsageReport(deps);
-  // The access line's `usage` member as JSON text, per distinct event: the same few events (a provider,
-  // a caller, a client) recur on every request, and serializing the event was most of the line's cost.
-  const eventKeys = new KeyInterner(4096);
-  const eventTexts = new BoundedMap<string, { usage: JsonText }>(4096);
-  const fieldsOf = (e: UsageEvent): { usage: JsonText } => {
-    const key = eventKeys.key(e.action, e.kind, e.subject, e.version, e.platform, e.caller, e.client);
-    let fields = eventTexts.get(key);
-    if (fields === undefined) {
-      fields = Object.freeze({ usage: new JsonText(JSON.stringify(e)) });
-      eventTexts.set(key, fields);
-    }
-    return fields;
-  };
   interface Known {
     event: UsageEvent | undefined;
     fields: { usage: JsonText } | undefined;
   }
-  const known = (event: UsageEvent | undefined): Known => ({ event, fields: event === undefined ? undefined : fieldsOf(event) });
+  // The access line's `usage` member as JSON text, made once per Known: a reused event is not serialized again.
+  const known = (event: UsageEvent | undefined): Known => ({
+    event,
+    fields: event === undefined ? undefined : Object.freeze({ usage: new JsonText(JSON.stringify(event)) }),
+  });
   // Warm listings (and other non-download answers) of the hot lane, which hands the same frozen parameters
   // object to every request of a path (src/http/pipeline/hot-routes.ts): their event per (parameters,
   // route, caller, User-Agent), found with two Map probes instead of built, with its subject, each time.
