@@ -25,7 +25,7 @@ export const scenario: Scenario = {
     if (findTerraform() === undefined) {
       return { tables: [{ title: 'SKIPPED', columns: ['reason'], rows: [['TF_OCI_TERRAFORM is not set']] }], targets: [], notes: [] };
     }
-    const rounds = 5;
+    const rounds = 9;
     // One version per round plus one for the fresh process: each measured cold init installs a version
     // the running mirror has never pulled.
     const versions = Array.from({ length: rounds + 1 }, (_, i) => `1.0.${i}`);

@@ -16,6 +16,7 @@ import { PassThrough, Transform, type TransformCallback, type Writable } from 'n
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../core/app-error.js';
 import { callOpts } from '../core/caller.js';
+import { Coalesce } from '../core/coalesce.js';
 import { SingleFlight } from '../core/lru-cache.js';
 import { storeError } from '../core/store-errors.js';
 import { Tee } from '../core/tee.js';
@@ -182,7 +183,10 @@ export class PlatformFetcher {
       try {
         // The bytes are hashed here only when no sha256 is known: otherwise the source's stream checks
         // them (upstream/checksum-stream.ts) and the store checks the digest of the push again.
-        await (expected === undefined ? pipeline(body.stream, tap, hasher, sink) : pipeline(body.stream, tap, sink));
+        // Joined chunks: the reads of a TLS body are 16-64 KiB, and each passes every stage below once.
+        await (expected === undefined
+          ? pipeline(body.stream, new Coalesce(), tap, hasher, sink)
+          : pipeline(body.stream, new Coalesce(), tap, sink));
       } catch (err) {
         throw toMirrorError(err, source.describe);
       }

@@ -85,31 +85,38 @@ describe('registry source (providers.v1)', () => {
     assert.equal(got.platforms.length, 3);
     const linux = got.platforms.find((p) => p.os === 'linux') as UpstreamPackage;
     assert.equal(linux.location, `${s.origin}/files/terraform-provider-widget_1.2.0_linux_amd64.zip`);
+    // The other platforms are described from SHA256SUMS: their documents are read when they are opened.
+    const darwin = got.platforms.find((p) => p.os === 'darwin') as UpstreamPackage;
+    assert.deepEqual(darwin, { os: 'darwin', arch: 'arm64', filename: 'terraform-provider-widget_1.2.0_darwin_arm64.zip', hashes: [] });
 
     const verified = await verifyRelease(got);
     assert.equal(verified.signer.primaryKeyId, key.keyId);
     assert.deepEqual(verified.warnings, []);
     for (const z of release.zips) assert.equal(verified.platforms.find((p) => p.filename === z.filename)?.sha256, z.sha256);
 
-    const body = await src.openPackage(addr(s), '1.2.0', verified.platforms[0] as UpstreamPackage);
-    const bytes = await drain(body.stream);
-    assert.equal(body.size, bytes.length);
-    assert.equal(sha256(bytes), verified.platforms[0]?.sha256);
-    // Discovery ran once; SHA256SUMS and its signature were fetched once for three platforms.
-    assert.equal(s.log.filter((r) => r.path === '/.well-known/terraform.json').length, 1);
-    assert.equal(s.log.filter((r) => r.path.endsWith('_SHA256SUMS')).length, 1);
-    assert.equal(s.log.filter((r) => r.path.endsWith('_SHA256SUMS.sig')).length, 1);
-    assert.deepEqual(
+    const documents = () =>
       s.log
         .filter((r) => r.path.includes('/download/') && !r.path.includes('/files/'))
         .map((r) => r.path)
-        .sort(),
-      [
-        '/v1/providers/acme/widget/1.2.0/download/darwin/arm64',
-        '/v1/providers/acme/widget/1.2.0/download/linux/amd64',
-        '/v1/providers/acme/widget/1.2.0/download/windows/386',
-      ],
-    );
+        .sort();
+    // Discovery ran once; one platform's document, SHA256SUMS and its signature once for three platforms.
+    assert.equal(s.log.filter((r) => r.path === '/.well-known/terraform.json').length, 1);
+    assert.equal(s.log.filter((r) => r.path.endsWith('_SHA256SUMS')).length, 1);
+    assert.equal(s.log.filter((r) => r.path.endsWith('_SHA256SUMS.sig')).length, 1);
+    assert.deepEqual(documents(), ['/v1/providers/acme/widget/1.2.0/download/linux/amd64']);
+    for (const pkg of verified.platforms) {
+      const body = await src.openPackage(addr(s), '1.2.0', pkg);
+      const bytes = await drain(body.stream);
+      assert.equal(body.size, bytes.length);
+      assert.equal(sha256(bytes), pkg.sha256);
+    }
+    // Opening the others read their documents (the lead's location was known), and nothing else again.
+    assert.deepEqual(documents(), [
+      '/v1/providers/acme/widget/1.2.0/download/darwin/arm64',
+      '/v1/providers/acme/widget/1.2.0/download/linux/amd64',
+      '/v1/providers/acme/widget/1.2.0/download/windows/386',
+    ]);
+    assert.equal(s.log.filter((r) => r.path.endsWith('_SHA256SUMS')).length, 1);
   });
 
   test('absolute providers.v1 on another host, absolute download URLs on a CDN; the token never goes to downloads', async () => {
@@ -204,10 +211,52 @@ describe('registry source (providers.v1)', () => {
       verifyRelease(await source().getRelease(addr(s), '1.2.0')),
       code('PLATFORM_MISSING', /darwin_arm64: terraform-provider-widget_1\.2\.0_darwin_arm64\.zip is not listed in SHA256SUMS/),
     );
-    const wrong = await serve({ shasumOverride: { [release.zips[2]?.filename as string]: 'f'.repeat(64) } });
+    // The lead platform's document is checked with the release; another's when its package is opened.
+    const wrongLead = await serve({ shasumOverride: { [release.zips[0]?.filename as string]: 'f'.repeat(64) } });
     await assert.rejects(
-      verifyRelease(await source().getRelease(addr(wrong), '1.2.0')),
-      code('CHECKSUM_MISMATCH', /windows_386: the source says sha256 f{64}/),
+      verifyRelease(await source().getRelease(addr(wrongLead), '1.2.0')),
+      code('CHECKSUM_MISMATCH', /linux_amd64: the source says sha256 f{64}/),
+    );
+    const wrong = await serve({ shasumOverride: { [release.zips[2]?.filename as string]: 'f'.repeat(64) } });
+    const src = source();
+    const verified = await verifyRelease(await src.getRelease(addr(wrong), '1.2.0'));
+    await assert.rejects(
+      src.openPackage(addr(wrong), '1.2.0', verified.platforms[2] as UpstreamPackage),
+      code('CHECKSUM_MISMATCH', /windows_386: the source says sha256 f{64}, SHA256SUMS lists [0-9a-f]{64}/),
+    );
+  });
+
+  test('a package under another name than the convention: its document is read with the release', async () => {
+    const [linux, darwin] = release.zips as [FixtureRelease['zips'][number], FixtureRelease['zips'][number]];
+    const renamed = { ...darwin, filename: 'widget-darwin-arm64.zip' };
+    const shasums = Buffer.from(`${linux.sha256}  ${linux.filename}\n${renamed.sha256}  ${renamed.filename}\n`);
+    const odd: FixtureRelease = { ...release, zips: [linux, renamed], shasums, signature: await key.sign(shasums) };
+    const s = await startServer(fakeRegistry({ release: odd }));
+    servers.push(s);
+    const src = source();
+    const verified = await verifyRelease(await src.getRelease(addr(s), '1.2.0'));
+    assert.deepEqual(
+      verified.platforms.map((p) => [p.filename, p.sha256, p.location !== undefined]),
+      [
+        [linux.filename, linux.sha256, true],
+        [renamed.filename, renamed.sha256, true],
+      ],
+    );
+    assert.equal(
+      sha256(await drain((await src.openPackage(addr(s), '1.2.0', verified.platforms[1] as UpstreamPackage)).stream)),
+      renamed.sha256,
+    );
+    // A document that names another file than the one SHA256SUMS was read for is refused when opened.
+    const renamedLater = await startServer(fakeRegistry({ release: { ...odd, shasums: release.shasums, signature: release.signature } }));
+    servers.push(renamedLater);
+    const later = await verifyRelease(await source().getRelease(addr(renamedLater), '1.2.0'));
+    assert.equal(later.platforms[1]?.filename, darwin.filename);
+    await assert.rejects(
+      source().openPackage(addr(renamedLater), '1.2.0', later.platforms[1] as UpstreamPackage),
+      code(
+        'BAD_RESPONSE',
+        /darwin_arm64: the download endpoint names widget-darwin-arm64\.zip, SHA256SUMS lists terraform-provider-widget_1\.2\.0_darwin_arm64\.zip/,
+      ),
     );
   });
 

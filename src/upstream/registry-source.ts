@@ -1,9 +1,10 @@
 // A client of the provider registry protocol (providers.v1) as Terraform's getproviders registry client
 // reads it: https://developer.hashicorp.com/terraform/internals/provider-registry-protocol, with service
 // discovery per https://developer.hashicorp.com/terraform/internals/remote-service-discovery.
-import { SignatureError } from '../verify/errors.js';
+import { isVerifyError, SignatureError } from '../verify/errors.js';
 import { toBinarySignature } from '../verify/gpg.js';
-import { formatProviderAddress, platformKey } from './address.js';
+import { parseShasums } from '../verify/shasums.js';
+import { formatProviderAddress, packageFilename, platformKey } from './address.js';
 import { isUpstreamError, UpstreamError } from './errors.js';
 import { createHttpClient, type HttpClient, type HttpClientOptions, networkError, redactUrl } from './http-client.js';
 import { asObject, optionalArray, optionalObject, requiredString, resolveUrl, stringArray } from './json-shape.js';
@@ -61,6 +62,19 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) 
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
+}
+
+/**
+ * The file names an unverified SHA256SUMS lists; none when it does not parse (verifyRelease then reports
+ * why, after every platform's own document was read).
+ */
+function listedFilenames(shasums: Buffer): ReadonlySet<string> {
+  try {
+    return new Set(parseShasums(shasums).keys());
+  } catch (err) {
+    if (isVerifyError(err)) return new Set();
+    throw err;
+  }
 }
 
 export function createRegistrySource(options: RegistrySourceOptions): ProviderSource {
@@ -192,16 +206,34 @@ export function createRegistrySource(options: RegistrySourceOptions): ProviderSo
     };
   }
 
-  /** Fetches each distinct URL once; every platform must point at the same bytes. */
-  async function sameDocument(urls: URL[], what: string, signal?: AbortSignal): Promise<Buffer> {
-    const distinct = [...new Map(urls.map((u) => [u.href, u])).values()];
-    const docs = await Promise.all(distinct.map(async (u) => (await http.getBytes(u, { what, signal })).value));
-    const first = docs[0] as Buffer;
-    if (docs.some((d) => !d.equals(first)))
-      throw new UpstreamError('BAD_RESPONSE', `${what}: the platforms of the release point at different documents`);
-    return first;
+  /**
+   * The download URL of a package described from SHA256SUMS (getRelease): its download document must name
+   * the same file with the sha256 the signed list gives (the check verifyRelease makes for documents read
+   * up front; Terraform's own check of the download endpoint's `shasum`).
+   */
+  async function locate(address: ProviderAddress, version: string, pkg: UpstreamPackage, signal?: AbortSignal): Promise<string> {
+    const info = (await downloadInfo(address, version, pkg, signal)).pkg;
+    const label = `${formatProviderAddress(address)} ${version} ${platformKey(pkg)}`;
+    if (info.filename !== pkg.filename) {
+      throw new UpstreamError('BAD_RESPONSE', `${label}: the download endpoint names ${info.filename}, SHA256SUMS lists ${pkg.filename}`);
+    }
+    if (pkg.sha256 !== undefined && info.sha256 !== pkg.sha256.toLowerCase()) {
+      throw new UpstreamError(
+        'CHECKSUM_MISMATCH',
+        `${label}: the source says sha256 ${info.sha256}, SHA256SUMS lists ${pkg.sha256.toLowerCase()}`,
+      );
+    }
+    return info.location as string;
   }
 
+  /**
+   * One platform's download document names the release's SHA256SUMS and signature; every other platform
+   * whose conventional filename SHA256SUMS lists is described from it (no location: its download document
+   * is read when its package is opened, and checked against the signed list then). Terraform reads one
+   * platform's document per install too; asking for all of them first cost a cold pull-through <version>.json
+   * two more round trips, and the SHA256SUMS fetched once per platform (each document names it at its own
+   * URL, e.g. a signed one). linux_amd64 is read first when offered (most installs are CI runners).
+   */
   async function getRelease(address: ProviderAddress, version: string, opts: GetReleaseOptions = {}): Promise<UpstreamRelease> {
     const name = `${formatProviderAddress(address)} ${version}`;
     if (!isVersion(version)) throw new UpstreamError('BAD_INPUT', `${JSON.stringify(version)} is not a version (semver, no "v")`);
@@ -212,19 +244,12 @@ export function createRegistrySource(options: RegistrySourceOptions): ProviderSo
       platforms = found.platforms;
     }
     if (platforms.length === 0) throw new UpstreamError('PLATFORM_MISSING', `${name}: no platforms to read`);
-    const infos = await mapLimit(platforms, concurrency, (p) => downloadInfo(address, version, p, opts.signal));
+    const lead = platforms.find((p) => p.os === 'linux' && p.arch === 'amd64') ?? (platforms[0] as Platform);
+    const first = await downloadInfo(address, version, lead, opts.signal);
     // Both documents at once: one round trip less before a pull-through answer (bench/pull-through.ts).
     const [shasums, rawSignature] = await Promise.all([
-      sameDocument(
-        infos.map((i) => i.shasumsUrl),
-        `SHA256SUMS of ${name}`,
-        opts.signal,
-      ),
-      sameDocument(
-        infos.map((i) => i.signatureUrl),
-        `SHA256SUMS signature of ${name}`,
-        opts.signal,
-      ),
+      http.getBytes(first.shasumsUrl, { what: `SHA256SUMS of ${name}`, signal: opts.signal }).then((r) => r.value),
+      http.getBytes(first.signatureUrl, { what: `SHA256SUMS signature of ${name}`, signal: opts.signal }).then((r) => r.value),
     ]);
     let signature: Buffer;
     try {
@@ -233,9 +258,23 @@ export function createRegistrySource(options: RegistrySourceOptions): ProviderSo
       if (!(err instanceof SignatureError)) throw err;
       throw new UpstreamError('SIGNATURE_INVALID', `SHA256SUMS signature of ${name}: ${err.message}`, { cause: err });
     }
+    const listed = listedFilenames(shasums);
+    const unlisted = platforms.filter((p) => p !== lead && !listed.has(packageFilename(address.type, version, p)));
+    // A platform whose package is not under its conventional name: its own document says which file it is.
+    const others = await mapLimit(unlisted, concurrency, (p) => downloadInfo(address, version, p, opts.signal));
+    const infos = [first, ...others];
+    const packages = platforms.map(
+      (p): UpstreamPackage =>
+        infos.find((i) => i.pkg.os === p.os && i.pkg.arch === p.arch)?.pkg ?? {
+          os: p.os,
+          arch: p.arch,
+          filename: packageFilename(address.type, version, p),
+          hashes: [],
+        },
+    );
     const keys = [...new Set(infos.flatMap((i) => i.keys))];
     const protocols = [...new Set(infos.flatMap((i) => i.protocols))];
-    return { address, version, protocols, shasums, signature, signingKeys: keys, platforms: infos.map((i) => i.pkg) };
+    return { address, version, protocols, shasums, signature, signingKeys: keys, platforms: packages };
   }
 
   async function openPackage(
@@ -244,7 +283,7 @@ export function createRegistrySource(options: RegistrySourceOptions): ProviderSo
     pkg: UpstreamPackage,
     opts: RequestOptions = {},
   ): Promise<PackageBody> {
-    const where = pkg.location ?? (await downloadInfo(address, version, pkg, opts.signal)).pkg.location;
+    const where = pkg.location ?? (await locate(address, version, pkg, opts.signal));
     const url = new URL(where as string);
     const what = `download of ${pkg.filename}`;
     // No credentials: Terraform sends none to download URLs either.

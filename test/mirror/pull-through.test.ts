@@ -13,6 +13,7 @@ import { buildTestApp } from '../support/test-app.js';
 import { serveMirror, startUpstream, type Upstream } from './support.js';
 
 const HOST = 'upstream.example.test';
+const DOWNLOAD_DOC = '/v1/providers/:namespace/:type/:version/download/:os/:arch';
 const tools = requireTool('zip');
 
 interface Json {
@@ -59,7 +60,12 @@ describe('pull-through from an upstream registry', tools, () => {
   });
 
   it('describes a version from the verified upstream release: every platform with the zh: of the signed SHA256SUMS', async () => {
+    // The newest version's release, verified in the background after index.json, has finished.
+    for (let i = 0; i < 100 && hits('/download/:token/:filename') < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    const [docs, files] = [hits(DOWNLOAD_DOC), hits('/download/:token/:filename')];
     const r = await get(`/mirror/${HOST}/acme/widget/1.0.0.json`);
+    // One platform's download document (linux_amd64), then SHA256SUMS and its signature: not one per platform.
+    assert.deepEqual([hits(DOWNLOAD_DOC) - docs, hits('/download/:token/:filename') - files], [1, 2]);
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.deepEqual(Object.keys(r.body.archives).sort(), ['darwin_arm64', 'linux_amd64']);
     for (const a of Object.values<Json>(r.body.archives)) {
@@ -98,6 +104,7 @@ describe('pull-through from an upstream registry', tools, () => {
   it('shares one upstream fetch between concurrent first downloads of a platform', async () => {
     const doc = (await get(`/mirror/${HOST}/acme/widget/1.0.0.json`)).body;
     const before = hits('/download/:token/:filename');
+    const docsBefore = hits(DOWNLOAD_DOC);
     const bodies = await Promise.all(
       Array.from({ length: 8 }, async () => {
         const res = await fetch(local(doc.archives.darwin_arm64.url));
@@ -109,6 +116,7 @@ describe('pull-through from an upstream registry', tools, () => {
       bodies.map((b) => b.status).join(','),
     );
     assert.equal(hits('/download/:token/:filename'), before + 1, 'one upstream download for 8 clients');
+    assert.equal(hits(DOWNLOAD_DOC), docsBefore + 1, "darwin_arm64's download document, read when its package was first asked for");
   });
 
   it('serves what is stored with the upstream stopped, and lists the stored versions only', async () => {
