@@ -17,8 +17,8 @@ const LAYERS = {
   auth: ['core', 'oci'],
   metrics: ['core', 'oci'],
   http: [...FEATURES, 'auth', 'core', 'layout'],
-  config: ['auth', 'layout', 'core'],
-  'publish-client': ['verify', 'layout', 'core'],
+  config: ['auth', 'layout', 'core', 'oci'],
+  'publish-client': ['verify', 'layout', 'core', 'oci'],
   wiring: ['http', 'config', 'auth', 'metrics', ...FEATURES, 'provider-store', 'read-cache', 'core', 'upstream', 'oci', 'layout', 'verify'],
   cli: ['wiring', 'config', 'publish-client', ...FEATURES, 'core', 'upstream', 'oci', 'layout', 'verify'],
 };

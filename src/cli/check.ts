@@ -49,6 +49,7 @@ export async function checkStorage(config: Config, storage: StorageConfig): Prom
     plainHttp: storage.plainHttp,
     ...(credential ? { credential } : {}),
     timeoutMs: config.server.requestTimeout * 1000,
+    proxy: config.proxy,
   };
   const probe = createRegistryProbe(common);
   try {

@@ -50,7 +50,7 @@ export async function runMirror(configured: Config, addresses: readonly string[]
   const logger = createLogger('warn', new Writable({ write: (c, _e, cb) => io.stderr.write(c, cb) }));
   const store = createStore(config, logger);
   const { mirror } = createServerDeps(config, logger, store);
-  const dispatcher = createUpstreamDispatcher();
+  const dispatcher = createUpstreamDispatcher(config.proxy);
   const platforms = (o.platform ?? []).map(parsePlatform);
   const constraint = o.version !== undefined ? parseVersionConstraints(o.version) : undefined;
   const only = addresses.map((a) => parseProviderAddress(a));

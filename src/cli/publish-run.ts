@@ -2,6 +2,7 @@
 // provider or module publish of src/publish-client/ with progress on stderr, the result on stdout, and the exit code:
 // 0 published or already published, 1 refused by the server (its named errors printed) or a conflict,
 // 2 bad usage (including a server that wants a token when none was given).
+import { type ProxySettings, proxySettingsFromEnv } from '../oci/proxy.js';
 import { createApiClient } from '../publish-client/api-client.js';
 import { ApiError, PublishError } from '../publish-client/api-error.js';
 import { publishModule } from '../publish-client/publish-module.js';
@@ -41,11 +42,17 @@ export async function runPublish(dir: string | undefined, o: PublishCliOptions, 
       throw new UsageError('--module: --draft, --finish, --key and --provider are for providers');
   }
   const mode: PublishMode = o.draft ? 'draft' : o.finish ? 'finish' : 'publish';
+  let proxy: ProxySettings;
+  try {
+    proxy = proxySettingsFromEnv(env);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 
   const progress = publishProgress(io.stderr);
   let client: ReturnType<typeof createApiClient> | undefined;
   try {
-    client = createApiClient({ url, ...(token ? { token } : {}) });
+    client = createApiClient({ url, ...(token ? { token } : {}), proxy });
     if (o.module !== undefined) {
       const published = await publishModule(
         client,

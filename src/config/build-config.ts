@@ -13,7 +13,7 @@ import { parseMirrorUpstreams } from './mirror-upstreams.js';
 /** Reads a typed value (default applied) of `section.key`. */
 export type ValueOf = (section: string, key: string) => unknown;
 
-export function buildConfig(v: ValueOf, randomSecret: () => string): Config {
+export function buildConfig(v: ValueOf, randomSecret: () => string): Omit<Config, 'proxy'> {
   const listen = parseListen(v('server', 'listen') as string);
   const tls = {
     cert: v('server.tls', 'cert') as string | undefined,

@@ -1,8 +1,11 @@
 // The validated configuration the server runs with (what loadConfig returns), and the error every
 // configuration problem is reported as. Types only, plus the error class.
+import type { ProxySettings } from '../oci/proxy.js';
 import type { AuthConfig } from '../auth/config.js';
 
 export interface Config {
+  /** Outbound HTTP proxies from HTTPS_PROXY / HTTP_PROXY / NO_PROXY (docs/operations.md#outbound-proxy). */
+  proxy: ProxySettings;
   server: {
     listen: { host: string; port: number };
     publicUrl: URL;

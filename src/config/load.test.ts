@@ -105,6 +105,19 @@ base_path = "providers-mirror"
     assertConfigError(() => load(undefined, { TF_OCI_REGISTRY_STORAGE_URLL: 'x' }), /unknown variable TF_OCI_REGISTRY_STORAGE_URLL/);
   });
 
+  it('reads the outbound proxy from HTTPS_PROXY / HTTP_PROXY / NO_PROXY, and names a bad one', () => {
+    assert.deepEqual(load().proxy, { httpProxy: '', httpsProxy: '', noProxy: '' });
+    assert.deepEqual(load(undefined, { HTTPS_PROXY: 'http://proxy.example.com:3128', no_proxy: 'registry.internal' }).proxy, {
+      httpProxy: '',
+      httpsProxy: 'http://proxy.example.com:3128/',
+      noProxy: 'registry.internal',
+    });
+    assertConfigError(
+      () => load(undefined, { HTTPS_PROXY: 'proxy.example.com:3128' }),
+      /HTTPS_PROXY must be an http:\/\/ or https:\/\/ URL/,
+    );
+  });
+
   it('names bad values', () => {
     assertConfigError(() => load('[storage]\nkind = "s3"\n'), /"storage.kind" must be one of "layout", "registry"/);
     assertConfigError(() => load('[server]\nlisten = "8080"\n'), /"server.listen" must be host:port/);

@@ -6,6 +6,7 @@ import { parse as parseToml } from 'smol-toml';
 import { CONFIG_SCHEMA, envName, type FieldSpec } from './schema.js';
 import { buildConfig } from './build-config.js';
 import { ConfigError, type Config } from './config.js';
+import { type ProxySettings, proxySettingsFromEnv } from '../oci/proxy.js';
 
 export { ConfigError, type Config };
 
@@ -49,7 +50,13 @@ export function loadConfig(input: LoadInput): Config {
   applyEnv(input.env, raw, input.readFile);
   resolveSecretFiles(raw, input.readFile, where);
   const v = (section: string, key: string) => typed(section, key, raw[section]?.[key], where);
-  return buildConfig(v, input.randomSecret);
+  let proxy: ProxySettings;
+  try {
+    proxy = proxySettingsFromEnv(input.env);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
+  return { ...buildConfig(v, input.randomSecret), proxy };
 }
 
 /** Keys whose value is a file or directory path. */

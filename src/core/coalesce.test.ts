@@ -26,10 +26,11 @@ describe('Coalesce', () => {
       fc.asyncProperty(
         fc.array(fc.uint8Array({ minLength: 1, maxLength: 3000 }), { maxLength: 40 }),
         fc.integer({ min: 1, max: 8192 }),
-        async (parts, limit) => {
+        fc.integer({ min: 1, max: 4096 }),
+        async (parts, limit, large) => {
           const input = parts.map((p) => Buffer.from(p));
           const out = collect();
-          await pipeline(Readable.from(input), new Coalesce(limit), out.stream);
+          await pipeline(Readable.from(input), new Coalesce(limit, large), out.stream);
           assert.deepEqual(Buffer.concat(out.chunks), Buffer.concat(input));
           assert.ok(out.chunks.length <= input.length);
         },
@@ -47,6 +48,16 @@ describe('Coalesce', () => {
       Array.from({ length: 24 }, () => 256 * 1024),
     );
     assert.deepEqual(Buffer.concat(out.chunks), Buffer.concat(input));
+  });
+
+  it('passes large chunks on as they are (no copy), after the small ones held before them', async () => {
+    const big = Buffer.alloc(64 * 1024, 7);
+    const input = [Buffer.from('a'), Buffer.from('b'), big, Buffer.from('c')];
+    const out = collect();
+    await pipeline(Readable.from(input), new Coalesce(), out.stream);
+    assert.deepEqual(Buffer.concat(out.chunks), Buffer.concat(input));
+    assert.ok(out.chunks.includes(big), 'the 64 KiB chunk is the same buffer');
+    assert.equal(Buffer.concat(out.chunks.slice(0, out.chunks.indexOf(big))).toString(), 'ab');
   });
 
   it('does not wait for more bytes: a chunk from a source that then stalls goes out in the same turn', async () => {

@@ -2,7 +2,8 @@
 // streamed uploads (a Node stream as the request body, never buffered), and every error answer turned
 // into an ApiError carrying the server's named errors. One undici Agent per client, closed by close().
 import type { Readable } from 'node:stream';
-import { Agent, request, type Dispatcher } from 'undici';
+import { request, type Dispatcher } from 'undici';
+import { createDispatcher, NO_PROXY_SETTINGS, type ProxySettings } from '../oci/proxy.js';
 import { ApiError, PublishError, parseErrorDocument } from './api-error.js';
 
 export const JSON_API = 'application/vnd.api+json';
@@ -18,6 +19,8 @@ export interface ApiClientOptions {
   token?: string;
   /** Seconds to wait for the server's answer after an upload (it verifies the release first). */
   answerTimeoutSeconds?: number;
+  /** Outbound proxies (HTTPS_PROXY, NO_PROXY: src/oci/proxy.ts), as curl and terraform on the same runner use. */
+  proxy?: ProxySettings;
 }
 
 export interface ApiClient {
@@ -50,7 +53,7 @@ export function apiBase(url: string): string {
 export function createApiClient(o: ApiClientOptions): ApiClient {
   const base = apiBase(o.url);
   const timeout = (o.answerTimeoutSeconds ?? 1800) * 1000;
-  const agent = new Agent({ headersTimeout: timeout, bodyTimeout: timeout, connectTimeout: 30_000 });
+  const agent = createDispatcher(o.proxy ?? NO_PROXY_SETTINGS, { headersTimeout: timeout, bodyTimeout: timeout, connectTimeout: 30_000 });
   const auth: Record<string, string> = o.token ? { authorization: `Bearer ${o.token}` } : {};
   const resolve = (path: string): URL => new URL(path, base);
 

@@ -78,6 +78,7 @@ export function createStore(config: Config, logger: Logger, storage: StorageConf
     timeoutMs: config.server.requestTimeout * 1000,
     userAgent: 'tf-oci-registry',
     logger,
+    proxy: config.proxy,
   });
 }
 
@@ -188,7 +189,7 @@ export function createServerDeps(config: Config, logger: Logger, given: OciStore
     claimSettleMs,
     now: () => new Date(opts.now ? opts.now() : Date.now()),
   });
-  const upstreamDispatcher = lazyUpstreamDispatcher();
+  const upstreamDispatcher = lazyUpstreamDispatcher(config.proxy);
   // Every mirror of this process fetches into the same temp dir: one set of in-use names, one staleness.
   const mirrorTemp = { tempInUse: new Set<string>(), staleTempMs: config.publish.uploadLease * 1000 };
   const mirror = createMirrorServices({

@@ -1,23 +1,26 @@
 // Builds the configured [[mirror.upstream]] entries into provider sources (src/upstream/), and the
 // identity the mirror writes with: the storage credential, or in delegate mode mirror.username/password.
 import type { Dispatcher } from 'undici';
-import { undici } from '../oci/undici.js';
+import { createDispatcher, type ProxySettings } from '../oci/proxy.js';
 import type { Caller } from '../core/caller.js';
 import type { Config } from '../config/load.js';
 import type { MirrorServiceConfig, MirrorUpstream } from '../config/config.js';
 import type { Upstream } from '../mirror/deps.js';
 import { createRegistrySource } from '../upstream/registry-source.js';
 
-/** One keep-alive pool for every upstream (TLS trust: the system store plus NODE_EXTRA_CA_CERTS). */
-export function createUpstreamDispatcher(): Dispatcher {
-  return new (undici().Agent)({ keepAliveTimeout: 30_000, connections: 16 });
+/**
+ * One keep-alive pool for every upstream (TLS trust: the system store plus NODE_EXTRA_CA_CERTS), through
+ * the configured outbound proxy (HTTPS_PROXY, NO_PROXY: src/oci/proxy.ts).
+ */
+export function createUpstreamDispatcher(proxy: ProxySettings): Dispatcher {
+  return createDispatcher(proxy, { keepAliveTimeout: 30_000, connections: 16 });
 }
 
 /** The upstream pool, made by the first call: a server without upstreams never loads undici for it. */
-export function lazyUpstreamDispatcher(): () => Dispatcher {
+export function lazyUpstreamDispatcher(proxy: ProxySettings): () => Dispatcher {
   let made: Dispatcher | undefined;
   return () => {
-    made ??= createUpstreamDispatcher();
+    made ??= createUpstreamDispatcher(proxy);
     return made;
   };
 }

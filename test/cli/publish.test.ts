@@ -17,6 +17,7 @@ import { createMemoryStore } from '../../src/oci/memory-store.js';
 import { buildAuthApp, type AuthTestApp } from '../auth/support.js';
 import { LINUX_AND_MAC, buildRelease, tarGz, type BuiltRelease } from '../publish/release-fixture.js';
 import { freePort, requireTool } from '../support/distribution.js';
+import { startConnectProxy } from '../support/connect-proxy.js';
 import { createGpgHome, gpgSkip, type GpgHome, type TestKey } from '../support/gpg.js';
 
 const HOST = 'registry.example.test';
@@ -304,5 +305,22 @@ describe('tf-oci-registry publish (command line)', { ...tools, skip: tools.skip 
     const r = await runCli(['publish', join(dir, 'vpc'), '--namespace', 'acme', '--module', 'vpc/aws'], env());
     assert.equal(r.code, 2, r.stdout + r.stderr);
     assert.match(r.stderr, /--module: give the version to publish with --version/);
+  });
+
+  it('from a CI runner behind an egress proxy: HTTP_PROXY carries every request; a bad HTTPS_PROXY is a usage error', async () => {
+    const proxy = await startConnectProxy();
+    try {
+      const d = await dist('dist-3.0.0', await release('3.0.0'));
+      const r = await runCli(['publish', d, '--namespace', 'acme', '--key', keyFile], { ...env(), HTTP_PROXY: proxy.url, NO_PROXY: '' });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /^Published acme\/widget 3\.0\.0/);
+      const server = new URL(url).host;
+      assert.ok(proxy.targets.length > 0 && proxy.targets.every((t) => t === server), proxy.targets.join(', '));
+    } finally {
+      await proxy.close();
+    }
+    const bad = await runCli(['publish', join(dir, 'vpc'), '--namespace', 'acme'], { ...env(), HTTPS_PROXY: 'proxy.example.com:3128' });
+    assert.equal(bad.code, 2, bad.stdout + bad.stderr);
+    assert.match(bad.stderr, /HTTPS_PROXY must be an http:\/\/ or https:\/\/ URL/);
   });
 });

@@ -31,6 +31,8 @@ export interface TestAppOptions {
   /** Pull-through upstreams ([[mirror.upstream]]), already typed. */
   upstreams?: Config['mirror']['upstreams'];
   upstreamTtlSeconds?: number;
+  /** Outbound proxies (as HTTPS_PROXY / NO_PROXY would give them). */
+  proxy?: Config['proxy'];
 }
 
 /** The Config `serve` would run with for these options (layout store kind; the store itself is given). */
@@ -48,6 +50,7 @@ export function testConfig(opts: TestAppOptions = {}): Config {
   const config = loadConfig({ env, readFile: () => '', randomSecret: () => 'unused' });
   return {
     ...config,
+    ...(opts.proxy ? { proxy: opts.proxy } : {}),
     cache: { ...config.cache, tagsTtl: (opts.tagsTtlMs ?? 10_000) / 1000 },
     publish: {
       ...config.publish,

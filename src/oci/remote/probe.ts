@@ -3,7 +3,7 @@
 // store's credential through the same auth layer as the store (token flow or Basic), with nothing
 // followed or interpreted: tag pages with `n`/`last`, the referrers API, tag deletes, blob redirects.
 // Bodies are read up to 1 MiB. Reference: https://github.com/opencontainers/distribution-spec/blob/v1.1.0/spec.md
-import { undici } from '../undici.js';
+import { createDispatcher, NO_PROXY_SETTINGS, type ProxySettings } from '../proxy.js';
 import type { Credential } from '../store.js';
 import { createAuthClient } from './auth.js';
 import { parseChallenges } from './challenge.js';
@@ -51,11 +51,13 @@ export interface RegistryProbeOptions {
   plainHttp?: boolean;
   credential?: Credential;
   timeoutMs?: number;
+  /** Outbound proxies (HTTPS_PROXY, NO_PROXY), as for the store. */
+  proxy?: ProxySettings;
 }
 
 export function createRegistryProbe(opts: RegistryProbeOptions): RegistryProbe {
   const base = parseRegistryUrl(opts.url, opts.plainHttp);
-  const dispatcher = new (undici().Agent)({ keepAliveTimeout: 5_000, connections: 4 });
+  const dispatcher = createDispatcher(opts.proxy ?? NO_PROXY_SETTINGS, { keepAliveTimeout: 5_000, connections: 4 });
   const transport = createTransport({ dispatcher, timeoutMs: opts.timeoutMs ?? 30_000, retries: 1, userAgent: 'tf-oci-registry check' });
   const auth = createAuthClient({ transport, registry: base, tokenCache: new TokenCache() });
   const read = async (res: Awaited<ReturnType<typeof transport.send>>): Promise<Buffer> => {

@@ -6,7 +6,7 @@
 // upload, each with its own connection limit, so that downloads never starve metadata, the API or /readyz.
 import { listRepositories } from './catalog.js';
 import type { Dispatcher } from 'undici';
-import { undici } from '../undici.js';
+import { createDispatcher, hasProxy, NO_PROXY_SETTINGS, type ProxySettings, proxyFor } from '../proxy.js';
 import { isOciError } from '../errors.js';
 import type { CallOptions, Credential, OciStore } from '../store.js';
 import { createAuthClient } from './auth.js';
@@ -56,6 +56,11 @@ export interface RegistryStoreOptions {
    * per GB of undici) when the store owns its download pool. Default true; false sends them through undici.
    */
   socketDownloads?: boolean;
+  /**
+   * Outbound proxies (HTTPS_PROXY, NO_PROXY) for the store's own pools. Blob downloads to an origin a proxy
+   * applies to (the registry, or the object storage it redirects to) go through undici, not the socket client.
+   */
+  proxy?: ProxySettings;
 }
 
 /** Parses and checks the registry URL: http(s) origin only, http only with plainHttp, no userinfo. */
@@ -95,7 +100,10 @@ function poolDispatchers(opts: RegistryStoreOptions): Record<PoolName, Dispatche
     out[pool] =
       opts.dispatchers?.[pool] ??
       opts.dispatcher ??
-      new (undici().Agent)({ keepAliveTimeout: 30_000, connections: opts.connections?.[pool] ?? DEFAULT_POOL_CONNECTIONS[pool] });
+      createDispatcher(opts.proxy ?? NO_PROXY_SETTINGS, {
+        keepAliveTimeout: 30_000,
+        connections: opts.connections?.[pool] ?? DEFAULT_POOL_CONNECTIONS[pool],
+      });
   }
   return out;
 }
@@ -114,6 +122,7 @@ export function createRegistryStore(opts: RegistryStoreOptions): OciStore {
     dispatcher: dispatchers.metadata,
     dispatchers,
     ...(downloadClient ? { downloadClient } : {}),
+    ...(opts.proxy && hasProxy(opts.proxy) ? { direct: (url: URL) => proxyFor(opts.proxy!, url) === undefined } : {}),
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.retries !== undefined ? { retries: opts.retries } : {}),
     ...(opts.userAgent !== undefined ? { userAgent: opts.userAgent } : {}),

@@ -86,6 +86,11 @@ export interface TransportOptions {
    * it cannot handle, and every other request, go through undici.
    */
   downloadClient?: SocketClient;
+  /**
+   * Whether a URL is reached without an outbound proxy (src/oci/proxy.ts): the download client connects
+   * directly, so it takes only those; the others go through undici's proxy-aware dispatcher. Default: all.
+   */
+  direct?: (url: URL) => boolean;
 }
 
 /** The first value of a response header. */
@@ -272,7 +277,9 @@ export function createTransport(opts: TransportOptions): Transport {
         );
       try {
         const res =
-          isDownloadGet(req) && opts.downloadClient ? await viaSocket(opts.downloadClient, req, signal, viaUndici) : await viaUndici();
+          isDownloadGet(req) && opts.downloadClient && (opts.direct?.(req.url) ?? true)
+            ? await viaSocket(opts.downloadClient, req, signal, viaUndici)
+            : await viaUndici();
         opts.logger?.debug(
           { method: req.method, url: redactUrl(req.url), status: res.statusCode, ms: Date.now() - started, attempt },
           'oci request',
