@@ -9,11 +9,10 @@ import { Transform, type TransformCallback } from 'node:stream';
 
 export class Coalesce extends Transform {
   readonly #limit: number;
+  readonly #large: number;
   #parts: Buffer[] = [];
   #held = 0;
   #scheduled: NodeJS.Immediate | undefined;
-
-  readonly #large: number;
 
   /**
    * `limit`: a joined chunk's size from which it goes out at once (default 256 KiB); `large`: the size from

@@ -2,7 +2,7 @@
 // their lower-case forms, which win, as in curl and undici), for every client this product opens: the
 // pull-through upstreams and `mirror` imports, the OCI registry store, `check`, and the `publish` command.
 // The dispatcher is undici's EnvHttpProxyAgent given the settings explicitly (it never reads process.env
-// itself); `proxyFor` answers the same question for the registry store's own download client
+// itself); `proxyRouter` answers the same question for the registry store's own download client
 // (remote/socket-client.ts), which connects directly and so is used only for origins no proxy applies to.
 // NO_PROXY: entries separated by commas or spaces; `*` (nothing is proxied); a host name, which also covers
 // its subdomains (a leading `.` or `*.` is ignored); an optional `:port`. docs/operations.md#outbound-proxy.
@@ -73,24 +73,32 @@ function noProxyEntries(noProxy: string): NoProxyEntry[] {
 }
 
 /**
- * The proxy URL a request to `url` goes through, or undefined (directly). The same rules as undici's
- * EnvHttpProxyAgent, which createDispatcher uses, so the two never disagree (test/oci/proxy.test.ts sends
- * requests through a real proxy and compares).
+ * Where requests go under `settings`: the proxy URL for a request to `url`, or undefined (directly).
+ * NO_PROXY is parsed once here, not per request (the registry store asks for every blob download). The same
+ * rules as undici's EnvHttpProxyAgent, which createDispatcher uses, so the two never disagree
+ * (test/oci/proxy.test.ts sends requests through a real proxy and compares).
  */
-export function proxyFor(settings: ProxySettings, url: URL): string | undefined {
-  const proxy = url.protocol === 'https:' ? settings.httpsProxy || settings.httpProxy : settings.httpProxy;
-  if (proxy === '') return undefined;
+export function proxyRouter(settings: ProxySettings): (url: URL) => string | undefined {
   const entries = noProxyEntries(settings.noProxy);
-  if (entries.length === 0) return proxy;
-  if (settings.noProxy.trim() === '*') return undefined;
-  // The host without its port, brackets of an IPv6 address kept (as undici compares it).
-  const hostname = url.host.replace(/:\d*$/, '').toLowerCase();
-  const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
-  for (const e of entries) {
-    if (e.port !== 0 && e.port !== port) continue;
-    if (hostname === e.hostname || hostname.endsWith(`.${e.hostname}`)) return undefined;
-  }
-  return proxy;
+  const none = settings.noProxy.trim() === '*';
+  return (url) => {
+    const proxy = url.protocol === 'https:' ? settings.httpsProxy || settings.httpProxy : settings.httpProxy;
+    if (proxy === '' || entries.length === 0) return proxy || undefined;
+    if (none) return undefined;
+    // The host without its port, brackets of an IPv6 address kept (as undici compares it).
+    const hostname = url.host.replace(/:\d*$/, '').toLowerCase();
+    const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
+    for (const e of entries) {
+      if (e.port !== 0 && e.port !== port) continue;
+      if (hostname === e.hostname || hostname.endsWith(`.${e.hostname}`)) return undefined;
+    }
+    return proxy;
+  };
+}
+
+/** proxyRouter's answer for one URL. */
+export function proxyFor(settings: ProxySettings, url: URL): string | undefined {
+  return proxyRouter(settings)(url);
 }
 
 /**

@@ -6,7 +6,7 @@
 // upload, each with its own connection limit, so that downloads never starve metadata, the API or /readyz.
 import { listRepositories } from './catalog.js';
 import type { Dispatcher } from 'undici';
-import { createDispatcher, hasProxy, NO_PROXY_SETTINGS, type ProxySettings, proxyFor } from '../proxy.js';
+import { createDispatcher, hasProxy, NO_PROXY_SETTINGS, type ProxySettings, proxyRouter } from '../proxy.js';
 import { isOciError } from '../errors.js';
 import type { CallOptions, Credential, OciStore } from '../store.js';
 import { createAuthClient } from './auth.js';
@@ -118,11 +118,14 @@ export function createRegistryStore(opts: RegistryStoreOptions): OciStore {
     ownDownloads && opts.socketDownloads !== false
       ? createSocketClient({ maxConnections: opts.connections?.download ?? DEFAULT_POOL_CONNECTIONS.download })
       : undefined;
+  // With a proxy configured, the download client takes only the origins it does not apply to.
+  const route = opts.proxy && hasProxy(opts.proxy) ? proxyRouter(opts.proxy) : undefined;
+  const direct = route && ((url: URL) => route(url) === undefined);
   const transport = createTransport({
     dispatcher: dispatchers.metadata,
     dispatchers,
     ...(downloadClient ? { downloadClient } : {}),
-    ...(opts.proxy && hasProxy(opts.proxy) ? { direct: (url: URL) => proxyFor(opts.proxy!, url) === undefined } : {}),
+    ...(direct ? { direct } : {}),
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     ...(opts.retries !== undefined ? { retries: opts.retries } : {}),
     ...(opts.userAgent !== undefined ? { userAgent: opts.userAgent } : {}),
