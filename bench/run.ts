@@ -20,7 +20,7 @@ import { createBenchSigner } from './lib/fixtures.js';
 import { canPin, sampleRss, stopAll } from './lib/processes.js';
 import { startBenchRegistry } from './lib/registry.js';
 import { machineInfo, renderReport, renderTable, type ReportSection } from './lib/report.js';
-import { startServer } from './lib/server.js';
+import { serverNodeArgs, startServer } from './lib/server.js';
 import { downloadsScenario } from './scenarios/downloads.js';
 import { loadScenario } from './scenarios/load.js';
 import { memoryScenario } from './scenarios/memory.js';
@@ -151,6 +151,7 @@ async function main(): Promise<number> {
       root,
       registryUrl: registry.url,
       logDir: tmp,
+      nodeArgs: serverNodeArgs(process.env.TF_OCI_BENCH_SERVER_NODE_ARGS),
       ...(profileDir ? { cpuProfileDir: profileDir } : {}),
     });
     log(

@@ -47,6 +47,17 @@ export interface ServerOptions {
   env?: Record<string, string>;
 }
 
+/**
+ * Extra node flags for the suite's server from TF_OCI_BENCH_SERVER_NODE_ARGS (space-separated, e.g.
+ * `--trace-deopt --trace-opt`): diagnostics written to its log, kept with `--keep`. Only `--` flags.
+ */
+export function serverNodeArgs(value: string | undefined): string[] {
+  const args = (value ?? '').split(/\s+/).filter(Boolean);
+  const bad = args.find((a) => !a.startsWith('--'));
+  if (bad) throw new Error(`TF_OCI_BENCH_SERVER_NODE_ARGS: "${bad}" is not a node flag (--name or --name=value)`);
+  return args;
+}
+
 /** The server's configuration as environment variables (see README "Configuration"). */
 export function serverEnv(port: number, registryUrl: string, extra: Record<string, string> = {}): Record<string, string> {
   return {

@@ -152,7 +152,10 @@ function pump(c: Context<AppEnv>, body: Readable, outgoing: ServerResponse, idle
     body.resume();
   };
   body.on('data', (chunk: Buffer) => {
-    if (outgoing.write(chunk) || outgoing.destroyed) return;
+    // Only a chunk the socket has not taken by the next one pauses the body: the response corks its
+    // socket until the next tick, so a chunk above the high-water mark always makes write() false
+    // (src/oci/remote/lent-body.ts, #lendBlocked).
+    if (outgoing.write(chunk) || outgoing.destroyed || outgoing.writableLength <= chunk.length) return;
     body.pause();
     stalled ??= setTimeout(() => {
       stalled = undefined;

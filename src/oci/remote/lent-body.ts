@@ -197,7 +197,7 @@ export class LentBody extends Readable implements LendingReadable {
         const { out } = this.#lend!;
         const src = this.#src;
         const taken = owner === undefined ? out.write(view) : out.write(view, () => src.give(owner));
-        if (!taken) this.#lendBlocked();
+        if (!taken) this.#lendBlocked(view.length);
         return;
       }
       case 'discard':
@@ -218,10 +218,19 @@ export class LentBody extends Readable implements LendingReadable {
     if (p !== undefined) this.#deliver(p, undefined);
   }
 
-  /** True (and reading paused until 'drain') when the sink holds more than its high-water mark. */
-  #lendBlocked(): boolean {
+  /**
+   * True (and reading paused until 'drain') when the sink holds more than its high-water mark and more
+   * than `written`, the chunk just written. A chunk larger than the high-water mark (16 KiB; ours are
+   * 64 or 128 KiB) always makes write() return false, and Node's HTTP response corks its socket until the
+   * next tick (OutgoingMessage's write), so right after write() the sink still holds that one chunk even
+   * when the kernel will take it at once. Pausing there paused and resumed the registry socket for every
+   * chunk (two epoll_ctl calls, the idle timers re-armed, a 'drain' listener: 765 times per 100 MB). A
+   * chunk the sink has not written by the time the next one comes means the client is behind: then it
+   * pauses. At most two chunks per download wait in the sink, both pooled buffers, never copies.
+   */
+  #lendBlocked(written = 0): boolean {
     const lend = this.#lend!;
-    if (!lend.out.writableNeedDrain) return false;
+    if (!lend.out.writableNeedDrain || lend.out.writableLength <= written) return false;
     this.#pause();
     // The lender times its sink's stall itself (the header comment): the registry is not the one waiting.
     if (lend.hooks) this.#src.idleLimit(0);
