@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { describe, it } from 'node:test';
 import { isOciError } from '../../src/oci/errors.js';
 import { isLending } from '../../src/oci/lending.js';
@@ -34,6 +35,31 @@ describe('socket client: TLS', () => {
       assert.equal(sha((await lendThroughSocket((out) => res.body.lendTo(out))).bytes), sha(blob));
     }
     await assert.rejects(client().get(new URL(`https://localhost:${port}/`), { headers: {}, idleMs: 5_000 }), /certificate/);
+  });
+
+  it('a new connection to the same origin resumes the TLS session of the last one (no full handshake)', async () => {
+    const tls = await createTestTls();
+    closers.push(() => tls.cleanup());
+    const resumed: boolean[] = [];
+    const server = createHttpsServer({ cert: tls.cert, key: tls.key }, (req, res) => {
+      resumed.push((req.socket as TLSSocket).isSessionReused());
+      res.writeHead(200, { 'content-length': '2' });
+      res.end('ok');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(() => {
+      server.closeAllConnections();
+      return new Promise((r) => server.close(r));
+    });
+    const port = (server.address() as AddressInfo).port;
+    const c = client({ tlsCa: tls.ca });
+    for (let i = 0; i < 3; i++) {
+      const res = await c.get(new URL(`https://localhost:${port}/`), { headers: {}, idleMs: 5_000 });
+      assert.equal(sha((await lendThroughSocket((out) => res.body.lendTo(out))).bytes), sha(Buffer.from('ok')));
+      // Its connection is idle now: closing it makes the next request open a new one.
+      c.close();
+    }
+    assert.deepEqual(resumed, [false, true, true]);
   });
 });
 

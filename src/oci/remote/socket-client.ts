@@ -5,7 +5,8 @@
 // "Downloads from reused buffers"). It handles what blob GETs get back: answers framed by Content-Length
 // (the bytes, a redirect, an error). Anything else (chunked or close-delimited bodies, 1xx) throws
 // SocketClientUnsupported, and the transport sends that request through undici instead (transport.ts).
-// Written by hand because no maintained Node HTTP client reads into caller-owned buffers.
+// Written by hand because no maintained Node HTTP client reads into caller-owned buffers. Like undici, it
+// resumes the origin's last TLS session on a new connection (socket-pool.ts).
 // Reference: RFC 9112 (message syntax, Content-Length framing, persistent connections)
 import { OciError } from '../errors.js';
 import { framedLength, keepsAlive, MAX_HEAD_BYTES, parseHead } from './http-head.js';

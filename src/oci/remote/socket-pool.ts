@@ -76,11 +76,23 @@ export class Connection implements BodySource {
             ...(isIP(host) === 0 ? { servername: host } : {}),
             ALPNProtocols: ['http/1.1'],
             ...(tlsCa ? { ca: tlsCa } : {}),
+            // TLS session resumption (RFC 8446 section 2.2; as undici does): a new connection to the
+            // origin offers the last session ticket it sent, and skips the full handshake when taken.
+            ...(pool.tlsSession ? { session: pool.tlsSession } : {}),
             ...{ onread },
           })
         : netConnect({ host, port, onread });
+    if (url.protocol === 'https:') {
+      this.socket.on('session', (session: Buffer) => {
+        pool.tlsSession = session;
+      });
+    }
     this.socket.setNoDelay(true);
-    this.socket.on('error', (err) => this.#closing(err));
+    this.socket.on('error', (err) => {
+      // A failed connection may have failed because of the session it offered: the next one starts afresh.
+      if (pool.tlsSession !== undefined) pool.tlsSession = undefined;
+      this.#closing(err);
+    });
     this.socket.on('end', () => this.#closing());
     this.socket.on('close', () => this.#closing());
   }
@@ -164,6 +176,8 @@ export class OriginPool {
   readonly #waiting: Array<{ resolve(c: Connection): void; reject(e: unknown): void; signal: AbortSignal | undefined; onAbort(): void }> =
     [];
   #open = 0;
+  /** The last TLS session ticket the origin sent (https only), offered by the next connection. */
+  tlsSession: Buffer | undefined;
 
   constructor(
     readonly url: URL,
