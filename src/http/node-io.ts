@@ -151,17 +151,24 @@ function pump(c: Context<AppEnv>, body: Readable, outgoing: ServerResponse, idle
     unstall();
     body.resume();
   };
-  body.on('data', (chunk: Buffer) => {
-    // Only a chunk the socket has not taken by the next one pauses the body: the response corks its
-    // socket until the next tick, so a chunk above the high-water mark always makes write() false
-    // (src/oci/remote/lent-body.ts, #lendBlocked).
-    if (outgoing.write(chunk) || outgoing.destroyed || outgoing.writableLength <= chunk.length) return;
+  const block = (): void => {
     body.pause();
     stalled ??= setTimeout(() => {
       stalled = undefined;
       cutStalled(c, body, outgoing, idleMs);
     }, idleMs);
     outgoing.once('drain', onDrain);
+  };
+  // A write() that returned false with only its own chunk in the response (which corks its socket until
+  // the next tick, so any chunk above the high-water mark returns false) is judged once the socket had
+  // it: the body pauses only if the kernel did not take it all (src/oci/remote/lent-body.ts, #lendBlocked).
+  const recheck = (): void => {
+    if (!body.isPaused() && !outgoing.destroyed && outgoing.writableNeedDrain && outgoing.writableLength > 0) block();
+  };
+  body.on('data', (chunk: Buffer) => {
+    if (outgoing.write(chunk) || outgoing.destroyed) return;
+    if (outgoing.writableLength <= chunk.length) process.nextTick(recheck);
+    else block();
   });
   body.once('end', () => {
     unstall();

@@ -197,7 +197,7 @@ export class LentBody extends Readable implements LendingReadable {
         const { out } = this.#lend!;
         const src = this.#src;
         const taken = owner === undefined ? out.write(view) : out.write(view, () => src.give(owner));
-        if (!taken) this.#lendBlocked(view.length);
+        if (!taken && !this.#lendBlocked(view.length)) process.nextTick(this.#recheck);
         return;
       }
       case 'discard':
@@ -219,14 +219,22 @@ export class LentBody extends Readable implements LendingReadable {
   }
 
   /**
+   * After a write() that returned false but left only its own chunk in the sink (#lendBlocked): once the
+   * response has written it to the kernel (its uncork runs on the tick queue, before this), whatever the
+   * kernel did not take means the client is behind, and reading pauses before the next chunk is read.
+   */
+  readonly #recheck = (): void => {
+    if (this.#lend !== undefined && !this.#settled && !this.#complete && !this.#paused) this.#lendBlocked();
+  };
+
+  /**
    * True (and reading paused until 'drain') when the sink holds more than its high-water mark and more
-   * than `written`, the chunk just written. A chunk larger than the high-water mark (16 KiB; ours are
-   * 64 or 128 KiB) always makes write() return false, and Node's HTTP response corks its socket until the
-   * next tick (OutgoingMessage's write), so right after write() the sink still holds that one chunk even
-   * when the kernel will take it at once. Pausing there paused and resumed the registry socket for every
-   * chunk (two epoll_ctl calls, the idle timers re-armed, a 'drain' listener: 765 times per 100 MB). A
-   * chunk the sink has not written by the time the next one comes means the client is behind: then it
-   * pauses. At most two chunks per download wait in the sink, both pooled buffers, never copies.
+   * than `written`, the chunk just written (the caller then rechecks on the next tick, #recheck). A chunk
+   * larger than the high-water mark (16 KiB; ours are 64 or 128 KiB) always makes write() return false,
+   * and Node's HTTP response corks its socket until the next tick (OutgoingMessage's write), so right
+   * after write() the sink still holds that chunk even when the kernel will take it at once. Pausing there
+   * paused and resumed the registry socket for every chunk (two epoll_ctl calls, the idle timers re-armed,
+   * a 'drain' listener: 765 times per 100 MB). As before, at most one chunk per download waits in the sink.
    */
   #lendBlocked(written = 0): boolean {
     const lend = this.#lend!;
