@@ -2,6 +2,7 @@
 // undici for what it hands back, and across a redirect to another origin without the credential.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import type { RequestListener } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -14,22 +15,27 @@ import { createTestTls } from '../support/tls.js';
 import { collect } from './contract-fixtures.js';
 import { client, closers, httpServer, lendThroughSocket, sha } from './socket-fixtures.js';
 
+/** An https server on 127.0.0.1 with a test CA's certificate (for localhost and 127.0.0.1), closed after the file. */
+async function httpsServer(handler: RequestListener): Promise<{ port: number; ca: string }> {
+  const tls = await createTestTls();
+  closers.push(() => tls.cleanup());
+  const server = createHttpsServer({ cert: tls.cert, key: tls.key }, handler);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  closers.push(() => {
+    server.closeAllConnections();
+    return new Promise((r) => server.close(r));
+  });
+  return { port: (server.address() as AddressInfo).port, ca: tls.ca };
+}
+
 describe('socket client: TLS', () => {
   it('downloads over https from a server its CA vouches for, and refuses one it does not', async () => {
-    const tls = await createTestTls();
-    closers.push(() => tls.cleanup());
     const blob = randomBytes(1024 * 1024);
-    const server = createHttpsServer({ cert: tls.cert, key: tls.key }, (_req, res) => {
+    const { port, ca } = await httpsServer((_req, res) => {
       res.writeHead(200, { 'content-length': String(blob.length) });
       res.end(blob);
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    closers.push(() => {
-      server.closeAllConnections();
-      return new Promise((r) => server.close(r));
-    });
-    const port = (server.address() as AddressInfo).port;
-    const trusting = client({ tlsCa: tls.ca });
+    const trusting = client({ tlsCa: ca });
     for (const host of ['localhost', '127.0.0.1']) {
       const res = await trusting.get(new URL(`https://${host}:${port}/`), { headers: {}, idleMs: 5_000 });
       assert.equal(sha((await lendThroughSocket((out) => res.body.lendTo(out))).bytes), sha(blob));
@@ -38,21 +44,13 @@ describe('socket client: TLS', () => {
   });
 
   it('a new connection to the same origin resumes the TLS session of the last one (no full handshake)', async () => {
-    const tls = await createTestTls();
-    closers.push(() => tls.cleanup());
     const resumed: boolean[] = [];
-    const server = createHttpsServer({ cert: tls.cert, key: tls.key }, (req, res) => {
+    const { port, ca } = await httpsServer((req, res) => {
       resumed.push((req.socket as TLSSocket).isSessionReused());
       res.writeHead(200, { 'content-length': '2' });
       res.end('ok');
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    closers.push(() => {
-      server.closeAllConnections();
-      return new Promise((r) => server.close(r));
-    });
-    const port = (server.address() as AddressInfo).port;
-    const c = client({ tlsCa: tls.ca });
+    const c = client({ tlsCa: ca });
     for (let i = 0; i < 3; i++) {
       const res = await c.get(new URL(`https://localhost:${port}/`), { headers: {}, idleMs: 5_000 });
       assert.equal(sha((await lendThroughSocket((out) => res.body.lendTo(out))).bytes), sha(Buffer.from('ok')));
