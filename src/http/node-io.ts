@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Context } from 'hono';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import { isLending, type LendingReadable } from '../core/lending.js';
+import { isLending, type LendingReadable, sinkBehind } from '../core/lending.js';
 import type { AppEnv } from './env.js';
 
 /** The request body as a Node stream: the socket itself under @hono/node-server, else the web stream. */
@@ -159,16 +159,15 @@ function pump(c: Context<AppEnv>, body: Readable, outgoing: ServerResponse, idle
     }, idleMs);
     outgoing.once('drain', onDrain);
   };
-  // A write() that returned false with only its own chunk in the response (which corks its socket until
-  // the next tick, so any chunk above the high-water mark returns false) is judged once the socket had
-  // it: the body pauses only if the kernel did not take it all (src/oci/remote/lent-body.ts, #lendBlocked).
+  // Paused only when the response holds more than the chunk just written, now or after its next tick
+  // (sinkBehind, src/oci/lending.ts).
   const recheck = (): void => {
-    if (!body.isPaused() && !outgoing.destroyed && outgoing.writableNeedDrain && outgoing.writableLength > 0) block();
+    if (!body.isPaused() && !outgoing.destroyed && sinkBehind(outgoing)) block();
   };
   body.on('data', (chunk: Buffer) => {
     if (outgoing.write(chunk) || outgoing.destroyed) return;
-    if (outgoing.writableLength <= chunk.length) process.nextTick(recheck);
-    else block();
+    if (sinkBehind(outgoing, chunk.length)) block();
+    else process.nextTick(recheck);
   });
   body.once('end', () => {
     unstall();

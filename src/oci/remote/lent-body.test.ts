@@ -14,7 +14,7 @@ const CHUNK = 128 * 1024;
 
 /** A connection that delivers `chunks` pooled buffers, one per event-loop turn while not paused. */
 function fakeConnection(chunks: number) {
-  const stats = { pauses: 0, resumes: 0, given: 0, delivered: 0, maxOutstanding: 0 };
+  const stats = { pauses: 0, given: 0, delivered: 0, maxOutstanding: 0 };
   let paused = true;
   let body: LentBody | undefined;
   const pump = (): void => {
@@ -31,7 +31,6 @@ function fakeConnection(chunks: number) {
     },
     resume() {
       if (!paused) return;
-      stats.resumes++;
       paused = false;
       setImmediate(pump);
     },

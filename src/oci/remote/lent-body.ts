@@ -10,7 +10,7 @@
 // Reference: RFC 9112 section 6.3 (a Content-Length body ends after that many bytes)
 import { Readable, type Writable } from 'node:stream';
 import { OciError } from '../errors.js';
-import type { LendHooks, LendingReadable } from '../lending.js';
+import { type LendHooks, type LendingReadable, sinkBehind } from '../lending.js';
 
 /** What a body needs of its connection. */
 export interface BodySource {
@@ -218,27 +218,18 @@ export class LentBody extends Readable implements LendingReadable {
     if (p !== undefined) this.#deliver(p, undefined);
   }
 
-  /**
-   * After a write() that returned false but left only its own chunk in the sink (#lendBlocked): once the
-   * response has written it to the kernel (its uncork runs on the tick queue, before this), whatever the
-   * kernel did not take means the client is behind, and reading pauses before the next chunk is read.
-   */
+  /** The next tick after a write() that left only its own chunk in the sink: pause if it is still there (sinkBehind). */
   readonly #recheck = (): void => {
     if (this.#lend !== undefined && !this.#settled && !this.#complete && !this.#paused) this.#lendBlocked();
   };
 
   /**
-   * True (and reading paused until 'drain') when the sink holds more than its high-water mark and more
-   * than `written`, the chunk just written (the caller then rechecks on the next tick, #recheck). A chunk
-   * larger than the high-water mark (16 KiB; ours are 64 or 128 KiB) always makes write() return false,
-   * and Node's HTTP response corks its socket until the next tick (OutgoingMessage's write), so right
-   * after write() the sink still holds that chunk even when the kernel will take it at once. Pausing there
-   * paused and resumed the registry socket for every chunk (two epoll_ctl calls, the idle timers re-armed,
-   * a 'drain' listener: 765 times per 100 MB). As before, at most one chunk per download waits in the sink.
+   * True (and reading paused until 'drain') when the sink holds more than `written`, the chunk just
+   * written (src/oci/lending.ts, sinkBehind); the caller asks again on the next tick (#recheck).
    */
   #lendBlocked(written = 0): boolean {
     const lend = this.#lend!;
-    if (!lend.out.writableNeedDrain || lend.out.writableLength <= written) return false;
+    if (!sinkBehind(lend.out, written)) return false;
     this.#pause();
     // The lender times its sink's stall itself (the header comment): the registry is not the one waiting.
     if (lend.hooks) this.#src.idleLimit(0);

@@ -67,30 +67,28 @@ export class Connection implements BodySource {
     };
     const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
     const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-    this.socket =
-      url.protocol === 'https:'
-        ? // tls.connect takes `onread` too (Node's tls docs); @types/node does not declare it.
-          tlsConnect({
-            host,
-            port,
-            ...(isIP(host) === 0 ? { servername: host } : {}),
-            ALPNProtocols: ['http/1.1'],
-            ...(tlsCa ? { ca: tlsCa } : {}),
-            // TLS session resumption (RFC 8446 section 2.2; as undici does): a new connection to the
-            // origin offers the last session ticket it sent, and skips the full handshake when taken.
-            ...(pool.tlsSession ? { session: pool.tlsSession } : {}),
-            ...{ onread },
-          })
-        : netConnect({ host, port, onread });
     if (url.protocol === 'https:') {
-      this.socket.on('session', (session: Buffer) => {
+      const tls = tlsConnect({
+        host,
+        port,
+        ...(isIP(host) === 0 ? { servername: host } : {}),
+        ALPNProtocols: ['http/1.1'],
+        ...(tlsCa ? { ca: tlsCa } : {}),
+        // TLS session resumption (RFC 8446 section 2.2; as undici does): a new connection to the origin
+        // offers the last session ticket it sent, and skips the full handshake when taken.
+        ...(pool.tlsSession ? { session: pool.tlsSession } : {}),
+        // tls.connect takes `onread` too (Node's tls docs); @types/node does not declare it.
+        ...{ onread },
+      });
+      tls.on('session', (session: Buffer) => {
         pool.tlsSession = session;
       });
-    }
+      this.socket = tls;
+    } else this.socket = netConnect({ host, port, onread });
     this.socket.setNoDelay(true);
     this.socket.on('error', (err) => {
       // A failed connection may have failed because of the session it offered: the next one starts afresh.
-      if (pool.tlsSession !== undefined) pool.tlsSession = undefined;
+      pool.tlsSession = undefined;
       this.#closing(err);
     });
     this.socket.on('end', () => this.#closing());
