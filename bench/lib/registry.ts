@@ -20,8 +20,11 @@ export interface BenchRegistry {
   readonly pid: number;
   /** A mark in the access log; `countSince(mark)` counts the lines written after it. */
   mark(): number;
-  /** Requests logged after `mark` whose User-Agent starts with `userAgent`. */
-  countSince(mark: number, userAgent: string): UpstreamCount;
+  /**
+   * Requests logged after `mark` whose User-Agent starts with `userAgent`; with `repository`, only those
+   * on that repository (`/v2/<repository>/...`).
+   */
+  countSince(mark: number, userAgent: string, repository?: string): UpstreamCount;
   stop(): Promise<void>;
 }
 
@@ -52,32 +55,38 @@ export async function startBenchRegistry(dir: string): Promise<BenchRegistry> {
     url,
     pid: child.pid!,
     mark: size,
-    countSince(mark, userAgent) {
-      const text = readFrom(accessLog, mark);
-      const byKind: Record<string, number> = {};
-      let total = 0;
-      for (const line of text.split('\n')) {
-        // 127.0.0.1 - - [date] "GET /v2/<name>/tags/list?n=1000 HTTP/1.1" 200 123 "" "tf-oci-registry"
-        const m = /"(\w+) (\S+) HTTP\/[\d.]+" \d+ \d+ "[^"]*" "([^"]*)"/.exec(line);
-        if (!m || !m[3]!.startsWith(userAgent)) continue;
-        const path = m[2]!;
-        const kind = /\/tags\/list/.test(path)
-          ? 'tags'
-          : /\/manifests\//.test(path)
-            ? 'manifests'
-            : /\/blobs\/uploads/.test(path)
-              ? 'uploads'
-              : /\/blobs\//.test(path)
-                ? 'blobs'
-                : 'other';
-        const key = `${m[1]} ${kind}`;
-        byKind[key] = (byKind[key] ?? 0) + 1;
-        total++;
-      }
-      return { total, byKind };
-    },
+    countSince: (mark, userAgent, repository) => countRequests(readFrom(accessLog, mark), userAgent, repository),
     stop: () => stopChild(child),
   };
+}
+
+/**
+ * The requests of registry access-log `text` whose User-Agent starts with `userAgent` (and, with
+ * `repository`, whose path is on that repository), per method and kind (tags, manifests, uploads, blobs).
+ */
+export function countRequests(text: string, userAgent: string, repository?: string): UpstreamCount {
+  const byKind: Record<string, number> = {};
+  let total = 0;
+  for (const line of text.split('\n')) {
+    // 127.0.0.1 - - [date] "GET /v2/<name>/tags/list?n=1000 HTTP/1.1" 200 123 "" "tf-oci-registry"
+    const m = /"(\w+) (\S+) HTTP\/[\d.]+" \d+ \d+ "[^"]*" "([^"]*)"/.exec(line);
+    if (!m || !m[3]!.startsWith(userAgent)) continue;
+    const path = m[2]!;
+    if (repository !== undefined && !path.startsWith(`/v2/${repository}/`)) continue;
+    const kind = /\/tags\/list/.test(path)
+      ? 'tags'
+      : /\/manifests\//.test(path)
+        ? 'manifests'
+        : /\/blobs\/uploads/.test(path)
+          ? 'uploads'
+          : /\/blobs\//.test(path)
+            ? 'blobs'
+            : 'other';
+    const key = `${m[1]} ${kind}`;
+    byKind[key] = (byKind[key] ?? 0) + 1;
+    total++;
+  }
+  return { total, byKind };
 }
 
 /** The bytes of a file from `offset` to its current end, as text. */

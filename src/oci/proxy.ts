@@ -1,11 +1,14 @@
 // Outbound HTTP proxies from the standard environment variables (HTTPS_PROXY, HTTP_PROXY, NO_PROXY, or
 // their lower-case forms, which win, as in curl and undici), for every client this product opens: the
 // pull-through upstreams and `mirror` imports, the OCI registry store, `check`, and the `publish` command.
-// The dispatcher is undici's EnvHttpProxyAgent given the settings explicitly (it never reads process.env
-// itself); `proxyRouter` answers the same question for the registry store's own download client
+// One decision, `proxyRouter`, serves both the undici dispatcher (createDispatcher: per request, a direct
+// Agent or the ProxyAgent of the route) and the registry store's own download client
 // (remote/socket-client.ts), which connects directly and so is used only for origins no proxy applies to.
 // NO_PROXY: entries separated by commas or spaces; `*` (nothing is proxied); a host name, which also covers
-// its subdomains (a leading `.` or `*.` is ignored); an optional `:port`. docs/operations.md#outbound-proxy.
+// its subdomains (a leading `.` or `*.` is ignored); an IP address; a CIDR range (`10.0.0.0/8`,
+// `fd00::/8`), which covers the IP addresses written in a URL (host names are not resolved for it, as in
+// curl and Go's net/http); an optional `:port`. docs/operations.md#outbound-proxy.
+import { BlockList, isIP } from 'node:net';
 import type { Dispatcher } from 'undici';
 import { undici } from './undici.js';
 
@@ -43,12 +46,17 @@ function proxyUrl(found: [string, string] | undefined): string {
   return url.href;
 }
 
-/** The proxy settings of an environment. Throws an Error naming the variable when a proxy is not a URL. */
+/**
+ * The proxy settings of an environment. Throws an Error naming the variable when a proxy is not a URL, or
+ * when a NO_PROXY entry with a `/` is not a CIDR range.
+ */
 export function proxySettingsFromEnv(env: Record<string, string | undefined>): ProxySettings {
+  const noProxy = first(env, ['no_proxy', 'NO_PROXY']);
+  if (noProxy !== undefined) noProxyRules(noProxy[1], noProxy[0]);
   return {
     httpProxy: proxyUrl(first(env, ['http_proxy', 'HTTP_PROXY'])),
     httpsProxy: proxyUrl(first(env, ['https_proxy', 'HTTPS_PROXY'])),
-    noProxy: first(env, ['no_proxy', 'NO_PROXY'])?.[1] ?? '',
+    noProxy: noProxy?.[1] ?? '',
   };
 }
 
@@ -57,40 +65,82 @@ export function hasProxy(settings: ProxySettings): boolean {
   return settings.httpProxy !== '' || settings.httpsProxy !== '';
 }
 
-interface NoProxyEntry {
+interface NoProxyHost {
   hostname: string;
+  /** 0: any port. */
   port: number;
 }
 
-function noProxyEntries(noProxy: string): NoProxyEntry[] {
-  const out: NoProxyEntry[] = [];
+/** NO_PROXY parsed: host names (and IP addresses) with their ports, and CIDR ranges. */
+interface NoProxyRules {
+  all: boolean;
+  hosts: NoProxyHost[];
+  /** The CIDR ranges (any port), or undefined when there is none. */
+  ranges: BlockList | undefined;
+}
+
+/** An IP address without the brackets a URL writes around IPv6 ones, or undefined for a host name. */
+function ipOf(host: string): { address: string; family: 'ipv4' | 'ipv6' } | undefined {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  const v = isIP(bare);
+  return v === 0 ? undefined : { address: bare, family: v === 4 ? 'ipv4' : 'ipv6' };
+}
+
+/** Throws an Error naming `variable` and the entry when an entry with a `/` is not a CIDR range. */
+function noProxyRules(noProxy: string, variable = 'NO_PROXY'): NoProxyRules {
+  const rules: NoProxyRules = { all: noProxy.trim() === '*', hosts: [], ranges: undefined };
   for (const entry of noProxy.split(/[,\s]/)) {
     if (entry === '') continue;
-    const m = /^(.+):(\d+)$/.exec(entry);
-    out.push({ hostname: (m ? (m[1] as string) : entry).replace(/^\*?\./, '').toLowerCase(), port: m ? Number(m[2]) : 0 });
+    const slash = entry.indexOf('/');
+    if (slash !== -1) {
+      const ip = ipOf(entry.slice(0, slash));
+      const bits = entry.slice(slash + 1);
+      const max = ip?.family === 'ipv6' ? 128 : 32;
+      if (ip === undefined || !/^\d{1,3}$/.test(bits) || Number(bits) > max) {
+        throw new Error(`environment: ${variable} entry ${JSON.stringify(entry)} is not a CIDR range (write it as 10.0.0.0/8 or fd00::/8)`);
+      }
+      rules.ranges ??= new BlockList();
+      rules.ranges.addSubnet(ip.address, Number(bits), ip.family);
+      continue;
+    }
+    // host:port, [v6]:port; a bare IPv6 address has colons of its own and no port.
+    const m = isIP(entry) === 6 ? null : /^(.+):(\d+)$/.exec(entry);
+    const host = (m ? (m[1] as string) : entry).replace(/^\*?\./, '').toLowerCase();
+    const ip = ipOf(host);
+    // IP addresses compared in one spelling (::1, 0:0:0:0:0:0:0:1 and [::1] are one address).
+    rules.hosts.push({ hostname: ip === undefined ? host : canonicalIp(ip.address, ip.family), port: m ? Number(m[2]) : 0 });
   }
-  return out;
+  return rules;
+}
+
+/** One spelling of an IP address: IPv4 as written (URLs normalize it already), IPv6 as a URL writes it. */
+function canonicalIp(address: string, family: 'ipv4' | 'ipv6'): string {
+  return family === 'ipv4' ? address : new URL(`http://[${address}]/`).hostname;
 }
 
 /**
  * Where requests go under `settings`: the proxy URL for a request to `url`, or undefined (directly).
- * NO_PROXY is parsed once here, not per request (the registry store asks for every blob download). The same
- * rules as undici's EnvHttpProxyAgent, which createDispatcher uses, so the two never disagree
+ * NO_PROXY is parsed once here, not per request (the registry store asks for every blob download);
+ * createDispatcher routes every request of the undici clients with it too, so the two never disagree
  * (test/oci/proxy.test.ts sends requests through a real proxy and compares).
  */
 export function proxyRouter(settings: ProxySettings): (url: URL) => string | undefined {
-  const entries = noProxyEntries(settings.noProxy);
-  const none = settings.noProxy.trim() === '*';
+  const rules = noProxyRules(settings.noProxy);
+  const empty = rules.hosts.length === 0 && rules.ranges === undefined && !rules.all;
   return (url) => {
     const proxy = url.protocol === 'https:' ? settings.httpsProxy || settings.httpProxy : settings.httpProxy;
-    if (proxy === '' || entries.length === 0) return proxy || undefined;
-    if (none) return undefined;
-    // The host without its port, brackets of an IPv6 address kept (as undici compares it).
-    const hostname = url.host.replace(/:\d*$/, '').toLowerCase();
+    if (proxy === '' || empty) return proxy || undefined;
+    if (rules.all) return undefined;
+    // URL.hostname: lower-case, IPv6 in brackets and compressed, IPv4 in dotted decimal.
+    const hostname = url.hostname;
     const port = Number(url.port) || (url.protocol === 'https:' ? 443 : 80);
-    for (const e of entries) {
+    for (const e of rules.hosts) {
       if (e.port !== 0 && e.port !== port) continue;
       if (hostname === e.hostname || hostname.endsWith(`.${e.hostname}`)) return undefined;
+    }
+    if (rules.ranges !== undefined) {
+      const ip = ipOf(hostname);
+      if (ip !== undefined && rules.ranges.check(ip.address, ip.family)) return undefined;
     }
     return proxy;
   };
@@ -103,7 +153,7 @@ export function proxyFor(settings: ProxySettings, url: URL): string | undefined 
 
 /**
  * An undici dispatcher with `options` (connection limits, timeouts) that sends each request directly or
- * through the proxy the settings give for its origin: a plain Agent when no proxy is configured.
+ * through the proxy `proxyRouter` gives for its origin: a plain Agent when no proxy is configured.
  */
 export function createDispatcher(
   settings: ProxySettings,
@@ -111,11 +161,40 @@ export function createDispatcher(
 ): Dispatcher {
   const lib = undici();
   if (!hasProxy(settings)) return new lib.Agent(options);
-  // Explicit values: '' means none, so EnvHttpProxyAgent never falls back to process.env.
-  return new lib.EnvHttpProxyAgent({
-    ...options,
-    httpProxy: settings.httpProxy,
-    httpsProxy: settings.httpsProxy || settings.httpProxy,
-    noProxy: settings.noProxy,
-  });
+  const route = proxyRouter(settings);
+  const direct = new lib.Agent(options);
+  // One ProxyAgent per proxy URL (HTTP_PROXY and HTTPS_PROXY may name one proxy), made on first use.
+  const proxies = new Map<string, Dispatcher>();
+  const via = (proxy: string): Dispatcher => {
+    let agent = proxies.get(proxy);
+    if (agent === undefined) proxies.set(proxy, (agent = new lib.ProxyAgent({ ...options, uri: proxy })));
+    return agent;
+  };
+  const all = () => [direct, ...proxies.values()];
+  // undici's own EnvHttpProxyAgent decides the same way, but knows no CIDR ranges (docs/operations.md).
+  class ProxyRoutes extends lib.Dispatcher {
+    override dispatch(opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+      const proxy = route(new URL(String(opts.origin)));
+      return (proxy === undefined ? direct : via(proxy)).dispatch(opts, handler);
+    }
+    override close(): Promise<void>;
+    override close(callback: () => void): void;
+    override close(callback?: () => void): Promise<void> | void {
+      const done = Promise.all(all().map((d) => d.close())).then(() => undefined);
+      if (callback === undefined) return done;
+      void done.then(callback, callback);
+    }
+    override destroy(): Promise<void>;
+    override destroy(err: Error | null): Promise<void>;
+    override destroy(callback: () => void): void;
+    override destroy(err: Error | null, callback: () => void): void;
+    override destroy(a?: Error | null | (() => void), b?: () => void): Promise<void> | void {
+      const err = typeof a === 'function' ? null : (a ?? null);
+      const callback = typeof a === 'function' ? a : b;
+      const done = Promise.all(all().map((d) => d.destroy(err))).then(() => undefined);
+      if (callback === undefined) return done;
+      void done.then(callback, callback);
+    }
+  }
+  return new ProxyRoutes();
 }

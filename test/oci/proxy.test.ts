@@ -1,7 +1,8 @@
 // Outbound proxies (src/oci/proxy.ts) through a real forward proxy on loopback: the settings read from the
-// standard variables, the same routing decision in proxyFor as in the undici dispatcher that carries the
-// requests, and the registry store against the real Distribution registry with every pool (blob downloads
-// too) through the proxy, or none of them when NO_PROXY names the registry.
+// standard variables (NO_PROXY host names, IP addresses and CIDR ranges), the same routing decision in
+// proxyFor as in the undici dispatcher that carries the requests, and the registry store against the real
+// Distribution registry with every pool (blob downloads too) through the proxy, or none of them when
+// NO_PROXY names the registry.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -38,6 +39,7 @@ describe('proxy settings from the environment', () => {
     assert.equal(proxyFor(settings, new URL('http://plain.example/')), 'http://proxy.example.com:3128/');
     assert.equal(proxyFor(settings, new URL('https://registry.internal/v2/')), undefined);
     assert.equal(proxyFor(settings, new URL('https://harbor.corp.example/v2/')), undefined);
+    assert.equal(proxyFor(settings, new URL('http://10.20.30.40:5000/v2/')), undefined);
   });
 
   it('refuses a proxy that is not an http(s) URL, naming the variable', () => {
@@ -61,6 +63,36 @@ describe('proxy settings from the environment', () => {
     assert.equal(via(p('*'), 'https://anything.example/'), undefined);
     assert.equal(via(p('a.example b.example,c.example'), 'https://b.example/'), undefined);
   });
+
+  it('NO_PROXY IP addresses and CIDR ranges: IPv4 and IPv6, as URLs write them, never a host name', () => {
+    const p = (noProxy: string): ProxySettings => ({ httpProxy: 'http://p:1/', httpsProxy: '', noProxy });
+    const via = (s: ProxySettings, url: string) => proxyFor(s, new URL(url));
+    assert.equal(via(p('10.0.0.0/8'), 'http://10.1.2.3:5000/v2/'), undefined);
+    assert.equal(via(p('10.0.0.0/8'), 'http://11.1.2.3/'), 'http://p:1/');
+    assert.equal(via(p('10.0.0.0/8'), 'http://0x0a.1.2.3/'), undefined, 'URLs write 0x0a.1.2.3 as 10.1.2.3');
+    assert.equal(via(p('10.0.0.0/8'), 'http://ten.example/'), 'http://p:1/', 'a host name is not resolved for a range');
+    assert.equal(via(p('192.168.1.0/24, 172.16.0.0/12'), 'http://172.31.255.1/'), undefined);
+    assert.equal(via(p('192.168.1.0/24, 172.16.0.0/12'), 'http://172.32.0.1/'), 'http://p:1/');
+    assert.equal(via(p('fd00::/8'), 'http://[fd12::1]:5000/'), undefined);
+    assert.equal(via(p('fd00::/8'), 'http://[fe80::1]/'), 'http://p:1/');
+    assert.equal(via(p('0.0.0.0/0'), 'http://[::1]/'), 'http://p:1/', 'an IPv4 range never covers IPv6');
+    assert.equal(via(p('::1'), 'http://[0:0:0:0:0:0:0:1]/'), undefined, 'one address, two spellings');
+    assert.equal(via(p('[::1]:5000'), 'http://[::1]:5000/'), undefined);
+    assert.equal(via(p('[::1]:5000'), 'http://[::1]:5001/'), 'http://p:1/');
+    assert.equal(via(p('192.168.1.7'), 'http://192.168.1.7/'), undefined);
+    assert.equal(via(p('192.168.1.7'), 'http://192.168.1.70/'), 'http://p:1/');
+  });
+
+  it('refuses a NO_PROXY entry with a "/" that is not a CIDR range, naming the variable and the entry', () => {
+    for (const entry of ['10.0.0.0/33', 'fd00::/129', 'registry.internal/8', '10.0.0.0/', '10.0.0.0/x']) {
+      assert.throws(
+        () => proxySettingsFromEnv({ HTTPS_PROXY: 'http://p:1', no_proxy: `a.example,${entry}` }),
+        (err: Error) =>
+          err.message === `environment: no_proxy entry ${JSON.stringify(entry)} is not a CIDR range (write it as 10.0.0.0/8 or fd00::/8)`,
+      );
+    }
+    assert.equal(proxySettingsFromEnv({ NO_PROXY: '10.0.0.0/8 ::1/128' }).noProxy, '10.0.0.0/8 ::1/128');
+  });
 });
 
 describe('the dispatcher and proxyFor agree, through a real proxy', () => {
@@ -78,7 +110,18 @@ describe('the dispatcher and proxyFor agree, through a real proxy', () => {
     await new Promise<void>((r) => origin.close(() => r()));
   });
 
-  for (const noProxy of ['', '127.0.0.1', 'localhost', '.localhost', 'localhost:1', '*', 'example.com', '127.0.0.1:<origin port>']) {
+  for (const noProxy of [
+    '',
+    '127.0.0.1',
+    'localhost',
+    '.localhost',
+    'localhost:1',
+    '*',
+    'example.com',
+    '127.0.0.1:<origin port>',
+    '127.0.0.0/8',
+    '10.0.0.0/8',
+  ]) {
     it(`NO_PROXY=${JSON.stringify(noProxy)}`, async () => {
       const settings: ProxySettings = { httpProxy: proxy.url, httpsProxy: '', noProxy: noProxy.replace('<origin port>', String(port)) };
       const dispatcher = createDispatcher(settings);
