@@ -21,10 +21,10 @@ export interface BenchRegistry {
   /** A mark in the access log; `countSince(mark)` counts the lines written after it. */
   mark(): number;
   /**
-   * Requests logged after `mark` whose User-Agent starts with `userAgent`; with `repository`, only those
-   * on that repository (`/v2/<repository>/...`).
+   * Requests logged after `mark` whose User-Agent starts with `userAgent`; with `onPath`, only those whose
+   * path it accepts (onRepository).
    */
-  countSince(mark: number, userAgent: string, repository?: string): UpstreamCount;
+  countSince(mark: number, userAgent: string, onPath?: (path: string) => boolean): UpstreamCount;
   stop(): Promise<void>;
 }
 
@@ -55,16 +55,22 @@ export async function startBenchRegistry(dir: string): Promise<BenchRegistry> {
     url,
     pid: child.pid!,
     mark: size,
-    countSince: (mark, userAgent, repository) => countRequests(readFrom(accessLog, mark), userAgent, repository),
+    countSince: (mark, userAgent, onPath) => countRequests(readFrom(accessLog, mark), userAgent, onPath),
     stop: () => stopChild(child),
   };
 }
 
+/** A path filter for countRequests: the requests on `repository` (`/v2/<repository>/...`). */
+export function onRepository(repository: string): (path: string) => boolean {
+  const prefix = `/v2/${repository}/`;
+  return (path) => path.startsWith(prefix);
+}
+
 /**
  * The requests of registry access-log `text` whose User-Agent starts with `userAgent` (and, with
- * `repository`, whose path is on that repository), per method and kind (tags, manifests, uploads, blobs).
+ * `onPath`, whose path it accepts), per method and kind (tags, manifests, uploads, blobs).
  */
-export function countRequests(text: string, userAgent: string, repository?: string): UpstreamCount {
+export function countRequests(text: string, userAgent: string, onPath?: (path: string) => boolean): UpstreamCount {
   const byKind: Record<string, number> = {};
   let total = 0;
   for (const line of text.split('\n')) {
@@ -72,7 +78,7 @@ export function countRequests(text: string, userAgent: string, repository?: stri
     const m = /"(\w+) (\S+) HTTP\/[\d.]+" \d+ \d+ "[^"]*" "([^"]*)"/.exec(line);
     if (!m || !m[3]!.startsWith(userAgent)) continue;
     const path = m[2]!;
-    if (repository !== undefined && !path.startsWith(`/v2/${repository}/`)) continue;
+    if (onPath !== undefined && !onPath(path)) continue;
     const kind = /\/tags\/list/.test(path)
       ? 'tags'
       : /\/manifests\//.test(path)

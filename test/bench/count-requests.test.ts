@@ -3,7 +3,7 @@
 // repository) is counted apart (bench/scenarios/scale.ts).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { countRequests } from '../../bench/lib/registry.js';
+import { countRequests, onRepository } from '../../bench/lib/registry.js';
 
 // Lines as docker-registry 2.8 writes them (its access log, combined format).
 const line = (method: string, path: string, ua: string) =>
@@ -25,13 +25,21 @@ test('every request of the user agent, per method and kind', () => {
   });
 });
 
-test('with a repository: only the requests on it (not a repository that merely starts with its name)', () => {
-  assert.deepEqual(countRequests(LOG, 'tf-oci-registry', '127.0.0.1_8080/providers/acme/scale100'), {
+test('on a repository: only the requests on it (not a repository that merely starts with its name); the rest apart', () => {
+  assert.deepEqual(countRequests(LOG, 'tf-oci-registry', onRepository('127.0.0.1_8080/providers/acme/scale100')), {
     total: 1,
     byKind: { 'GET tags': 1 },
   });
-  assert.deepEqual(countRequests(LOG, 'tf-oci-bench', '127.0.0.1_8080/providers/acme/scale100'), {
+  assert.deepEqual(countRequests(LOG, 'tf-oci-bench', onRepository('127.0.0.1_8080/providers/acme/scale100')), {
     total: 1,
     byKind: { 'GET manifests': 1 },
   });
+  const own = onRepository('127.0.0.1_8080/providers/acme/scale100');
+  assert.deepEqual(
+    countRequests(LOG, 'tf-oci-registry', (path) => !own(path)),
+    {
+      total: 4,
+      byKind: { 'GET tags': 1, 'HEAD blobs': 1, 'POST uploads': 1, 'PUT manifests': 1 },
+    },
+  );
 });
