@@ -47,4 +47,33 @@ describe('UsageDayAggregate', () => {
     assert.equal(snap.entries.length, MAX_ENTRIES);
     assert.equal(snap.dropped, 6);
   });
+
+  it('counts a reused (frozen) event exactly as fresh copies of it, bounds included', () => {
+    // The usage services hand one frozen event to every request of a warm listing; the aggregate then
+    // counts it without its key and searches. Fed the same sequence as copies, the day must be the same.
+    const at = Date.parse('2026-12-04T10:00:00Z');
+    const frozen: UsageEvent[] = [];
+    for (let i = 0; i < MAX_CALLERS + 5; i++)
+      frozen.push(
+        Object.freeze(
+          event({ action: 'listing', version: '', platform: '', caller: `token:${i}`, client: `Client${i % (MAX_CLIENTS + 3)}/1.0` }),
+        ),
+      );
+    frozen.push(Object.freeze(event({ client: '' })), Object.freeze(event({ caller: 'token:0' })));
+    const reused = new UsageDayAggregate('2026-12-04');
+    const copies = new UsageDayAggregate('2026-12-04');
+    for (let round = 0; round < 3; round++) {
+      frozen.forEach((e, i) => {
+        reused.add(e, at + round * 1000 + i);
+        copies.add({ ...e }, at + round * 1000 + i);
+      });
+    }
+    const got = reused.snapshot('r1');
+    assert.deepEqual(got, copies.snapshot('r1'));
+    const listing = got.entries.find((e) => e.version === '')!;
+    assert.equal(listing.listings, 3 * (MAX_CALLERS + 5));
+    assert.equal(listing.callers.length, MAX_CALLERS);
+    assert.equal(listing.callersCapped, true);
+    assert.equal(Object.keys(listing.clients).length, MAX_CLIENTS);
+  });
 });

@@ -5,7 +5,7 @@
 // through app.request (the Hono entry), and every log line is searched.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { accessPath } from '../../src/http/pipeline/pipeline.js';
+import { accessPath } from '../../src/http/pipeline/request-log.js';
 import { redactCapabilities } from '../../src/http/pipeline/request-log.js';
 import { createMemoryStore } from '../../src/oci/memory-store.js';
 import { buildTestApp } from '../support/test-app.js';

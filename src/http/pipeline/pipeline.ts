@@ -10,7 +10,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Admission, Admit } from '../../core/admission.js';
 import type { DownloadFacts } from '../../core/download-facts.js';
-import { type AccessWriter, accessWriter, RequestLog, redactCapabilities } from './request-log.js';
+import type { JsonMembers } from '../../core/json-text.js';
+import { AccessHeads, type AccessWriter, accessWriter, RequestLog, type RequestLogShared } from './request-log.js';
 
 /** What every observer is told about a finished request. */
 export interface RequestRecord {
@@ -42,8 +43,11 @@ export interface PipelineOptions {
   logger: Logger;
   admit: Admit;
   observers?: readonly RequestObserver[];
-  /** Fields added to a request's access line (usage events: docs/operations.md#usage); one line per request. */
-  accessFields?: (record: RequestRecord) => Record<string, unknown> | undefined;
+  /**
+   * Fields added to a request's access line (usage events: docs/operations.md#usage); one line per request.
+   * JsonMembers when many requests share them (their text is then made once).
+   */
+  accessFields?: (record: RequestRecord) => Readonly<Record<string, unknown>> | JsonMembers | undefined;
 }
 
 const SANE_REQUEST_ID = /^[\w.-]{1,64}$/;
@@ -51,17 +55,6 @@ const SANE_REQUEST_ID = /^[\w.-]{1,64}$/;
 /** The request id: the client's X-Request-Id when it is sane (1-64 of [A-Za-z0-9_.-]), else a new UUID. */
 export function requestIdOf(given: string | string[] | undefined | null): string {
   return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
-}
-
-/**
- * The path an access line shows. A path that a route without a capability parameter answered (every route
- * but the downloads' `:token` and the uploads' `:token`) carries none and is logged as it is; any other
- * path (a download, an upload, or a path no route answered, which may quote one) has its ticket or upload
- * token replaced by "…" (request-log.ts redactCapabilities). Deciding by the route spares the warm
- * metadata requests a regular expression, and keeps the providers.v1 download path's OS readable.
- */
-export function accessPath(path: string, route: string | undefined): string {
-  return route !== undefined && !route.includes(':token') ? path : redactCapabilities(path);
 }
 
 export class RequestScope {
@@ -87,7 +80,7 @@ export class RequestScope {
   constructor(pipeline: Pipeline, requestId: string) {
     this.#pipeline = pipeline;
     this.requestId = requestId;
-    this.log = new RequestLog(pipeline.logger, pipeline.writeAccess, requestId);
+    this.log = new RequestLog(pipeline.logger, pipeline.writeAccess, requestId, pipeline.logShared);
   }
 
   /** The access decision for this request (once); throws the refusal (AppError 401/403). */
@@ -137,7 +130,7 @@ export class RequestScope {
         : undefined;
     if (this.log.enabled('info')) {
       const extra = record && pipeline.accessFields ? pipeline.accessFields(record) : undefined;
-      this.log.access(this.#method, accessPath(this.#path, this.route), this.route, status, ms, extra);
+      this.log.access(this.#method, this.#path, this.route, status, ms, extra);
     }
     if (!record) return;
     for (const observe of observers) {
@@ -160,6 +153,8 @@ export class Pipeline {
    * credential, and the wildcard redaction cost about 10 µs per line (bench/findings.md).
    */
   readonly writeAccess: AccessWriter;
+  /** The access lines' method, path and route members, made once per path of a route, and plain ids (requestIdOf). */
+  readonly logShared: RequestLogShared = { heads: new AccessHeads(), plainIds: true };
   readonly admitFn: Admit;
   readonly observers: readonly RequestObserver[];
   readonly accessFields: PipelineOptions['accessFields'];

@@ -6,7 +6,7 @@
 // "…" in the access line's `path` and in the request logger's `path`, `detail` and error messages (a
 // refusal's detail may quote the path, e.g. "no route for GET /download/<ticket>").
 import pino, { type Logger } from 'pino';
-import { JsonText } from '../../core/json-text.js';
+import { JsonMembers, jsonMember } from '../../core/json-text.js';
 
 // /download/[m/<service>/][pull/]<ticket>[/<file>] and …/uploads/<token>: the capability segment.
 // The literal segments "m" and "pull" are never a ticket (a ticket is a long base64url string): without
@@ -21,6 +21,58 @@ const UPLOAD_TOKEN = /(\/uploads\/)(?!…(?:[/\s"'?#]|$))[^/\s"'?#]+/g;
 export function redactCapabilities(text: string): string {
   if (!text.includes('/download/') && !text.includes('/uploads/')) return text;
   return text.replace(DOWNLOAD_TICKET, '$1…').replace(UPLOAD_TOKEN, '$1…');
+}
+
+/**
+ * The path an access line shows. A path that a route without a capability parameter answered (every route
+ * but the downloads' `:token` and the uploads' `:token`) carries none and is logged as it is; any other
+ * path (a download, an upload, or a path no route answered, which may quote one) has its ticket or upload
+ * token replaced by "…" (redactCapabilities). Deciding by the route spares the warm metadata requests a
+ * regular expression, and keeps the providers.v1 download path's OS readable.
+ */
+export function accessPath(path: string, route: string | undefined): string {
+  return route !== undefined && !route.includes(':token') ? path : redactCapabilities(path);
+}
+
+/** `,"method":…,"path":…,"route":…` of an access line (`route` left out when undefined). */
+function headText(method: string, path: string, route: string | undefined): string {
+  const head = `,"method":${JSON.stringify(method)},"path":${JSON.stringify(path)}`;
+  return route === undefined ? head : `${head},"route":${JSON.stringify(route)}`;
+}
+
+/** Routes and paths per route whose access-line members AccessHeads keeps. */
+const HEAD_ROUTES = 256;
+const HEAD_PATHS = 1024;
+
+/**
+ * The `,"method":…,"path":…,"route":…` members of access lines, made once per (route, path) of the GETs
+ * that a route without a capability parameter answered: every `terraform init` asks for the same few
+ * documents, and three JSON.stringify calls per line were the largest share of writing it (bench/findings.md,
+ * "Warm metadata, round 7"). Other requests (a download's or an upload's path, which carries a capability
+ * and is redacted; other methods; no route) have theirs made each time. Bounded: a route's paths are
+ * forgotten when it holds HEAD_PATHS of them.
+ */
+export class AccessHeads {
+  /** Per route template: its paths' members, or null for a route with a capability parameter (not kept). */
+  readonly #byRoute = new Map<string, Map<string, string> | null>();
+
+  /** The members for a request; `path` as requested (the capability redaction is applied here). */
+  head(method: string, path: string, route: string | undefined): string {
+    if (route === undefined || method !== 'GET') return headText(method, accessPath(path, route), route);
+    let paths = this.#byRoute.get(route);
+    if (paths === undefined) {
+      paths = route.includes(':token') ? null : new Map();
+      if (this.#byRoute.size < HEAD_ROUTES) this.#byRoute.set(route, paths);
+    }
+    if (paths === null) return headText(method, redactCapabilities(path), route);
+    let text = paths.get(path);
+    if (text === undefined) {
+      text = headText(method, path, route);
+      if (paths.size >= HEAD_PATHS) paths.clear();
+      paths.set(path, text);
+    }
+    return text;
+  }
 }
 
 function redactValue(value: unknown): unknown {
@@ -53,28 +105,37 @@ export function accessWriter(access: Logger): AccessWriter {
   };
 }
 
-/** `,"key":value` of one member of an access line; '' for a value JSON leaves out (undefined). */
-function member(key: string, value: unknown): string {
-  if (value instanceof JsonText) return `,${JSON.stringify(key)}:${value.text}`;
-  const json = JSON.stringify(value);
-  return json === undefined ? '' : `,${JSON.stringify(key)}:${json}`;
-}
-
 /** A number as JSON writes it (null for NaN and the infinities). */
 function numberText(n: number): string {
   return Number.isFinite(n) ? `${n}` : 'null';
 }
 
+/** What a pipeline shares with the request logs it makes. */
+export interface RequestLogShared {
+  /** The memo of access-line members (none: made for each line). */
+  heads?: AccessHeads;
+  /** Request ids are the pipeline's (requestIdOf: [A-Za-z0-9_.-] only), written in a line without escaping. */
+  plainIds?: boolean;
+}
+
 export class RequestLog {
   readonly #base: Logger;
   readonly #writeAccess: AccessWriter;
+  readonly #heads: AccessHeads | undefined;
+  readonly #plainId: boolean;
   #bindings: Record<string, unknown>;
+  /** The bindings as access-line members (`,"reqId":"…"` and any bound field), made when they change. */
+  #bindingsText: string | undefined;
+  /** Fields were bound besides the request id. */
+  #bound = false;
   #child: Logger | undefined;
 
   /** `writeAccess`: the writer of access lines (accessWriter of a logger without redaction paths). */
-  constructor(base: Logger, writeAccess: AccessWriter, requestId: string) {
+  constructor(base: Logger, writeAccess: AccessWriter, requestId: string, shared: RequestLogShared = {}) {
     this.#base = base;
     this.#writeAccess = writeAccess;
+    this.#heads = shared.heads;
+    this.#plainId = shared.plainIds === true;
     this.#bindings = { reqId: requestId };
   }
 
@@ -91,29 +152,51 @@ export class RequestLog {
   /** Adds fields to every later line of this request (audit: which API token acted). */
   bind(fields: Record<string, unknown>): void {
     this.#bindings = { ...this.#bindings, ...fields };
+    this.#bindingsText = undefined;
+    this.#bound = true;
     if (this.#child) this.#child = this.#child.child(fields);
+  }
+
+  #bindingText(): string {
+    if (this.#bindingsText !== undefined) return this.#bindingsText;
+    const bindings = this.#bindings;
+    // Nothing bound but the id (most requests): its member alone.
+    if (this.#plainId && !this.#bound) {
+      return (this.#bindingsText = `,"reqId":"${bindings.reqId as string}"`);
+    }
+    let text = '';
+    for (const key in bindings) {
+      const value = bindings[key];
+      text += key === 'reqId' && this.#plainId ? `,"reqId":"${value as string}"` : jsonMember(key, value);
+    }
+    return (this.#bindingsText = text);
   }
 
   /**
    * The access line: `request` at info (check the level before calling), in exactly the shape pino gives a
    * line (level, time, the request's bindings, the fields, msg). It is the one line every request writes,
-   * so its JSON text is written by hand from its known members, each string through JSON.stringify, and
-   * fields given as JsonText (the usage event, shared by many requests) spliced as they are: one
-   * JSON.stringify of the whole line object cost about 1.5 µs more per request, most of it re-serializing
-   * the same usage event (bench/findings.md, "Warm metadata, round 4"). The text equals JSON.stringify of
-   * the line object (src/http/pipeline/request-log.test.ts checks it on generated lines); undefined values
-   * are left out (`route` when no route answered). Every field is built by the pipeline from known values
-   * (route, status, usage facts, the API token's name), none of them a credential, so no redaction pass is
-   * needed; `path` must come capability-redacted (the pipeline's accessPath).
+   * so its JSON text is written by hand from its known members: the bindings' text once per request, the
+   * method, path and route from the pipeline's memo (AccessHeads), and `extra` given as JsonMembers (the
+   * usage event, shared by many requests) spliced as it is: one JSON.stringify of the whole line object cost
+   * about 1.5 µs more per request (bench/findings.md, "Warm metadata, round 4"). The text equals
+   * JSON.stringify of the line object (src/http/pipeline/request-log.test.ts checks it on generated lines);
+   * undefined values are left out (`route` when no route answered). Every field is built by the pipeline
+   * from known values (route, status, usage facts, the API token's name), none of them a credential, so no
+   * redaction pass is needed; `path` is the requested path, whose capability (a download ticket, an upload
+   * token) is replaced by "…" here (accessPath).
    */
-  access(method: string, path: string, route: string | undefined, status: number, ms: number, extra?: Record<string, unknown>): void {
-    let line = `{"level":30,"time":${Date.now()}`;
-    const bindings = this.#bindings;
-    for (const key in bindings) line += member(key, bindings[key]);
-    line += `,"method":${JSON.stringify(method)},"path":${JSON.stringify(path)}`;
-    if (route !== undefined) line += `,"route":${JSON.stringify(route)}`;
-    line += `,"status":${numberText(status)},"ms":${numberText(ms)}`;
-    if (extra !== undefined) for (const key in extra) line += member(key, extra[key]);
-    this.#writeAccess(`${line},"msg":"request"}\n`);
+  access(
+    method: string,
+    path: string,
+    route: string | undefined,
+    status: number,
+    ms: number,
+    extra?: Readonly<Record<string, unknown>> | JsonMembers,
+  ): void {
+    const head = this.#heads === undefined ? headText(method, accessPath(path, route), route) : this.#heads.head(method, path, route);
+    const tail = extra === undefined ? '' : extra instanceof JsonMembers ? extra.text : JsonMembers.of(extra).text;
+    this.#writeAccess(
+      `{"level":30,"time":${Date.now()}${this.#bindingText()}${head},"status":${numberText(status)},"ms":${numberText(ms)}${tail},"msg":"request"}\n`,
+    );
   }
 }
