@@ -131,7 +131,7 @@ function createShared(
   place: { storage: StorageConfig; downloadMode: DownloadMode; tokenContext: string },
   opts: ServerDepsOptions,
 ): SharedDeps {
-  const now = opts.now ?? (() => Date.now());
+  const now = opts.now ?? Date.now;
   const registryUrl = place.storage.url;
   return {
     store,
@@ -161,7 +161,7 @@ function createShared(
 }
 
 export function createServerDeps(config: Config, logger: Logger, given: OciStore, opts: ServerDepsOptions = {}): ServerDeps {
-  const now = opts.now ?? (() => Date.now());
+  const now = opts.now ?? Date.now;
   const store = opts.wrapStore ? opts.wrapStore(given, 'main') : given;
   const shared = createShared(
     config,
@@ -296,7 +296,7 @@ export function createServerApp(config: Config, logger: Logger, store: OciStore,
         registryHostname: config.server.registryHostname,
         writer: mirrorWriter(config),
         flushIntervalSeconds: config.usage.flushInterval,
-        now: opts.now ?? (() => Date.now()),
+        now: opts.now ?? Date.now,
       })
     : undefined;
   const observers = [
