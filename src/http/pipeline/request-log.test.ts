@@ -91,6 +91,25 @@ describe('RequestLog.access', () => {
     assert.match(lines[0]!, /"path":"\/download\/…\/f.zip","route":"\/download\/:token\/:filename"/);
   });
 
+  it('keeps a bounded memo: long paths are not kept, and it starts again when full', () => {
+    const heads = new AccessHeads();
+    const long = `/v1/providers/${'n'.repeat(600)}/t/versions`;
+    assert.equal(
+      heads.head('GET', long, '/v1/providers/:namespace/:type/versions'),
+      `,"method":"GET","path":${JSON.stringify(long)},"route":"/v1/providers/:namespace/:type/versions"`,
+    );
+    assert.equal(heads.size, 0);
+    for (let i = 0; i < 4096; i++) heads.head('GET', `/v1/providers/n${i}/t/versions`, '/v1/providers/:namespace/:type/versions');
+    assert.equal(heads.size, 4096);
+    heads.head('GET', '/mirror/h/n/t/index.json', '/mirror/:hostname/:namespace/:type/:file');
+    assert.equal(heads.size, 1);
+    assert.equal(
+      heads.head('GET', '/v1/providers/n1/t/versions', '/v1/providers/:namespace/:type/versions'),
+      ',"method":"GET","path":"/v1/providers/n1/t/versions","route":"/v1/providers/:namespace/:type/versions"',
+    );
+    assert.equal(heads.size, 2);
+  });
+
   it('goes through info() for a logger without a destination stream, with the same fields', () => {
     const got: Array<{ fields: unknown; msg: string }> = [];
     const fake = { info: (fields: unknown, msg: string) => got.push({ fields, msg }) } as unknown as pino.Logger;

@@ -40,21 +40,27 @@ function headText(method: string, path: string, route: string | undefined): stri
   return route === undefined ? head : `${head},"route":${JSON.stringify(route)}`;
 }
 
-/** Routes and paths per route whose access-line members AccessHeads keeps. */
+/**
+ * What AccessHeads keeps: routes, paths in all (all forgotten when full), and the longest path kept. A
+ * client choosing its paths (any parameter value a route accepts, up to Node's 16 KiB of headers) can thus
+ * make it hold at most 4,096 members of about 2 × 512 characters each, a few MB.
+ */
 const HEAD_ROUTES = 256;
-const HEAD_PATHS = 1024;
+const HEAD_PATHS = 4096;
+const HEAD_PATH_CHARS = 512;
 
 /**
  * The `,"method":…,"path":…,"route":…` members of access lines, made once per (route, path) of the GETs
  * that a route without a capability parameter answered: every `terraform init` asks for the same few
  * documents, and three JSON.stringify calls per line were the largest share of writing it (bench/findings.md,
  * "Warm metadata, round 7"). Other requests (a download's or an upload's path, which carries a capability
- * and is redacted; other methods; no route) have theirs made each time. Bounded: a route's paths are
- * forgotten when it holds HEAD_PATHS of them.
+ * and is redacted; other methods; no route; a path longer than HEAD_PATH_CHARS) have theirs made each time.
  */
 export class AccessHeads {
   /** Per route template: its paths' members, or null for a route with a capability parameter (not kept). */
   readonly #byRoute = new Map<string, Map<string, string> | null>();
+  /** Paths kept, all routes together. */
+  #paths = 0;
 
   /** The members for a request; `path` as requested (the capability redaction is applied here). */
   head(method: string, path: string, route: string | undefined): string {
@@ -68,10 +74,20 @@ export class AccessHeads {
     let text = paths.get(path);
     if (text === undefined) {
       text = headText(method, path, route);
-      if (paths.size >= HEAD_PATHS) paths.clear();
+      if (path.length > HEAD_PATH_CHARS) return text;
+      if (this.#paths >= HEAD_PATHS) {
+        for (const kept of this.#byRoute.values()) kept?.clear();
+        this.#paths = 0;
+      }
       paths.set(path, text);
+      this.#paths++;
     }
     return text;
+  }
+
+  /** Paths kept now (all routes). */
+  get size(): number {
+    return this.#paths;
   }
 }
 
