@@ -15,6 +15,8 @@ export interface WrkResult {
   p99: number;
   non2xx: number;
   socketErrors: number;
+  /** The socket errors by kind, those above 0 ("timeout 1": wrk's --timeout passed; "connect 2"), or "". */
+  socketErrorKinds: string;
   /** CPU time the server process (`serverPid`) used per request, µs (NaN when no pid was given). */
   cpuUsPerRequest: number;
 }
@@ -57,6 +59,13 @@ export function parseWrk(output: string): WrkResult {
     p99: pct('99'),
     non2xx: non2xx ? Number(non2xx[1]) : 0,
     socketErrors: sock ? Number(sock[1]) + Number(sock[2]) + Number(sock[3]) + Number(sock[4]) : 0,
+    socketErrorKinds: sock
+      ? ['connect', 'read', 'write', 'timeout']
+          .map((kind, i) => [kind, Number(sock[i + 1])] as const)
+          .filter(([, n]) => n > 0)
+          .map(([kind, n]) => `${kind} ${n}`)
+          .join(', ')
+      : '',
     cpuUsPerRequest: Number.NaN,
   };
 }

@@ -42,7 +42,7 @@ function wrkRow(server: string, connections: number, r: ManyClientsRun): string[
     fmtMs(r.p90),
     fmtMs(r.p99),
     String(r.non2xx),
-    String(r.socketErrors),
+    r.socketErrors > 0 ? `${r.socketErrors} (${r.socketErrorKinds})` : String(r.socketErrors),
     Number.isFinite(r.cpuUsPerRequest) ? r.cpuUsPerRequest.toFixed(0) : 'n/a',
     r.overflows,
   ];
@@ -194,7 +194,7 @@ export const loadScenario: Scenario = {
       },
       {
         target: `${metadataClients} concurrent metadata clients: no errors`,
-        measured: `${wrk.non2xx} non-2xx, ${wrk.socketErrors} socket errors, p99 ${fmtMs(wrk.p99)}`,
+        measured: `${wrk.non2xx} non-2xx, ${wrk.socketErrors} socket errors${wrk.socketErrors > 0 ? ` (${wrk.socketErrorKinds})` : ''}, p99 ${fmtMs(wrk.p99)}`,
         met: wrk.non2xx === 0 && wrk.socketErrors === 0,
       },
     ];

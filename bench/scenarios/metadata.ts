@@ -191,7 +191,7 @@ export const metadataScenario: Scenario = {
           const { ours, anchor, floor: floorRuns, upstream, counts } = windows.get(`${e.id}:${connections}`)!;
           const fl = (text: string) => anchors.cell(FLOOR, text);
           const g = (text: string) => anchors.cell(NGINX, text);
-          const m = (rs: WrkResult[], k: keyof WrkResult) => median(rs.map((r) => r[k]));
+          const m = (rs: WrkResult[], k: Exclude<keyof WrkResult, 'socketErrorKinds'>) => median(rs.map((r) => r[k]));
           const oursRps = m(ours, 'rps');
           const nginxRps = m(anchor, 'rps');
           const floorRps = m(floorRuns, 'rps');
