@@ -50,6 +50,7 @@ export function parseWrk(output: string): WrkResult {
   };
   const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(output);
   const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
+  const errors = ['connect', 'read', 'write', 'timeout'].map((kind, i) => [kind, sock ? Number(sock[i + 1]) : 0] as const);
   return {
     requests: Number(total[1]),
     rps: Number(rps[1]),
@@ -58,14 +59,11 @@ export function parseWrk(output: string): WrkResult {
     p90: pct('90'),
     p99: pct('99'),
     non2xx: non2xx ? Number(non2xx[1]) : 0,
-    socketErrors: sock ? Number(sock[1]) + Number(sock[2]) + Number(sock[3]) + Number(sock[4]) : 0,
-    socketErrorKinds: sock
-      ? ['connect', 'read', 'write', 'timeout']
-          .map((kind, i) => [kind, Number(sock[i + 1])] as const)
-          .filter(([, n]) => n > 0)
-          .map(([kind, n]) => `${kind} ${n}`)
-          .join(', ')
-      : '',
+    socketErrors: errors.reduce((sum, [, n]) => sum + n, 0),
+    socketErrorKinds: errors
+      .filter(([, n]) => n > 0)
+      .map(([kind, n]) => `${kind} ${n}`)
+      .join(', '),
     cpuUsPerRequest: Number.NaN,
   };
 }

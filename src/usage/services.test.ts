@@ -73,4 +73,35 @@ describe('usage services: events of the hot lane reused per parameters object', 
     assert.ok(a !== undefined);
     assert.equal(b, undefined);
   });
+
+  it('does not reuse the last answer for a next request that differs in one thing the event depends on', () => {
+    const usage = services();
+    const params = Object.freeze({ hostname: 'mirror.example.test', namespace: 'acme', type: 'widget', file: 'index.json' });
+    const base: UsageRequest = { method: 'GET', route: INDEX, status: 200, principal: 'cafe01', params, userAgent: 'Terraform/1.8.5' };
+    const variants: UsageRequest[] = [
+      { ...base, principal: 'beef02' },
+      { ...base, apiToken: 'ci' },
+      { ...base, userAgent: 'OpenTofu/1.10.10' },
+      { ...base, route: VERSIONS },
+      { ...base, method: 'HEAD' },
+      { ...base, status: 404 },
+      { ...base, params: Object.freeze({ ...params, type: 'gadget' }) },
+      {
+        ...base,
+        download: { kind: 'provider', subject: 'mirror.example.test/acme/widget', version: '1.0.0', platform: 'linux_amd64', bytes: 1 },
+      },
+    ];
+    for (const v of variants) {
+      // The base first (it becomes the last request), then the variant right after it.
+      const want = (r: UsageRequest) => usageEventOf(r, 'registry.example.test');
+      for (const r of [base, v]) {
+        const got = usage.accessFields(r);
+        assert.deepEqual(
+          got === undefined ? undefined : (JSON.parse(`{${got.text.slice(1)}}`) as { usage: unknown }).usage,
+          want(r),
+          JSON.stringify(r),
+        );
+      }
+    }
+  });
 });

@@ -3,7 +3,7 @@ import type { Caller } from '../core/caller.js';
 import { JsonMembers } from '../core/json-text.js';
 import { KeyInterner } from '../core/key-interner.js';
 import { type UsageDeps, type UsageQuery, UsageReport } from './usage-report.js';
-import type { UsageEvent, UsageRequest } from './usage-event.js';
+import { sameUsageEvent, type UsageEvent, type UsageRequest } from './usage-event.js';
 
 export function createUsageServices(deps: UsageDeps) {
   const report = new UsageReport(deps);
@@ -21,32 +21,10 @@ export function createUsageServices(deps: UsageDeps) {
   // route, caller, User-Agent), found with two Map probes instead of built, with its subject, each time.
   const byParams = new WeakMap<object, Map<string, Known>>();
   const requestKeys = new KeyInterner(4096);
-  // The last warm listing's request and Known: under load the same document is asked for by the same
-  // client again and again, and five comparisons are cheaper than the interned key's four Map probes.
-  let hit:
-    | {
-        p: object;
-        route: string | undefined;
-        principal: string | undefined;
-        apiToken: string | undefined;
-        userAgent: string | undefined;
-        k: Known;
-      }
-    | undefined;
   const computeKnown = (r: UsageRequest): Known => {
     const p = r.params;
     if (p === undefined || !Object.isFrozen(p) || r.download !== undefined || r.status >= 400 || r.method !== 'GET') {
       return known(report.eventOf(r));
-    }
-    if (
-      hit !== undefined &&
-      hit.p === p &&
-      hit.route === r.route &&
-      hit.principal === r.principal &&
-      hit.apiToken === r.apiToken &&
-      hit.userAgent === r.userAgent
-    ) {
-      return hit.k;
     }
     const key = requestKeys.key(r.route ?? '', r.principal ?? '', r.apiToken ?? '', r.userAgent ?? '');
     let forParams = byParams.get(p);
@@ -59,19 +37,17 @@ export function createUsageServices(deps: UsageDeps) {
       else if (forParams.size >= 64) forParams.clear();
       forParams.set(key, k);
     }
-    hit = { p, route: r.route, principal: r.principal, apiToken: r.apiToken, userAgent: r.userAgent, k };
     return k;
   };
-  // What the access line's fields computed for a request, reused by the observer of the same request: the
-  // pipeline calls both for one record, one right after the other (src/http/pipeline/pipeline.ts finish),
-  // so the last record is the only one worth remembering (a WeakMap entry per request cost GC time).
+  // The last request's Known, reused for the same record (the pipeline asks for the access line's fields,
+  // then the observer, one right after the other: src/http/pipeline/pipeline.ts finish) and for the next
+  // request when it gives the same event (under load, the same document for the same client: a few
+  // comparisons instead of the interned key's four Map probes). A WeakMap entry per request cost GC time.
   let lastRequest: UsageRequest | undefined;
   let lastKnown: Known = { event: undefined, fields: undefined };
   const knownOf = (r: UsageRequest): Known => {
-    if (r !== lastRequest) {
-      lastKnown = computeKnown(r);
-      lastRequest = r;
-    }
+    if (r !== lastRequest && (lastRequest === undefined || !sameUsageEvent(lastRequest, r))) lastKnown = computeKnown(r);
+    lastRequest = r;
     return lastKnown;
   };
   return {

@@ -79,6 +79,27 @@ export function usageEventOf(
   return undefined;
 }
 
+/**
+ * True when `b` gives the event `a` gives because usageEventOf reads the same of both: the same frozen
+ * parameters object (the hot lane's, one per path), no download, and equal method, route, status class,
+ * principal, API token and User-Agent.
+ */
+export function sameUsageEvent(a: UsageRequest, b: UsageRequest): boolean {
+  return (
+    b.params !== undefined &&
+    a.params === b.params &&
+    Object.isFrozen(b.params) &&
+    a.download === undefined &&
+    b.download === undefined &&
+    a.method === b.method &&
+    a.route === b.route &&
+    a.status >= 400 === b.status >= 400 &&
+    a.principal === b.principal &&
+    a.apiToken === b.apiToken &&
+    a.userAgent === b.userAgent
+  );
+}
+
 /** "Terraform/1.8.5 (+https://www.terraform.io) terraform-provider..." -> "Terraform/1.8.5"; capped. */
 export function clientOf(userAgent: string | undefined): string {
   if (!userAgent) return '';

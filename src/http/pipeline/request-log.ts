@@ -142,8 +142,6 @@ export class RequestLog {
   #bindings: Record<string, unknown>;
   /** The bindings as access-line members (`,"reqId":"…"` and any bound field), made when they change. */
   #bindingsText: string | undefined;
-  /** Fields were bound besides the request id. */
-  #bound = false;
   #child: Logger | undefined;
 
   /** `writeAccess`: the writer of access lines (accessWriter of a logger without redaction paths). */
@@ -169,17 +167,12 @@ export class RequestLog {
   bind(fields: Record<string, unknown>): void {
     this.#bindings = { ...this.#bindings, ...fields };
     this.#bindingsText = undefined;
-    this.#bound = true;
     if (this.#child) this.#child = this.#child.child(fields);
   }
 
   #bindingText(): string {
     if (this.#bindingsText !== undefined) return this.#bindingsText;
     const bindings = this.#bindings;
-    // Nothing bound but the id (most requests): its member alone.
-    if (this.#plainId && !this.#bound) {
-      return (this.#bindingsText = `,"reqId":"${bindings.reqId as string}"`);
-    }
     let text = '';
     for (const key in bindings) {
       const value = bindings[key];
